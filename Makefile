@@ -1,0 +1,55 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a helper of theirs.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install install-dev translations browser-deps extract-messages update-catalogs clean
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) demo seed --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-dev translations browser-deps
+	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --db=postgresql -m "not browser" -q
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+translations: install
+	$(BIN)/pybabel --quiet compile -d civic/translations
+
+# Browser tests drive Debian's Chromium, never a downloaded browser.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "Chromium is missing: browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
+	fi
+
+# For developers adding strings: extract, merge into the catalogs, then translate civic/translations/es.
+extract-messages: install
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -o civic/translations/messages.pot --no-location --omit-header .
+
+update-catalogs: extract-messages
+	$(BIN)/pybabel --quiet update -i civic/translations/messages.pot -d civic/translations --no-location --omit-header
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

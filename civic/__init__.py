@@ -1,0 +1,137 @@
+"""civic: a neighbourhood's problems, its people and its city on one map.
+
+`create_app(config=None)` builds the Flask app: configuration, extensions, blueprints, error handlers,
+CLI commands. It never creates tables: `flask db upgrade` does (make run runs it before serving).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent  # templates/ and static/ live at the repository root
+
+
+def create_app(config: object | dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    from civic.config import Config, finalise
+
+    app.config.from_object(Config)
+    app.config.from_prefixed_env("CIVIC")
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    finalise(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from civic import database  # noqa: F401  (SQLite pragmas listener)
+    from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from civic.i18n import select_locale
+    from civic.security import register_security_headers
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    socketio.init_app(
+        app,
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
+    )
+    _configure_login(app, login_manager)
+    register_security_headers(app)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Every model module, so the metadata (and Alembic's autogenerate) sees every table."""
+    from civic.accounts import models as _accounts  # noqa: F401
+    from civic.mail import models as _mail  # noqa: F401
+
+
+def _configure_login(app: Flask, login_manager) -> None:
+    from flask import flash, redirect, request, url_for
+    from flask_babel import lazy_gettext as _l
+
+    from civic.accounts.models import User
+    from civic.errorpages import render_error
+    from civic.extensions import db
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "accounts.login"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _sep, nonce = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_nonce == nonce else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if request.path.startswith("/api/"):
+            return render_error(401, str(_l("Sign in to use this part of the API.")))
+        flash(str(_l("Please sign in to open that page.")), "info")
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def register_blueprints(app: Flask) -> None:
+    from civic.accounts import bp as accounts_bp
+    from civic.admin import bp as admin_bp
+    from civic.api import bp as api_bp
+    from civic.core import bp as core_bp
+    from civic.staff import bp as staff_bp
+
+    for bp in (core_bp, accounts_bp, admin_bp, staff_bp, api_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from civic.errorpages import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from civic.cli import demo_cli, users_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from civic.accounts.forms import LanguageForm
+    from civic.geo.neighbourhoods import ATTRIBUTION
+
+    @app.context_processor
+    def _globals():
+        return {
+            "current_locale": str(get_locale() or "en"),
+            "language_form": LanguageForm(),
+            "city_name": app.config["CITY_NAME"],
+            "neighbourhood_attribution": ATTRIBUTION,
+        }

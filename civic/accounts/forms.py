@@ -1,0 +1,120 @@
+"""Account forms. Field-level checks only; the rules (policy, uniqueness) live in services."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, FloatField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from civic.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name"),
+        description=_l("Shown to neighbours next to what you post. A first name is enough."),
+        validators=[DataRequired(_l("Enter the name neighbours will see.")), Length(max=80)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(_l("Enter your email address.")), Email(_l("Enter an email address like name@example.com.")), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 10 characters."),
+        validators=[DataRequired(_l("Choose a password.")), Length(max=PASSWORD_MAX, message=_l("Use at most %(max)d characters."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(_l("Enter your email address.")), Email(_l("Enter an email address like name@example.com.")), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 10 characters."),
+        validators=[DataRequired(_l("Choose a password.")), Length(max=PASSWORD_MAX, message=_l("Use at most %(max)d characters."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 10 characters."),
+        validators=[DataRequired(_l("Choose a password.")), Length(max=PASSWORD_MAX, message=_l("Use at most %(max)d characters."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name"), validators=[DataRequired(_l("Enter the name neighbours will see.")), Length(max=80)],
+        render_kw={"autocomplete": "name"},
+    )
+    locale = SelectField(
+        _l("Language"),
+        choices=[("", _l("Same as my browser")), ("en", "English"), ("es", "Español")],
+        validators=[Optional()],
+    )
+    home_neighbourhood = SelectField(
+        _l("Home neighbourhood"),
+        description=_l("Used to show issues near you. Choose a neighbourhood, or give an exact point below."),
+        choices=[],
+        validators=[Optional()],
+    )
+    home_lat = FloatField(
+        _l("Home latitude"), validators=[Optional(), NumberRange(-90, 90, _l("Latitude is between -90 and 90."))],
+        render_kw={"inputmode": "decimal"},
+    )
+    home_lon = FloatField(
+        _l("Home longitude"), validators=[Optional(), NumberRange(-180, 180, _l("Longitude is between -180 and 180."))],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+class RoleRequestForm(FlaskForm):
+    role = SelectField(
+        _l("I am"),
+        choices=[
+            ("resident", _l("A resident")),
+            ("staff", _l("City staff (an administrator will verify it)")),
+            ("liaison", _l("A neighbourhood liaison (an administrator will verify it)")),
+        ],
+        validators=[InputRequired()],
+    )
+    department = SelectField(_l("Department (city staff only)"), choices=[], validators=[Optional()])
+
+
+class LanguageForm(FlaskForm):
+    """The language switcher in every page's header: two submit buttons, no JavaScript needed."""
+
+    next = HiddenField()

@@ -1,0 +1,109 @@
+"""User, Role and Department."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.database import UTCDateTime, utcnow
+from civic.extensions import db
+
+
+class Role(str, enum.Enum):
+    RESIDENT = "resident"
+    LIAISON = "liaison"      # reports on behalf of residents without internet; needs verification
+    STAFF = "staff"          # belongs to a department; needs verification before acting as staff
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+    @property
+    def needs_verification(self) -> bool:
+        return self in (Role.LIAISON, Role.STAFF)
+
+
+class Department(db.Model):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+
+    members: Mapped[list[User]] = relationship(back_populates="department", foreign_keys="User.department_id")
+
+    def __repr__(self) -> str:
+        return f"<Department {self.slug}>"
+
+
+def _new_session_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored normalised (trimmed, lower-case) so uniqueness is case-insensitive on every backend.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, validate_strings=True,
+             values_callable=lambda roles: [r.value for r in roles]),
+        default=Role.RESIDENT,
+    )
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    home_lat: Mapped[float | None] = mapped_column(Float)
+    home_lon: Mapped[float | None] = mapped_column(Float)
+    home_neighbourhood: Mapped[str | None] = mapped_column(String(80))
+    # Part of the session id: rotating it signs the user out everywhere (done on password reset).
+    session_nonce: Mapped[str] = mapped_column(String(16), default=_new_session_nonce)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    department: Mapped[Department | None] = relationship(back_populates="members", foreign_keys=[department_id])
+    verified_by: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[verified_by_id])
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    def rotate_session_nonce(self) -> None:
+        self.session_nonce = _new_session_nonce()
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in (Role.MODERATOR, Role.ADMIN)
+
+    @property
+    def acts_as_staff(self) -> bool:
+        """Verified staff of a department. Unverified staff are plain residents."""
+        return self.role is Role.STAFF and self.is_verified and self.department_id is not None
+
+    @property
+    def acts_as_liaison(self) -> bool:
+        return self.role is Role.LIAISON and self.is_verified
+
+    @property
+    def awaiting_verification(self) -> bool:
+        return self.role.needs_verification and not self.is_verified
+
+    @property
+    def has_home(self) -> bool:
+        return self.home_lat is not None and self.home_lon is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"

@@ -1,0 +1,224 @@
+"""Account rules: each function validates, writes, commits and sends a signal. Views and the API call these."""
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from civic import signals
+from civic.accounts.models import Department, Role, User
+from civic.accounts.passwords import hash_password, password_matches, validate_password
+from civic.accounts.tokens import make_reset_token, user_from_reset_token
+from civic.database import utcnow
+from civic.errors import Conflict, PermissionDenied, ValidationError
+from civic.extensions import db
+from civic.geo import neighbourhoods
+
+SUPPORTED_LOCALES = ("en", "es")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def register_user(display_name: str, email: str, password: str, locale: str | None = None) -> User:
+    email = normalise_email(email)
+    display_name = display_name.strip()
+    if not display_name:
+        raise ValidationError(_("Enter the name neighbours will see."), field="display_name")
+    validate_password(password, email=email, display_name=display_name)
+    if find_user_by_email(email) is not None:
+        raise Conflict(_("An account with this email already exists. Sign in, or reset your password."), field="email")
+    user = User(
+        display_name=display_name,
+        email=email,
+        password_hash=hash_password(password),
+        role=Role.RESIDENT,
+        locale=locale if locale in SUPPORTED_LOCALES else None,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent registration won the race for this email
+        db.session.rollback()
+        raise Conflict(_("An account with this email already exists. Sign in, or reset your password."), field="email") from None
+    signals.user_registered.send(current_app._get_current_object(), user=user)
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    user = find_user_by_email(email)
+    # Same message whether the email is unknown or the password wrong: no account discovery.
+    if user is None or not password_matches(user.password_hash, password):
+        raise ValidationError(_("That email and password do not match an account."), field="password")
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the account exists. Says nothing either way, so emails can't be probed."""
+    from civic.mail.services import send_mail
+
+    user = find_user_by_email(email)
+    if user is None:
+        return
+    token = make_reset_token(user)
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    with force_locale(user.locale or "en"):
+        send_mail(
+            user.email,
+            _("Reset your civic password"),
+            "password_reset",
+            user=user,
+            link=link,
+            minutes=minutes,
+        )
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_from_reset_token(token)
+    validate_password(new_password, email=user.email, display_name=user.display_name)
+    user.password_hash = hash_password(new_password)
+    user.rotate_session_nonce()  # signs out every other session
+    db.session.commit()
+    signals.password_reset.send(current_app._get_current_object(), user=user)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not password_matches(user.password_hash, current_password):
+        raise ValidationError(_("Your current password is not right."), field="current_password")
+    validate_password(new_password, email=user.email, display_name=user.display_name)
+    user.password_hash = hash_password(new_password)
+    user.rotate_session_nonce()
+    db.session.commit()
+
+
+def update_profile(
+    user: User,
+    *,
+    display_name: str,
+    locale: str | None,
+    home_neighbourhood: str | None = None,
+    home_lat: float | None = None,
+    home_lon: float | None = None,
+) -> User:
+    """Name, language and home. A home is a point (lat/lon), or a neighbourhood whose centre is used."""
+    display_name = display_name.strip()
+    if not display_name:
+        raise ValidationError(_("Enter the name neighbours will see."), field="display_name")
+    if locale not in (None, "", *SUPPORTED_LOCALES):
+        raise ValidationError(_("Choose English or Spanish."), field="locale")
+    if (home_lat is None) != (home_lon is None):
+        raise ValidationError(_("Give both latitude and longitude, or neither."), field="home_lat")
+    if home_lat is not None and not (-90 <= home_lat <= 90 and -180 <= home_lon <= 180):
+        raise ValidationError(_("That is not a place on Earth: check latitude and longitude."), field="home_lat")
+    if home_neighbourhood:
+        hood = neighbourhoods.by_slug(home_neighbourhood)
+        if hood is None:
+            raise ValidationError(_("Choose a neighbourhood from the list."), field="home_neighbourhood")
+        if home_lat is None:
+            home_lat, home_lon = hood.centre
+    elif home_lat is not None:
+        hood = neighbourhoods.containing(home_lat, home_lon)
+        home_neighbourhood = hood.slug if hood else None
+
+    user.display_name = display_name
+    user.locale = locale or None
+    user.home_neighbourhood = home_neighbourhood or None
+    user.home_lat, user.home_lon = home_lat, home_lon
+    db.session.commit()
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in SUPPORTED_LOCALES:
+        raise ValidationError(_("Choose English or Spanish."), field="locale")
+    user.locale = locale
+    db.session.commit()
+
+
+def request_role(user: User, role: Role, department: Department | None = None) -> None:
+    """A resident asks to be city staff (of a department) or a liaison; an admin verifies it."""
+    if role not in (Role.STAFF, Role.LIAISON, Role.RESIDENT):
+        raise ValidationError(_("You can ask for staff or liaison status only."), field="role")
+    if role is Role.STAFF and department is None:
+        raise ValidationError(_("Choose the department you work for."), field="department")
+    if user.role in (Role.ADMIN, Role.MODERATOR):
+        raise Conflict(_("Ask another administrator to change your role."), field="role")
+    user.role = role
+    user.department = department if role is Role.STAFF else None
+    user.verified_at = None
+    user.verified_by = None
+    db.session.commit()
+    signals.role_changed.send(current_app._get_current_object(), user=user, actor=user)
+
+
+# --- administration: every function checks that the actor is an admin ---------------------------
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_authenticated and actor.is_admin):
+        raise PermissionDenied(_("Only administrators can change roles."))
+
+
+def set_role(actor: User, user: User, role: Role, department: Department | None = None, *, verified: bool) -> None:
+    _require_admin(actor)
+    if role is Role.STAFF and department is None:
+        raise ValidationError(_("Staff must belong to a department."), field="department")
+    if user.id == actor.id and role is not Role.ADMIN:
+        raise Conflict(_("You cannot remove your own administrator role."), field="role")
+    if user.role is Role.ADMIN and role is not Role.ADMIN and _admin_count() <= 1:
+        raise Conflict(_("This is the last administrator; make someone else an administrator first."), field="role")
+    user.role = role
+    user.department = department if role is Role.STAFF else None
+    if role.needs_verification and verified:
+        if user.verified_at is None:
+            user.verified_at, user.verified_by = utcnow(), actor
+    else:
+        user.verified_at = None
+        user.verified_by = None
+    db.session.commit()
+    signals.role_changed.send(current_app._get_current_object(), user=user, actor=actor)
+
+
+def verify(actor: User, user: User) -> None:
+    _require_admin(actor)
+    if not user.role.needs_verification:
+        raise ValidationError(_("Only staff and liaisons are verified."), field="role")
+    if user.role is Role.STAFF and user.department_id is None:
+        raise ValidationError(_("Staff must belong to a department."), field="department")
+    user.verified_at, user.verified_by = utcnow(), actor
+    db.session.commit()
+    signals.role_changed.send(current_app._get_current_object(), user=user, actor=actor)
+
+
+def revoke(actor: User, user: User) -> None:
+    """Withdraw verification: the user keeps the account and acts as a plain resident."""
+    _require_admin(actor)
+    user.verified_at = None
+    user.verified_by = None
+    db.session.commit()
+    signals.role_changed.send(current_app._get_current_object(), user=user, actor=actor)
+
+
+def _admin_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN)) or 0
+
+
+def create_admin(email: str, password: str, display_name: str = "Administrator") -> User:
+    """Used by `flask users create-admin`: makes a new admin, or promotes an existing account."""
+    user = find_user_by_email(email)
+    if user is None:
+        user = register_user(display_name, email, password)
+    user.role = Role.ADMIN
+    user.department = None
+    db.session.commit()
+    return user

@@ -1,0 +1,46 @@
+"""Signed, expiring, single-use tokens for password reset links.
+
+The token carries a fingerprint of the current password hash: once the password changes, every
+earlier link stops working, so a link cannot be replayed.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from civic.accounts.models import User
+from civic.errors import InvalidToken
+from civic.extensions import db
+
+_SALT = "civic.password-reset"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
+
+
+def user_from_reset_token(token: str) -> User:
+    """The user a valid reset token names; InvalidToken when it is expired, tampered with or used."""
+    from flask_babel import gettext as _
+
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise InvalidToken(_("This reset link has expired. Ask for a new one below.")) from None
+    except BadSignature:
+        raise InvalidToken(_("This reset link is not valid. Check that you copied all of it, or ask for a new one.")) from None
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or data.get("fp") != _fingerprint(user):
+        raise InvalidToken(_("This reset link has already been used. Ask for a new one if you need it."))
+    return user

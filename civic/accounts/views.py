@@ -1,0 +1,206 @@
+"""Registration, sign-in and out, password reset, profile, role requests."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from civic.accounts import bp, services
+from civic.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    RoleRequestForm,
+)
+from civic.accounts.models import Department, Role
+from civic.accounts.tokens import user_from_reset_token
+from civic.errors import DomainError, InvalidToken
+from civic.extensions import db, limiter
+from civic.geo import neighbourhoods
+from civic.web import invalid_status, safe_next, show_error
+
+
+def _limit(name: str):
+    """Rate limit from config, applied to POSTs only (reading a form is free)."""
+    return limiter.limit(lambda: current_app.config[name], methods=["POST"])
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_limit("REGISTER_RATE_LIMIT")
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                form.display_name.data, form.email.data, form.password.data, locale=_current_locale()
+            )
+        except DomainError as error:
+            return render_template("accounts/register.html", form=form), show_error(form, error)
+        login_user(user)
+        flash(_("Welcome to civic, %(name)s! Set your home neighbourhood to see issues near you.", name=user.display_name), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/register.html", form=form), invalid_status(form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limit("LOGIN_RATE_LIMIT")
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            return render_template("accounts/login.html", form=form), show_error(form, error)
+        login_user(user, remember=form.remember.data)
+        flash(_("You are signed in."), "success")
+        return redirect(safe_next(form.next.data, url_for("core.index")))
+    return render_template("accounts/login.html", form=form), invalid_status(form)
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        logout_user()
+        flash(_("You are signed out."), "info")
+    return redirect(url_for("core.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@_limit("RESET_RATE_LIMIT")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash(
+            _("If an account uses %(email)s, we have sent it a link to choose a new password. It works for %(minutes)d minutes.",
+              email=form.email.data, minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form), invalid_status(form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    try:
+        user_from_reset_token(token)
+    except InvalidToken as error:
+        return render_template("accounts/reset_invalid.html", message=error.message, form=ForgotPasswordForm()), 400
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except DomainError as error:
+            return render_template("accounts/reset_password.html", form=form), show_error(form, error)
+        login_user(user)
+        flash(_("Your password is changed and you are signed in. Other devices have been signed out."), "success")
+        return redirect(url_for("core.index"))
+    return render_template("accounts/reset_password.html", form=form), invalid_status(form)
+
+
+def _profile_form() -> ProfileForm:
+    form = ProfileForm(obj=current_user if request.method == "GET" else None)
+    form.home_neighbourhood.choices = [("", _("None chosen"))] + [
+        (h.slug, h.name) for h in neighbourhoods.all_neighbourhoods()
+    ]
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+        form.home_neighbourhood.data = current_user.home_neighbourhood or ""
+    return form
+
+
+def _role_form() -> RoleRequestForm:
+    form = RoleRequestForm(
+        formdata=request.form if request.method == "POST" else None,
+        role=current_user.role.value,
+        department=str(current_user.department_id or ""),
+    )
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    form.department.choices = [("", _("Not city staff"))] + [(str(d.id), d.name) for d in departments]
+    return form
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = _profile_form()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user,
+                display_name=form.display_name.data,
+                locale=form.locale.data or None,
+                home_neighbourhood=form.home_neighbourhood.data or None,
+                home_lat=form.home_lat.data,
+                home_lon=form.home_lon.data,
+            )
+        except DomainError as error:
+            status = show_error(form, error)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "accounts/profile.html", form=form, password_form=ChangePasswordForm(formdata=None),
+        role_form=_role_form(),
+    ), status
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            status = show_error(form, error)
+        else:
+            login_user(current_user._get_current_object())  # the session id changed with the nonce: keep this device signed in
+            flash(_("Your password is changed. Other devices have been signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    else:
+        status = 400
+    return render_template(
+        "accounts/profile.html", form=_profile_form(), password_form=form, role_form=_role_form()
+    ), status
+
+
+@bp.post("/account/role")
+@login_required
+def request_role():
+    form = _role_form()
+    status = 400
+    if form.validate_on_submit():
+        department = db.session.get(Department, int(form.department.data)) if form.department.data else None
+        try:
+            services.request_role(current_user, Role(form.role.data), department)
+        except DomainError as error:
+            status = show_error(form, error)
+        else:
+            if current_user.awaiting_verification:
+                flash(_("Thank you. An administrator will verify your role; until then you act as a resident."), "info")
+            else:
+                flash(_("Your role is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template(
+        "accounts/profile.html", form=_profile_form(), password_form=ChangePasswordForm(formdata=None),
+        role_form=form,
+    ), status
+
+
+def _current_locale() -> str | None:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale) if locale else None

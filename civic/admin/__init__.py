@@ -1,0 +1,6 @@
+"""Administration: the user list, roles, verification of staff and liaisons."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from civic.admin import views  # noqa: E402,F401

@@ -1,0 +1,90 @@
+"""Configuration: defaults for the embedded set-up, overridden by CIVIC_* environment variables.
+
+`create_app` loads `Config`, then `app.config.from_prefixed_env("CIVIC")` (so CIVIC_SECRET_KEY becomes
+SECRET_KEY), then `finalise()` derives the settings the extensions read (database URI, limiter storage,
+Socket.IO queue) from the few variables an operator actually sets.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+class Config:
+    SECRET_KEY: str | None = None
+    # CIVIC_DATABASE_URL: sqlite:///... (default, under instance/) or postgresql+psycopg://...
+    DATABASE_URL: str | None = None
+    # CIVIC_REDIS_URL: Socket.IO message queue and rate-limit storage when set.
+    REDIS_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Mail: with MAIL_SERVER unset, mail stays in the outbox table and is printed to the console.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT: int = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS: bool = False  # STARTTLS
+    MAIL_USE_SSL: bool = False
+    MAIL_TIMEOUT: int = 10
+    MAIL_DEFAULT_SENDER: str = "civic <no-reply@civic.localhost>"
+
+    PASSWORD_RESET_MAX_AGE: int = 3600  # seconds a reset link stays valid
+    LOGIN_RATE_LIMIT: str = "10 per minute"
+    RESET_RATE_LIMIT: str = "5 per 15 minutes"
+    REGISTER_RATE_LIMIT: str = "20 per hour"
+    RATELIMIT_HEADERS_ENABLED: bool = True
+
+    MAX_CONTENT_LENGTH: int = 20 * 1024 * 1024  # four photos and a form fit; larger bodies get 413
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_HTTPONLY: bool = True
+    REMEMBER_COOKIE_SAMESITE: str = "Lax"
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    WTF_CSRF_TIME_LIMIT: int | None = None  # tied to the session; a form left open all day still posts
+
+    LANGUAGES: tuple[str, ...] = ("en", "es")
+    BABEL_DEFAULT_LOCALE: str = "en"
+    BABEL_DEFAULT_TIMEZONE: str = "America/New_York"
+    CITY_NAME: str = "Philadelphia"
+    TILE_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    TILE_ATTRIBUTION: str = "&copy; OpenStreetMap contributors"
+
+    # Extra origins allowed for images in the CSP (map tiles come from TILE_URL's host).
+    SEND_FILE_MAX_AGE_DEFAULT: int = 3600
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
+    PASSWORD_RESET_MAX_AGE = 3600
+    SERVER_NAME = None
+
+
+def finalise(app: Flask) -> None:
+    """Derive extension settings from the operator-facing variables."""
+    cfg = app.config
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = cfg.get("DATABASE_URL") or (
+            "sqlite:///" + os.path.join(app.instance_path, "civic.db")
+        )
+    redis_url = cfg.get("REDIS_URL")
+    cfg.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    cfg.setdefault("SOCKETIO_MESSAGE_QUEUE", redis_url)
+
+
+def _instance_secret(instance: Path) -> str:
+    """A development secret kept in instance/, so sessions survive a restart of `make run`.
+
+    Production sets CIVIC_SECRET_KEY; this file is only the embedded default's convenience.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

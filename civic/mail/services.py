@@ -1,0 +1,90 @@
+"""Compose and deliver mail. `send_mail` records the message, then delivers it:
+over SMTP when MAIL_SERVER is configured, otherwise to the console (the development outbox)."""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app, render_template
+
+from civic.database import utcnow
+from civic.extensions import db
+from civic.mail.models import OutgoingMail
+
+log = logging.getLogger(__name__)
+
+
+def send_mail(to: str, subject: str, template: str, headers: dict | None = None, **context) -> OutgoingMail:
+    """Render `templates/mail/<template>.txt`, store it in the outbox and deliver it.
+
+    Delivery failures are recorded on the row (for a later retry) and never raised to the caller:
+    a user who asked for a reset link sees the same page whether or not SMTP answered.
+    """
+    body = render_template(f"mail/{template}.txt", **context)
+    message = OutgoingMail(to_address=to, subject=subject, body_text=body, headers=headers or {})
+    db.session.add(message)
+    db.session.commit()
+    deliver(message)
+    return message
+
+
+def deliver(message: OutgoingMail) -> bool:
+    cfg = current_app.config
+    message.attempts += 1
+    if not cfg.get("MAIL_SERVER"):
+        _print_to_console(message)
+        message.sent_at = utcnow()
+        db.session.commit()
+        return True
+    try:
+        _send_smtp(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("mail %s to %s not sent: %s", message.id, message.to_address, exc)
+        message.last_error = str(exc)[:2000]
+        db.session.commit()
+        return False
+    message.sent_at = utcnow()
+    message.last_error = None
+    db.session.commit()
+    return True
+
+
+def _build(message: OutgoingMail) -> EmailMessage:
+    cfg = current_app.config
+    email = EmailMessage()
+    email["From"] = cfg["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain="civic.localhost")
+    for name, value in (message.headers or {}).items():
+        email[name] = value
+    email.set_content(message.body_text)
+    return email
+
+
+def _send_smtp(message: OutgoingMail) -> None:
+    cfg = current_app.config
+    host, port, timeout = cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), cfg["MAIL_TIMEOUT"]
+    if cfg.get("MAIL_USE_SSL"):
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if cfg.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if cfg.get("MAIL_USERNAME"):
+            smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD") or "")
+        smtp.send_message(_build(message))
+
+
+def _print_to_console(message: OutgoingMail) -> None:
+    # The development outbox: what would have been sent, where a developer running `make run` sees it.
+    print(
+        f"\n----- mail #{message.id} (CIVIC_MAIL_SERVER unset: kept in the outbox) -----\n"
+        f"To: {message.to_address}\nSubject: {message.subject}\n\n{message.body_text}\n"
+        "-----------------------------------------------------------------------\n",
+        flush=True,
+    )
