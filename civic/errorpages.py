@@ -7,6 +7,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from civic.errors import DomainError
 from civic.extensions import db
@@ -38,9 +39,8 @@ def _code_name(status: int, exc: Exception | None) -> str:
         return exc.code
     if isinstance(exc, CSRFError):
         return "csrf_failed"
-    if isinstance(exc, HTTPException) and exc.name:
-        return exc.name.lower().replace(" ", "_")
-    return "error"
+    name = exc.name if isinstance(exc, HTTPException) else HTTP_STATUS_CODES.get(status, "error")
+    return name.lower().replace(" ", "_").replace("'", "")
 
 
 def render_error(status: int, message: str | None = None, exc: Exception | None = None):

@@ -3,21 +3,27 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, FloatField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, EmailField, FloatField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from civic.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class RegisterForm(FlaskForm):
     display_name = StringField(
         _l("Your name"),
+        filters=[_strip],
         description=_l("Shown to neighbours next to what you post. A first name is enough."),
         validators=[DataRequired(_l("Enter the name neighbours will see.")), Length(max=80)],
         render_kw={"autocomplete": "name"},
     )
     email = EmailField(
         _l("Email"),
+        filters=[_strip],
         validators=[DataRequired(_l("Enter your email address.")), Email(_l("Enter an email address like name@example.com.")), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
@@ -32,6 +38,7 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("Email"),
+        filters=[_strip],
         validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
@@ -47,6 +54,7 @@ class LoginForm(FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         _l("Email"),
+        filters=[_strip],
         validators=[DataRequired(_l("Enter your email address.")), Email(_l("Enter an email address like name@example.com.")), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
@@ -77,12 +85,17 @@ class ChangePasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     display_name = StringField(
-        _l("Your name"), validators=[DataRequired(_l("Enter the name neighbours will see.")), Length(max=80)],
+        _l("Your name"),
+        filters=[_strip], validators=[DataRequired(_l("Enter the name neighbours will see.")), Length(max=80)],
         render_kw={"autocomplete": "name"},
     )
     locale = SelectField(
         _l("Language"),
-        choices=[("", _l("Same as my browser")), ("en", "English"), ("es", "Español")],
+        choices=[
+            SelectChoice("", _l("Same as my browser")),
+            SelectChoice("en", "English", render_kw={"lang": "en"}),
+            SelectChoice("es", "Español", render_kw={"lang": "es"}),
+        ],
         validators=[Optional()],
     )
     home_neighbourhood = SelectField(
@@ -105,9 +118,9 @@ class RoleRequestForm(FlaskForm):
     role = SelectField(
         _l("I am"),
         choices=[
-            ("resident", _l("A resident")),
-            ("staff", _l("City staff (an administrator will verify it)")),
-            ("liaison", _l("A neighbourhood liaison (an administrator will verify it)")),
+            SelectChoice("resident", _l("A resident")),
+            SelectChoice("staff", _l("City staff (an administrator will verify it)")),
+            SelectChoice("liaison", _l("A neighbourhood liaison (an administrator will verify it)")),
         ],
         validators=[InputRequired()],
     )

@@ -5,6 +5,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from civic.accounts import bp, services
 from civic.accounts.forms import (
@@ -41,7 +42,8 @@ def register():
                 form.display_name.data, form.email.data, form.password.data, locale=_current_locale()
             )
         except DomainError as error:
-            return render_template("accounts/register.html", form=form), show_error(form, error)
+            status = show_error(form, error)
+            return render_template("accounts/register.html", form=form), status
         login_user(user)
         flash(_("Welcome to civic, %(name)s! Set your home neighbourhood to see issues near you.", name=user.display_name), "success")
         return redirect(url_for("accounts.profile"))
@@ -58,7 +60,8 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except DomainError as error:
-            return render_template("accounts/login.html", form=form), show_error(form, error)
+            status = show_error(form, error)
+            return render_template("accounts/login.html", form=form), status
         login_user(user, remember=form.remember.data)
         flash(_("You are signed in."), "success")
         return redirect(safe_next(form.next.data, url_for("core.index")))
@@ -99,7 +102,8 @@ def reset_password(token: str):
         try:
             user = services.reset_password(token, form.password.data)
         except DomainError as error:
-            return render_template("accounts/reset_password.html", form=form), show_error(form, error)
+            status = show_error(form, error)
+            return render_template("accounts/reset_password.html", form=form), status
         login_user(user)
         flash(_("Your password is changed and you are signed in. Other devices have been signed out."), "success")
         return redirect(url_for("core.index"))
@@ -108,8 +112,8 @@ def reset_password(token: str):
 
 def _profile_form() -> ProfileForm:
     form = ProfileForm(obj=current_user if request.method == "GET" else None)
-    form.home_neighbourhood.choices = [("", _("None chosen"))] + [
-        (h.slug, h.name) for h in neighbourhoods.all_neighbourhoods()
+    form.home_neighbourhood.choices = [SelectChoice("", _("None chosen"))] + [
+        SelectChoice(h.slug, h.name) for h in neighbourhoods.all_neighbourhoods()
     ]
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
@@ -124,7 +128,7 @@ def _role_form() -> RoleRequestForm:
         department=str(current_user.department_id or ""),
     )
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
-    form.department.choices = [("", _("Not city staff"))] + [(str(d.id), d.name) for d in departments]
+    form.department.choices = [SelectChoice("", _("Not city staff"))] + [SelectChoice(str(d.id), d.name) for d in departments]
     return form
 
 

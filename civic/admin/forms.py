@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from civic.accounts.models import Role
@@ -18,7 +18,7 @@ ROLE_LABELS = {
 
 
 class UserRoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()], validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()], validators=[InputRequired()])
     department = SelectField(_l("Department (staff only)"), choices=[], validators=[Optional()])
     verified = BooleanField(_l("Verified (staff and liaisons act in their role only once verified)"))
 

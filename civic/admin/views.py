@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
+from wtforms import SelectChoice
 
 from civic.accounts import services
 from civic.accounts.decorators import admin_required
@@ -51,7 +52,7 @@ def _role_form(user: User) -> UserRoleForm:
         role=user.role.value, department=str(user.department_id or ""), verified=user.is_verified,
     )
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
-    form.department.choices = [("", _("None"))] + [(str(d.id), d.name) for d in departments]
+    form.department.choices = [SelectChoice("", _("None"))] + [SelectChoice(str(d.id), d.name) for d in departments]
     return form
 
 

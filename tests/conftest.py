@@ -1,0 +1,206 @@
+"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL with --db=postgresql),
+the app, its clients, user factories and a real SMTP server.
+
+Each test gets a database built by the real migrations: SQLite copies a migrated template file
+(fast and isolated); PostgreSQL migrates one database per session and truncates it after each test.
+"""
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from civic import ROOT, create_app
+from civic.config import TestConfig
+from civic.extensions import db
+from tests.services import POSTGRES_URL, require_postgres
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db", choices=["sqlite", "postgresql"], default="sqlite",
+        help="database backend for the suite (postgresql needs a server, see tests/services.py)",
+    )
+
+
+def build_app(database_url: str, **overrides):
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+    return create_app(config)
+
+
+def migrate_database(database_url: str) -> None:
+    app = build_app(database_url)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+
+
+# --- database per backend ----------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def backend(request) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "civic.db"
+    migrate_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_database():
+    require_postgres()
+    name = f"civic_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    migrate_database(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path) -> str:
+    """A freshly migrated, empty database for this test."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("_postgres_database")
+        yield url
+        _truncate_all(url)
+    else:
+        template = request.getfixturevalue("_sqlite_template")
+        target = tmp_path / "civic.db"
+        shutil.copyfile(template, target)
+        yield f"sqlite:///{target}"
+
+
+def _truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# --- the app and its clients -------------------------------------------------------------------
+
+@pytest.fixture
+def make_app(database_url):
+    """Build another app on this test's database, with config overrides (e.g. CSRF on, low limits)."""
+    apps = []
+
+    def factory(**overrides):
+        app = build_app(database_url, **overrides)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- users -------------------------------------------------------------------------------------
+
+@dataclass
+class UserInfo:
+    id: int
+    email: str
+    password: str
+    display_name: str
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(role="staff", department="streets", verified=True) -> UserInfo."""
+    from civic.accounts import services
+    from civic.accounts.models import Department, Role
+    from civic.database import utcnow
+
+    counter = iter(range(1, 10_000))
+
+    def factory(role: str = "resident", *, email: str | None = None, password: str = DEFAULT_PASSWORD,
+                display_name: str | None = None, department: str | None = None, verified: bool = True,
+                locale: str | None = None) -> UserInfo:
+        n = next(counter)
+        email = email or f"user{n}@example.org"
+        display_name = display_name or f"Neighbour {n}"
+        with app.app_context():
+            user = services.register_user(display_name, email, password, locale=locale)
+            user.role = Role(role)
+            if user.role is Role.STAFF:
+                slug = department or "streets"
+                dept = db.session.scalar(sa.select(Department).where(Department.slug == slug))
+                if dept is None:
+                    dept = Department(slug=slug, name=slug.replace("-", " ").title())
+                    db.session.add(dept)
+                user.department = dept
+            if user.role.needs_verification and verified:
+                user.verified_at = utcnow()
+            db.session.commit()
+            return UserInfo(user.id, user.email, password, display_name)
+
+    return factory
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = DEFAULT_PASSWORD, follow_redirects: bool = False):
+        return self._client.post("/login", data={"email": email, "password": password},
+                                 follow_redirects=follow_redirects)
+
+    def login_as(self, user: UserInfo):
+        response = self.login(user.email, user.password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+# --- a real SMTP server ------------------------------------------------------------------------
+
+@pytest.fixture
+def smtp_server():
+    """aiosmtpd on a free 127.0.0.1 port; `.messages` holds every email.message received."""
+    from tests.smtp import SmtpSink
+
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
