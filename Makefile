@@ -46,7 +46,7 @@ browser-deps:
 
 # For developers adding strings: extract, merge into the catalogs, then translate civic/translations/es.
 extract-messages: install
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -o civic/translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -o civic/translations/messages.pot --no-location --omit-header civic templates
 
 update-catalogs: extract-messages
 	$(BIN)/pybabel --quiet update -i civic/translations/messages.pot -d civic/translations --no-location --omit-header

@@ -124,14 +124,12 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from civic.accounts.forms import LanguageForm
     from civic.geo.neighbourhoods import ATTRIBUTION
 
     @app.context_processor
     def _globals():
         return {
             "current_locale": str(get_locale() or "en"),
-            "language_form": LanguageForm(),
             "city_name": app.config["CITY_NAME"],
             "neighbourhood_attribution": ATTRIBUTION,
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
 
 
 def csp_nonce() -> str:
@@ -22,6 +22,13 @@ def _tile_origin(tile_url: str) -> str:
 
 def register_security_headers(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.before_request
+    def _reject_oversized_bodies():
+        """Answer 413 before any view or sign-in check, not only when a form happens to be read."""
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length and request.content_length > limit:
+            abort(413)
 
     @app.after_request
     def _headers(response):

@@ -1,10 +1,13 @@
-"""API root and the signed-in user's own record."""
+"""API root and the signed-in user's own record (read it, change it)."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from civic.accounts import services
 from civic.api import bp
+from civic.errors import ValidationError
 
 
 @bp.get("/")
@@ -12,15 +15,51 @@ def index():
     return jsonify(name="civic", version=1)
 
 
+def _me_json(user):
+    return {
+        "id": user.id,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "verified": user.is_verified,
+        "department": user.department.name if user.department else None,
+        "locale": user.locale,
+        "home": {"lat": user.home_lat, "lon": user.home_lon, "neighbourhood": user.home_neighbourhood}
+        if user.has_home else None,
+    }
+
+
 @bp.get("/me")
 @login_required
 def me():
-    user = current_user
-    return jsonify(
-        id=user.id,
-        display_name=user.display_name,
-        role=user.role.value,
-        verified=user.is_verified,
-        department=user.department.name if user.department else None,
-        locale=user.locale,
+    return jsonify(_me_json(current_user))
+
+
+@bp.patch("/me")
+@login_required
+def update_me():
+    """Change name, language or home. Session-authenticated, so it needs the X-CSRFToken header."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError(_("Send a JSON object."))
+    unknown = set(data) - {"display_name", "locale", "home"}
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(names)s.", names=", ".join(sorted(unknown))))
+    home = data.get("home", _current_home())
+    if home is not None and not (
+        isinstance(home, dict) and all(isinstance(home.get(k), (int, float)) and not isinstance(home.get(k), bool)
+                                       for k in ("lat", "lon"))
+    ):
+        raise ValidationError(_("home must be null or an object with numeric lat and lon."), field="home")
+    name = data.get("display_name", current_user.display_name)
+    locale = data.get("locale", current_user.locale)
+    if not isinstance(name, str) or (locale is not None and not isinstance(locale, str)):
+        raise ValidationError(_("display_name and locale must be text."))
+    services.update_profile(
+        current_user, display_name=name, locale=locale,
+        home_lat=float(home["lat"]) if home else None, home_lon=float(home["lon"]) if home else None,
     )
+    return jsonify(_me_json(current_user))
+
+
+def _current_home():
+    return {"lat": current_user.home_lat, "lon": current_user.home_lon} if current_user.has_home else None

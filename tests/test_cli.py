@@ -1,0 +1,54 @@
+"""`flask demo seed` and `flask users create-admin`."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from civic.accounts.models import Role, User
+from civic.extensions import db
+
+
+def test_demo_seed_fills_an_empty_database_once(app, runner):
+    result = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    credentials = re.findall(r"^\s+(\S+@demo\.civic)\s+(\S+)\s+(\w+)$", result.output, re.M)
+    assert {role for _, _, role in credentials} == {"resident", "liaison", "staff", "admin"}
+    with app.app_context():
+        staff = db.session.scalar(sa.select(User).where(User.role == Role.STAFF))
+        assert staff.acts_as_staff and staff.department.name == "Streets Department"
+        assert all(u.home_neighbourhood for u in db.session.scalars(sa.select(User)))
+
+    email, password, _ = next(c for c in credentials if c[2] == "admin")
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": password}).status_code == 302
+    assert client.get("/admin/users").status_code == 200
+
+    again = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert again.exit_code == 0 and "skipped" in again.output
+    assert "@demo.civic" not in again.output  # passwords are printed once only
+
+
+def test_create_admin_makes_a_new_account(app, runner):
+    result = runner.invoke(args=["users", "create-admin", "Chief@City.example", "--name", "Chief"],
+                           input="a long admin passphrase\na long admin passphrase\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "chief@city.example"))
+        assert user.role is Role.ADMIN and user.display_name == "Chief"
+
+
+def test_create_admin_promotes_an_existing_account(app, runner, make_user):
+    existing = make_user()
+    result = runner.invoke(args=["users", "create-admin", existing.email], input="ignored passphrase 1\nignored passphrase 1\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(User, existing.id).role is Role.ADMIN
+
+
+def test_create_admin_refuses_a_weak_password(app, runner):
+    result = runner.invoke(args=["users", "create-admin", "boss@city.example"], input="short\nshort\n")
+    assert result.exit_code != 0
+    assert "Use at least 10 characters" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
