@@ -46,10 +46,10 @@ browser-deps:
 
 # For developers adding strings: extract, merge into the catalogs, then translate civic/translations/es.
 extract-messages: install
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -o civic/translations/messages.pot --no-location --omit-header civic templates
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -o civic/translations/messages.pot --no-location --omit-header .
 
 update-catalogs: extract-messages
-	$(BIN)/pybabel --quiet update -i civic/translations/messages.pot -d civic/translations --no-location --omit-header
+	$(BIN)/pybabel --quiet update -i civic/translations/messages.pot -d civic/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

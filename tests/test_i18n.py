@@ -59,7 +59,7 @@ def test_spanish_catalog_covers_every_message(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "--quiet", "extract", "-F", str(ROOT / "babel.cfg"),
-         "-k", "_l", "-o", str(pot), "civic", "templates"],
+         "-k", "_l", "-o", str(pot), "."],
         check=True, cwd=ROOT,
     )
     with open(pot, "rb") as f:

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import submit
 from tests.conftest import DEFAULT_PASSWORD
 
 PHONE = {"width": 360, "height": 740}
@@ -26,8 +27,7 @@ def _fill_register(page, name: str, email: str, password: str) -> None:
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Create account").click()
-    page.wait_for_load_state()
+    submit(page, page.get_by_role("button", name="Create account"))
 
 
 def test_register_lands_signed_in_on_my_account(page, check_a11y, live_server, unique_email):
@@ -74,16 +74,14 @@ def test_sign_in_with_wrong_then_right_password(page, check_a11y, make_live_user
 
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password", exact=True).fill("not the right password at all")
-    page.locator("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    submit(page, page.locator("main").get_by_role("button", name="Sign in"))
     expect(page.get_by_text("That email and password do not match an account.")).to_be_visible()
     expect(page.get_by_label("Password", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     check_a11y(page)
 
     page.get_by_label("Password", exact=True).fill(user.password)
-    page.locator("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    submit(page, page.locator("main").get_by_role("button", name="Sign in"))
     expect(page.get_by_text("You are signed in.")).to_be_visible()
     expect(page.get_by_text("Welcome back, Carmen.")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
@@ -96,8 +94,7 @@ def test_switch_to_spanish_with_the_header_button(page, check_a11y):
     expect(page.get_by_role("button", name="English")).to_have_attribute("aria-current", "true")
     check_a11y(page)
 
-    page.get_by_role("button", name="Español").click()
-    page.wait_for_load_state()
+    submit(page, page.get_by_role("button", name="Español"))
 
     expect(page.locator("html[lang=es]")).to_have_count(1)
     expect(page.get_by_role("button", name="Español")).to_have_attribute("aria-current", "true")
@@ -112,8 +109,7 @@ def test_sign_out_with_the_header_button(page, check_a11y, sign_in, make_live_us
     sign_in(page, user)
     check_a11y(page)
 
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    submit(page, page.get_by_role("button", name="Sign out"))
 
     expect(page.get_by_text("You are signed out.")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")).to_be_visible()
