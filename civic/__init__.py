@@ -28,6 +28,12 @@ def create_app(config: object | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     finalise(app)
+    if app.config.get("PROXY_HOPS"):
+        # Behind a reverse proxy: trust its X-Forwarded-* headers (client address for rate limits, https).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_extensions(app)
     register_blueprints(app)
