@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, EmailField, FloatField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FloatField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from civic.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
@@ -13,29 +22,53 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class RegisterForm(FlaskForm):
-    display_name = StringField(
+def _display_name_field(**kwargs) -> StringField:
+    return StringField(
         _l("Your name"),
         filters=[_strip],
-        description=_l("Shown to neighbours next to what you post. A first name is enough."),
         validators=[DataRequired(_l("Enter the name neighbours will see.")), Length(max=80)],
         render_kw={"autocomplete": "name"},
+        **kwargs,
     )
-    email = EmailField(
+
+
+def _email_field(autocomplete: str = "email") -> EmailField:
+    """The email a visitor types: trimmed, and checked to look like an address."""
+    return EmailField(
         _l("Email"),
         filters=[_strip],
-        validators=[DataRequired(_l("Enter your email address.")), Email(_l("Enter an email address like name@example.com.")), Length(max=254)],
-        render_kw={"autocomplete": "email"},
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Email(_l("Enter an email address like name@example.com.")),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": autocomplete},
     )
-    password = PasswordField(
-        _l("Password"),
+
+
+def _new_password_field(label) -> PasswordField:
+    """A password being chosen; the policy itself is checked by the service."""
+    return PasswordField(
+        label,
         description=_l("At least 10 characters."),
-        validators=[DataRequired(_l("Choose a password.")), Length(max=PASSWORD_MAX, message=_l("Use at most %(max)d characters."))],
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(max=PASSWORD_MAX, message=_l("Use at most %(max)d characters.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
 
+class RegisterForm(FlaskForm):
+    display_name = _display_name_field(
+        description=_l("Shown to neighbours next to what you post. A first name is enough.")
+    )
+    email = _email_field()
+    password = _new_password_field(_l("Password"))
+
+
 class LoginForm(FlaskForm):
+    # No format check at sign-in: an unknown address gets the same answer as a wrong password.
     email = EmailField(
         _l("Email"),
         filters=[_strip],
@@ -52,21 +85,11 @@ class LoginForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        filters=[_strip],
-        validators=[DataRequired(_l("Enter your email address.")), Email(_l("Enter an email address like name@example.com.")), Length(max=254)],
-        render_kw={"autocomplete": "email"},
-    )
+    email = _email_field()
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        description=_l("At least 10 characters."),
-        validators=[DataRequired(_l("Choose a password.")), Length(max=PASSWORD_MAX, message=_l("Use at most %(max)d characters."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = _new_password_field(_l("New password"))
 
 
 class ChangePasswordForm(FlaskForm):
@@ -75,20 +98,11 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired(_l("Enter your current password.")), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )
-    password = PasswordField(
-        _l("New password"),
-        description=_l("At least 10 characters."),
-        validators=[DataRequired(_l("Choose a password.")), Length(max=PASSWORD_MAX, message=_l("Use at most %(max)d characters."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = _new_password_field(_l("New password"))
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField(
-        _l("Your name"),
-        filters=[_strip], validators=[DataRequired(_l("Enter the name neighbours will see.")), Length(max=80)],
-        render_kw={"autocomplete": "name"},
-    )
+    display_name = _display_name_field()
     locale = SelectField(
         _l("Language"),
         choices=[
