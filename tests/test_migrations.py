@@ -26,9 +26,10 @@ def test_app_start_creates_no_tables(tmp_path):
         db.engine.dispose()
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, backend):
-    if backend != "sqlite":
-        return  # PostgreSQL has neither setting; nothing to check there
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    app = build_app(f"sqlite:///{tmp_path}/wal.db")  # SQLite-only settings, checked in every run
     with app.app_context():
         assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()

@@ -192,7 +192,7 @@ def check_a11y(_axe) -> Callable:
 
 @pytest.fixture
 def sign_in(check_a11y):
-    """sign_in(page, user): through the real login form, checking the page with axe on the way."""
+    """sign_in(page, user): through the real login form; axe checks the form and the page it lands on."""
 
     def do(page, user: UserInfo) -> None:
         page.goto("/login")
@@ -201,5 +201,6 @@ def sign_in(check_a11y):
         page.get_by_label("Password", exact=True).fill(user.password)
         submit(page, page.locator("main").get_by_role("button", name="Sign in"))
         assert page.get_by_role("button", name="Sign out").is_visible(), f"not signed in as {user.email}"
+        check_a11y(page)  # the page the form lands on
 
     return do
