@@ -10,7 +10,7 @@ PORT   ?= 5000
 
 run: install translations
 	$(FLASK) db upgrade
-	$(FLASK) demo seed --if-empty
+	$(FLASK) demo seed --if-empty --issues 300
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-dev translations browser-deps

@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Every model module, so the metadata (and Alembic's autogenerate) sees every table."""
     from civic.accounts import models as _accounts  # noqa: F401
+    from civic.issues import models as _issues  # noqa: F401
     from civic.mail import models as _mail  # noqa: F401
 
 
@@ -108,9 +109,11 @@ def register_blueprints(app: Flask) -> None:
     from civic.admin import bp as admin_bp
     from civic.api import bp as api_bp
     from civic.core import bp as core_bp
+    from civic.issues import bp as issues_bp
+    from civic.media import bp as media_bp
     from civic.staff import bp as staff_bp
 
-    for bp in (core_bp, accounts_bp, admin_bp, staff_bp, api_bp):
+    for bp in (core_bp, accounts_bp, issues_bp, media_bp, admin_bp, staff_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -121,10 +124,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from civic.cli import demo_cli, users_cli
+    from civic.cli import categories_cli, demo_cli, users_cli
 
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(users_cli)
+    for group in (demo_cli, users_cli, categories_cli):
+        app.cli.add_command(group)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -37,7 +37,7 @@ class Config:
     REGISTER_RATE_LIMIT: str = "20 per hour"
     RATELIMIT_HEADERS_ENABLED: bool = True
 
-    MAX_CONTENT_LENGTH: int = 20 * 1024 * 1024  # four photos and a form fit; larger bodies get 413
+    MAX_CONTENT_LENGTH: int = 45 * 1024 * 1024  # four photos at PHOTO_MAX_BYTES and a form fit; more gets 413
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_HTTPONLY: bool = True
     REMEMBER_COOKIE_SAMESITE: str = "Lax"
@@ -51,8 +51,14 @@ class Config:
     TILE_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     TILE_ATTRIBUTION: str = "&copy; OpenStreetMap contributors"
 
-    # Extra origins allowed for images in the CSP (map tiles come from TILE_URL's host).
     SEND_FILE_MAX_AGE_DEFAULT: int = 3600
+
+    # Photos (civic.media): accepted size, pixel limit against decompression bombs, stored sizes.
+    UPLOAD_DIR: str | None = None  # default: instance/uploads
+    PHOTO_MAX_BYTES: int = 10 * 1024 * 1024
+    PHOTO_MAX_PIXELS: int = 40_000_000
+    PHOTO_MAX_DIMENSION: int = 2048
+    PHOTO_THUMB_DIMENSION: int = 400
 
 
 class TestConfig(Config):

@@ -46,3 +46,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# Objects Alembic's autogenerate must leave alone: spatial structures it cannot describe
+# (see civic/issues/spatial.py) and SQLite's own bookkeeping tables.
+_UNMANAGED_PREFIXES = ("issue_rtree", "ix_issues_location_gist", "sqlite_")
+
+
+def include_in_autogenerate(name, type_, parent_names) -> bool:
+    return not (name and name.startswith(_UNMANAGED_PREFIXES))

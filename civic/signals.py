@@ -8,3 +8,11 @@ _signals = Namespace()
 user_registered = _signals.signal("user-registered")
 password_reset = _signals.signal("password-reset")
 role_changed = _signals.signal("role-changed")
+
+# Issues. Receivers get the issue (and comment) as keyword arguments.
+issue_reported = _signals.signal("issue-reported")
+issue_edited = _signals.signal("issue-edited")
+issue_upvoted = _signals.signal("issue-upvoted")      # voted=True/False, count=N
+comment_posted = _signals.signal("comment-posted")
+comment_changed = _signals.signal("comment-changed")  # edited or deleted
+status_changed = _signals.signal("status-changed")

@@ -3,6 +3,8 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+from civic.database import include_in_autogenerate
+
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -91,6 +93,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_in_autogenerate)
     conf_args.setdefault("compare_type", True)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives

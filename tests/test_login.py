@@ -7,8 +7,8 @@ def test_sign_in_and_out(client, auth, make_user):
     response = auth.login(user.email)
     assert response.status_code == 302
     home = client.get("/").get_data(as_text=True)
-    assert f"Welcome back, {user.display_name}" in home
-    assert "Sign out" in home
+    assert "Sign out" in home and "My account" in home
+    assert f"Signed in as {user.email}" in client.get("/account").get_data(as_text=True)
     assert auth.logout().status_code == 302
     assert client.get("/account").status_code == 302  # back to the sign-in page
 

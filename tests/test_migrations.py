@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from civic.database import include_in_autogenerate
 from civic.extensions import db
 from tests.conftest import build_app
 
@@ -12,7 +13,9 @@ from tests.conftest import build_app
 def test_migrations_match_models(app, backend):
     with app.app_context():
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_in_autogenerate}
+            )
             differences = compare_metadata(context, db.metadata)
     assert differences == [], f"models and migrations differ on {backend}: {differences}"
 

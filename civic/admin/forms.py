@@ -23,5 +23,3 @@ class UserRoleForm(FlaskForm):
     verified = BooleanField(_l("Verified (staff and liaisons act in their role only once verified)"))
 
 
-class ConfirmForm(FlaskForm):
-    """A button-only form: CSRF protection for one-click actions."""

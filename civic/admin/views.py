@@ -11,7 +11,8 @@ from civic.accounts import services
 from civic.accounts.decorators import admin_required
 from civic.accounts.models import Department, Role, User
 from civic.admin import bp
-from civic.admin.forms import ROLE_LABELS, ConfirmForm, UserRoleForm
+from civic.admin.forms import ROLE_LABELS, UserRoleForm
+from civic.forms import ActionForm
 from civic.errors import DomainError
 from civic.extensions import db
 from civic.web import show_error
@@ -35,7 +36,7 @@ def users():
     page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "admin/users.html", page=page, q=q, role=role, pending=bool(request.args.get("pending")),
-        role_labels=ROLE_LABELS, confirm=ConfirmForm(),
+        role_labels=ROLE_LABELS, confirm=ActionForm(),
     )
 
 
@@ -74,7 +75,7 @@ def user(user_id: int):
             else:
                 flash(_("Saved the role of %(name)s.", name=user.display_name), "success")
                 return redirect(url_for("admin.user", user_id=user.id))
-    return render_template("admin/user.html", user=user, form=form, role_labels=ROLE_LABELS, confirm=ConfirmForm()), status
+    return render_template("admin/user.html", user=user, form=form, role_labels=ROLE_LABELS, confirm=ActionForm()), status
 
 
 @bp.post("/users/<int:user_id>/verify")
@@ -91,7 +92,7 @@ def revoke(user_id: int):
 
 def _one_click(user_id: int, action, done_message: str):
     user = _get_user(user_id)
-    if not ConfirmForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     try:
         action(current_user, user)

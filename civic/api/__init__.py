@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from civic.api import views  # noqa: E402,F401
+from civic.api import issues, views  # noqa: E402,F401

@@ -1,7 +1,9 @@
 """Home page, /healthz and the language switcher."""
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
@@ -18,7 +20,9 @@ from civic.web import safe_next
 
 @bp.get("/")
 def index():
-    return render_template("core/index.html")
+    from civic.issues.views_browse import home_page
+
+    return home_page()
 
 
 @bp.get("/healthz")
@@ -50,7 +54,5 @@ def set_language(locale: str):
 
 
 def _path_of(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")

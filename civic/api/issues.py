@@ -1,0 +1,118 @@
+"""/api/v1/issues: GeoJSON for a bounding box (issues, or server-side clusters when there are many),
+one issue, duplicates near a point, categories, and the upvote toggle."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from civic.api import bp
+from civic.errors import ValidationError
+from civic.extensions import db
+from civic.issues import services
+from civic.issues.geojson import cluster_feature, collection, issue_feature
+from civic.issues.models import Issue
+from civic.issues.queries import (
+    CLUSTER_BELOW_ZOOM,
+    MAX_MARKERS,
+    clusters,
+    count_in_view,
+    list_query,
+    parse_filters,
+    parse_zoom,
+)
+
+
+@bp.get("/issues")
+def issues_in_view():
+    filters = parse_filters(request.args, require_bbox=True)
+    zoom = parse_zoom(request.args.get("zoom"))
+    total = count_in_view(filters)
+    clustered = total > MAX_MARKERS or (zoom is not None and zoom < CLUSTER_BELOW_ZOOM and total > MAX_MARKERS // 5)
+    if clustered:
+        if zoom is None:
+            raise ValidationError(_("There are too many issues here to list: give zoom, or a smaller bbox."),
+                                  field="zoom")
+        groups = clusters(filters, zoom)
+        singles = {c.issue_id for c in groups if c.count == 1}
+        by_id = _load(singles)
+        features = [issue_feature(by_id[c.issue_id]) if c.count == 1 else cluster_feature(c) for c in groups]
+    else:
+        stmt = list_query(filters).options(selectinload(Issue.category)).limit(MAX_MARKERS)
+        features = [issue_feature(issue) for issue in db.session.scalars(stmt)]
+    return jsonify(collection(features, total=total, clustered=clustered))
+
+
+def _load(ids: set[int]) -> dict[int, Issue]:
+    if not ids:
+        return {}
+    stmt = select(Issue).where(Issue.id.in_(ids)).options(selectinload(Issue.category))
+    return {issue.id: issue for issue in db.session.scalars(stmt)}
+
+
+@bp.get("/issues/<int:issue_id>")
+def issue_detail(issue_id: int):
+    issue = services.get_issue(issue_id)
+    feature = issue_feature(issue)
+    feature["properties"].update(
+        description=issue.description,
+        reporter=services.reporter_label(issue, current_user),
+        upvoted=services.has_upvoted(current_user, issue.id),
+        photos=[{"url": _photo_url(p.key), "thumbnail": _photo_url(p.thumb_key)} for p in issue.photos],
+    )
+    return jsonify(feature)
+
+
+def _photo_url(key: str) -> str:
+    from flask import url_for
+
+    return url_for("media.photo", key=key)
+
+
+def _number(name: str) -> float:
+    raw = request.args.get(name, "")
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValidationError(_("%(name)s must be a number.", name=name), field=name) from None
+
+
+@bp.get("/issues/nearby")
+def nearby():
+    """Open issues of a category within 100 m of a point: the report form's 'Already reported?'."""
+    lat, lon = _number("lat"), _number("lon")
+    category = request.args.get("category_id", "")
+    if category and not category.isdigit():
+        raise ValidationError(_("category_id must be a whole number."), field="category_id")
+    services.locate(lat, lon)
+    found = services.nearby_open_issues(lat, lon, int(category) if category else None)
+    features = []
+    for issue, distance in found:
+        feature = issue_feature(issue)
+        feature["properties"].update(distance_m=round(distance), upvoted=services.has_upvoted(current_user, issue.id))
+        features.append(feature)
+    return jsonify(collection(features, radius_m=services.DUPLICATE_RADIUS_M))
+
+
+@bp.post("/issues/<int:issue_id>/upvote")
+@login_required
+def upvote(issue_id: int):
+    """Toggle, or set with {"upvoted": true|false}. Session callers send the X-CSRFToken header."""
+    data = request.get_json(silent=True)
+    if isinstance(data, dict) and "upvoted" in data:
+        if not isinstance(data["upvoted"], bool):
+            raise ValidationError(_("upvoted must be true or false."), field="upvoted")
+        voted, count = services.set_upvote(current_user, issue_id, data["upvoted"])
+    else:
+        voted, count = services.toggle_upvote(current_user, issue_id)
+    return jsonify(issue_id=issue_id, upvoted=voted, upvotes=count)
+
+
+@bp.get("/categories")
+def categories():
+    return jsonify([
+        {"id": c.id, "slug": c.slug, "name": c.label, "department": c.department.name}
+        for c in services.active_categories()
+    ])

@@ -1,0 +1,183 @@
+"""Realistic demo data for `flask demo seed`: residents, staff, and issues inside the real neighbourhoods
+of the demo city, with upvotes, comments and status histories that agree with the issues' counters.
+
+Built for volume as well as for a first look: rows go in with bulk inserts in chunks, ids assigned here.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+
+from shapely.geometry import Point
+from sqlalchemy import func, insert, select
+
+from civic.accounts import services as accounts
+from civic.accounts.models import Role, User
+from civic.accounts.passwords import hash_password
+from civic.database import utcnow
+from civic.extensions import db
+from civic.geo import neighbourhoods
+from civic.issues.catalog import ensure_categories
+from civic.issues.models import Comment, Issue, IssueStatus, StatusChange, Upvote
+
+DEMO_HOOD = "fishtown"
+CHUNK = 5000
+
+STREETS = [
+    "Frankford Ave", "Girard Ave", "E Norris St", "Memphis St", "Thompson St", "E Columbia Ave", "Belgrade St",
+    "E Palmer St", "Shackamaxon St", "E Berks St", "E Montgomery Ave", "E York St", "E Cumberland St",
+    "E Lehigh Ave", "Aramingo Ave", "Richmond St", "N Front St", "Trenton Ave", "E Susquehanna Ave", "Sepviva St",
+]
+TITLES = {
+    "pothole": ["Deep pothole on {street}", "Pothole by the crosswalk at {street}", "Road surface breaking up on {street}",
+                "Bache grande en {street}"],
+    "street-light": ["Street light out on {street}", "Flickering street light near {street}", "Dark corner at {street}"],
+    "illegal-dumping": ["Mattress dumped on {street}", "Pile of tyres in the alley off {street}",
+                        "Construction debris dumped on {street}", "Basura tirada en {street}"],
+    "trash-collection": ["Trash not collected on {street}", "Recycling missed on {street} this week"],
+    "graffiti": ["Graffiti on the wall at {street}", "Tagging on the mailbox at {street}"],
+    "abandoned-vehicle": ["Car without plates parked for weeks on {street}", "Abandoned van on {street}"],
+    "other": ["Broken bench at the corner of {street}", "Fallen sign on {street}", "Blocked storm drain on {street}"],
+}
+DESCRIPTIONS = [
+    "It has been like this for a while and it is getting worse.",
+    "Neighbours walking to school pass here every morning.",
+    "Right in front of the corner store, hard to miss.",
+    "Cars swerve around it, especially at night.",
+    "Lleva así varias semanas. Gracias por revisarlo.",
+]
+COMMENTS = [
+    "I saw this too this morning.", "Still there today.", "Thanks for reporting!",
+    "My neighbour called 311 about it last week.", "Yo también lo vi ayer.",
+]
+CATEGORY_WEIGHTS = {"pothole": 25, "illegal-dumping": 20, "graffiti": 15, "street-light": 12,
+                    "trash-collection": 12, "abandoned-vehicle": 8, "other": 8}
+CLOSE_REASONS = ["duplicate", "not the city's responsibility", "no further action", "cannot locate"]
+
+
+def seed_people() -> list[tuple[str, str, str]]:
+    """The demo cast; returns (email, password, role) to print once."""
+    departments = {c.department.slug: c.department for c in ensure_categories().values()}
+    hood = neighbourhoods.by_slug(DEMO_HOOD) or neighbourhoods.all_neighbourhoods()[0]
+    lat, lon = hood.centre
+    people = [
+        ("Alex Rivera", "alex@demo.civic", Role.RESIDENT, None, None),
+        ("Bea Okafor", "bea@demo.civic", Role.RESIDENT, None, None),
+        ("Carmen Ruiz", "carmen@demo.civic", Role.LIAISON, None, "es"),
+        ("Dana Streets", "dana@demo.civic", Role.STAFF, "streets", None),
+        ("Admin", "admin@demo.civic", Role.ADMIN, None, None),
+    ]
+    credentials = []
+    for name, email, role, dept, locale in people:
+        password = secrets.token_urlsafe(9)
+        user = accounts.register_user(name, email, password, locale=locale)
+        user.role = role
+        user.department = departments[dept] if dept else None
+        if role.needs_verification:
+            user.verified_at = utcnow()
+        user.home_neighbourhood, user.home_lat, user.home_lon = hood.slug, lat, lon
+        credentials.append((email, password, role.value))
+    db.session.commit()
+    return credentials
+
+
+def _neighbours_pool(rng: random.Random, size: int) -> list[int]:
+    """Extra residents who vote and comment; they have unusable passwords (nobody signs in as them)."""
+    existing = db.session.scalar(select(func.count()).select_from(User)) or 0
+    first_id = (db.session.scalar(select(func.max(User.id))) or 0) + 1
+    locked = hash_password(secrets.token_urlsafe(24))
+    rows = [{"id": first_id + i, "email": f"neighbour{existing + i}@demo.civic", "display_name": f"Neighbour {existing + i}",
+             "password_hash": locked, "role": Role.RESIDENT, "session_nonce": secrets.token_hex(8),
+             "created_at": utcnow()} for i in range(size)]
+    for chunk in _chunks(rows):
+        db.session.execute(insert(User), chunk)
+    db.session.commit()
+    return list(db.session.scalars(select(User.id).where(User.role == Role.RESIDENT)))
+
+
+def _chunks(rows: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _area(citywide: bool) -> list[neighbourhoods.Neighbourhood]:
+    hoods = neighbourhoods.all_neighbourhoods()
+    if citywide:
+        return list(hoods)
+    centre = neighbourhoods.by_slug(DEMO_HOOD) or hoods[0]
+    near = centre.geometry.buffer(0.012)  # the demo neighbourhood and the ones around it
+    return [h for h in hoods if h.geometry.intersects(near)]
+
+
+def _random_point(rng: random.Random, hood) -> tuple[float, float]:
+    min_lon, min_lat, max_lon, max_lat = hood.geometry.bounds
+    while True:
+        lon, lat = rng.uniform(min_lon, max_lon), rng.uniform(min_lat, max_lat)
+        if hood.geometry.contains(Point(lon, lat)):
+            return round(lat, 6), round(lon, 6)
+
+
+def _status_for(rng: random.Random, age_days: float) -> list[IssueStatus]:
+    """The statuses an issue of this age went through after "open"; the last one is its status now."""
+    if rng.random() < min(0.9, age_days / 120):  # older issues are more likely dealt with
+        if rng.random() < 0.8:
+            return rng.choice([[IssueStatus.ACKNOWLEDGED, IssueStatus.FIXED],
+                               [IssueStatus.ACKNOWLEDGED, IssueStatus.IN_PROGRESS, IssueStatus.FIXED],
+                               [IssueStatus.FIXED]])
+        return rng.choice([[IssueStatus.CLOSED], [IssueStatus.ACKNOWLEDGED, IssueStatus.CLOSED]])
+    return rng.choice([[], [], [IssueStatus.ACKNOWLEDGED], [IssueStatus.ACKNOWLEDGED, IssueStatus.IN_PROGRESS]])
+
+
+def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, voters: int = 40) -> int:
+    """Add `count` issues. Small counts stay around the demo neighbourhood; large ones cover the city."""
+    rng = random.Random(seed)
+    categories = ensure_categories()
+    citywide = count > 2000 if citywide is None else citywide
+    area = _area(citywide)
+    weights = [h.geometry.area for h in area]
+    voter_ids = _neighbours_pool(rng, voters if not citywide else max(voters, min(count // 10, 100_000)))
+    staff_id = db.session.scalar(select(User.id).where(User.role == Role.STAFF))
+    first_issue = (db.session.scalar(select(func.max(Issue.id))) or 0) + 1
+    first_comment = (db.session.scalar(select(func.max(Comment.id))) or 0) + 1
+    slugs = list(CATEGORY_WEIGHTS)
+    now = utcnow()
+
+    issues, changes, upvotes, comments = [], [], [], []
+    for n in range(count):
+        issue_id = first_issue + n
+        slug = rng.choices(slugs, weights=[CATEGORY_WEIGHTS[s] for s in slugs])[0]
+        hood = rng.choices(area, weights=weights)[0]
+        lat, lon = _random_point(rng, hood)
+        age = rng.betavariate(1.2, 3.0) * 540  # days; more recent issues than old ones
+        created = now - timedelta(days=age, seconds=rng.randrange(86400))
+        path = _status_for(rng, age)
+        voters_here = rng.sample(voter_ids, k=min(len(voter_ids), int(rng.paretovariate(1.6)) - 1))
+        n_comments = rng.choice([0, 0, 0, 1, 1, 2, 3])
+        issues.append({
+            "id": issue_id, "category_id": categories[slug].id, "reporter_id": rng.choice(voter_ids),
+            "show_reporter_name": rng.random() < 0.4, "title": rng.choice(TITLES[slug]).format(street=rng.choice(STREETS)),
+            "description": rng.choice(DESCRIPTIONS), "lat": lat, "lon": lon, "neighbourhood": hood.slug,
+            "status": path[-1] if path else IssueStatus.OPEN, "upvote_count": len(voters_here),
+            "comment_count": n_comments, "created_at": created, "updated_at": created,
+        })
+        changes.append({"issue_id": issue_id, "from_status": None, "to_status": IssueStatus.OPEN, "created_at": created})
+        previous, when = IssueStatus.OPEN, created
+        for status in path:
+            when = min(now, when + timedelta(days=rng.uniform(0.2, 20)))
+            reason = rng.choice(CLOSE_REASONS) if status is IssueStatus.CLOSED else None
+            changes.append({"issue_id": issue_id, "from_status": previous, "to_status": status, "reason": reason,
+                            "actor_id": staff_id, "created_at": when})
+            previous = status
+        upvotes.extend({"issue_id": issue_id, "user_id": v, "created_at": created} for v in voters_here)
+        for k in range(n_comments):
+            comments.append({"id": first_comment + len(comments), "issue_id": issue_id,
+                             "author_id": rng.choice(voter_ids), "body": rng.choice(COMMENTS),
+                             "created_at": min(now, created + timedelta(hours=rng.uniform(1, 400)))})
+
+    for model, rows in ((Issue, issues), (StatusChange, changes), (Upvote, upvotes), (Comment, comments)):
+        for chunk in _chunks(rows):
+            db.session.execute(insert(model), chunk)
+    db.session.commit()
+    return count

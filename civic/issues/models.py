@@ -1,0 +1,186 @@
+"""Category, Issue and what hangs off an issue: photos, upvotes, comments, status history, edit history."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts.models import Department, User
+from civic.database import UTCDateTime, utcnow
+from civic.extensions import db
+
+
+class IssueStatus(str, enum.Enum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    FIXED = "fixed"
+    CLOSED = "closed"  # closed without a fix: never shown as fixed
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+OPEN_STATUSES = (IssueStatus.OPEN, IssueStatus.ACKNOWLEDGED, IssueStatus.IN_PROGRESS)
+STATUS_LABELS = {
+    IssueStatus.OPEN: _l("Open"),
+    IssueStatus.ACKNOWLEDGED: _l("Acknowledged"),
+    IssueStatus.IN_PROGRESS: _l("In progress"),
+    IssueStatus.FIXED: _l("Fixed"),
+    IssueStatus.CLOSED: _l("Closed without a fix"),
+}
+
+
+def _enum(cls):
+    return Enum(cls, native_enum=False, length=20, validate_strings=True,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class Category(db.Model):
+    """One of the city's services (pothole, graffiti...). Admins edit the list; each maps to a department."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_es: Mapped[str] = mapped_column(String(80))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    department: Mapped[Department] = relationship()
+
+    @property
+    def label(self) -> str:
+        locale = get_locale()
+        return self.name_es if locale is not None and locale.language == "es" and self.name_es else self.name
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Issue(db.Model):
+    __tablename__ = "issues"
+    __table_args__ = (
+        Index("ix_issues_category_id_status", "category_id", "status"),
+        Index("ix_issues_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    show_reporter_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A liaison reporting for a resident without an account: private to staff and the liaison.
+    on_behalf_name: Mapped[str | None] = mapped_column(String(120))
+    on_behalf_contact: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(200))
+    neighbourhood: Mapped[str | None] = mapped_column(String(80), index=True)
+    status: Mapped[IssueStatus] = mapped_column(_enum(IssueStatus), default=IssueStatus.OPEN)
+    upvote_count: Mapped[int] = mapped_column(Integer, default=0)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    category: Mapped[Category] = relationship()
+    reporter: Mapped[User | None] = relationship()
+    photos: Mapped[list[Photo]] = relationship(
+        primaryjoin="and_(Photo.issue_id == Issue.id, Photo.comment_id.is_(None), Photo.removed_at.is_(None))",
+        order_by="Photo.position", viewonly=True,
+    )
+    status_changes: Mapped[list[StatusChange]] = relationship(order_by="StatusChange.id", viewonly=True)
+    revisions: Mapped[list[IssueRevision]] = relationship(order_by="IssueRevision.id", viewonly=True)
+
+    def __repr__(self) -> str:
+        return f"<Issue {self.id} {self.status.value}>"
+
+
+class Photo(db.Model):
+    """A processed image on disk (see civic.media): on an issue, or on one of its comments."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    key: Mapped[str] = mapped_column(String(80))
+    thumb_key: Mapped[str] = mapped_column(String(80))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Upvote(db.Model):
+    __tablename__ = "upvotes"
+
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_issue_id_created_at", "issue_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    author: Mapped[User | None] = relationship()
+    photos: Mapped[list[Photo]] = relationship(
+        primaryjoin="and_(Photo.comment_id == Comment.id, Photo.removed_at.is_(None))", viewonly=True,
+    )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class StatusChange(db.Model):
+    """The status history shown on an issue page; every change carries who and why."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[IssueStatus | None] = mapped_column(_enum(IssueStatus))
+    to_status: Mapped[IssueStatus] = mapped_column(_enum(IssueStatus))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class IssueRevision(db.Model):
+    """What an issue said before an edit by its reporter (edits are allowed for 24 hours)."""
+
+    __tablename__ = "issue_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    photo_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

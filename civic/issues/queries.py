@@ -1,0 +1,159 @@
+"""The issue query behind the map, the list and the API: filters parsed from request arguments,
+issues or server-side clusters in a bounding box, and sorting."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+from werkzeug.datastructures import MultiDict
+
+from civic.database import utcnow
+from civic.errors import ValidationError
+from civic.extensions import db
+from civic.issues.models import Category, Issue, IssueStatus
+from civic.issues.spatial import BBox, grid_cell, within
+
+SORTS = ("newest", "upvotes", "nearest")
+MAX_DAYS = 3650
+CLUSTER_BELOW_ZOOM = 16        # from this zoom on, always individual markers
+MAX_MARKERS = 500              # more issues than this in view: clusters instead
+CLUSTER_CELL_PX = 64           # a cluster covers a square of about this many screen pixels
+MAX_BBOX_DEGREES = 2.0         # a whole city fits; a continent does not
+
+
+@dataclass
+class IssueFilters:
+    categories: list[str] = field(default_factory=list)   # slugs
+    statuses: list[IssueStatus] = field(default_factory=list)
+    days: int | None = None
+    bbox: BBox | None = None
+    sort: str = "newest"
+
+    def apply(self, stmt: Select) -> Select:
+        if self.categories:
+            stmt = stmt.join(Category, Category.id == Issue.category_id).where(Category.slug.in_(self.categories))
+        if self.statuses:
+            stmt = stmt.where(Issue.status.in_(self.statuses))
+        if self.days:
+            stmt = stmt.where(Issue.created_at >= utcnow() - timedelta(days=self.days))
+        if self.bbox:
+            stmt = within(stmt, self.bbox)
+        return stmt
+
+    def as_args(self) -> dict:
+        """Back to query-string arguments, for links that keep the same filters."""
+        args: dict = {}
+        if self.categories:
+            args["category"] = self.categories
+        if self.statuses:
+            args["status"] = [s.value for s in self.statuses]
+        if self.days:
+            args["days"] = self.days
+        if self.sort != "newest":
+            args["sort"] = self.sort
+        return args
+
+
+def _many(args: MultiDict, name: str) -> list[str]:
+    """`?status=open&status=fixed` and `?status=open,fixed` both work."""
+    values = []
+    for raw in args.getlist(name):
+        values.extend(v.strip() for v in raw.split(",") if v.strip())
+    return values
+
+
+def parse_bbox(raw: str) -> BBox:
+    parts = raw.split(",")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+        raise ValidationError(_("bbox must be four numbers: minLon,minLat,maxLon,maxLat."), field="bbox")
+    box = BBox(*numbers)
+    if not (-180 <= box.min_lon < box.max_lon <= 180 and -90 <= box.min_lat < box.max_lat <= 90):
+        raise ValidationError(_("bbox corners are out of order or off the globe: use minLon,minLat,maxLon,maxLat."),
+                              field="bbox")
+    if box.max_lon - box.min_lon > MAX_BBOX_DEGREES or box.max_lat - box.min_lat > MAX_BBOX_DEGREES:
+        raise ValidationError(_("bbox is too large: zoom in to at most %(n)s degrees across.", n=MAX_BBOX_DEGREES),
+                              field="bbox")
+    return box
+
+
+def parse_filters(args: MultiDict, *, require_bbox: bool = False) -> IssueFilters:
+    filters = IssueFilters()
+    known_categories = set(db.session.scalars(select(Category.slug)))
+    filters.categories = _many(args, "category")
+    unknown = [c for c in filters.categories if c not in known_categories]
+    if unknown:
+        raise ValidationError(_("Unknown category: %(names)s.", names=", ".join(unknown[:5])), field="category")
+    try:
+        filters.statuses = [IssueStatus(s) for s in _many(args, "status")]
+    except ValueError:
+        raise ValidationError(
+            _("Unknown status. Use: %(names)s.", names=", ".join(s.value for s in IssueStatus)), field="status"
+        ) from None
+    days = args.get("days", "").strip()
+    if days:
+        if not days.isdigit() or not 1 <= int(days) <= MAX_DAYS:
+            raise ValidationError(_("days must be a whole number from 1 to %(n)d.", n=MAX_DAYS), field="days")
+        filters.days = int(days)
+    raw_bbox = args.get("bbox", "").strip()
+    if raw_bbox:
+        filters.bbox = parse_bbox(raw_bbox)
+    elif require_bbox:
+        raise ValidationError(_("bbox is required: minLon,minLat,maxLon,maxLat."), field="bbox")
+    sort = args.get("sort", "newest")
+    if sort not in SORTS:
+        raise ValidationError(_("sort must be one of: %(names)s.", names=", ".join(SORTS)), field="sort")
+    filters.sort = sort
+    return filters
+
+
+def parse_zoom(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or not 0 <= int(raw) <= 22:
+        raise ValidationError(_("zoom must be a whole number from 0 to 22."), field="zoom")
+    return int(raw)
+
+
+def ordered(stmt: Select, sort: str, home: tuple[float, float] | None) -> Select:
+    if sort == "upvotes":
+        return stmt.order_by(Issue.upvote_count.desc(), Issue.created_at.desc(), Issue.id.desc())
+    if sort == "nearest" and home is not None:
+        lat, lon = home
+        kx = math.cos(math.radians(lat))  # metres per degree of longitude shrink with latitude
+        distance2 = (Issue.lat - lat) * (Issue.lat - lat) + (Issue.lon - lon) * (Issue.lon - lon) * kx * kx
+        return stmt.order_by(distance2, Issue.id.desc())
+    return stmt.order_by(Issue.created_at.desc(), Issue.id.desc())
+
+
+def list_query(filters: IssueFilters, home: tuple[float, float] | None = None) -> Select:
+    return ordered(filters.apply(select(Issue)), filters.sort, home)
+
+
+@dataclass
+class Cluster:
+    lat: float
+    lon: float
+    count: int
+    issue_id: int  # one member (the only one, when count == 1)
+
+
+def count_in_view(filters: IssueFilters) -> int:
+    return db.session.scalar(filters.apply(select(func.count(Issue.id)))) or 0
+
+
+def clusters(filters: IssueFilters, zoom: int) -> list[Cluster]:
+    """Group issues into square grid cells about CLUSTER_CELL_PX wide at this zoom, in the database."""
+    cell = 360.0 / (256 * 2 ** zoom) * CLUSTER_CELL_PX
+    gx, gy = grid_cell(Issue.lon, -180.0, cell), grid_cell(Issue.lat, -90.0, cell)
+    stmt = filters.apply(
+        select(func.count(Issue.id), func.avg(Issue.lat), func.avg(Issue.lon), func.min(Issue.id))
+    ).group_by(gx, gy)
+    return [Cluster(lat=float(lat), lon=float(lon), count=int(n), issue_id=int(first))
+            for n, lat, lon, first in db.session.execute(stmt)]

@@ -1,0 +1,315 @@
+"""Issue rules: reporting, editing, upvotes, comments. Each function checks who may act, validates,
+writes, commits and sends a signal; views, the JSON API and later the Open311 server all call these."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from civic import signals
+from civic.accounts.models import User
+from civic.database import utcnow
+from civic.errors import NotFound, PermissionDenied, ValidationError
+from civic.extensions import db
+from civic.geo import neighbourhoods
+from civic.issues import photos as issue_photos
+from civic.issues.models import OPEN_STATUSES, Category, Comment, Issue, IssueRevision, IssueStatus, Photo, StatusChange, Upvote
+from civic.issues.spatial import BBox, dialect_name, distance_m, within
+
+REPORT_EDIT_WINDOW = timedelta(hours=24)
+COMMENT_EDIT_WINDOW = timedelta(minutes=15)
+DUPLICATE_RADIUS_M = 100.0
+TITLE_MIN, TITLE_MAX = 3, 120
+DESCRIPTION_MAX = 4000  # Open311's limit for a request's description
+COMMENT_MAX = 5000
+
+
+@dataclass
+class IssueDraft:
+    category_id: int | None
+    title: str
+    description: str
+    lat: float | None
+    lon: float | None
+    address: str | None = None
+    show_reporter_name: bool = False
+    on_behalf_name: str | None = None
+    on_behalf_contact: str | None = None
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def get_issue(issue_id: int) -> Issue:
+    issue = db.session.get(Issue, issue_id)
+    if issue is None:
+        raise NotFound(_("There is no issue number %(id)d.", id=issue_id))
+    return issue
+
+
+def active_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).where(Category.active.is_(True))
+                                   .order_by(Category.position, Category.name)))
+
+
+def sees_private_details(viewer, issue: Issue) -> bool:
+    """The reporter, staff, moderators and admins always see who reported, and for whom."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return viewer.id == issue.reporter_id or viewer.acts_as_staff or viewer.is_moderator
+
+
+def reporter_label(issue: Issue, viewer) -> str:
+    if issue.reporter is not None and (issue.show_reporter_name or sees_private_details(viewer, issue)):
+        return issue.reporter.display_name
+    return _("A neighbour")
+
+
+def nearby_open_issues(lat: float, lon: float, category_id: int | None, *, radius_m: float = DUPLICATE_RADIUS_M,
+                       exclude_id: int | None = None, limit: int = 10) -> list[tuple[Issue, float]]:
+    """Open issues of the category within radius_m metres, nearest first: 'Already reported?'."""
+    stmt = within(select(Issue), BBox.around(lat, lon, radius_m)).where(Issue.status.in_(OPEN_STATUSES))
+    if category_id is not None:
+        stmt = stmt.where(Issue.category_id == category_id)
+    if exclude_id is not None:
+        stmt = stmt.where(Issue.id != exclude_id)
+    found = [(issue, distance_m(lat, lon, issue.lat, issue.lon)) for issue in db.session.scalars(stmt)]
+    found = [(issue, d) for issue, d in found if d <= radius_m]
+    return sorted(found, key=lambda pair: pair[1])[:limit]
+
+
+def has_upvoted(user, issue_id: int) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return db.session.get(Upvote, (issue_id, user.id)) is not None
+
+
+# --- reporting --------------------------------------------------------------------------------
+
+def _clean_text(value: str | None, *, field: str, required_message: str, max_len: int, min_len: int = 1) -> str:
+    value = (value or "").strip()
+    if len(value) < min_len:
+        raise ValidationError(required_message, field=field)
+    if len(value) > max_len:
+        raise ValidationError(_("Use at most %(n)d characters.", n=max_len), field=field)
+    return value
+
+
+def locate(lat: float | None, lon: float | None) -> str:
+    """The neighbourhood a point is in; the point must be inside the city (311 serves only the city)."""
+    if lat is None or lon is None:
+        raise ValidationError(_("Place the pin on the map, use your location, or enter latitude and longitude."),
+                              field="lat")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError(_("That is not a place on Earth: check latitude and longitude."), field="lat")
+    hood = neighbourhoods.containing(lat, lon)
+    if hood is None:
+        raise ValidationError(
+            _("That point is outside %(city)s. Move the pin inside the city.", city=current_app.config["CITY_NAME"]),
+            field="lat",
+        )
+    return hood.slug
+
+
+def _validate_draft(reporter: User, draft: IssueDraft) -> tuple[Category, str]:
+    category = db.session.get(Category, draft.category_id) if draft.category_id else None
+    if category is None or not category.active:
+        raise ValidationError(_("Choose what kind of problem it is."), field="category")
+    draft.title = _clean_text(draft.title, field="title", max_len=TITLE_MAX, min_len=TITLE_MIN,
+                              required_message=_("Give the problem a short title (at least 3 characters)."))
+    draft.description = _clean_text(draft.description, field="description", max_len=DESCRIPTION_MAX,
+                                     required_message=_("Describe the problem so the city can find and fix it."))
+    draft.address = (draft.address or "").strip()[:200] or None
+    on_behalf = (draft.on_behalf_name or "").strip() or (draft.on_behalf_contact or "").strip()
+    if on_behalf:
+        if not reporter.acts_as_liaison:
+            raise PermissionDenied(_("Only verified neighbourhood liaisons can report for someone else."))
+        draft.on_behalf_name = _clean_text(draft.on_behalf_name, field="on_behalf_name", max_len=120,
+                                           required_message=_("Give the name of the person you report for."))
+        draft.on_behalf_contact = (draft.on_behalf_contact or "").strip()[:200] or None
+    else:
+        draft.on_behalf_name = draft.on_behalf_contact = None
+    return category, locate(draft.lat, draft.lon)
+
+
+def report_issue(reporter: User, draft: IssueDraft, uploads=()) -> Issue:
+    if reporter is None or not reporter.is_authenticated:
+        raise PermissionDenied(_("Sign in to report an issue."))
+    category, hood = _validate_draft(reporter, draft)
+    processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads),
+                                           allowed=issue_photos.MAX_ISSUE_PHOTOS)
+    stored = issue_photos.StoredPhotos()
+    try:
+        issue = Issue(
+            category=category, reporter_id=reporter.id, title=draft.title, description=draft.description,
+            lat=draft.lat, lon=draft.lon, address=draft.address, neighbourhood=hood,
+            show_reporter_name=bool(draft.show_reporter_name), on_behalf_name=draft.on_behalf_name,
+            on_behalf_contact=draft.on_behalf_contact, status=IssueStatus.OPEN,
+        )
+        db.session.add(issue)
+        db.session.flush()
+        db.session.add(StatusChange(issue_id=issue.id, from_status=None, to_status=IssueStatus.OPEN,
+                                    actor_id=reporter.id))
+        stored.build(processed, issue_id=issue.id, uploader_id=reporter.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        stored.discard()
+        raise
+    signals.issue_reported.send(current_app._get_current_object(), issue=issue)
+    return issue
+
+
+# --- editing (the reporter, for 24 hours) -----------------------------------------------------
+
+def can_edit_issue(user, issue: Issue) -> bool:
+    return (user is not None and user.is_authenticated and user.id == issue.reporter_id
+            and utcnow() - issue.created_at <= REPORT_EDIT_WINDOW)
+
+
+def edit_issue(user: User, issue: Issue, *, title: str, description: str,
+               remove_photo_ids: set[int] = frozenset(), uploads=()) -> Issue:
+    if not can_edit_issue(user, issue):
+        raise PermissionDenied(_("Only the reporter can edit an issue, within 24 hours of reporting it."))
+    title = _clean_text(title, field="title", max_len=TITLE_MAX, min_len=TITLE_MIN,
+                        required_message=_("Give the problem a short title (at least 3 characters)."))
+    description = _clean_text(description, field="description", max_len=DESCRIPTION_MAX,
+                              required_message=_("Describe the problem so the city can find and fix it."))
+    current = list(issue.photos)
+    removing = [p for p in current if p.id in remove_photo_ids]
+    processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads),
+                                           allowed=issue_photos.MAX_ISSUE_PHOTOS - len(current) + len(removing))
+    if title == issue.title and description == issue.description and not removing and not processed:
+        return issue
+    stored = issue_photos.StoredPhotos()
+    try:
+        db.session.add(IssueRevision(issue_id=issue.id, editor_id=user.id, title=issue.title,
+                                     description=issue.description, photo_ids=[p.id for p in current]))
+        issue.title, issue.description, issue.updated_at = title, description, utcnow()
+        issue_photos.remove(removing)
+        next_position = max((p.position for p in current), default=-1) + 1
+        stored.build(processed, issue_id=issue.id, uploader_id=user.id, first_position=next_position)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        stored.discard()
+        raise
+    signals.issue_edited.send(current_app._get_current_object(), issue=issue)
+    return issue
+
+
+# --- upvotes: one per person per issue; counts change by atomic increments ------------------
+
+def _insert_ignoring_duplicates(model, **values):
+    insert = pg_insert if dialect_name() == "postgresql" else sqlite_insert
+    return insert(model).values(**values).on_conflict_do_nothing()
+
+
+def _require_voter(user) -> None:
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(_("Sign in to add your vote."))
+
+
+def set_upvote(user: User, issue_id: int, voted: bool) -> tuple[bool, int]:
+    """Vote or withdraw. Safe under concurrent clicks: the (issue, user) key allows one row, and the
+    count moves only when a row was really inserted or deleted, in the same transaction."""
+    _require_voter(user)
+    get_issue(issue_id)
+    if voted:
+        changed = db.session.execute(
+            _insert_ignoring_duplicates(Upvote, issue_id=issue_id, user_id=user.id, created_at=utcnow())
+        ).rowcount == 1
+        delta = 1
+    else:
+        changed = db.session.execute(
+            Upvote.__table__.delete().where(Upvote.issue_id == issue_id, Upvote.user_id == user.id)
+        ).rowcount == 1
+        delta = -1
+    if changed:
+        db.session.execute(update(Issue).where(Issue.id == issue_id)
+                           .values(upvote_count=Issue.upvote_count + delta))
+    db.session.commit()
+    count = db.session.scalar(select(Issue.upvote_count).where(Issue.id == issue_id))
+    if changed:
+        signals.issue_upvoted.send(current_app._get_current_object(), issue_id=issue_id, user_id=user.id,
+                                   voted=voted, count=count)
+    return voted, count
+
+
+def toggle_upvote(user: User, issue_id: int) -> tuple[bool, int]:
+    _require_voter(user)
+    return set_upvote(user, issue_id, not has_upvoted(user, issue_id))
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+def add_comment(user: User, issue: Issue, body: str, uploads=()) -> Comment:
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(_("Sign in to comment."))
+    body = _clean_text(body, field="body", max_len=COMMENT_MAX, required_message=_("Write your comment first."))
+    processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads), allowed=1)
+    stored = issue_photos.StoredPhotos()
+    try:
+        comment = Comment(issue_id=issue.id, author_id=user.id, body=body)
+        db.session.add(comment)
+        db.session.flush()
+        stored.build(processed, issue_id=issue.id, comment_id=comment.id, uploader_id=user.id)
+        db.session.execute(update(Issue).where(Issue.id == issue.id)
+                           .values(comment_count=Issue.comment_count + 1))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        stored.discard()
+        raise
+    signals.comment_posted.send(current_app._get_current_object(), issue=issue, comment=comment)
+    return comment
+
+
+def get_comment(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(_("That comment does not exist."))
+    return comment
+
+
+def can_edit_comment(user, comment: Comment) -> bool:
+    return (user is not None and user.is_authenticated and user.id == comment.author_id
+            and not comment.is_deleted and utcnow() - comment.created_at <= COMMENT_EDIT_WINDOW)
+
+
+def can_delete_comment(user, comment: Comment) -> bool:
+    return (user is not None and user.is_authenticated and not comment.is_deleted
+            and (user.id == comment.author_id or user.is_moderator))
+
+
+def edit_comment(user: User, comment: Comment, body: str) -> Comment:
+    if not can_edit_comment(user, comment):
+        raise PermissionDenied(_("You can edit your own comment for 15 minutes after posting it."))
+    comment.body = _clean_text(body, field="body", max_len=COMMENT_MAX, required_message=_("Write your comment first."))
+    comment.edited_at = utcnow()
+    db.session.commit()
+    signals.comment_changed.send(current_app._get_current_object(), comment=comment)
+    return comment
+
+
+def delete_comment(user: User, comment: Comment) -> Comment:
+    """The thread keeps a 'comment removed' placeholder; the text and photo are gone."""
+    if not can_delete_comment(user, comment):
+        raise PermissionDenied(_("You can delete only your own comments."))
+    comment.body = ""
+    comment.deleted_at = utcnow()
+    issue_photos.remove(list(comment.photos))
+    db.session.execute(update(Issue).where(Issue.id == comment.issue_id)
+                       .values(comment_count=Issue.comment_count - 1))
+    db.session.commit()
+    signals.comment_changed.send(current_app._get_current_object(), comment=comment)
+    return comment
+
+
+def visible_photo(photo_id: int, issue: Issue) -> Photo | None:
+    photo = db.session.get(Photo, photo_id)
+    return photo if photo is not None and photo.issue_id == issue.id and photo.removed_at is None else None

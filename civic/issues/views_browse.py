@@ -1,0 +1,93 @@
+"""Browsing: the home map, the list (works with no JavaScript) and the issue page."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from civic.errors import DomainError
+from civic.extensions import db
+from civic.forms import ActionForm
+from civic.issues import bp, maps, services
+from civic.issues.forms import CommentForm
+from civic.issues.models import STATUS_LABELS, Issue, IssueStatus
+from civic.issues.queries import IssueFilters, list_query, parse_filters
+from civic.text import render_user_text
+
+PAGE_SIZE = 20
+
+
+def _home_point():
+    if current_user.is_authenticated and current_user.has_home:
+        return current_user.home_lat, current_user.home_lon
+    return None
+
+
+def filter_context(filters: IssueFilters, error: str | None = None) -> dict:
+    return {
+        "filters": filters,
+        "categories": services.active_categories(),
+        "statuses": [(s, STATUS_LABELS[s]) for s in IssueStatus],
+        "filter_error": error,
+    }
+
+
+def home_page():
+    """The city map (home page). Centred on the visitor's home when they have one."""
+    home = _home_point()
+    fmap = maps.city_map(home, 15) if home else maps.city_map()
+    try:
+        filters = parse_filters(request.args)
+        error = None
+    except DomainError as exc:
+        filters, error = IssueFilters(), exc.message
+    return render_template("issues/home.html", fmap=fmap, **filter_context(filters, error)), (400 if error else 200)
+
+
+@bp.get("/issues")
+def index():
+    try:
+        filters = parse_filters(request.args)
+    except DomainError as exc:
+        return render_template("issues/list.html", page=None, **filter_context(IssueFilters(), exc.message)), 400
+    home = _home_point()
+    nearest_unavailable = filters.sort == "nearest" and home is None
+    stmt = list_query(filters, home).options(selectinload(Issue.category))
+    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    return render_template("issues/list.html", page=page, nearest_unavailable=nearest_unavailable,
+                           **filter_context(filters))
+
+
+@bp.get("/issues/<int:issue_id>")
+def detail(issue_id: int):
+    issue = services.get_issue(issue_id)
+    return render_template(
+        "issues/detail.html",
+        issue=issue,
+        fmap=maps.issue_map(issue.lat, issue.lon),
+        reporter=services.reporter_label(issue, current_user),
+        private=services.sees_private_details(current_user, issue),
+        upvoted=services.has_upvoted(current_user, issue.id),
+        can_edit=services.can_edit_issue(current_user, issue),
+        comments=_comments(issue),
+        comment_form=CommentForm(formdata=None),
+        action=ActionForm(),
+        render_user_text=render_user_text,
+    )
+
+
+def _comments(issue: Issue):
+    from sqlalchemy import select
+
+    from civic.issues.models import Comment
+
+    stmt = (select(Comment).where(Comment.issue_id == issue.id).order_by(Comment.created_at, Comment.id)
+            .options(selectinload(Comment.author), selectinload(Comment.photos)))
+    return [
+        {
+            "comment": c,
+            "can_edit": services.can_edit_comment(current_user, c),
+            "can_delete": services.can_delete_comment(current_user, c),
+        }
+        for c in db.session.scalars(stmt)
+    ]

@@ -1,0 +1,86 @@
+"""Reporting an issue (with the 'Already reported?' step) and the reporter's 24-hour edit."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from civic.errors import DomainError
+from civic.issues import bp, maps, services
+from civic.issues.forms import EditIssueForm, ReportForm
+from civic.web import show_error
+
+
+def _report_form() -> ReportForm:
+    form = ReportForm()
+    form.category.choices = [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(c.id, c.label) for c in services.active_categories()
+    ]
+    if request.method == "GET":
+        if request.args.get("category", "").isdigit():
+            form.category.data = int(request.args["category"])
+    return form
+
+
+def _render_report(form: ReportForm, status: int = 200, duplicates=None):
+    return render_template(
+        "issues/report.html", form=form, duplicates=duplicates or [],
+        fmap=maps.picker_map(form.lat.data, form.lon.data),
+        liaison=current_user.acts_as_liaison,
+    ), status
+
+
+@bp.route("/issues/new", methods=["GET", "POST"])
+@login_required
+def report():
+    form = _report_form()
+    if request.method == "GET":
+        return _render_report(form)
+    if not form.validate_on_submit():
+        return _render_report(form, 400)
+    if not form.duplicates_seen.data and form.lat.data is not None and form.lon.data is not None:
+        duplicates = services.nearby_open_issues(form.lat.data, form.lon.data, form.category.data)
+        if duplicates:
+            form.duplicates_seen.data = "1"
+            if services.issue_photos.real_uploads(form.photos.data):
+                form.photos.errors = [_("Your photos were not kept: choose them again if you still report.")]
+            return _render_report(form, 200, duplicates)
+    draft = services.IssueDraft(
+        category_id=form.category.data, title=form.title.data, description=form.description.data,
+        lat=form.lat.data, lon=form.lon.data, address=form.address.data,
+        show_reporter_name=form.show_reporter_name.data,
+        on_behalf_name=form.on_behalf_name.data if current_user.acts_as_liaison else None,
+        on_behalf_contact=form.on_behalf_contact.data if current_user.acts_as_liaison else None,
+    )
+    try:
+        issue = services.report_issue(current_user, draft, form.photos.data)
+    except DomainError as error:
+        status = show_error(form, error)
+        return _render_report(form, status)
+    flash(_("Thank you! Your report is on the map. Neighbours can now add their vote."), "success")
+    return redirect(url_for("issues.detail", issue_id=issue.id))
+
+
+@bp.route("/issues/<int:issue_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(issue_id: int):
+    issue = services.get_issue(issue_id)
+    if not services.can_edit_issue(current_user, issue):
+        flash(_("Only the reporter can edit an issue, within 24 hours of reporting it."), "error")
+        return redirect(url_for("issues.detail", issue_id=issue.id)), 303
+    form = EditIssueForm(obj=issue if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            remove = {int(v) for v in request.form.getlist("remove_photo") if v.isdigit()}
+            try:
+                services.edit_issue(current_user, issue, title=form.title.data, description=form.description.data,
+                                    remove_photo_ids=remove, uploads=form.photos.data)
+            except DomainError as error:
+                status = show_error(form, error)
+            else:
+                flash(_("Your changes are saved. Earlier versions stay in the issue's history."), "success")
+                return redirect(url_for("issues.detail", issue_id=issue.id))
+    return render_template("issues/edit.html", issue=issue, form=form), status

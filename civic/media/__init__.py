@@ -1,0 +1,6 @@
+"""Media: uploaded photos checked and cleaned (images), kept on disk (storage), served at /media/<key> (views)."""
+from flask import Blueprint
+
+bp = Blueprint("media", __name__, url_prefix="/media")
+
+from civic.media import views  # noqa: E402,F401  (registers routes on bp)

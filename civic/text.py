@@ -1,0 +1,35 @@
+"""User text to safe HTML: paragraphs, line breaks, links and a little emphasis, nothing else.
+
+Markdown-it renders with raw HTML disabled and bare URLs linked; nh3 (the Rust `ammonia` sanitiser)
+then allows only a short list of tags and forces rel="nofollow ugc noopener" on links. Two layers, so a
+gap in one is not a hole.
+"""
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "ul", "ol", "li", "blockquote", "code"}
+_ALLOWED_ATTRIBUTES = {"a": {"href"}}
+_ALLOWED_SCHEMES = {"http", "https", "mailto"}
+
+_markdown = (
+    MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True, "typographer": False})
+    .enable("linkify")
+    .disable(["image", "heading", "lheading", "table", "fence", "code", "hr"], ignoreInvalid=True)
+)
+
+
+def render_user_text(text: str | None) -> Markup:
+    if not text:
+        return Markup("")
+    html = _markdown.render(text)
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_ALLOWED_SCHEMES,
+        link_rel="nofollow ugc noopener",
+    )
+    return Markup(clean)  # noqa: S704 - sanitised just above

@@ -1,0 +1,105 @@
+/* The city map: loads issues for the visible area from the bbox API as the user pans and zooms.
+   At low zoom the server answers with clusters; markers are coloured and shaped by status.
+   Everything here has a no-JavaScript alternative: the list view with the same filters. */
+(function () {
+  "use strict";
+  var holder = document.querySelector("[data-issue-map]");
+  if (!holder || !window.L) return;
+  var map = window[holder.dataset.mapVar];
+  if (!map) return;
+  var form = document.getElementById(holder.dataset.filters);
+  var listLink = document.getElementById("list-link");
+  var status = document.getElementById("map-status");
+  var markers = L.markerClusterGroup({ disableClusteringAtZoom: 18, showCoverageOnHover: false, maxClusterRadius: 40 });
+  var clusters = L.layerGroup();
+  map.addLayer(markers);
+  map.addLayer(clusters);
+  var pending = null;
+  var timer = null;
+
+  function filterParams() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) { if (value !== "") params.append(key, value); });
+    return params;
+  }
+
+  function statusIcon(props) {
+    return L.divIcon({
+      className: "issue-marker issue-marker--" + props.status,
+      html: '<span class="issue-marker__shape"></span>',
+      iconSize: [26, 26],
+      iconAnchor: [13, 13],
+      popupAnchor: [0, -12]
+    });
+  }
+
+  function popup(props) {
+    var box = document.createElement("div");
+    var link = document.createElement("a");
+    link.href = props.url;
+    link.textContent = props.title;
+    var title = document.createElement("strong");
+    title.appendChild(link);
+    var meta = document.createElement("p");
+    meta.textContent = props.category_label + " · " + props.status_label + " · " + props.upvotes + " " + holder.dataset.labelUpvotes;
+    box.appendChild(title);
+    box.appendChild(meta);
+    return box;
+  }
+
+  function clusterIcon(count) {
+    var size = count < 10 ? 34 : count < 100 ? 42 : count < 1000 ? 50 : 58;
+    return L.divIcon({ className: "issue-cluster", html: "<span>" + count + "</span>", iconSize: [size, size] });
+  }
+
+  function render(data) {
+    markers.clearLayers();
+    clusters.clearLayers();
+    var single = [];
+    data.features.forEach(function (feature) {
+      var c = feature.geometry.coordinates;
+      var latlng = L.latLng(c[1], c[0]);
+      var props = feature.properties;
+      if (props.cluster) {
+        var label = holder.dataset.labelCluster.replace("{n}", props.count);
+        L.marker(latlng, { icon: clusterIcon(props.count), title: label, alt: label, keyboard: true })
+          .on("click", function () { map.setView(latlng, Math.min(map.getZoom() + 2, 18)); })
+          .addTo(clusters);
+      } else {
+        single.push(L.marker(latlng, { icon: statusIcon(props), title: props.title, alt: props.title, keyboard: true })
+          .bindPopup(popup(props)));
+      }
+    });
+    markers.addLayers(single);
+    status.textContent = data.total + " " + holder.dataset.labelIssues;
+  }
+
+  function load() {
+    var params = filterParams();
+    if (listLink) listLink.search = params.toString();
+    params.set("bbox", map.getBounds().toBBoxString());
+    params.set("zoom", String(map.getZoom()));
+    if (pending) pending.abort();
+    pending = new AbortController();
+    status.textContent = holder.dataset.labelLoading;
+    fetch(holder.dataset.api + "?" + params.toString(), { signal: pending.signal, headers: { Accept: "application/json" } })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+      .then(render)
+      .catch(function (error) { if (error.name !== "AbortError") status.textContent = holder.dataset.labelError; });
+  }
+
+  function soon() {
+    clearTimeout(timer);
+    timer = setTimeout(load, 200);
+  }
+
+  map.on("moveend", soon);
+  form.addEventListener("change", soon);
+  form.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.dataset.list !== undefined) return;
+    event.preventDefault();
+    load();
+  });
+  window.civicMap = { map: map, reload: load };  // used by the live updates
+  load();
+})();

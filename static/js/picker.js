@@ -1,0 +1,122 @@
+/* The report form's pin: tap or click the map to place it, drag to adjust, or use the device's
+   location; the latitude/longitude fields stay the source of truth (they work without the map).
+   When a pin and a category are set, open issues of that kind within 100 m are offered for a vote. */
+(function () {
+  "use strict";
+  var holder = document.querySelector("[data-pin-picker]");
+  if (!holder || !window.L) return;
+  var map = window[holder.dataset.mapVar];
+  if (!map) return;
+  var lat = document.getElementById(holder.dataset.lat);
+  var lon = document.getElementById(holder.dataset.lon);
+  var category = document.getElementById(holder.dataset.category);
+  var region = document.getElementById("duplicates");
+  var seen = document.querySelector("input[name=duplicates_seen]");
+  var csrf = document.querySelector("meta[name=csrf-token]").content;
+  var marker = null;
+
+  function setFields(latlng) {
+    lat.value = latlng.lat.toFixed(6);
+    lon.value = latlng.lng.toFixed(6);
+    checkDuplicates();
+  }
+
+  function place(latlng, pan) {
+    if (!marker) {
+      marker = L.marker(latlng, { draggable: true, keyboard: true, title: holder.dataset.pinTitle, alt: holder.dataset.pinTitle });
+      marker.on("dragend", function () { setFields(marker.getLatLng()); });
+      marker.addTo(map);
+    } else {
+      marker.setLatLng(latlng);
+    }
+    if (pan) map.setView(latlng, Math.max(map.getZoom(), 17));
+    setFields(latlng);
+  }
+
+  map.on("click", function (event) { place(event.latlng, false); });
+
+  function fromFields() {
+    var la = parseFloat(lat.value), lo = parseFloat(lon.value);
+    if (isFinite(la) && isFinite(lo)) place(L.latLng(la, lo), true);
+  }
+  lat.addEventListener("change", fromFields);
+  lon.addEventListener("change", fromFields);
+  category.addEventListener("change", checkDuplicates);
+  if (lat.value && lon.value) fromFields();
+
+  var locate = document.querySelector("[data-locate-pin]");
+  if (locate && "geolocation" in navigator) {
+    locate.hidden = false;
+    var status = locate.querySelector("[data-locate-status]");
+    locate.querySelector("button").addEventListener("click", function () {
+      status.textContent = status.dataset.working;
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          status.textContent = "";
+          place(L.latLng(position.coords.latitude, position.coords.longitude), true);
+        },
+        function () { status.textContent = status.dataset.failed; },
+        { enableHighAccuracy: true, timeout: 15000 }
+      );
+    });
+  }
+
+  function vote(issueId, button, count) {
+    button.disabled = true;
+    fetch(holder.dataset.upvote.replace("/0/", "/" + issueId + "/"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+      body: JSON.stringify({ upvoted: true })
+    })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+      .then(function (data) {
+        button.textContent = region.dataset.voted;
+        count.textContent = data.upvotes + " " + region.dataset.upvotes;
+      })
+      .catch(function () { button.disabled = false; });
+  }
+
+  function show(features) {
+    region.replaceChildren();
+    if (!features.length) { region.hidden = true; return; }
+    var heading = document.createElement("h2");
+    heading.textContent = region.dataset.heading;
+    var intro = document.createElement("p");
+    intro.textContent = region.dataset.intro;
+    var list = document.createElement("ul");
+    features.forEach(function (feature) {
+      var p = feature.properties;
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = p.url;
+      link.textContent = p.title;
+      var details = document.createElement("span");
+      details.textContent = " — " + p.distance_m + " " + region.dataset.metres + ", ";
+      var count = document.createElement("span");
+      count.textContent = p.upvotes + " " + region.dataset.upvotes;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button--small";
+      button.textContent = p.upvoted ? region.dataset.voted : region.dataset.vote;
+      button.disabled = p.upvoted;
+      button.addEventListener("click", function () { vote(p.id, button, count); });
+      item.append(link, details, count, " ", button);
+      list.appendChild(item);
+    });
+    region.append(heading, intro, list);
+    region.hidden = false;
+    seen.value = "1";  // the reporter has seen them: sending the form reports a new issue
+  }
+
+  var pending = null;
+  function checkDuplicates() {
+    if (!lat.value || !lon.value || !category.value) return;
+    var params = new URLSearchParams({ lat: lat.value, lon: lon.value, category_id: category.value });
+    if (pending) pending.abort();
+    pending = new AbortController();
+    fetch(holder.dataset.nearby + "?" + params.toString(), { signal: pending.signal, headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { features: [] }; })
+      .then(function (data) { show(data.features); })
+      .catch(function () {});
+  }
+})();
