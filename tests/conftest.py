@@ -204,3 +204,57 @@ def smtp_server():
     sink.start()
     yield sink
     sink.stop()
+
+
+# --- issues ------------------------------------------------------------------------------------
+
+FISHTOWN = (39.9712, -75.1339)  # a point inside the demo city (Fishtown)
+
+
+def offset(lat: float, lon: float, north_m: float = 0.0, east_m: float = 0.0) -> tuple[float, float]:
+    """The point north_m metres north and east_m metres east of (lat, lon)."""
+    import math
+
+    dlat = north_m / 111_320.0
+    dlon = east_m / (111_320.0 * math.cos(math.radians(lat)))
+    return lat + dlat, lon + dlon
+
+
+@pytest.fixture
+def categories(app) -> dict[str, int]:
+    """The city's default service list, as {slug: id}."""
+    from civic.issues.catalog import ensure_categories
+
+    with app.app_context():
+        return {slug: c.id for slug, c in ensure_categories().items()}
+
+
+@pytest.fixture
+def upload_dir(app, tmp_path):
+    path = tmp_path / "uploads"
+    app.config["UPLOAD_DIR"] = str(path)
+    return path
+
+
+@pytest.fixture
+def make_issue(app, categories, make_user, upload_dir):
+    """make_issue(reporter=UserInfo|None, category="pothole", at=(lat, lon), status=..., **draft) -> issue id."""
+    from civic.accounts.models import User
+    from civic.issues import services
+    from civic.issues.models import Issue, IssueStatus
+
+    def factory(reporter: UserInfo | None = None, *, category: str = "pothole", at: tuple[float, float] = FISHTOWN,
+                title: str = "Deep pothole", description: str = "Right by the bus stop.",
+                status: str | None = None, photos=(), **draft) -> int:
+        reporter = reporter or make_user()
+        with app.test_request_context():
+            user = db.session.get(User, reporter.id)
+            issue = services.report_issue(user, services.IssueDraft(
+                category_id=categories[category], title=title, description=description,
+                lat=at[0], lon=at[1], **draft), photos)
+            if status:
+                issue.status = IssueStatus(status)
+                db.session.commit()
+            return issue.id
+
+    return factory

@@ -219,16 +219,14 @@ def set_upvote(user: User, issue_id: int, voted: bool) -> tuple[bool, int]:
     count moves only when a row was really inserted or deleted, in the same transaction."""
     _require_voter(user)
     get_issue(issue_id)
+    # RETURNING says whether a row really changed (drivers disagree on rowcount for these statements).
     if voted:
-        changed = db.session.execute(
-            _insert_ignoring_duplicates(Upvote, issue_id=issue_id, user_id=user.id, created_at=utcnow())
-        ).rowcount == 1
+        statement = _insert_ignoring_duplicates(Upvote, issue_id=issue_id, user_id=user.id, created_at=utcnow())
         delta = 1
     else:
-        changed = db.session.execute(
-            Upvote.__table__.delete().where(Upvote.issue_id == issue_id, Upvote.user_id == user.id)
-        ).rowcount == 1
+        statement = Upvote.__table__.delete().where(Upvote.issue_id == issue_id, Upvote.user_id == user.id)
         delta = -1
+    changed = db.session.execute(statement.returning(Upvote.user_id)).first() is not None
     if changed:
         db.session.execute(update(Issue).where(Issue.id == issue_id)
                            .values(upvote_count=Issue.upvote_count + delta))

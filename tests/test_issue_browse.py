@@ -1,0 +1,144 @@
+"""The bbox GeoJSON API (issues or server-side clusters), its errors, the spatial index, and the list view."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from civic.extensions import db
+from civic.issues.queries import IssueFilters, list_query
+from civic.issues.spatial import BBox
+from tests.conftest import FISHTOWN, offset
+
+AROUND_FISHTOWN = "-75.14,39.965,-75.125,39.98"
+
+
+def test_bbox_returns_only_issues_inside(client, make_issue):
+    inside = make_issue(title="Inside")
+    make_issue(title="Far away", at=(39.95, -75.20))
+    data = client.get(f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17").get_json()
+    assert data["type"] == "FeatureCollection" and data["clustered"] is False
+    assert [f["id"] for f in data["features"]] == [inside]
+    props = data["features"][0]["properties"]
+    assert props["status"] == "open" and props["category"] == "pothole" and props["url"] == f"/issues/{inside}"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "bbox is required"),
+        ("bbox=1,2,3", "bbox must be four numbers"),
+        ("bbox=a,b,c,d", "bbox must be four numbers"),
+        ("bbox=-75.1,39.9,-75.2,40.0", "out of order"),
+        ("bbox=nan,39.9,-75.2,40.0", "bbox must be four numbers"),
+        ("bbox=-80,30,-70,45", "too large"),
+        (f"bbox={AROUND_FISHTOWN}&status=lost", "Unknown status"),
+        (f"bbox={AROUND_FISHTOWN}&category=unicorns", "Unknown category"),
+        (f"bbox={AROUND_FISHTOWN}&days=0", "days must be"),
+        (f"bbox={AROUND_FISHTOWN}&days=abc", "days must be"),
+        (f"bbox={AROUND_FISHTOWN}&zoom=99", "zoom must be"),
+        (f"bbox={AROUND_FISHTOWN}&sort=random", "sort must be"),
+    ],
+)
+def test_bad_bbox_or_filters_are_json_400(client, categories, query, message):
+    response = client.get(f"/api/v1/issues?{query}")
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]["message"]
+
+
+def test_filters_by_category_status_and_age(app, client, make_issue):
+    pothole = make_issue()
+    graffiti = make_issue(category="graffiti", at=offset(*FISHTOWN, north_m=200))
+    make_issue(status="fixed", at=offset(*FISHTOWN, north_m=300))
+    base = f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17"
+    ids = lambda q: sorted(f["id"] for f in client.get(base + q).get_json()["features"])  # noqa: E731
+    assert ids("&category=graffiti") == [graffiti]
+    assert ids("&status=open") == sorted([pothole, graffiti])
+    assert ids("&status=open,fixed&category=pothole") == sorted(ids("&category=pothole"))
+    from datetime import timedelta
+
+    from civic.database import utcnow
+    from civic.issues.models import Issue
+
+    with app.app_context():
+        db.session.get(Issue, graffiti).created_at = utcnow() - timedelta(days=40)
+        db.session.commit()
+    assert graffiti not in ids("&days=30") and graffiti in ids("&days=90")
+
+
+def test_many_issues_come_back_as_server_side_clusters(app, client, categories):
+    from civic import demo
+
+    with app.app_context():
+        demo.seed_people()
+        demo.seed_issues(700, citywide=False)
+    city = "-75.28,39.87,-74.96,40.14"
+    data = client.get(f"/api/v1/issues?bbox={city}&zoom=12").get_json()
+    assert data["clustered"] is True and data["total"] == 700
+    counts = [f["properties"].get("count", 1) for f in data["features"]]
+    assert sum(counts) == 700 and max(counts) > 1
+    assert len(data["features"]) < 100
+    street = client.get(f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17").get_json()
+    assert street["clustered"] is False
+    assert all("cluster" not in f["properties"] for f in street["features"])
+
+
+def test_cluster_view_needs_a_zoom(app, client, categories):
+    from civic import demo
+
+    with app.app_context():
+        demo.seed_people()
+        demo.seed_issues(600, citywide=False)
+    response = client.get("/api/v1/issues?bbox=-75.28,39.87,-74.96,40.14")
+    assert response.status_code == 400 and "give zoom" in response.get_json()["error"]["message"]
+
+
+def test_bbox_query_uses_the_spatial_index(app, backend, make_issue):
+    make_issue()
+    with app.app_context():
+        stmt = list_query(IssueFilters(bbox=BBox(-75.14, 39.965, -75.125, 39.98)))
+        compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
+        if backend == "sqlite":
+            plan = " | ".join(row[-1] for row in db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {compiled}")))
+            assert "VIRTUAL TABLE INDEX" in plan and "issue_rtree" in plan, plan
+            assert "SCAN issues" not in plan, plan
+        else:
+            db.session.execute(sa.text("SET enable_seqscan = off"))
+            plan = " | ".join(row[0] for row in db.session.execute(sa.text(f"EXPLAIN {compiled}")))
+            assert "ix_issues_location_gist" in plan, plan
+            db.session.rollback()
+
+
+def test_list_view_filters_and_sorts_without_javascript(app, client, auth, make_user, make_issue):
+    quiet = make_issue(title="Quiet pothole", at=offset(*FISHTOWN, north_m=900))
+    popular = make_issue(title="Popular pothole", at=offset(*FISHTOWN, north_m=-900))
+    make_issue(title="Some graffiti", category="graffiti")
+    from civic.accounts.models import User
+    from civic.issues import services
+
+    for _ in range(2):
+        voter = make_user()
+        with app.test_request_context():
+            services.set_upvote(db.session.get(User, voter.id), popular, True)
+
+    page = client.get("/issues?category=pothole&sort=upvotes").get_data(as_text=True)
+    assert "Some graffiti" not in page
+    assert page.index("Popular pothole") < page.index("Quiet pothole")
+    assert "2 upvotes" in page
+
+    resident = make_user()
+    auth.login_as(resident)
+    north = offset(*FISHTOWN, north_m=950)
+    client.post("/account", data={"display_name": "Me", "home_lat": str(north[0]), "home_lon": str(north[1])})
+    nearest = client.get("/issues?category=pothole&sort=nearest").get_data(as_text=True)
+    assert nearest.index("Quiet pothole") < nearest.index("Popular pothole")
+
+
+def test_nearest_sort_without_a_home_explains_and_falls_back(client, make_issue):
+    make_issue()
+    page = client.get("/issues?sort=nearest").get_data(as_text=True)
+    assert "To sort by distance, sign in and set your home" in page
+
+
+def test_list_with_bad_filter_is_400_with_message(client, categories):
+    response = client.get("/issues?status=lost")
+    assert response.status_code == 400 and "Unknown status" in response.get_data(as_text=True)
