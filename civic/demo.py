@@ -158,7 +158,8 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
         issues.append({
             "id": issue_id, "category_id": categories[slug].id, "reporter_id": rng.choice(voter_ids),
             "show_reporter_name": rng.random() < 0.4, "title": rng.choice(TITLES[slug]).format(street=rng.choice(STREETS)),
-            "description": rng.choice(DESCRIPTIONS), "lat": lat, "lon": lon, "neighbourhood": hood.slug,
+            "description": rng.choice(DESCRIPTIONS), "lat": lat, "lon": lon,
+            "neighbourhood": neighbourhoods.containing(lat, lon).slug,
             "status": path[-1] if path else IssueStatus.OPEN, "upvote_count": len(voters_here),
             "comment_count": n_comments, "created_at": created, "updated_at": created,
         })

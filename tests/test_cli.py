@@ -52,3 +52,35 @@ def test_create_admin_refuses_a_weak_password(app, runner):
     assert "Use at least 10 characters" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_demo_seed_with_issues_is_consistent(app, runner):
+    from civic.geo import neighbourhoods
+    from civic.issues.models import Comment, Issue, IssueStatus, StatusChange, Upvote
+
+    result = runner.invoke(args=["demo", "seed", "--if-empty", "--issues", "300"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        issues = list(db.session.scalars(sa.select(Issue)))
+        assert len(issues) == 300
+        votes = dict(db.session.execute(sa.select(Upvote.issue_id, sa.func.count()).group_by(Upvote.issue_id)).all())
+        comments = dict(db.session.execute(sa.select(Comment.issue_id, sa.func.count()).group_by(Comment.issue_id)).all())
+        last_status = {}
+        for change in db.session.scalars(sa.select(StatusChange).order_by(StatusChange.id)):
+            last_status[change.issue_id] = change.to_status
+        for issue in issues:
+            assert issue.upvote_count == votes.get(issue.id, 0)
+            assert issue.comment_count == comments.get(issue.id, 0)
+            assert last_status[issue.id] == issue.status
+            assert neighbourhoods.containing(issue.lat, issue.lon).slug == issue.neighbourhood
+        assert {i.status for i in issues} >= {IssueStatus.OPEN, IssueStatus.FIXED}
+        assert len({i.neighbourhood for i in issues}) > 3
+
+
+def test_categories_defaults_is_idempotent(app, runner):
+    from civic.issues.models import Category
+
+    for _ in range(2):
+        assert runner.invoke(args=["categories", "defaults"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Category)) == 7

@@ -51,8 +51,8 @@ def by_slug(slug: str) -> Neighbourhood | None:
 
 
 def containing(lat: float, lon: float) -> Neighbourhood | None:
+    """The neighbourhood a point is in. The simplified outlines overlap by a few metres in places;
+    there the smallest outline wins, so the answer never depends on index order."""
     hoods, tree = _load()
-    point = Point(lon, lat)
-    for index in tree.query(point, predicate="intersects"):
-        return hoods[int(index)]
-    return None
+    matches = [hoods[int(i)] for i in tree.query(Point(lon, lat), predicate="intersects")]
+    return min(matches, key=lambda h: (h.geometry.area, h.slug)) if matches else None
