@@ -50,6 +50,10 @@ class Config:
     CITY_NAME: str = "Philadelphia"
     TILE_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     TILE_ATTRIBUTION: str = "&copy; OpenStreetMap contributors"
+    # A Nominatim-compatible search URL (e.g. https://nominatim.example/search); unset: neighbourhood names only.
+    GEOCODER_URL: str | None = None
+    GEOCODER_USER_AGENT: str = "civic (neighbourhood issue reporting)"
+    GEOCODER_TIMEOUT: float = 5.0
 
     SEND_FILE_MAX_AGE_DEFAULT: int = 3600
 

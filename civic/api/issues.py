@@ -116,3 +116,14 @@ def categories():
         {"id": c.id, "slug": c.slug, "name": c.label, "department": c.department.name}
         for c in services.active_categories()
     ])
+
+
+@bp.get("/geocode")
+def geocode_place():
+    """Places in the city matching what was typed: the report form's "Find on the map"."""
+    from civic.geo.geocoding import geocode
+
+    query = request.args.get("q", "")
+    if len(query.strip()) < 3 or len(query) > 200:
+        raise ValidationError(_("Type at least 3 characters (and at most 200)."), field="q")
+    return jsonify([{"label": p.label, "lat": p.lat, "lon": p.lon, "source": p.source} for p in geocode(query)])

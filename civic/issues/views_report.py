@@ -1,12 +1,13 @@
 """Reporting an issue (with the 'Already reported?' step) and the reporter's 24-hour edit."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from civic.errors import DomainError
+from civic.geo.geocoding import geocode
 from civic.issues import bp, maps, services
 from civic.issues.forms import EditIssueForm, ReportForm
 from civic.web import show_error
@@ -23,9 +24,9 @@ def _report_form() -> ReportForm:
     return form
 
 
-def _render_report(form: ReportForm, status: int = 200, duplicates=None):
+def _render_report(form: ReportForm, status: int = 200, duplicates=None, placed=None):
     return render_template(
-        "issues/report.html", form=form, duplicates=duplicates or [],
+        "issues/report.html", form=form, duplicates=duplicates or [], placed=placed,
         fmap=maps.picker_map(form.lat.data, form.lon.data),
         liaison=current_user.acts_as_liaison,
     ), status
@@ -39,6 +40,15 @@ def report():
         return _render_report(form)
     if not form.validate_on_submit():
         return _render_report(form, 400)
+    if form.lat.data is None and form.address.data:
+        # Typed an address instead of placing the pin: place it there and let the reporter check it.
+        places = geocode(form.address.data)
+        if not places:
+            form.address.errors = [_("We could not find that place in %(city)s. Place the pin on the map or "
+                                     "type coordinates.", city=current_app.config["CITY_NAME"])]
+            return _render_report(form, 400)
+        form.lat.data, form.lon.data = places[0].lat, places[0].lon
+        return _render_report(form, 200, placed=places[0])
     if not form.duplicates_seen.data and form.lat.data is not None and form.lon.data is not None:
         duplicates = services.nearby_open_issues(form.lat.data, form.lon.data, form.category.data)
         if duplicates:

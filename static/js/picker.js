@@ -61,6 +61,24 @@
     });
   }
 
+  var finder = document.querySelector("[data-find-address]");
+  var address = document.getElementById("address");
+  if (finder && address) {
+    finder.hidden = false;
+    var findStatus = finder.querySelector("[data-find-status]");
+    finder.querySelector("button").addEventListener("click", function () {
+      if (address.value.trim().length < 3) { address.focus(); return; }
+      fetch(finder.dataset.api + "?" + new URLSearchParams({ q: address.value }).toString(), { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : []; })
+        .then(function (places) {
+          if (!places.length) { findStatus.textContent = finder.dataset.none; return; }
+          findStatus.textContent = finder.dataset.placed + " " + places[0].label;
+          place(L.latLng(places[0].lat, places[0].lon), true);
+        })
+        .catch(function () { findStatus.textContent = finder.dataset.none; });
+    });
+  }
+
   function vote(issueId, button, count) {
     button.disabled = true;
     fetch(holder.dataset.upvote.replace("/0/", "/" + issueId + "/"), {
