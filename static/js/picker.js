@@ -89,6 +89,7 @@
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
       .then(function (data) {
         button.textContent = region.dataset.voted;
+        button.setAttribute("aria-label", region.dataset.voted + ": " + button.dataset.title);
         count.textContent = data.upvotes + " " + region.dataset.upvotes;
       })
       .catch(function () { button.disabled = false; });
@@ -98,6 +99,7 @@
     region.replaceChildren();
     if (!features.length) { region.hidden = true; return; }
     var heading = document.createElement("h2");
+    heading.id = "duplicates-heading";
     heading.textContent = region.dataset.heading;
     var intro = document.createElement("p");
     intro.textContent = region.dataset.intro;
@@ -115,7 +117,9 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "button button--small";
+      button.dataset.title = p.title;
       button.textContent = p.upvoted ? region.dataset.voted : region.dataset.vote;
+      button.setAttribute("aria-label", button.textContent + ": " + p.title);
       button.disabled = p.upvoted;
       button.addEventListener("click", function () { vote(p.id, button, count); });
       item.append(link, details, count, " ", button);
