@@ -142,3 +142,16 @@ def test_nearest_sort_without_a_home_explains_and_falls_back(client, make_issue)
 def test_list_with_bad_filter_is_400_with_message(client, categories):
     response = client.get("/issues?status=lost")
     assert response.status_code == 400 and "Unknown status" in response.get_data(as_text=True)
+
+
+def test_list_pages_keep_the_filters(app, client, categories):
+    from civic import demo
+
+    with app.app_context():
+        demo.seed_people()
+        demo.seed_issues(45, citywide=False)
+    first = client.get("/issues?days=3650&sort=upvotes").get_data(as_text=True)
+    assert "Page 1 of 3" in first and first.count('class="issue-card"') == 20
+    assert 'href="/issues?page=2&amp;days=3650&amp;sort=upvotes"' in first
+    last = client.get("/issues?days=3650&sort=upvotes&page=3").get_data(as_text=True)
+    assert last.count('class="issue-card"') == 5 and "Next" not in last.split('class="pager"')[1]

@@ -47,51 +47,42 @@ def test_api_upvote_errors(client, auth, make_user, make_issue):
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
 
 
-def test_concurrent_upvotes_from_many_residents_are_all_counted(app, make_user, make_issue):
-    issue_id = make_issue()
-    voters = [make_user() for _ in range(12)]
-    start = threading.Barrier(len(voters))
-    errors = []
+def run_together(actions) -> list[Exception]:
+    """Start every action at the same instant, each in its own thread and app context; return errors."""
+    start, errors = threading.Barrier(len(actions)), []
 
-    def vote(info):
+    def run(action):
         try:
-            with app.app_context():
-                user = db.session.get(User, info.id)
-                start.wait()
-                services.set_upvote(user, issue_id, True)
-                db.session.remove()
-        except Exception as exc:  # noqa: BLE001 - reported below
+            start.wait()
+            action()
+        except Exception as exc:  # noqa: BLE001 - reported by the caller
             errors.append(exc)
 
-    threads = [threading.Thread(target=vote, args=(v,)) for v in voters]
+    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert errors == []
+    return errors
+
+
+def voting(app, user_id: int, issue_id: int):
+    def action():
+        with app.app_context():
+            services.set_upvote(db.session.get(User, user_id), issue_id, True)
+            db.session.remove()
+    return action
+
+
+def test_concurrent_upvotes_from_many_residents_are_all_counted(app, make_user, make_issue):
+    issue_id = make_issue()
+    voters = [make_user() for _ in range(12)]
+    assert run_together([voting(app, v.id, issue_id) for v in voters]) == []
     assert counts(app, issue_id) == (12, 12)
 
 
 def test_concurrent_clicks_by_one_resident_count_once(app, make_user, make_issue):
     issue_id = make_issue()
     voter = make_user()
-    start = threading.Barrier(8)
-    errors = []
-
-    def vote():
-        try:
-            with app.app_context():
-                user = db.session.get(User, voter.id)
-                start.wait()
-                services.set_upvote(user, issue_id, True)
-                db.session.remove()
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=vote) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_together([voting(app, voter.id, issue_id) for _ in range(8)]) == []
     assert counts(app, issue_id) == (1, 1)

@@ -1,7 +1,8 @@
 """Attach processed photos to issues and comments. All uploads are checked before anything is written."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from flask_babel import gettext as _
 
@@ -55,6 +56,19 @@ class StoredPhotos:
     def discard(self) -> None:
         for key in self.keys:
             storage.delete(key)
+
+
+@contextmanager
+def saving_photos() -> Iterator[StoredPhotos]:
+    """A write that stores photos: commit at the end; on any error roll back and delete the files."""
+    stored = StoredPhotos()
+    try:
+        yield stored
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        stored.discard()
+        raise
 
 
 def remove(photos: Sequence[Photo]) -> None:

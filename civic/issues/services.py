@@ -142,8 +142,7 @@ def report_issue(reporter: User, draft: IssueDraft, uploads=()) -> Issue:
     category, hood = _validate_draft(reporter, draft)
     processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads),
                                            allowed=issue_photos.MAX_ISSUE_PHOTOS)
-    stored = issue_photos.StoredPhotos()
-    try:
+    with issue_photos.saving_photos() as stored:
         issue = Issue(
             category=category, reporter_id=reporter.id, title=draft.title, description=draft.description,
             lat=draft.lat, lon=draft.lon, address=draft.address, neighbourhood=hood,
@@ -155,11 +154,6 @@ def report_issue(reporter: User, draft: IssueDraft, uploads=()) -> Issue:
         db.session.add(StatusChange(issue_id=issue.id, from_status=None, to_status=IssueStatus.OPEN,
                                     actor_id=reporter.id))
         stored.build(processed, issue_id=issue.id, uploader_id=reporter.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        stored.discard()
-        raise
     signals.issue_reported.send(current_app._get_current_object(), issue=issue)
     return issue
 
@@ -185,19 +179,13 @@ def edit_issue(user: User, issue: Issue, *, title: str, description: str,
                                            allowed=issue_photos.MAX_ISSUE_PHOTOS - len(current) + len(removing))
     if title == issue.title and description == issue.description and not removing and not processed:
         return issue
-    stored = issue_photos.StoredPhotos()
-    try:
+    with issue_photos.saving_photos() as stored:
         db.session.add(IssueRevision(issue_id=issue.id, editor_id=user.id, title=issue.title,
                                      description=issue.description, photo_ids=[p.id for p in current]))
         issue.title, issue.description, issue.updated_at = title, description, utcnow()
         issue_photos.remove(removing)
         next_position = max((p.position for p in current), default=-1) + 1
         stored.build(processed, issue_id=issue.id, uploader_id=user.id, first_position=next_position)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        stored.discard()
-        raise
     signals.issue_edited.send(current_app._get_current_object(), issue=issue)
     return issue
 
@@ -250,19 +238,13 @@ def add_comment(user: User, issue: Issue, body: str, uploads=()) -> Comment:
         raise PermissionDenied(_("Sign in to comment."))
     body = _clean_text(body, field="body", max_len=COMMENT_MAX, required_message=_("Write your comment first."))
     processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads), allowed=1)
-    stored = issue_photos.StoredPhotos()
-    try:
+    with issue_photos.saving_photos() as stored:
         comment = Comment(issue_id=issue.id, author_id=user.id, body=body)
         db.session.add(comment)
         db.session.flush()
         stored.build(processed, issue_id=issue.id, comment_id=comment.id, uploader_id=user.id)
         db.session.execute(update(Issue).where(Issue.id == issue.id)
                            .values(comment_count=Issue.comment_count + 1))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        stored.discard()
-        raise
     signals.comment_posted.send(current_app._get_current_object(), issue=issue, comment=comment)
     return comment
 
