@@ -162,7 +162,11 @@ def test_reporter_edits_within_a_day_and_history_is_kept(app, client, auth, make
         assert (issue.title, issue.description) == ("Pothole getting bigger", "Now huge.")
         [revision] = db.session.scalars(sa.select(IssueRevision))
         assert (revision.title, revision.description) == ("Pothole", "Small.")
-    assert "Edited once by the reporter" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert "Edited once by the reporter" in page and "Earlier versions of the report" in page and "Small." in page
+    auth.logout()
+    public = client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert "Edited once by the reporter" in public and "Small." not in public
 
 
 def test_edit_window_and_ownership(app, client, auth, make_user, make_issue):

@@ -2,7 +2,7 @@
 one issue, duplicates near a point, categories, and the upvote toggle."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from civic.api import bp
 from civic.errors import ValidationError
 from civic.extensions import db
+from civic.geo.geocoding import geocode
 from civic.issues import services
 from civic.issues.geojson import cluster_feature, collection, issue_feature
 from civic.issues.models import Issue
@@ -66,8 +67,6 @@ def issue_detail(issue_id: int):
 
 
 def _photo_url(key: str) -> str:
-    from flask import url_for
-
     return url_for("media.photo", key=key)
 
 
@@ -121,8 +120,6 @@ def categories():
 @bp.get("/geocode")
 def geocode_place():
     """Places in the city matching what was typed: the report form's "Find on the map"."""
-    from civic.geo.geocoding import geocode
-
     query = request.args.get("q", "")
     if len(query.strip()) < 3 or len(query) > 200:
         raise ValidationError(_("Type at least 3 characters (and at most 200)."), field="q")

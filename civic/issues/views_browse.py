@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from civic.errors import DomainError
@@ -10,7 +11,7 @@ from civic.extensions import db
 from civic.forms import ActionForm
 from civic.issues import bp, maps, services
 from civic.issues.forms import CommentForm
-from civic.issues.models import STATUS_LABELS, Issue, IssueStatus
+from civic.issues.models import STATUS_LABELS, Comment, Issue, IssueStatus
 from civic.issues.queries import IssueFilters, list_query, parse_filters
 from civic.text import render_user_text
 
@@ -77,10 +78,6 @@ def detail(issue_id: int):
 
 
 def _comments(issue: Issue):
-    from sqlalchemy import select
-
-    from civic.issues.models import Comment
-
     stmt = (select(Comment).where(Comment.issue_id == issue.id).order_by(Comment.created_at, Comment.id)
             .options(selectinload(Comment.author), selectinload(Comment.photos)))
     return [
