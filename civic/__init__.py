@@ -135,6 +135,13 @@ def register_template_helpers(app: Flask) -> None:
 
     from civic.geo.neighbourhoods import ATTRIBUTION
 
+    @app.template_filter("neighbourhood_name")
+    def _neighbourhood_name(slug: str | None) -> str:
+        from civic.geo.neighbourhoods import by_slug
+
+        hood = by_slug(slug) if slug else None
+        return hood.name if hood else ""
+
     @app.context_processor
     def _globals():
         return {
