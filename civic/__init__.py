@@ -73,6 +73,7 @@ def _import_models() -> None:
     """Every model module, so the metadata (and Alembic's autogenerate) sees every table."""
     from civic.accounts import models as _accounts  # noqa: F401
     from civic.issues import models as _issues  # noqa: F401
+    from civic.notifications import models as _notifications  # noqa: F401
     from civic.mail import models as _mail  # noqa: F401
 
 
@@ -111,9 +112,10 @@ def register_blueprints(app: Flask) -> None:
     from civic.core import bp as core_bp
     from civic.issues import bp as issues_bp
     from civic.media import bp as media_bp
+    from civic.notifications import bp as notifications_bp
     from civic.staff import bp as staff_bp
 
-    for bp in (core_bp, accounts_bp, issues_bp, media_bp, admin_bp, staff_bp, api_bp):
+    for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, admin_bp, staff_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -144,7 +146,12 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
+        from flask_login import current_user
+
+        from civic.notifications.services import unread_count
+
         return {
+            "unread_notifications": unread_count(current_user),
             "current_locale": str(get_locale() or "en"),
             "city_name": app.config["CITY_NAME"],
             "neighbourhood_attribution": ATTRIBUTION,

@@ -16,3 +16,7 @@ issue_upvoted = _signals.signal("issue-upvoted")      # voted=True/False, count=
 comment_posted = _signals.signal("comment-posted")
 comment_changed = _signals.signal("comment-changed")  # edited or deleted
 status_changed = _signals.signal("status-changed")
+
+# Notifications: sent for each new notification (and with notification=None, user_id=N when the unread
+# count of user N changed for another reason, such as "mark all read").
+notification_created = _signals.signal("notification-created")

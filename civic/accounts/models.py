@@ -25,6 +25,14 @@ class Role(str, enum.Enum):
         return self in (Role.LIAISON, Role.STAFF)
 
 
+class EmailFrequency(str, enum.Enum):
+    """How often notification e-mail goes out."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    NEVER = "never"
+
+
 class Department(db.Model):
     __tablename__ = "departments"
 
@@ -66,6 +74,12 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(String(16), default=_new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_frequency: Mapped[EmailFrequency] = mapped_column(
+        Enum(EmailFrequency, native_enum=False, length=20, validate_strings=True,
+             values_callable=lambda members: [m.value for m in members]),
+        default=EmailFrequency.DAILY, server_default=EmailFrequency.DAILY.value,
+    )
+    near_me_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the "near me" page's last visit
 
     department: Mapped[Department | None] = relationship(back_populates="members", foreign_keys=[department_id])
     verified_by: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[verified_by_id])

@@ -1,0 +1,27 @@
+"""Notification text, made when shown or mailed, in the reader's language."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from civic.issues.models import IssueStatus
+from civic.notifications.models import Notification, NotificationKind
+
+
+def describe(notification: Notification) -> str:
+    payload, issue = notification.payload or {}, notification.issue
+    title = issue.title if issue else _("a removed issue")
+    if notification.kind is NotificationKind.COMMENT:
+        return _("%(who)s commented on “%(title)s”", who=payload.get("actor", _("A neighbour")), title=title)
+    if notification.kind is NotificationKind.STATUS:
+        status = IssueStatus(payload["to"]).label if payload.get("to") in IssueStatus._value2member_map_ else "?"
+        text = _("“%(title)s” is now: %(status)s", title=title, status=status)
+        return f"{text} — {payload['reason']}" if payload.get("reason") else text
+    return _("New in %(area)s: “%(title)s”", area=payload.get("area", ""), title=title)
+
+
+def link(notification: Notification, external: bool = False) -> str:
+    if notification.issue_id is None:
+        return url_for("notifications.centre", _external=external)
+    anchor = f"comment-{notification.payload['comment_id']}" if notification.payload.get("comment_id") else None
+    return url_for("issues.detail", issue_id=notification.issue_id, _anchor=anchor, _external=external)
