@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
     )
     _configure_login(app, login_manager)
+    from civic import realtime  # noqa: F401  (Socket.IO handlers and pushes)
     register_security_headers(app)
     _import_models()
 

@@ -133,12 +133,14 @@ def test_issue_feed_has_report_status_changes_and_comments_newest_first(app, cli
     assert datetime.fromisoformat(feed.feed.updated) == T0 + timedelta(hours=3)
     assert datetime.fromisoformat(newest.updated) == T0 + timedelta(hours=3)
     links = {link.rel: link.href for link in feed.feed.links}
-    assert links == {"self": f"http://localhost/issues/{issue}/feed.atom", "alternate": f"http://localhost/issues/{issue}"}
+    assert links == {"self": f"http://localhost/issues/{issue}/feed.atom",
+                     "alternate": f"http://localhost/issues/{issue}"}
 
 
 def test_issue_feed_keeps_private_details_out(app, client, make_user, make_issue):
     liaison = make_user("liaison", display_name="Lucia Liaison", email="lucia@liaison.example")
-    for_someone = make_issue(liaison, on_behalf_name="Maria Privada", on_behalf_contact="215-555-0199 maria@home.example")
+    for_someone = make_issue(liaison, on_behalf_name="Maria Privada",
+                             on_behalf_contact="215-555-0199 maria@home.example")
     shy = make_user(display_name="Hidden Hector", email="hector@shy.example")
     hidden = make_issue(shy, show_reporter_name=False)
     public = make_issue(make_user(display_name="Open Olga"), show_reporter_name=True)
