@@ -58,9 +58,13 @@ def register_extensions(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
+    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
     socketio.init_app(
         app,
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        message_queue=queue,
+        # Flask-SocketIO keeps options between init_app calls; without a queue, reset its manager too.
+        **({} if queue else {"client_manager": None}),
+        channel=app.config.get("SOCKETIO_CHANNEL", "civic"),
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
     )
@@ -111,12 +115,13 @@ def register_blueprints(app: Flask) -> None:
     from civic.admin import bp as admin_bp
     from civic.api import bp as api_bp
     from civic.core import bp as core_bp
+    from civic.feeds import bp as feeds_bp
     from civic.issues import bp as issues_bp
     from civic.media import bp as media_bp
     from civic.notifications import bp as notifications_bp
     from civic.staff import bp as staff_bp
 
-    for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, admin_bp, staff_bp, api_bp):
+    for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, feeds_bp, admin_bp, staff_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -127,9 +132,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from civic.cli import categories_cli, demo_cli, users_cli
+    from civic.cli import categories_cli, demo_cli, notifications_cli, users_cli
 
-    for group in (demo_cli, users_cli, categories_cli):
+    for group in (demo_cli, users_cli, categories_cli, notifications_cli):
         app.cli.add_command(group)
 
 

@@ -57,3 +57,18 @@ def create_admin(email: str, name: str, password: str) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"{user.email} is an administrator.")
+
+
+notifications_cli = AppGroup("notifications", help="Notification e-mail.")
+
+
+@notifications_cli.command("digest")
+def send_digest() -> None:
+    """Send the daily digest to everyone who chose it (run once a day from cron; safe to repeat)."""
+    from flask import current_app
+
+    from civic.notifications.email import send_digests
+
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        sent = send_digests()
+    click.echo(f"Sent {sent} digest e-mail(s).")

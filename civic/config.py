@@ -48,6 +48,8 @@ class Config:
     BABEL_DEFAULT_LOCALE: str = "en"
     BABEL_DEFAULT_TIMEZONE: str = "America/New_York"
     CITY_NAME: str = "Philadelphia"
+    # Where the site is reached from outside: links in e-mail sent by commands (digests) start with it.
+    BASE_URL: str = "http://127.0.0.1:5000"
     TILE_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     TILE_ATTRIBUTION: str = "&copy; OpenStreetMap contributors"
     # A Nominatim-compatible search URL (e.g. https://nominatim.example/search); unset: neighbourhood names only.

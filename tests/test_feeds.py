@@ -15,15 +15,6 @@ AROUND_FISHTOWN = "-75.14,39.965,-75.125,39.98"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def _feeds_blueprint(app):
-    """Until civic/__init__.py registers the feeds blueprint, register it here (a no-op afterwards)."""
-    if "feeds" not in app.blueprints:
-        from civic.feeds import bp
-
-        app.register_blueprint(bp)
-
-
 # --- helpers -----------------------------------------------------------------------------------
 
 def fetch(client, url: str, **headers):
