@@ -1,0 +1,47 @@
+"""axe-core on every page of the app, signed in as an admin (who sees them all), in English and Spanish."""
+from __future__ import annotations
+
+import pytest
+
+PAGES = [
+    "/", "/issues", "/issues?sort=upvotes", "/issues/new", "/issues/{issue}", "/issues/{issue}/edit",
+    "/account", "/account/email", "/follows", "/near-me", "/notifications",
+    "/admin/users", "/admin/users/{admin}", "/admin/categories", "/admin/categories/new", "/staff/",
+    "/no-such-page",
+]
+ANONYMOUS_PAGES = ["/login", "/register", "/forgot-password", "/reset-password/not-a-token", "/issues"]
+
+
+@pytest.fixture
+def admin_with_issue(live_server, make_live_user):
+    from civic.accounts.models import User
+    from civic.extensions import db
+    from civic.issues import services
+    from civic.issues.catalog import ensure_categories
+
+    admin = make_live_user("admin", display_name="Ada Admin")
+    with live_server.app.test_request_context():
+        categories = ensure_categories()
+        user = db.session.get(User, admin.id)
+        issue = services.report_issue(user, services.IssueDraft(
+            categories["graffiti"].id, "Tagged wall", "On the corner.", 39.9731, -75.1322))
+        services.add_comment(user, issue, "Still **there**, see https://example.org")
+        return admin, issue.id
+
+
+@pytest.mark.parametrize("language", ["English", "Español"])
+def test_every_signed_in_page_passes_axe(page, check_a11y, sign_in, admin_with_issue, language):
+    admin, issue_id = admin_with_issue
+    sign_in(page, admin)
+    if language == "Español":
+        page.get_by_role("button", name="Español").click()
+        page.wait_for_load_state()
+    for path in PAGES:
+        page.goto(path.format(issue=issue_id, admin=admin.id))
+        check_a11y(page)
+
+
+def test_every_anonymous_page_passes_axe(page, check_a11y):
+    for path in ANONYMOUS_PAGES:
+        page.goto(path)
+        check_a11y(page)
