@@ -68,8 +68,10 @@ def register_extensions(app: Flask) -> None:
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
     )
+    from civic.realtime.events import register_handlers
+
+    register_handlers(socketio)  # on the server init_app just made (see civic/realtime/events.py)
     _configure_login(app, login_manager)
-    from civic import realtime  # noqa: F401  (Socket.IO handlers and pushes)
     register_security_headers(app)
     _import_models()
 

@@ -6,6 +6,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, request
+from flask_login import current_user
 
 
 def csp_nonce() -> str:
@@ -51,4 +52,8 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html" and current_user.is_authenticated:
+            # Personal pages (badge counts, private details) must not come back from a shared cache or
+            # from the back button stale.
+            response.headers.setdefault("Cache-Control", "private, no-store")
         return response

@@ -92,6 +92,10 @@ def test_private_notifications_reach_only_their_owner(app, make_user, make_issue
     for http, who in ((owner_http, owner), (stranger_http, stranger), (commenter_http, commenter)):
         http.post("/login", data={"email": who.email, "password": who.password})
     owner_socket, stranger_socket, anonymous_socket = connect(owner_http), connect(stranger_http), connect()
+    # On connect, a signed-in user gets their own count (a cached page may show a stale badge).
+    assert events(owner_socket, "notifications") == [{"unread": 0}]
+    assert events(stranger_socket, "notifications") == [{"unread": 0}]
+    assert events(anonymous_socket, "notifications") == []
     commenter_http.post(f"/issues/{issue_id}/comments", data={"body": "Any news?"})
     assert events(owner_socket, "notifications") == [{"unread": 1}]
     assert events(stranger_socket, "notifications") == []

@@ -1,23 +1,30 @@
 """Socket.IO events from browsers: connect (joins the signed-in user's private room), watch an issue,
-watch a map view. Nobody can ask to join another user's room: no event takes a room name."""
+watch a map view. Nobody can ask to join another user's room: no event takes a room name.
+
+`register_handlers` is called by create_app after every `socketio.init_app`: Flask-SocketIO only
+remembers decorated handlers for servers created later if no server existed yet, so module-level
+decorators would reach the first app of a process and no other.
+"""
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_socketio import join_room, leave_room, rooms
+from flask_socketio import SocketIO, emit, join_room, leave_room, rooms
 
-from civic.extensions import db, socketio
+from civic.extensions import db
 from civic.issues.spatial import BBox
 from civic.realtime.rooms import issue_room, tile_rooms_for_view, user_room
 
 
-@socketio.on("connect")
-def _connect(auth=None):
+def on_connect(auth=None):
     if current_user.is_authenticated:
+        from civic.notifications.services import unread_count
+
         join_room(user_room(current_user.id))
+        # The badge may come from a cached page, or updates may have happened while disconnected.
+        emit("notifications", {"unread": unread_count(current_user)})
 
 
-@socketio.on("watch_issue")
-def _watch_issue(data):
+def on_watch_issue(data):
     from civic.issues.models import Issue
 
     issue_id = data.get("issue_id") if isinstance(data, dict) else None
@@ -30,8 +37,7 @@ def _watch_issue(data):
     return {"ok": True}
 
 
-@socketio.on("watch_area")
-def _watch_area(data):
+def on_watch_area(data):
     raw = data.get("bbox") if isinstance(data, dict) else None
     try:
         box = BBox(*[float(v) for v in raw])
@@ -46,3 +52,9 @@ def _watch_area(data):
     for room in wanted:
         join_room(room)
     return {"ok": True, "tiles": len(wanted)}
+
+
+def register_handlers(sio: SocketIO) -> None:
+    sio.on_event("connect", on_connect)
+    sio.on_event("watch_issue", on_watch_issue)
+    sio.on_event("watch_area", on_watch_area)
