@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Enum, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -32,6 +32,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def string_enum(enum_class) -> Enum:
+    """A Python enum stored as its values in a VARCHAR (no database ENUM type to migrate)."""
+    return Enum(enum_class, native_enum=False, length=20, validate_strings=True,
+                values_callable=lambda members: [m.value for m in members])
 
 
 @event.listens_for(Engine, "connect")

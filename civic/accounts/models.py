@@ -6,10 +6,10 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, Float, ForeignKey, String
+from sqlalchemy import Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from civic.database import UTCDateTime, utcnow
+from civic.database import UTCDateTime, string_enum, utcnow
 from civic.extensions import db
 
 
@@ -58,11 +58,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, validate_strings=True,
-             values_callable=lambda roles: [r.value for r in roles]),
-        default=Role.RESIDENT,
-    )
+    role: Mapped[Role] = mapped_column(string_enum(Role), default=Role.RESIDENT)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -75,9 +71,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_frequency: Mapped[EmailFrequency] = mapped_column(
-        Enum(EmailFrequency, native_enum=False, length=20, validate_strings=True,
-             values_callable=lambda members: [m.value for m in members]),
-        default=EmailFrequency.DAILY, server_default=EmailFrequency.DAILY.value,
+        string_enum(EmailFrequency), default=EmailFrequency.DAILY, server_default=EmailFrequency.DAILY.value
     )
     near_me_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the "near me" page's last visit
 

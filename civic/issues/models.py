@@ -6,11 +6,11 @@ from datetime import datetime
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Department, User
-from civic.database import UTCDateTime, utcnow
+from civic.database import UTCDateTime, string_enum, utcnow
 from civic.extensions import db
 
 
@@ -39,10 +39,6 @@ STATUS_LABELS = {
     IssueStatus.CLOSED: _l("Closed without a fix"),
 }
 
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, validate_strings=True,
-                values_callable=lambda members: [m.value for m in members])
 
 
 class Category(db.Model):
@@ -89,7 +85,7 @@ class Issue(db.Model):
     lon: Mapped[float] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(200))
     neighbourhood: Mapped[str | None] = mapped_column(String(80), index=True)
-    status: Mapped[IssueStatus] = mapped_column(_enum(IssueStatus), default=IssueStatus.OPEN)
+    status: Mapped[IssueStatus] = mapped_column(string_enum(IssueStatus), default=IssueStatus.OPEN)
     upvote_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -163,8 +159,8 @@ class StatusChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[IssueStatus | None] = mapped_column(_enum(IssueStatus))
-    to_status: Mapped[IssueStatus] = mapped_column(_enum(IssueStatus))
+    from_status: Mapped[IssueStatus | None] = mapped_column(string_enum(IssueStatus))
+    to_status: Mapped[IssueStatus] = mapped_column(string_enum(IssueStatus))
     reason: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from civic.database import UTCDateTime, utcnow
+from civic.database import UTCDateTime, string_enum, utcnow
 from civic.extensions import db
 from civic.issues.models import Category, Issue
 
@@ -19,10 +19,6 @@ class FollowReason(str, enum.Enum):
     CHOSEN = "chosen"
 
 
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, validate_strings=True,
-                values_callable=lambda members: [m.value for m in members])
-
 
 class Follow(db.Model):
     """A user follows an issue. Stopping keeps the row (active=False), so taking part again later
@@ -33,7 +29,7 @@ class Follow(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    reason: Mapped[FollowReason] = mapped_column(_enum(FollowReason), default=FollowReason.CHOSEN)
+    reason: Mapped[FollowReason] = mapped_column(string_enum(FollowReason), default=FollowReason.CHOSEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     issue: Mapped[Issue] = relationship()
@@ -53,7 +49,7 @@ class AreaFollow(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[AreaKind] = mapped_column(_enum(AreaKind))
+    kind: Mapped[AreaKind] = mapped_column(string_enum(AreaKind))
     lat: Mapped[float | None] = mapped_column(Float)        # circle centre
     lon: Mapped[float | None] = mapped_column(Float)
     radius_m: Mapped[int | None] = mapped_column(Integer)
@@ -81,7 +77,7 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind))
+    kind: Mapped[NotificationKind] = mapped_column(string_enum(NotificationKind))
     issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # What the message needs besides the issue (comment id, statuses, area name); text is made at display
