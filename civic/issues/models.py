@@ -90,9 +90,17 @@ class Issue(db.Model):
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set by the staff workflow (civic/staff/workflow.py).
+    closed_reason: Mapped[str | None] = mapped_column(String(40))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id", ondelete="SET NULL"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first official reply
 
     category: Mapped[Category] = relationship()
-    reporter: Mapped[User | None] = relationship()
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    duplicate_of: Mapped[Issue | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
     photos: Mapped[list[Photo]] = relationship(
         primaryjoin="and_(Photo.issue_id == Issue.id, Photo.comment_id.is_(None), Photo.removed_at.is_(None))",
         order_by="Photo.position", viewonly=True,
@@ -141,8 +149,12 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An official response: posted by verified staff, on behalf of their department.
+    official: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
 
     author: Mapped[User | None] = relationship()
+    department: Mapped[Department | None] = relationship()
     photos: Mapped[list[Photo]] = relationship(
         primaryjoin="and_(Photo.comment_id == Comment.id, Photo.removed_at.is_(None))", viewonly=True,
     )
