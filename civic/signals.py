@@ -20,3 +20,6 @@ status_changed = _signals.signal("status-changed")
 # Notifications: sent for each new notification (and with notification=None, user_id=N when the unread
 # count of user N changed for another reason, such as "mark all read").
 notification_created = _signals.signal("notification-created")
+
+# Staff workflow: an issue closed as a duplicate of another (followers carry over in notifications).
+issue_merged = _signals.signal("issue-merged")      # duplicate=Issue, original=Issue

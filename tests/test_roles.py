@@ -35,7 +35,7 @@ def test_verified_staff_see_their_department(client, auth, make_user):
     auth.login_as(make_user("staff", department="sanitation"))
     response = client.get("/staff/")
     assert response.status_code == 200
-    assert "You answer for Sanitation." in response.get_data(as_text=True)
+    assert "Queue of Sanitation" in response.get_data(as_text=True)
 
 
 def test_anonymous_visitor_is_sent_to_sign_in(client):

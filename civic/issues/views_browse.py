@@ -70,7 +70,9 @@ def detail(issue_id: int):
         private=services.sees_private_details(current_user, issue),
         upvoted=services.has_upvoted(current_user, issue.id),
         can_edit=services.can_edit_issue(current_user, issue),
-        comments=_comments(issue),
+        comments=(comments := _comments(issue)),
+        official=next((item["comment"] for item in reversed(comments)
+                       if item["comment"].official and not item["comment"].is_deleted), None),
         comment_form=CommentForm(formdata=None),
         action=ActionForm(),
         render_user_text=render_user_text,

@@ -40,3 +40,10 @@ def _status_changed(app, issue, change, **_extra) -> None:
                     actor_id=change.actor_id,
                     payload={"from": change.from_status.value if change.from_status else None,
                              "to": change.to_status.value, "reason": change.reason or ""})
+
+
+@signals.issue_merged.connect
+def _merged(app, duplicate, original, **_extra) -> None:
+    """Followers of a duplicate follow the original from now on (unless they stopped following it)."""
+    for user_id in services.issue_followers(duplicate.id):
+        services.auto_follow(user_id, original.id, FollowReason.CHOSEN)

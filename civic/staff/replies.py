@@ -1,0 +1,126 @@
+"""Official replies, response templates, internal notes, assignment and bulk acknowledgement."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from civic import signals
+from civic.accounts.models import Role, User
+from civic.database import utcnow
+from civic.errors import NotFound, ValidationError
+from civic.extensions import db
+from civic.issues.models import Comment, Issue, IssueStatus
+from civic.issues.services import COMMENT_MAX
+from civic.staff.models import InternalNote, ResponseTemplate
+from civic.staff.permissions import owns, require_any_staff, require_owner
+from civic.staff.workflow import change_status
+
+NOTE_MAX = 5000
+
+
+def _text(value: str | None, *, field: str, limit: int, missing: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(missing, field=field)
+    if len(value) > limit:
+        raise ValidationError(_("Use at most %(n)d characters.", n=limit), field=field)
+    return value
+
+
+def post_official_reply(actor: User, issue: Issue, body: str) -> Comment:
+    """A public reply on behalf of the actor's department, shown as the official response."""
+    require_any_staff(actor)
+    body = _text(body, field="body", limit=COMMENT_MAX, missing=_("Write the reply first."))
+    department_id = actor.department_id or issue.category.department_id  # an admin answers for the owner
+    comment = Comment(issue_id=issue.id, author_id=actor.id, body=body, official=True, department_id=department_id)
+    db.session.add(comment)
+    issue.comment_count = Issue.comment_count + 1
+    if issue.first_response_at is None:
+        issue.first_response_at = utcnow()
+    db.session.commit()
+    db.session.refresh(issue)
+    signals.comment_posted.send(current_app._get_current_object(), issue=issue, comment=comment)
+    return comment
+
+
+def official_replies(issue: Issue) -> list[Comment]:
+    return list(db.session.scalars(select(Comment).where(Comment.issue_id == issue.id, Comment.official.is_(True),
+                                                         Comment.deleted_at.is_(None))
+                                   .order_by(Comment.created_at.desc())))
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+def templates_for(department_id: int, category_id: int | None = None) -> list[ResponseTemplate]:
+    stmt = select(ResponseTemplate).where(ResponseTemplate.department_id == department_id)
+    if category_id is not None:
+        stmt = stmt.where(or_(ResponseTemplate.category_id.is_(None), ResponseTemplate.category_id == category_id))
+    return list(db.session.scalars(stmt.order_by(ResponseTemplate.title)))
+
+
+def suggested_template(issue: Issue, status: IssueStatus) -> ResponseTemplate | None:
+    """The department's template for this category and status (a category-specific one first)."""
+    candidates = [t for t in templates_for(issue.category.department_id, issue.category_id) if t.status is status]
+    candidates.sort(key=lambda t: t.category_id is None)
+    return candidates[0] if candidates else None
+
+
+def save_template(actor: User, template: ResponseTemplate | None, *, title: str, body: str,
+                  category_id: int | None, status: IssueStatus | None) -> ResponseTemplate:
+    require_any_staff(actor)
+    if actor.department_id is None and template is None:
+        raise ValidationError(_("Templates belong to a department; administrators without one cannot add them."))
+    if template is not None and not (actor.is_admin or template.department_id == actor.department_id):
+        raise NotFound(_("That template does not exist."))
+    title = _text(title, field="title", limit=120, missing=_("Give the template a short title."))
+    body = _text(body, field="body", limit=COMMENT_MAX, missing=_("Write the text of the template."))
+    if template is None:
+        template = ResponseTemplate(department_id=actor.department_id)
+        db.session.add(template)
+    template.title, template.body, template.category_id, template.status = title, body, category_id, status
+    db.session.commit()
+    return template
+
+
+# --- notes, assignment, bulk acknowledgement -----------------------------------------------------
+
+def add_internal_note(actor: User, issue: Issue, body: str) -> InternalNote:
+    require_owner(actor, issue)
+    note = InternalNote(issue_id=issue.id, author_id=actor.id,
+                        body=_text(body, field="note", limit=NOTE_MAX, missing=_("Write the note first.")))
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def internal_notes(viewer, issue: Issue) -> list[InternalNote]:
+    require_owner(viewer, issue)
+    return list(db.session.scalars(select(InternalNote).where(InternalNote.issue_id == issue.id)
+                                   .order_by(InternalNote.created_at)))
+
+
+def colleagues(department_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.department_id == department_id, User.role == Role.STAFF,
+                                                      User.verified_at.is_not(None)).order_by(User.display_name)))
+
+
+def assign(actor: User, issue: Issue, assignee_id: int | None) -> None:
+    require_owner(actor, issue)
+    if assignee_id is not None and assignee_id not in {u.id for u in colleagues(issue.category.department_id)}:
+        raise ValidationError(_("Assign it to verified staff of %(dept)s.", dept=issue.category.department.name),
+                              field="assignee")
+    issue.assignee_id = assignee_id
+    db.session.commit()
+
+
+def bulk_acknowledge(actor: User, issue_ids: list[int], reason: str) -> int:
+    """Acknowledge every open issue among these that the actor may change; returns how many."""
+    done = 0
+    for issue_id in issue_ids:
+        issue = db.session.get(Issue, issue_id)
+        if issue is None or issue.status is not IssueStatus.OPEN or not owns(actor, issue):
+            continue
+        change_status(actor, issue, IssueStatus.ACKNOWLEDGED, reason)
+        done += 1
+    return done
