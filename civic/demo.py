@@ -54,7 +54,16 @@ COMMENTS = [
 ]
 CATEGORY_WEIGHTS = {"pothole": 25, "illegal-dumping": 20, "graffiti": 15, "street-light": 12,
                     "trash-collection": 12, "abandoned-vehicle": 8, "other": 8}
-CLOSE_REASONS = ["duplicate", "not the city's responsibility", "no further action", "cannot locate"]
+CLOSE_REASONS = {"duplicate": "Already reported in another issue.",
+                 "not_responsible": "This is on private property; we have told the owner.",
+                 "no_further_action": "Inspected: no action needed.",
+                 "cannot_locate": "Our crew could not find it at this location."}
+STEP_REASONS = {IssueStatus.ACKNOWLEDGED: "Received; it is on our list.",
+                IssueStatus.IN_PROGRESS: "A crew is scheduled.",
+                IssueStatus.FIXED: "Repaired by our crew."}
+OFFICIAL_REPLIES = ["Thank you for reporting this. Our crew will inspect it this week.",
+                    "We have scheduled a repair. Thank you for your patience.",
+                    "Gracias por el aviso. Lo revisaremos pronto."]
 
 
 def seed_people() -> list[tuple[str, str, str]]:
@@ -79,8 +88,24 @@ def seed_people() -> list[tuple[str, str, str]]:
             user.verified_at = utcnow()
         user.home_neighbourhood, user.home_lat, user.home_lon = hood.slug, lat, lon
         credentials.append((email, password, role.value))
+    _seed_templates(departments["streets"].id, {c.slug: c for c in ensure_categories().values()})
     db.session.commit()
     return credentials
+
+
+def _seed_templates(department_id: int, categories: dict) -> None:
+    from civic.staff.models import ResponseTemplate
+
+    db.session.add_all([
+        ResponseTemplate(department_id=department_id, category_id=categories["pothole"].id, status=IssueStatus.ACKNOWLEDGED,
+                         title="Pothole received",
+                         body="Thank you for reporting this pothole. Our crew will inspect it within 3 working days."),
+        ResponseTemplate(department_id=department_id, category_id=categories["pothole"].id, status=IssueStatus.FIXED,
+                         title="Pothole filled",
+                         body="Our crew filled this pothole. If it is not fixed, tell us below within 30 days."),
+        ResponseTemplate(department_id=department_id, category_id=None, status=None, title="Forwarded",
+                         body="This is handled by another department; we have passed it on."),
+    ])
 
 
 def _neighbours_pool(rng: random.Random, size: int) -> list[int]:
@@ -155,26 +180,40 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
         path = _status_for(rng, age)
         voters_here = rng.sample(voter_ids, k=min(len(voter_ids), int(rng.paretovariate(1.6)) - 1))
         n_comments = rng.choice([0, 0, 0, 1, 1, 2, 3])
+        # Staff act on the issue: the first step comes with an official reply (the "first response").
+        steps, when = [], created
+        for status in path:
+            when = min(now, when + timedelta(days=rng.uniform(0.2, 20)))
+            steps.append((status, when))
+        closed_reason = rng.choice(list(CLOSE_REASONS)) if path and path[-1] is IssueStatus.CLOSED else None
+        answered = bool(steps) and staff_id is not None
         issues.append({
             "id": issue_id, "category_id": categories[slug].id, "reporter_id": rng.choice(voter_ids),
+            "first_response_at": steps[0][1] if answered else None,
+            "fixed_at": next((t for s, t in steps if s is IssueStatus.FIXED), None),
+            "closed_reason": closed_reason,
             "show_reporter_name": rng.random() < 0.4, "title": rng.choice(TITLES[slug]).format(street=rng.choice(STREETS)),
             "description": rng.choice(DESCRIPTIONS), "lat": lat, "lon": lon,
             "neighbourhood": neighbourhoods.containing(lat, lon).slug,
             "status": path[-1] if path else IssueStatus.OPEN, "upvote_count": len(voters_here),
-            "comment_count": n_comments, "created_at": created, "updated_at": created,
+            "comment_count": n_comments + answered, "created_at": created, "updated_at": steps[-1][1] if steps else created,
         })
+        if answered:
+            comments.append({"id": first_comment + len(comments), "issue_id": issue_id, "author_id": staff_id,
+                             "body": rng.choice(OFFICIAL_REPLIES), "official": True,
+                             "department_id": categories[slug].department_id, "created_at": steps[0][1]})
         changes.append({"issue_id": issue_id, "from_status": None, "to_status": IssueStatus.OPEN, "created_at": created})
-        previous, when = IssueStatus.OPEN, created
-        for status in path:
-            when = min(now, when + timedelta(days=rng.uniform(0.2, 20)))
-            reason = rng.choice(CLOSE_REASONS) if status is IssueStatus.CLOSED else None
+        previous = IssueStatus.OPEN
+        for status, when in steps:
+            reason = CLOSE_REASONS[closed_reason] if status is IssueStatus.CLOSED else STEP_REASONS[status]
             changes.append({"issue_id": issue_id, "from_status": previous, "to_status": status, "reason": reason,
                             "actor_id": staff_id, "created_at": when})
             previous = status
         upvotes.extend({"issue_id": issue_id, "user_id": v, "created_at": created} for v in voters_here)
         for k in range(n_comments):
             comments.append({"id": first_comment + len(comments), "issue_id": issue_id,
-                             "author_id": rng.choice(voter_ids), "body": rng.choice(COMMENTS),
+                             "author_id": rng.choice(voter_ids), "body": rng.choice(COMMENTS), "official": False,
+                             "department_id": None,
                              "created_at": min(now, created + timedelta(hours=rng.uniform(1, 400)))})
 
     for model, rows in ((Issue, issues), (StatusChange, changes), (Upvote, upvotes), (Comment, comments)):

@@ -57,10 +57,13 @@ def _helpers():
 
 # --- /dashboard --------------------------------------------------------------------------------
 
-def _fix_chart(chart_id: str, title: str, groups: list[tuple[str, stats.Figures]]) -> Markup:
+def _fix_chart(chart_id: str, title: str, groups: list[tuple[str, stats.Figures]]) -> Markup | None:
+    """Median days to fix per group; None when nothing was fixed yet (the page says so instead)."""
     bars = [charts.Bar(name, f.fix.median / 24, human_duration(f.fix.median))
             for name, f in groups if f.fix.median is not None]
-    summary = "; ".join(f"{b.label}: {b.value_label}" for b in bars) or _("No issue has been fixed yet.")
+    if not bars:
+        return None
+    summary = "; ".join(f"{b.label}: {b.value_label}" for b in bars)
     return charts.bar_chart(chart_id, title, _("Bar chart, in days. %(values)s", values=summary), bars)
 
 
