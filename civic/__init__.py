@@ -118,13 +118,15 @@ def register_blueprints(app: Flask) -> None:
     from civic.admin import bp as admin_bp
     from civic.api import bp as api_bp
     from civic.core import bp as core_bp
+    from civic.dashboard import bp as dashboard_bp
     from civic.feeds import bp as feeds_bp
     from civic.issues import bp as issues_bp
     from civic.media import bp as media_bp
     from civic.notifications import bp as notifications_bp
     from civic.staff import bp as staff_bp
 
-    for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, feeds_bp, admin_bp, staff_bp, api_bp):
+    for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, feeds_bp, dashboard_bp, admin_bp,
+               staff_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -3,12 +3,13 @@ its three downloads. Figures come from civic.dashboard.stats; this module only f
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 import folium
 from babel.dates import format_skeleton
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, current_app, render_template, request, stream_with_context
 from flask_babel import format_date, format_decimal, format_percent, get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -28,7 +29,7 @@ def human_duration(hours: float | None) -> str:
     if minutes < 60:
         return ngettext("%(num)d minute", "%(num)d minutes", minutes)
     if hours < 48:
-        value = round(hours, 1)
+        value = round(float(hours), 1)
         if value.is_integer():
             return ngettext("%(num)d hour", "%(num)d hours", int(value))
         return _("%(value)s hours", value=format_decimal(value, "#,##0.#"))
@@ -55,6 +56,24 @@ def _helpers():
     return {"duration": human_duration, "hours_label": hours_label, "percent": percent}
 
 
+def dashboard_data() -> stats.Dashboard:
+    """stats.load(), kept DASHBOARD_CACHE_SECONDS (default 60; 0: never) per app and language.
+
+    Every figure reads every issue (about a second for 20,000 on SQLite): without this, anyone could keep
+    the database busy by reloading a public page. The cache lives on the app, so it dies with it.
+    """
+    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 60)
+    cache = current_app.extensions.setdefault("civic_dashboard", {})
+    key = str(get_locale())  # category labels are translated
+    hit = cache.get(key)
+    if ttl and hit and hit[0] > time.monotonic():
+        return hit[1]
+    data = stats.load()
+    if ttl:
+        cache[key] = (time.monotonic() + ttl, data)
+    return data
+
+
 # --- /dashboard --------------------------------------------------------------------------------
 
 def _fix_chart(chart_id: str, title: str, groups: list[tuple[str, stats.Figures]]) -> Markup | None:
@@ -72,15 +91,15 @@ def _backlog_chart(points: list[tuple[object, int]]) -> Markup:
     summary = "; ".join(f"{label}: {n}" for label, n in labelled)
     return charts.line_chart(
         "chart-backlog", _("Open issues, week by week"),
-        _("Line chart of the open issues at the end of each of the last %(n)d weeks. %(values)s",
-          n=len(points), values=summary),
+        _("Line chart of the issues open now and at the same hour on the same weekday in each of the %(n)d weeks "
+          "before. %(values)s", n=len(points) - 1, values=summary),
         labelled,
     )
 
 
 @bp.get("/dashboard")
 def index():
-    data = stats.load()
+    data = dashboard_data()
     return render_template(
         "dashboard/index.html", data=data,
         category_chart=_fix_chart("chart-category", _("Median time to fix, by category"), data.by_category),
@@ -172,7 +191,7 @@ def equity_map(rows: list[HoodRow]) -> maps.MapParts:
 
 @bp.get("/dashboard/neighbourhoods")
 def neighbourhoods():
-    data = stats.load()
+    data = dashboard_data()
     rows = [HoodRow(slug, hood.name if (hood := by_slug(slug)) else slug, f) for slug, f in data.by_neighbourhood]
     sort = request.args.get("sort", "name")
     error = sort.lstrip("-") not in SORTS or sort.count("-") > 1
@@ -189,8 +208,7 @@ def neighbourhoods():
 
 @bp.get("/open-data")
 def open_data():
-    return render_template("dashboard/open_data.html", issue_fields=opendata.ISSUE_FIELDS,
-                           history_fields=opendata.HISTORY_FIELDS)
+    return render_template("dashboard/open_data.html")
 
 
 def _download(lines, mimetype: str, filename: str) -> Response:

@@ -19,7 +19,7 @@ from civic.issues import services as issue_services
 from civic.issues.models import OPEN_STATUSES, Comment, Issue, IssueStatus, StatusChange, Upvote
 from civic.issues.spatial import dialect_name
 from civic.staff.models import ClosedReason, FixConfirmation
-from civic.staff.permissions import require_owner
+from civic.staff.permissions import owns, require_owner
 
 CONFIRM_WINDOW = timedelta(days=30)
 REASON_MAX = 2000
@@ -118,7 +118,10 @@ def can_answer_fixed(user, issue: Issue) -> bool:
         return False
     if utcnow() - issue.fixed_at > CONFIRM_WINDOW:
         return False
-    return user.id == issue.reporter_id or _takes_part(user.id, issue.id)
+    if user.id == issue.reporter_id:
+        return True
+    # A residents' question: the staff who own the issue do not confirm their own fix.
+    return not owns(user, issue) and _takes_part(user.id, issue.id)
 
 
 def _takes_part(user_id: int, issue_id: int) -> bool:

@@ -7,9 +7,11 @@ PAGES = [
     "/", "/issues", "/issues?sort=upvotes", "/issues/new", "/issues/{issue}", "/issues/{issue}/edit",
     "/account", "/account/email", "/follows", "/near-me", "/notifications",
     "/admin/users", "/admin/users/{admin}", "/admin/categories", "/admin/categories/new", "/staff/",
+    "/staff/templates", "/staff/templates/new", "/dashboard", "/dashboard/neighbourhoods", "/open-data",
     "/no-such-page",
 ]
-ANONYMOUS_PAGES = ["/login", "/register", "/forgot-password", "/reset-password/not-a-token", "/issues"]
+ANONYMOUS_PAGES = ["/login", "/register", "/forgot-password", "/reset-password/not-a-token", "/issues", "/dashboard",
+                   "/dashboard/neighbourhoods?sort=-open", "/open-data"]
 
 
 @pytest.fixture
