@@ -1,0 +1,112 @@
+"""City endpoints, their service lists, the outbox of submissions (and links to existing tickets),
+and API keys for civic's own GeoReport v2 endpoint."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts.models import User
+from civic.database import UTCDateTime, string_enum, utcnow
+from civic.extensions import db
+from civic.issues.models import Category, Issue
+
+
+class Endpoint(db.Model):
+    """A city's GeoReport v2 server (base URL ending before `services.json`)."""
+
+    __tablename__ = "open311_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    api_key: Mapped[str | None] = mapped_column(String(200))
+    jurisdiction_id: Mapped[str | None] = mapped_column(String(120))
+    format: Mapped[str] = mapped_column(String(4), default="json")  # json or xml
+    page_size: Mapped[int] = mapped_column(Integer, default=50)      # most ids per GET requests call
+    needs_address: Mapped[bool] = mapped_column(Boolean, default=False)  # some cities want address_string too
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CityService(db.Model):
+    """One service of a city's list, mapped (by an admin or `flask open311 services`) to one of our categories."""
+
+    __tablename__ = "open311_services"
+    __table_args__ = (UniqueConstraint("endpoint_id", "service_code", name="uq_open311_services_endpoint_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("open311_endpoints.id", ondelete="CASCADE"))
+    service_code: Mapped[str] = mapped_column(String(120))
+    service_name: Mapped[str] = mapped_column(String(200))
+    has_metadata: Mapped[bool] = mapped_column(Boolean, default=False)
+    attributes: Mapped[list] = mapped_column(JSON, default=list)  # the service definition's attributes
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"), index=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    endpoint: Mapped[Endpoint] = relationship()
+    category: Mapped[Category | None] = relationship()
+
+
+class SubmissionState(str, enum.Enum):
+    QUEUED = "queued"          # recorded, not yet accepted by the city (retried with backoff)
+    AWAITING_TOKEN = "token"   # the city answered with a token; the ticket number comes later
+    ACCEPTED = "accepted"      # we hold the city's service_request_id
+    FAILED = "failed"          # the city refused it (4xx): staff see the city's error text
+
+
+class Submission(db.Model):
+    """The outbox row for one community issue's 311 ticket: written before anything is sent, so a crash
+    or an unreachable city never loses it, and its idempotency key stops a second ticket."""
+
+    __tablename__ = "open311_submissions"
+    __table_args__ = (
+        Index("ix_open311_submissions_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_open311_submissions_service_request_id", "endpoint_id", "service_request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("open311_endpoints.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    linked: Mapped[bool] = mapped_column(Boolean, default=False)  # an existing ticket a resident linked
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[SubmissionState] = mapped_column(string_enum(SubmissionState), default=SubmissionState.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    token: Mapped[str | None] = mapped_column(String(200))
+    service_request_id: Mapped[str | None] = mapped_column(String(200))
+    service_notice: Mapped[str | None] = mapped_column(Text)
+    agency_responsible: Mapped[str | None] = mapped_column(String(200))
+    city_status: Mapped[str | None] = mapped_column(String(40))
+    city_status_notes: Mapped[str | None] = mapped_column(Text)
+    city_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    issue: Mapped[Issue] = relationship()
+    endpoint: Mapped[Endpoint] = relationship()
+    requested_by: Mapped[User | None] = relationship()
+
+
+class ApiKey(db.Model):
+    """A key another 311 app uses to POST requests into civic's own GeoReport endpoint. Only a hash is kept;
+    requests arrive as reports by the key's user."""
+
+    __tablename__ = "open311_api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
