@@ -72,3 +72,51 @@ def send_digest() -> None:
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         sent = send_digests()
     click.echo(f"Sent {sent} digest e-mail(s).")
+
+
+open311_cli = AppGroup("open311", help="The city's 311 system (Open311 GeoReport v2).")
+
+
+@open311_cli.command("add-endpoint")
+@click.argument("name")
+@click.argument("base_url")
+@click.option("--api-key", envvar="CIVIC_OPEN311_API_KEY", default=None)
+@click.option("--jurisdiction", default=None)
+@click.option("--format", "fmt", type=click.Choice(["json", "xml"]), default="json", show_default=True)
+@click.option("--page-size", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--needs-address", is_flag=True, help="The city wants address_string as well as lat/long.")
+def add_endpoint(name, base_url, api_key, jurisdiction, fmt, page_size, needs_address) -> None:
+    """Connect a city endpoint (BASE_URL is the part before services.json)."""
+    from civic.open311.models import Endpoint
+
+    endpoint = db.session.scalar(select(Endpoint).where(Endpoint.name == name)) or Endpoint(name=name)
+    endpoint.base_url, endpoint.api_key, endpoint.jurisdiction_id = base_url, api_key, jurisdiction
+    endpoint.format, endpoint.page_size, endpoint.needs_address = fmt, page_size, needs_address
+    db.session.add(endpoint)
+    db.session.commit()
+    click.echo(f"Endpoint {name} saved.")
+
+
+@open311_cli.command("services")
+def open311_services() -> None:
+    """Fetch each endpoint's service list (and definitions) and map services to categories."""
+    from civic.open311.models import Endpoint
+    from civic.open311.services_list import refresh
+
+    for endpoint in db.session.scalars(select(Endpoint).where(Endpoint.active.is_(True))):
+        for service in refresh(endpoint):
+            mapped = service.category.slug if service.category else "(not mapped)"
+            click.echo(f"{endpoint.name}: {service.service_code:<20} {service.service_name:<30} -> {mapped}")
+
+
+@open311_cli.command("sync")
+def open311_sync() -> None:
+    """Send the outbox and bring the city's statuses back (run from cron when the worker is off)."""
+    from flask import current_app
+
+    from civic.open311 import outbox, sync
+
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        sent = outbox.process_due()
+        changed = sync.sync_all()
+    click.echo(f"Sent {sent} submission(s); {changed} ticket change(s) applied.")

@@ -23,3 +23,6 @@ notification_created = _signals.signal("notification-created")
 
 # Staff workflow: an issue closed as a duplicate of another (followers carry over in notifications).
 issue_merged = _signals.signal("issue-merged")      # duplicate=Issue, original=Issue
+
+# Open311: a community issue's 311 ticket changed (queued, accepted, refused, city status).
+ticket_changed = _signals.signal("ticket-changed")   # submission=Submission
