@@ -127,3 +127,23 @@ def _notification(app, notification=None, user_id: int | None = None, **_extra) 
     owner = db.session.get(User, owner_id) if owner_id else None
     if owner is not None:
         _emit("notifications", {"unread": unread_count(owner)}, user_room(owner.id))
+
+
+@signals.ticket_changed.connect
+def _ticket_changed(app, submission, **_extra) -> None:
+    from flask_babel import gettext as _
+
+    from civic.open311.models import SubmissionState
+
+    if submission.state is SubmissionState.ACCEPTED:
+        parts = [_("311 ticket #%(number)s", number=submission.service_request_id)]
+        if submission.agency_responsible:
+            parts.append(submission.agency_responsible)
+        if submission.city_status:
+            parts.append(_("City status: %(status)s", status=submission.city_status))
+        text = " · ".join(parts)
+    elif submission.state is SubmissionState.FAILED:
+        text = _("The city did not accept this issue.")
+    else:
+        text = _("Queued for 311: the ticket number appears here once the city accepts it.")
+    _emit("ticket", {"issue_id": submission.issue_id, "text": text}, issue_room(submission.issue_id))

@@ -87,6 +87,11 @@
       if (data.issue_id === issueId && li) fillComment(li, data.comment);
     });
 
+    socket.on("ticket", function (data) {
+      var ticket = document.getElementById("ticket-status");
+      if (data.issue_id === issueId && ticket) ticket.textContent = data.text;
+    });
+
     socket.on("status", function (data) {
       var badgeEl = document.querySelector(".issue__meta .status");
       if (data.issue_id !== issueId || !badgeEl) return;

@@ -1,0 +1,63 @@
+"""The 311 ticket on an issue page: status of the submission, "Send to 311", "Link my ticket"."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from civic.errors import DomainError
+from civic.forms import ActionForm
+from civic.issues import services as issue_services
+from civic.open311 import outbox
+from civic.open311.models import Submission, SubmissionState
+
+bp = Blueprint("open311", __name__)
+
+
+@bp.app_template_global("ticket_box")
+def ticket_box(issue) -> dict:
+    """What the issue page shows about the city's ticket (the issues domain stays unaware of 311)."""
+    submission: Submission | None = outbox.current_submission(issue.id)
+    return {
+        "submission": submission,
+        "states": SubmissionState,
+        "can_send": outbox.may_send(current_user, issue) and outbox.route_for(issue) is not None
+        and (submission is None or submission.state is SubmissionState.FAILED),
+        "can_link": current_user.is_authenticated and (submission is None or submission.state is SubmissionState.FAILED),
+        "staff": current_user.is_authenticated and (current_user.acts_as_staff or current_user.is_admin),
+        "action": ActionForm(),
+    }
+
+
+@bp.post("/issues/<int:issue_id>/311/send")
+@login_required
+def send(issue_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    issue = issue_services.get_issue(issue_id)
+    try:
+        outbox.send_to_311(current_user, issue, contact_consent=request.form.get("consent") == "1")
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(_("Queued for the city's 311 system. The ticket number appears here when the city accepts it."), "success")
+    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="ticket"))
+
+
+@bp.post("/issues/<int:issue_id>/311/link")
+@login_required
+def link(issue_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    issue = issue_services.get_issue(issue_id)
+    try:
+        submission = outbox.link_existing(current_user, issue, request.form.get("service_request_id", ""))
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(_("Linked to 311 ticket #%(number)s.", number=submission.service_request_id), "success")
+    return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="ticket"))
