@@ -69,7 +69,11 @@ def _xml_to_list(text: str) -> list[dict]:
             return [convert(c) for c in children]
         return {c.tag: convert(c) for c in children}
 
-    return [convert(record) for record in root]
+    children = list(root)
+    if children and len({c.tag for c in children}) == len(children) and root.tag not in (
+            "services", "service_requests", "errors", "service_request_updates"):
+        return [convert(root)]  # a single record at the root, e.g. <service_definition>
+    return [convert(record) for record in children]
 
 
 class GeoReportClient:

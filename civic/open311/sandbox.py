@@ -1,0 +1,617 @@
+"""A sandbox GeoReport v2 ("Open311") city: a small 311 server over real HTTP, standard library only.
+
+civic's Open311 client is tested against it over real HTTP, and demos can point an endpoint at it:
+
+    python -m civic.open311.sandbox --port 8311      # prints http://127.0.0.1:8311/open311/v2/
+
+In tests:
+
+    with SandboxCity() as city:                      # serves on a free port in a daemon thread
+        client = GeoReportClient(city.base_url, api_key=city.api_key)
+        city.mode = "token"                          # or normal, fail, hang, garbage, xml_only
+        city.fail_next(2); city.crash_after_accept_next()
+        city.close(ticket_id, "Filled", status="FIXED")
+        city.posts, city.tickets, city.request_log, city.updates
+
+What it serves under /open311/v2/ (`.json` or `.xml` on every path):
+  GET  services                 the four services below
+  GET  services/{code}          the service definition (one object, as the spec shows; attributes for STREETLIGHT)
+  POST requests                 form-encoded; answers [{service_request_id | token, service_notice, account_id}]
+  GET  requests                 filters: service_request_id (comma list, overrides the rest), service_code,
+                                start_date, end_date (at most 90 days apart), status (open, closed; comma list)
+  GET  requests/{id}
+  GET  tokens/{token}
+  GET  servicerequestupdates    FixMyStreet's extension: start_date, end_date
+
+Every other answer is an array, errors included ([{code, description}]). Datetimes are ISO 8601 in the
+city's zone (America/New_York by default) with their offset, or without one when `naive_datetimes` is set.
+Lists of requests are newest first.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import traceback
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone, tzinfo
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+PREFIX = "/open311/v2/"
+MODES = ("normal", "token", "fail", "hang", "garbage", "xml_only")
+DEFAULT_API_KEY = "sandbox-key"
+DEFAULT_ZONE = "America/New_York"
+MAX_DESCRIPTION = 4000
+MAX_RANGE = timedelta(days=90)
+EXPECTED_AFTER = timedelta(days=3)
+
+SERVICES = [
+    {"service_code": "POTHOLE", "service_name": "Pothole", "description": "A hole or broken surface in a street.",
+     "metadata": False, "type": "realtime", "keywords": "pothole,street,road", "group": "Streets"},
+    {"service_code": "STREETLIGHT", "service_name": "Street Light Outage",
+     "description": "A street light that is out, flickering or on during the day.",
+     "metadata": True, "type": "realtime", "keywords": "light,lamp,pole,dark", "group": "Streets"},
+    {"service_code": "DUMPING", "service_name": "Illegal Dumping",
+     "description": "Trash, furniture, tyres or construction waste left on public or vacant land.",
+     "metadata": False, "type": "realtime", "keywords": "dumping,trash,rubbish", "group": "Sanitation"},
+    {"service_code": "GRAFFITI", "service_name": "Graffiti Removal",
+     "description": "Graffiti on a building, wall or street furniture.",
+     "metadata": False, "type": "realtime", "keywords": "graffiti,tag,paint", "group": "Cleanliness"},
+]
+
+ATTRIBUTES = {
+    "STREETLIGHT": [
+        {"variable": True, "code": "pole_type", "datatype": "singlevaluelist", "required": True,
+         "datatype_description": "", "order": 1, "description": "What is the pole made of?",
+         "values": [{"key": "wood", "name": "Wood"}, {"key": "metal", "name": "Metal"}]},
+        {"variable": True, "code": "pole_number", "datatype": "string", "required": False,
+         "datatype_description": "The number on the tag fixed to the pole, if there is one.", "order": 2,
+         "description": "Pole number"},
+    ],
+}
+
+AGENCIES = {"POTHOLE": "Streets Department", "STREETLIGHT": "Streets Department",
+            "DUMPING": "Sanitation", "GRAFFITI": "CLIP"}
+
+NOTICES = {"POTHOLE": "Potholes are usually repaired within 3 business days.",
+           "STREETLIGHT": "Street lights are usually repaired within 3 business days.",
+           "DUMPING": "Illegal dumping is usually cleared within 3 business days.",
+           "GRAFFITI": "Graffiti is usually removed within 3 business days."}
+
+# The fields of a request record, in the order the spec lists them (what GET requests answers).
+REQUEST_FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code", "description",
+                  "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
+                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url")
+UPDATE_FIELDS = ("update_id", "service_request_id", "status", "updated_datetime", "description", "media_url")
+DATETIME_FIELDS = ("requested_datetime", "updated_datetime", "expected_datetime")
+
+# Extended statuses (FixMyStreet's) and the plain open|closed each implies; any other keeps the ticket's.
+OPEN_STATUSES = {"open", "reopened", "investigating", "in_progress", "action_scheduled", "acknowledged"}
+CLOSED_STATUSES = {"closed", "fixed", "duplicate", "not_councils_responsibility", "no_further_action",
+                   "internal_referral", "unable_to_fix", "wont_fix", "not_responsible"}
+
+ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+ZIPCODE = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
+
+HTML_503 = (b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>"
+            b"<body><h1>Service Unavailable</h1><p>The 311 system is temporarily unavailable. "
+            b"Please try again later.</p></body></html>\n")
+# Ordinary HTML (a void <meta>, an &nbsp;), so it is neither JSON nor well-formed XML.
+HTML_GARBAGE = (b"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>City Services Portal</title></head>"
+                b"<body><h1>Welcome to the City Services Portal</h1><p>This site is undergoing scheduled&nbsp;"
+                b"maintenance.<br><a href=\"/\">Return to the home page</a>.</p></body></html>\n")
+
+XML_ROOTS = {"services": ("services", "service"), "requests": ("service_requests", "request"),
+             "errors": ("errors", "error"), "updates": ("service_request_updates", "request_update")}
+XML_LIST_ITEMS = {"attributes": "attribute", "values": "value"}
+
+_DROP = object()  # a route's answer meaning "close the connection without a response"
+
+
+class _Refusal(Exception):
+    """An Open311 error answer: HTTP status plus the description for the error array."""
+
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    city: SandboxCity
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "SandboxCity/1.0"
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.server.city._handle(self, "GET")
+
+    def do_POST(self):  # noqa: N802
+        self.server.city._handle(self, "POST")
+
+    def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+        if self.server.city.verbose:
+            super().log_message(format, *args)
+
+
+class SandboxCity:
+    """A GeoReport v2 city on `host:port` (port 0: a free one). See the module docstring."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, api_key: str = DEFAULT_API_KEY,
+                 tz: tzinfo | str = DEFAULT_ZONE, verbose: bool = False):
+        self.api_key = api_key
+        self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+        self.verbose = verbose
+        # Knobs (plain attributes; each request reads them once, under the lock).
+        self._mode = "normal"
+        self.hang_seconds = 30.0
+        self.token_polls_before_ready = 1
+        self.require_address_string = False
+        self.naive_datetimes = False
+        self.page_size = 1000
+        self.not_found_is_404 = False
+        self.clock = lambda: datetime.now(timezone.utc)  # what "now" is for new tickets and updates
+        # What the city received and holds.
+        self.posts: list[dict] = []
+        self.tickets: dict[str, dict] = {}
+        self.updates: list[dict] = []
+        self.tokens: dict[str, dict] = {}  # token -> {"service_request_id", "polls"}
+        self.request_log: list[tuple[str, str, dict]] = []
+        self._lock = threading.RLock()
+        self._fail_next = 0
+        self._crash_next = False
+        self._next_id = 1001
+        self._next_update_id = 1
+        self._stopping = threading.Event()
+        self._httpd = _Server((host, port), _Handler)
+        self._httpd.city = self
+        self.host, self.port = host, self._httpd.server_address[1]
+        self.base_url = f"http://{host}:{self.port}{PREFIX}"
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> SandboxCity:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name=f"sandbox-city-{self.port}", daemon=True)
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (for `main`)."""
+        try:
+            self._httpd.serve_forever(poll_interval=0.2)
+        finally:
+            self._stopping.set()
+            self._httpd.server_close()
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers sleeping in "hang" mode; they close without answering
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> SandboxCity:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- knobs -------------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        if value not in MODES:
+            raise ValueError(f"unknown mode {value!r}; one of {', '.join(MODES)}")
+        with self._lock:
+            self._mode = value
+
+    def fail_next(self, n: int = 1) -> None:
+        """The next n requests of any kind answer 503; then the current mode again."""
+        with self._lock:
+            self._fail_next = int(n)
+
+    def crash_after_accept_next(self) -> None:
+        """The next POST that creates a ticket closes the connection instead of answering."""
+        with self._lock:
+            self._crash_next = True
+
+    # --- the city's staff --------------------------------------------------------------------
+
+    def update(self, service_request_id, status: str, notes: str | None = None, *, media_url: str | None = None,
+               plain: str | None = None, at: datetime | None = None) -> dict:
+        """Set a ticket's status_notes and status, bump its updated_datetime, and add an entry to the
+        updates feed with `status` as given (an extended one such as "IN_PROGRESS" or "FIXED" too). The
+        ticket's own status stays open|closed: `plain` if given, else what the extended status implies
+        (an unknown one leaves it as it was). KeyError for an unknown ticket."""
+        with self._lock:
+            ticket = self.tickets[str(service_request_id)]
+            when = self._aware(at) if at is not None else self._now()
+            key = status.strip().lower()
+            if plain is None:
+                plain = "open" if key in OPEN_STATUSES else "closed" if key in CLOSED_STATUSES else ticket["status"]
+            if plain not in ("open", "closed"):
+                raise ValueError(f"plain status must be open or closed, not {plain!r}")
+            ticket.update(status=plain, status_notes=notes, updated_datetime=when)
+            entry = {"update_id": str(self._next_update_id), "service_request_id": ticket["service_request_id"],
+                     "status": status, "updated_datetime": when, "description": notes, "media_url": media_url}
+            self._next_update_id += 1
+            self.updates.append(entry)
+            return dict(entry)
+
+    def close(self, service_request_id, notes: str | None = None, status: str = "closed", **kwargs) -> dict:
+        """Close a ticket; `status` is what the updates feed says (e.g. "FIXED", "DUPLICATE")."""
+        return self.update(service_request_id, status, notes, plain="closed", **kwargs)
+
+    def add_ticket(self, service_code: str, description: str = "", *, lat: float | None = None,
+                   long: float | None = None, address: str | None = None, address_id: str | None = None,
+                   media_url: str | None = None, requested: datetime | None = None) -> dict:
+        """A ticket the city got some other way (phone, another app); returns its record."""
+        with self._lock:
+            service = self._service(service_code)
+            if service is None:
+                raise KeyError(service_code)
+            return self._new_ticket(service, description, lat, long, address, address_id, media_url,
+                                    self._aware(requested) if requested is not None else None)
+
+    # --- request handling --------------------------------------------------------------------
+
+    def _handle(self, handler: _Handler, method: str) -> None:
+        parts = urlsplit(handler.path)
+        body = b""
+        if method == "POST":  # always read the body, so closing the socket never resets the connection
+            length = int(handler.headers.get("Content-Length") or 0)
+            body = handler.rfile.read(length) if length > 0 else b""
+        with self._lock:
+            self.request_log.append((method, parts.path, _flatten(parse_qsl(parts.query, keep_blank_values=True))))
+            failing = self._fail_next > 0
+            if failing:
+                self._fail_next -= 1
+            mode, hang_seconds = self._mode, float(self.hang_seconds)
+
+        if failing or mode == "fail":
+            return self._send(handler, 503, "text/html; charset=utf-8", HTML_503)
+        if mode == "garbage":
+            return self._send(handler, 200, "text/html; charset=utf-8", HTML_GARBAGE)
+        if mode == "hang" and self._stopping.wait(hang_seconds):
+            handler.close_connection = True
+            return None
+
+        fmt, route = _split_path(parts.path)
+        if fmt == "json" and mode == "xml_only":
+            return self._send(handler, 406, "text/plain; charset=utf-8",
+                              b"406 Not Acceptable: this endpoint only serves XML; use .xml\n")
+        try:
+            if fmt is None:
+                raise _Refusal(404, f"no such resource: {parts.path} (paths end in .json or .xml)")
+            answer = self._route(method, route, fmt, parts.query, body, token_mode=mode == "token")
+        except _Refusal as refusal:
+            return self._send_data(handler, refusal.status, fmt or "json", "errors",
+                                   [{"code": refusal.status, "description": refusal.description}])
+        except Exception:  # a bug here: say so like a real server would, and show it on stderr
+            traceback.print_exc()
+            return self._send_data(handler, 500, fmt or "json", "errors",
+                                   [{"code": 500, "description": "internal server error"}])
+        if answer is _DROP:
+            handler.close_connection = True
+            return None
+        kind, data = answer
+        return self._send_data(handler, 200, fmt, kind, data)
+
+    def _route(self, method: str, route: list[str], fmt: str, query: str, body: bytes, *, token_mode: bool):
+        params = _flatten(parse_qsl(query, keep_blank_values=True))
+        allowed = None
+        with self._lock:
+            if route == ["services"]:
+                allowed = "GET"
+                if method == "GET":
+                    return "services", [dict(s) for s in SERVICES]
+            elif len(route) == 2 and route[0] == "services":
+                allowed = "GET"
+                if method == "GET":
+                    return "definition", self._definition(route[1])
+            elif route == ["requests"]:
+                if method == "POST":
+                    return self._create(body, token_mode)
+                return "requests", [self._render(t) for t in self._search(params)]
+            elif len(route) == 2 and route[0] == "requests":
+                allowed = "GET"
+                if method == "GET":
+                    ticket = self.tickets.get(route[1])
+                    if ticket is None:
+                        raise _Refusal(404, f"service request {route[1]} not found")
+                    return "requests", [self._render(ticket)]
+            elif len(route) == 2 and route[0] == "tokens":
+                allowed = "GET"
+                if method == "GET":
+                    return "requests", [self._token(route[1])]
+            elif route == ["servicerequestupdates"]:
+                allowed = "GET"
+                if method == "GET":
+                    return "updates", [self._render(u, UPDATE_FIELDS) for u in self._updates(params)]
+            if allowed is None:
+                raise _Refusal(404, f"no such resource: {'/'.join(route)}")
+            raise _Refusal(405, f"method {method} not allowed here; use {allowed}")
+
+    def _definition(self, code: str) -> dict:
+        service = self._service(code)
+        if service is None:
+            raise _Refusal(404, f"service_code {code} not found")
+        return {"service_code": service["service_code"],
+                "attributes": [dict(a, values=[dict(v) for v in a["values"]]) if "values" in a else dict(a)
+                               for a in ATTRIBUTES.get(service["service_code"], [])]}
+
+    def _create(self, body: bytes, token_mode: bool):
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            raise _Refusal(400, "the request body is not UTF-8 form data") from None
+        form = _flatten(pairs)
+        self.posts.append(form)
+        if _one(form, "api_key") != self.api_key:
+            raise _Refusal(403, "invalid api_key")
+        code = _one(form, "service_code")
+        if not code:
+            raise _Refusal(400, "service_code required")
+        service = self._service(code)
+        if service is None:
+            raise _Refusal(404, f"service_code {code} not found")
+
+        lat_text, long_text = _one(form, "lat"), _one(form, "long")
+        address_string, address_id = _one(form, "address_string"), _one(form, "address_id")
+        if bool(lat_text) != bool(long_text):
+            raise _Refusal(400, "lat and long must be given together")
+        lat = lon = None
+        if lat_text:
+            try:
+                lat, lon = float(lat_text), float(long_text)
+            except ValueError:
+                raise _Refusal(400, "lat and long must be decimal degrees") from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise _Refusal(400, "lat or long out of range")
+        if lat is None and not address_string and not address_id:
+            raise _Refusal(400, "a location is required: lat and long, address_string or address_id")
+        if self.require_address_string and not address_string:
+            raise _Refusal(400, "address_string required")
+        description = _one(form, "description") or ""
+        if len(description) > MAX_DESCRIPTION:
+            raise _Refusal(400, f"description longer than {MAX_DESCRIPTION} characters")
+
+        given = {}
+        for key, value in form.items():
+            match = ATTRIBUTE_KEY.match(key)
+            if match:
+                given[match.group(1)] = value
+        for attribute in ATTRIBUTES.get(service["service_code"], []):
+            value = given.get(attribute["code"])
+            values = [v for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
+            if not values:
+                if attribute["required"]:
+                    raise _Refusal(400, f"attribute[{attribute['code']}] required: {attribute['description']}")
+                continue
+            if attribute["datatype"] == "singlevaluelist":
+                keys = [v["key"] for v in attribute["values"]]
+                if len(values) > 1 or values[0] not in keys:
+                    raise _Refusal(400, f"attribute[{attribute['code']}] must be one of: {', '.join(keys)}")
+
+        ticket = self._new_ticket(service, description, lat, lon, address_string, address_id,
+                                  _one(form, "media_url"), None)
+        reply = {"service_notice": ticket["service_notice"], "account_id": _one(form, "account_id")}
+        if token_mode:
+            token = uuid.uuid4().hex
+            self.tokens[token] = {"service_request_id": ticket["service_request_id"], "polls": 0}
+            reply = {"token": token, **reply}
+        else:
+            reply = {"service_request_id": ticket["service_request_id"], **reply}
+        if self._crash_next:
+            self._crash_next = False
+            return _DROP
+        return "requests", [reply]
+
+    def _new_ticket(self, service, description, lat, lon, address, address_id, media_url, requested) -> dict:
+        now = requested or self._now()
+        code = service["service_code"]
+        zipcode = ZIPCODE.search(address or "")
+        ticket = {
+            "service_request_id": str(self._next_id), "status": "open", "status_notes": None,
+            "service_name": service["service_name"], "service_code": code, "description": description,
+            "agency_responsible": AGENCIES[code], "service_notice": NOTICES[code],
+            "requested_datetime": now, "updated_datetime": now, "expected_datetime": now + EXPECTED_AFTER,
+            "address": address or None, "address_id": address_id or None,
+            "zipcode": zipcode.group(1) if zipcode else None, "lat": lat, "long": lon, "media_url": media_url or None,
+        }
+        self._next_id += 1
+        self.tickets[ticket["service_request_id"]] = ticket
+        return ticket
+
+    def _search(self, params: dict) -> list[dict]:
+        page_size = max(0, int(self.page_size))
+        ids = _one(params, "service_request_id")
+        if ids:
+            wanted = [i.strip() for i in ids.split(",") if i.strip()]
+            found = [self.tickets[i] for i in wanted if i in self.tickets]
+        else:
+            start, end = self._date_range(params)
+            codes = _comma_list(_one(params, "service_code"))
+            statuses = [s.lower() for s in _comma_list(_one(params, "status"))]
+            if any(s not in ("open", "closed") for s in statuses):
+                raise _Refusal(400, "status must be open or closed")
+            found = [t for t in self.tickets.values()
+                     if (start is None or t["requested_datetime"] >= start)
+                     and (end is None or t["requested_datetime"] <= end)
+                     and (not codes or t["service_code"] in codes)
+                     and (not statuses or t["status"] in statuses)]
+            found.sort(key=lambda t: (t["requested_datetime"], int(t["service_request_id"])), reverse=True)
+        found = found[:page_size]
+        if not found and self.not_found_is_404:
+            raise _Refusal(404, "no service requests found")
+        return found
+
+    def _token(self, token: str) -> dict:
+        entry = self.tokens.get(token)
+        if entry is None:
+            raise _Refusal(404, f"token {token} not found")
+        if entry["polls"] < int(self.token_polls_before_ready):
+            entry["polls"] += 1
+            raise _Refusal(404, f"token {token} has not been processed yet")
+        return {"service_request_id": entry["service_request_id"], "token": token}
+
+    def _updates(self, params: dict) -> list[dict]:
+        start, end = self._date_range(params)
+        found = [u for u in self.updates
+                 if (start is None or u["updated_datetime"] >= start) and (end is None or u["updated_datetime"] <= end)]
+        return sorted(found, key=lambda u: (u["updated_datetime"], int(u["update_id"])))
+
+    def _date_range(self, params: dict) -> tuple[datetime | None, datetime | None]:
+        start, end = self._parse_date(params, "start_date"), self._parse_date(params, "end_date")
+        if start and end:
+            if end < start:
+                raise _Refusal(400, "end_date is before start_date")
+            if end - start > MAX_RANGE:
+                raise _Refusal(400, "start_date and end_date may be at most 90 days apart")
+        return start, end
+
+    def _parse_date(self, params: dict, name: str) -> datetime | None:
+        text = _one(params, name)
+        if not text:
+            return None
+        try:
+            return self._aware(datetime.fromisoformat(text))
+        except ValueError:
+            raise _Refusal(400, f"{name} is not an ISO 8601 datetime: {text!r}") from None
+
+    # --- rendering ---------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self._aware(self.clock())
+
+    def _aware(self, value: datetime) -> datetime:
+        """A datetime without a timezone is the city's local time."""
+        return value.replace(tzinfo=self.tz) if value.tzinfo is None else value
+
+    def _datetime_text(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        local = value.astimezone(self.tz)
+        if self.naive_datetimes:
+            local = local.replace(tzinfo=None)
+        return local.isoformat(timespec="seconds")
+
+    def _render(self, record: dict, fields=REQUEST_FIELDS) -> dict:
+        return {f: self._datetime_text(record.get(f)) if f in DATETIME_FIELDS else record.get(f) for f in fields}
+
+    def _send_data(self, handler: _Handler, status: int, fmt: str, kind: str, data) -> None:
+        if fmt == "xml":
+            if kind == "definition":
+                root = ET.Element("service_definition")
+                _xml_fill(root, data)
+            else:
+                root_tag, item_tag = XML_ROOTS[kind]
+                root = ET.Element(root_tag)
+                for item in data:
+                    _xml_fill(ET.SubElement(root, item_tag), item)
+            body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+            return self._send(handler, status, "text/xml; charset=utf-8", body)
+        return self._send(handler, status, "application/json; charset=utf-8", json.dumps(data).encode())
+
+    @staticmethod
+    def _send(handler: _Handler, status: int, content_type: str, body: bytes) -> None:
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except OSError:  # the client gave up (its timeout fired while we hung)
+            handler.close_connection = True
+
+    @staticmethod
+    def _service(code: str) -> dict | None:
+        return next((s for s in SERVICES if s["service_code"] == code), None)
+
+
+def _split_path(path: str) -> tuple[str | None, list[str]]:
+    """"/open311/v2/requests/1001.json" -> ("json", ["requests", "1001"]); (None, []) when not ours."""
+    if not path.startswith(PREFIX):
+        return None, []
+    rest = path[len(PREFIX):]
+    stem, dot, ext = rest.rpartition(".")
+    if not dot or ext.lower() not in ("json", "xml") or not stem:
+        return None, []
+    return ext.lower(), [unquote(p) for p in stem.split("/")]
+
+
+def _flatten(pairs: list[tuple[str, str]]) -> dict:
+    """Form or query pairs as a dict: one value -> str; a repeated name, or one ending in [], -> list."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            out[key] = (out[key] if isinstance(out[key], list) else [out[key]]) + [value]
+        else:
+            out[key] = [value] if key.endswith("[]") else value
+    return out
+
+
+def _one(params: dict, name: str) -> str | None:
+    value = params.get(name)
+    if isinstance(value, list):
+        value = value[-1] if value else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _comma_list(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _xml_fill(element: ET.Element, record: dict) -> None:
+    for key, value in record.items():
+        child = ET.SubElement(element, key)
+        if isinstance(value, list):
+            for item in value:
+                grandchild = ET.SubElement(child, XML_LIST_ITEMS.get(key, "item"))
+                if isinstance(item, dict):
+                    _xml_fill(grandchild, item)
+                else:
+                    grandchild.text = str(item)
+        elif isinstance(value, dict):
+            _xml_fill(child, value)
+        elif isinstance(value, bool):
+            child.text = "true" if value else "false"
+        elif value is not None:
+            child.text = str(value)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m civic.open311.sandbox",
+                                     description="Serve a sandbox GeoReport v2 (Open311) city for demos.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8311)
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
+    parser.add_argument("--mode", choices=MODES, default="normal")
+    parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    args = parser.parse_args(argv)
+    city = SandboxCity(args.host, args.port, api_key=args.api_key, verbose=not args.quiet)
+    city.mode = args.mode
+    print(city.base_url, flush=True)
+    print(f"api_key: {city.api_key}  mode: {city.mode}  (Ctrl-C stops)", flush=True)
+    try:
+        city.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""The Open311 client, outbox and sync, over real HTTP against the sandbox city (civic/open311/sandbox.py)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from civic.accounts.models import User
+from civic.database import utcnow
+from civic.extensions import db
+from civic.issues.models import Comment, Issue, IssueStatus
+from civic.open311 import outbox, sync
+from civic.open311.client import CityUnavailable, GeoReportClient
+from civic.open311.models import CityService, Endpoint, Submission, SubmissionState
+from civic.open311.sandbox import SandboxCity
+from civic.open311.services_list import refresh
+from tests.conftest import FISHTOWN, offset
+
+
+@pytest.fixture
+def city():
+    with SandboxCity() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def connected(app, city, categories):
+    """An endpoint pointing at the sandbox, with its services fetched and mapped."""
+    with app.app_context():
+        endpoint = Endpoint(name="Sandbox", base_url=city.base_url, api_key="sandbox-key", page_size=2)
+        db.session.add(endpoint)
+        db.session.commit()
+        refresh(endpoint)
+        return endpoint.id
+
+
+def run_outbox(app, later_minutes: float = 0):
+    with app.test_request_context():
+        return outbox.process_due(now=utcnow() + timedelta(minutes=later_minutes))
+
+
+def submission_of(app, issue_id) -> Submission:
+    with app.app_context():
+        row = db.session.scalar(sa.select(Submission).where(Submission.issue_id == issue_id))
+        db.session.expunge(row)
+        return row
+
+
+def test_services_are_fetched_and_mapped_in_json_and_xml(app, city, connected, categories):
+    with app.app_context():
+        services = {s.service_code: s for s in db.session.scalars(sa.select(CityService))}
+        assert services["POTHOLE"].category_id == categories["pothole"]
+        assert services["STREETLIGHT"].category_id == categories["street-light"]
+        assert [a["code"] for a in services["STREETLIGHT"].attributes] == ["pole_type", "pole_number"]
+    city.mode = "xml_only"
+    client = GeoReportClient(city.base_url)
+    assert {s["service_code"] for s in client.services()} >= {"POTHOLE", "GRAFFITI"} and client.fmt == "xml"
+    assert client.service_definition("STREETLIGHT")["service_code"] == "STREETLIGHT"
+
+
+def test_a_new_issue_becomes_one_ticket(app, client, city, connected, make_issue):
+    issue_id = make_issue(title="Crater on Norris", address="1200 Frankford Ave")
+    assert submission_of(app, issue_id).state is SubmissionState.QUEUED
+    page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert "Queued for 311" in page
+    assert run_outbox(app) == 1
+    submission = submission_of(app, issue_id)
+    assert submission.state is SubmissionState.ACCEPTED and submission.service_request_id == "1001"
+    [post] = city.posts
+    assert post["service_code"] == "POTHOLE" and post["lat"].startswith("39.9712")
+    assert "Crater on Norris" in post["description"] and "[civic ref " in post["description"]
+    assert "email" not in post  # no contact details without consent
+    assert "311 ticket #1001" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
+
+
+def test_city_down_then_back_gives_exactly_one_ticket(app, city, connected, make_issue):
+    city.mode = "fail"
+    issue_id = make_issue()
+    run_outbox(app)
+    queued = submission_of(app, issue_id)
+    assert queued.state is SubmissionState.QUEUED and queued.attempts == 1 and "503" in queued.last_error
+    assert run_outbox(app) == 0  # backing off: not due yet
+    city.mode = "normal"
+    run_outbox(app, later_minutes=5)
+    assert submission_of(app, issue_id).state is SubmissionState.ACCEPTED
+    assert len(city.tickets) == 1
+
+
+def test_crash_after_the_city_accepted_does_not_make_a_second_ticket(app, city, connected, make_issue):
+    city.crash_after_accept_next()
+    issue_id = make_issue()
+    run_outbox(app)  # the city created the ticket; we never heard back
+    assert submission_of(app, issue_id).state is SubmissionState.QUEUED and len(city.tickets) == 1
+    run_outbox(app, later_minutes=5)
+    accepted = submission_of(app, issue_id)
+    assert accepted.state is SubmissionState.ACCEPTED and accepted.service_request_id in city.tickets
+    assert len(city.tickets) == 1 and len(city.posts) == 1
+
+
+def test_garbage_reply_is_kept_and_shown_to_staff_only(app, city, connected, make_issue, make_user):
+    city.mode = "garbage"
+    issue_id = make_issue()
+    run_outbox(app)
+    queued = submission_of(app, issue_id)
+    assert queued.state is SubmissionState.QUEUED and "not GeoReport JSON" in queued.last_error
+    staff = app.test_client()
+    user = make_user("staff", department="streets")
+    staff.post("/login", data={"email": user.email, "password": user.password})
+    assert "the city said" in staff.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert "the city said" not in app.test_client().get(f"/issues/{issue_id}").get_data(as_text=True)
+
+
+def test_a_refusal_is_final_with_the_citys_words(app, city, connected, make_issue):
+    city.require_address_string = True
+    issue_id = make_issue()  # no address
+    with app.app_context():
+        db.session.get(Endpoint, connected).needs_address = False
+        db.session.commit()
+    run_outbox(app)
+    failed = submission_of(app, issue_id)
+    assert failed.state is SubmissionState.FAILED and "address_string required" in failed.last_error
+
+
+def test_endpoint_that_needs_an_address_gets_one(app, city, connected, make_issue):
+    city.require_address_string = True
+    with app.app_context():
+        db.session.get(Endpoint, connected).needs_address = True
+        db.session.commit()
+    issue_id = make_issue()
+    run_outbox(app)
+    assert submission_of(app, issue_id).state is SubmissionState.ACCEPTED
+    assert city.posts[0]["address_string"]
+
+
+def test_token_only_city(app, city, connected, make_issue):
+    city.mode = "token"
+    issue_id = make_issue()
+    run_outbox(app)
+    waiting = submission_of(app, issue_id)
+    assert waiting.state is SubmissionState.AWAITING_TOKEN and waiting.token
+    run_outbox(app)
+    run_outbox(app)
+    assert submission_of(app, issue_id).state is SubmissionState.ACCEPTED
+
+
+def test_slow_city_times_out(app, city, connected, make_issue):
+    city.mode, city.hang_seconds = "hang", 3
+    issue_id = make_issue()
+    with app.test_request_context():
+        submission = db.session.scalar(sa.select(Submission).where(Submission.issue_id == issue_id))
+        outbox.send(submission, GeoReportClient(city.base_url, api_key="sandbox-key", timeout=0.5))
+        assert submission.state is SubmissionState.QUEUED and "did not answer" in submission.last_error
+
+
+def test_link_an_existing_ticket(app, client, auth, city, connected, make_issue, make_user):
+    city.mode = "fail"  # keep the automatic submission out of the way
+    issue_id = make_issue()
+    ticket = city.add_ticket("POTHOLE", "Called in by phone", lat=FISHTOWN[0], long=FISHTOWN[1])
+    city.mode = "normal"
+    auth.login_as(make_user())
+    client.post(f"/issues/{issue_id}/311/link", data={"service_request_id": "999999"})
+    assert "The city has no ticket 999999" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    client.post(f"/issues/{issue_id}/311/link", data={"service_request_id": ticket["service_request_id"]})
+    with app.app_context():
+        linked = db.session.scalar(sa.select(Submission).where(Submission.linked.is_(True)))
+        assert linked.service_request_id == ticket["service_request_id"] and linked.state is SubmissionState.ACCEPTED
+
+
+def test_city_status_flows_back_and_closed_is_not_fixed(app, client, city, connected, make_issue, make_user):
+    fixed_id = make_issue(title="Will be fixed")
+    closed_id = make_issue(title="Will be closed", at=offset(*FISHTOWN, north_m=300))
+    run_outbox(app)
+    fixed_ticket, closed_ticket = submission_of(app, fixed_id).service_request_id, submission_of(app, closed_id).service_request_id
+    city.update(fixed_ticket, "in_progress", "Crew booked for Tuesday")
+    with app.test_request_context():
+        assert sync.sync_all() >= 1
+    assert "Crew booked for Tuesday" in client.get(f"/issues/{fixed_id}").get_data(as_text=True)
+    city.close(fixed_ticket, "Pothole filled", status="fixed")
+    city.close(closed_ticket, "Closed by the city")
+    with app.test_request_context():
+        sync.sync_all()
+    with app.app_context():
+        assert db.session.get(Issue, fixed_id).status is IssueStatus.FIXED
+        closed = db.session.get(Issue, closed_id)
+        assert closed.status is IssueStatus.CLOSED and closed.closed_reason == "no_further_action"
+        notes = [c.body for c in db.session.scalars(sa.select(Comment).where(Comment.issue_id == fixed_id))]
+        assert any("Pothole filled" in n for n in notes)
+        assert all(c.official for c in db.session.scalars(sa.select(Comment).where(Comment.issue_id == fixed_id)))
+
+
+def test_batches_respect_the_page_size_and_404_means_none(app, city, connected):
+    client = GeoReportClient(city.base_url, page_size=2)
+    ids = [city.add_ticket("POTHOLE", f"t{n}", lat=FISHTOWN[0], long=FISHTOWN[1])["service_request_id"] for n in range(5)]
+    assert sorted(t.service_request_id for t in client.get_requests(ids)) == sorted(ids)
+    batches = [q for m, p, q in city.request_log if p.endswith("requests.json") and "service_request_id" in q]
+    assert len(batches) == 3
+    city.not_found_is_404 = True
+    assert client.get_requests(["424242"]) == []
+    city.naive_datetimes = True
+    assert client.get_request(ids[0]).updated_at.tzinfo is not None
