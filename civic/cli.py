@@ -120,3 +120,30 @@ def open311_sync() -> None:
         sent = outbox.process_due()
         changed = sync.sync_all()
     click.echo(f"Sent {sent} submission(s); {changed} ticket change(s) applied.")
+
+
+@open311_cli.command("sandbox")
+@click.option("--port", type=int, default=8311, show_default=True)
+@click.option("--connect/--no-connect", default=True, show_default=True,
+              help="Also save it as this app's endpoint and fetch its services.")
+def open311_sandbox(port: int, connect: bool) -> None:
+    """Run a pretend city 311 server on 127.0.0.1 for demos (Ctrl-C to stop)."""
+    import time
+
+    from civic.open311.models import Endpoint
+    from civic.open311.sandbox import SandboxCity
+    from civic.open311.services_list import refresh
+
+    with SandboxCity(port=port) as city:
+        click.echo(f"Sandbox city 311 at {city.base_url} (api_key sandbox-key)")
+        if connect:
+            endpoint = db.session.scalar(select(Endpoint).where(Endpoint.name == "Sandbox")) or Endpoint(name="Sandbox")
+            endpoint.base_url, endpoint.api_key, endpoint.active = city.base_url, "sandbox-key", True
+            db.session.add(endpoint)
+            db.session.commit()
+            click.echo(f"Mapped {sum(1 for s in refresh(endpoint) if s.category_id)} services to categories.")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
