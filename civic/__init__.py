@@ -125,11 +125,12 @@ def register_blueprints(app: Flask) -> None:
     from civic.media import bp as media_bp
     from civic.notifications import bp as notifications_bp
     from civic.open311 import handlers as _open311_handlers  # noqa: F401  (files new issues with the city)
+    from civic.open311.server import bp as open311_server_bp
     from civic.open311.views import bp as open311_bp
     from civic.staff import bp as staff_bp
 
     for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, feeds_bp, dashboard_bp, admin_bp,
-               staff_bp, api_bp, open311_bp):
+               staff_bp, api_bp, open311_bp, open311_server_bp):
         app.register_blueprint(bp)
 
 

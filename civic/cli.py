@@ -147,3 +147,20 @@ def open311_sandbox(port: int, connect: bool) -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+@open311_cli.command("create-api-key")
+@click.argument("name")
+@click.option("--user", "email", required=True, help="The account whose name the requests are reported under.")
+def open311_create_api_key(name: str, email: str) -> None:
+    """A key for another 311 app to POST into civic's GeoReport endpoint (shown once)."""
+    from civic.open311.keys import create_api_key
+
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email}.")
+    try:
+        key = create_api_key(name, user)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"API key for {name} (shown once): {key}")

@@ -199,3 +199,25 @@ def test_batches_respect_the_page_size_and_404_means_none(app, city, connected):
     assert client.get_requests(["424242"]) == []
     city.naive_datetimes = True
     assert client.get_request(ids[0]).updated_at.tzinfo is not None
+
+
+def test_requests_from_another_311_app_are_not_filed_back(app, client, city, connected, make_user, categories):
+    """An issue POSTed into civic's own endpoint is not sent on to the city again."""
+    from civic.open311.keys import create_api_key
+
+    partner = make_user(display_name="Partner app")
+    with app.app_context():
+        key = create_api_key("Partner", db.session.get(User, partner.id))
+    response = client.post("/open311/v2/requests.json", data={
+        "api_key": key, "service_code": "pothole", "lat": str(FISHTOWN[0]), "long": str(FISHTOWN[1]),
+        "description": "Deep pothole reported through a partner app"})
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
+
+
+def test_cli_creates_an_api_key(app, runner, make_user):
+    partner = make_user()
+    result = runner.invoke(args=["open311", "create-api-key", "Partner", "--user", partner.email])
+    assert result.exit_code == 0 and "shown once" in result.output
+    assert runner.invoke(args=["open311", "create-api-key", "X", "--user", "nobody@example.org"]).exit_code != 0
