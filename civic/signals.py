@@ -26,3 +26,7 @@ issue_merged = _signals.signal("issue-merged")      # duplicate=Issue, original=
 
 # Open311: a community issue's 311 ticket changed (queued, accepted, refused, city status).
 ticket_changed = _signals.signal("ticket-changed")   # submission=Submission
+
+# Sent by the report form before an issue is created: receivers check extra fields they own (the city's
+# service attributes) and return a dict of extras, or raise ValidationError to refuse the report.
+report_submitted = _signals.signal("report-submitted")   # category_id=int, data=MultiDict

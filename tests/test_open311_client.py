@@ -221,3 +221,21 @@ def test_cli_creates_an_api_key(app, runner, make_user):
     result = runner.invoke(args=["open311", "create-api-key", "Partner", "--user", partner.email])
     assert result.exit_code == 0 and "shown once" in result.output
     assert runner.invoke(args=["open311", "create-api-key", "X", "--user", "nobody@example.org"]).exit_code != 0
+
+
+def test_the_citys_required_attributes_are_asked_and_sent(app, client, auth, city, connected, make_user, categories):
+    auth.login_as(make_user())
+    form = client.get("/issues/new").get_data(as_text=True)
+    assert "The city asks, for “Street light out”" in form and 'name="attribute[pole_type]"' in form
+    data = {"category": str(categories["street-light"]), "title": "Light out", "description": "Dark corner.",
+            "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "duplicates_seen": "1"}
+    missing = client.post("/issues/new", data=data)
+    assert missing.status_code == 400 and "The city needs this detail" in missing.get_data(as_text=True)
+    wrong = client.post("/issues/new", data={**data, "attribute[pole_type]": "plastic"})
+    assert wrong.status_code == 400 and "from the list" in wrong.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 0
+    assert client.post("/issues/new", data={**data, "attribute[pole_type]": "metal"}).status_code == 302
+    run_outbox(app)
+    [post] = city.posts
+    assert post["service_code"] == "STREETLIGHT" and post["attribute[pole_type]"] == "metal"

@@ -29,6 +29,23 @@ def ticket_box(issue) -> dict:
     }
 
 
+@bp.app_template_global("city_attribute_blocks")
+def city_attribute_blocks() -> list[dict]:
+    """For the report form: the city's extra questions per category (shown for the chosen category)."""
+    from sqlalchemy import select
+
+    from civic.extensions import db
+    from civic.open311.models import CityService
+
+    blocks = []
+    for service in db.session.scalars(select(CityService).where(CityService.category_id.is_not(None))):
+        attributes = [a for a in service.attributes or [] if isinstance(a, dict) and a.get("variable", True) not in (False, "false")]
+        if attributes:
+            blocks.append({"category_id": service.category_id, "category": service.category,
+                           "attributes": sorted(attributes, key=lambda a: int(a.get("order") or 0))})
+    return blocks
+
+
 @bp.post("/issues/<int:issue_id>/311/send")
 @login_required
 def send(issue_id: int):

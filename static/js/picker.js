@@ -42,6 +42,17 @@
   lat.addEventListener("change", fromFields);
   lon.addEventListener("change", fromFields);
   category.addEventListener("change", checkDuplicates);
+
+  // The city's extra questions: show only those of the chosen category (all show without JavaScript).
+  function showCityQuestions() {
+    document.querySelectorAll("[data-for-category]").forEach(function (block) {
+      var mine = block.dataset.forCategory === category.value;
+      block.hidden = !mine;
+      block.querySelectorAll("select, input").forEach(function (el) { el.disabled = !mine; });
+    });
+  }
+  category.addEventListener("change", showCityQuestions);
+  showCityQuestions();
   if (lat.value && lon.value) fromFields();
 
   var locate = document.querySelector("[data-locate-pin]");
