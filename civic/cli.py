@@ -100,9 +100,11 @@ def add_endpoint(name, base_url, api_key, jurisdiction, fmt, page_size, needs_ad
 @open311_cli.command("services")
 def open311_services() -> None:
     """Fetch each endpoint's service list (and definitions) and map services to categories."""
+    from civic.open311.environment import ensure_environment_endpoint
     from civic.open311.models import Endpoint
     from civic.open311.services_list import refresh
 
+    ensure_environment_endpoint()
     for endpoint in db.session.scalars(select(Endpoint).where(Endpoint.active.is_(True))):
         for service in refresh(endpoint):
             mapped = service.category.slug if service.category else "(not mapped)"

@@ -239,3 +239,15 @@ def test_the_citys_required_attributes_are_asked_and_sent(app, client, auth, cit
     run_outbox(app)
     [post] = city.posts
     assert post["service_code"] == "STREETLIGHT" and post["attribute[pole_type]"] == "metal"
+
+
+def test_endpoint_from_the_environment(make_app, city, categories, monkeypatch):
+    monkeypatch.setenv("CIVIC_OPEN311_URL", city.base_url)
+    monkeypatch.setenv("CIVIC_OPEN311_API_KEY", "sandbox-key")
+    monkeypatch.setenv("CIVIC_OPEN311_PAGE_SIZE", "25")
+    app = make_app()
+    result = app.test_cli_runner().invoke(args=["open311", "services"])
+    assert result.exit_code == 0 and "POTHOLE" in result.output and "-> pothole" in result.output
+    with app.app_context():
+        endpoint = db.session.scalar(sa.select(Endpoint).where(Endpoint.name == "environment"))
+        assert (endpoint.base_url, endpoint.api_key, endpoint.page_size) == (city.base_url, "sandbox-key", 25)

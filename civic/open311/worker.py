@@ -14,7 +14,10 @@ log = logging.getLogger(__name__)
 def start(app: Flask, *, send_every: float = 15.0, sync_every: float = 300.0) -> threading.Thread:
     def run() -> None:
         from civic.open311 import outbox, sync
+        from civic.open311.environment import ensure_environment_endpoint
 
+        with app.app_context():
+            ensure_environment_endpoint()
         last_sync = 0.0
         while True:
             try:
