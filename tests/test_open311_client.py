@@ -251,3 +251,16 @@ def test_endpoint_from_the_environment(make_app, city, categories, monkeypatch):
     with app.app_context():
         endpoint = db.session.scalar(sa.select(Endpoint).where(Endpoint.name == "environment"))
         assert (endpoint.base_url, endpoint.api_key, endpoint.page_size) == (city.base_url, "sandbox-key", 25)
+
+
+def test_city_updates_name_the_agency(app, client, city, connected, make_issue):
+    issue_id = make_issue()
+    run_outbox(app)
+    ticket = submission_of(app, issue_id).service_request_id
+    city.close(ticket, "Pothole filled", status="fixed")
+    with app.test_request_context():
+        sync.sync_all()
+    with app.app_context():
+        bodies = [c.body for c in db.session.scalars(sa.select(Comment).where(Comment.issue_id == issue_id))]
+    assert bodies == [f"Streets Department (311 #{ticket}): Pothole filled"]
+    assert "Streets Department" in client.get(f"/issues/{issue_id}").get_data(as_text=True)

@@ -47,8 +47,14 @@ def community_status(city_status: str, extended: str | None = None) -> tuple[Iss
 
 def apply_ticket(submission: Submission, ticket: Ticket, extended: str | None = None) -> bool:
     """Record what the city says about this ticket; True when something changed."""
+    # Facts that do not make a thread update are kept whenever the city gives them.
+    if ticket.agency_responsible:
+        submission.agency_responsible = ticket.agency_responsible
+    if ticket.expected_at:
+        submission.expected_at = ticket.expected_at
     if (ticket.status, ticket.status_notes or None) == (submission.city_status, submission.city_status_notes) \
             and extended is None:
+        db.session.commit()
         return False
     issue: Issue = submission.issue
     submission.city_status, submission.city_status_notes = ticket.status, ticket.status_notes or None
@@ -100,15 +106,21 @@ def sync_endpoint(endpoint: Endpoint, client: GeoReportClient | None = None) -> 
     changed = 0
     since = min((s.synced_at or s.accepted_at or s.created_at) for s in submissions) - timedelta(minutes=5)
     try:
+        tickets = client.get_requests(list(by_ticket))
+        for ticket in tickets:  # the agency and expected date first, so updates can name the agency
+            for submission in by_ticket.get(ticket.service_request_id, []):
+                submission.agency_responsible = ticket.agency_responsible or submission.agency_responsible
+                submission.expected_at = ticket.expected_at or submission.expected_at
+        db.session.commit()
         for record in client.updates(since, utcnow() + timedelta(minutes=5)):
             ticket_id = str(record.get("service_request_id", ""))
             for submission in by_ticket.get(ticket_id, []):
-                ticket = Ticket(service_request_id=ticket_id, status=str(record.get("status", "")).lower(),
+                extended = str(record.get("status", "")).lower()
+                final = community_status("", extended)[0] in (IssueStatus.CLOSED, IssueStatus.FIXED)
+                update = Ticket(service_request_id=ticket_id, status="closed" if final else "open",
                                 status_notes=str(record.get("description") or ""))
-                extended = ticket.status
-                ticket.status = "closed" if community_status("", extended)[0] in (IssueStatus.CLOSED, IssueStatus.FIXED) else "open"
-                changed += apply_ticket(submission, ticket, extended)
-        for ticket in client.get_requests(list(by_ticket)):
+                changed += apply_ticket(submission, update, extended)
+        for ticket in tickets:
             for submission in by_ticket.get(ticket.service_request_id, []):
                 changed += apply_ticket(submission, ticket)
     except (CityUnavailable, CityRefused) as exc:

@@ -15,13 +15,37 @@ from civic.issues.spatial import BBox
 from civic.realtime.rooms import issue_room, tile_rooms_for_view, user_room
 
 
+def _join(room: str) -> None:
+    try:
+        join_room(room)
+    except ValueError:  # the browser left (navigated away) while its event was being handled
+        pass
+
+
+def _leave(room: str) -> None:
+    try:
+        leave_room(room)
+    except ValueError:
+        pass
+
+
+def _current_rooms() -> list[str]:
+    try:
+        return list(rooms())
+    except (ValueError, KeyError):
+        return []
+
+
 def on_connect(auth=None):
     if current_user.is_authenticated:
         from civic.notifications.services import unread_count
 
-        join_room(user_room(current_user.id))
+        _join(user_room(current_user.id))
         # The badge may come from a cached page, or updates may have happened while disconnected.
-        emit("notifications", {"unread": unread_count(current_user)})
+        try:
+            emit("notifications", {"unread": unread_count(current_user)})
+        except ValueError:
+            pass
 
 
 def on_watch_issue(data):
@@ -30,10 +54,10 @@ def on_watch_issue(data):
     issue_id = data.get("issue_id") if isinstance(data, dict) else None
     if not isinstance(issue_id, int) or isinstance(issue_id, bool) or db.session.get(Issue, issue_id) is None:
         return {"ok": False, "error": "unknown issue"}
-    for room in rooms():
+    for room in _current_rooms():
         if room.startswith("issue:"):
-            leave_room(room)
-    join_room(issue_room(issue_id))
+            _leave(room)
+    _join(issue_room(issue_id))
     return {"ok": True}
 
 
@@ -45,12 +69,12 @@ def on_watch_area(data):
         return {"ok": False, "error": "bbox must be [minLon, minLat, maxLon, maxLat]"}
     if not (box.min_lon < box.max_lon and box.min_lat < box.max_lat):
         return {"ok": False, "error": "bbox corners are out of order"}
-    for room in rooms():
+    for room in _current_rooms():
         if room.startswith("tile:"):
-            leave_room(room)
+            _leave(room)
     wanted = tile_rooms_for_view(box)
     for room in wanted:
-        join_room(room)
+        _join(room)
     return {"ok": True, "tiles": len(wanted)}
 
 

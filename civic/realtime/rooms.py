@@ -88,7 +88,10 @@ def comment_payload(comment) -> dict:
 
     return {
         "id": comment.id,
-        "author": comment.author.display_name if comment.author else "",
+        "author": comment.author.display_name if comment.author else (
+            comment.department.name if comment.official and comment.department else ""),
+        "official": comment.official,
+        "department": comment.department.name if comment.official and comment.department else "",
         "created_at": comment.created_at.isoformat(),
         "body_html": str(render_user_text(comment.body)),
         "photos": [{"url": url_for("media.photo", key=p.key), "thumbnail": url_for("media.photo", key=p.thumb_key)}

@@ -47,13 +47,24 @@
       }
       var meta = document.createElement("p");
       meta.className = "comment__meta";
+      li.classList.toggle("comment--official", Boolean(comment.official));
+      if (comment.official) {
+        var badge = document.createElement("span");
+        badge.className = "official-badge";
+        badge.textContent = list.dataset.official;
+        meta.appendChild(badge);
+      }
       var who = document.createElement("strong");
       who.textContent = comment.author;
+      meta.appendChild(who);
+      if (comment.official && comment.department && comment.department !== comment.author) {
+        meta.append(" · " + comment.department);
+      }
       var when = document.createElement("time");
       when.dateTime = comment.created_at;
       when.textContent = new Date(comment.created_at).toLocaleString(document.documentElement.lang,
-        { dateStyle: "short", timeStyle: "short" });
-      meta.append(who, " · ", when);
+        { dateStyle: "short", timeStyle: "short", timeZone: document.documentElement.dataset.tz || undefined });
+      meta.append(" · ", when);
       var body = document.createElement("div");
       body.className = "comment__body";
       body.innerHTML = comment.body_html;  // sanitised on the server (civic/text.py)
