@@ -63,7 +63,7 @@
       var when = document.createElement("time");
       when.dateTime = comment.created_at;
       when.textContent = new Date(comment.created_at).toLocaleString(document.documentElement.lang,
-        { dateStyle: "short", timeStyle: "short", timeZone: document.documentElement.dataset.tz || undefined });
+        { dateStyle: "short", timeStyle: "short", timeZone: document.body.dataset.tz || undefined });
       meta.append(" · ", when);
       var body = document.createElement("div");
       body.className = "comment__body";
