@@ -81,6 +81,7 @@ def _import_models() -> None:
     from civic.accounts import models as _accounts  # noqa: F401
     from civic.issues import models as _issues  # noqa: F401
     from civic.notifications import models as _notifications  # noqa: F401
+    from civic.events import models as _events  # noqa: F401
     from civic.open311 import models as _open311  # noqa: F401
     from civic.staff import models as _staff  # noqa: F401
     from civic.mail import models as _mail  # noqa: F401

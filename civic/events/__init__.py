@@ -1,0 +1,6 @@
+"""Clean-up events: organise, sign up (capacity and waiting list), iCalendar, check-in, report."""
+from flask import Blueprint
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+
+# views are imported once they exist

@@ -1,0 +1,89 @@
+"""Event, its co-organisers and linked issues, and sign-ups (RSVPs, with a waiting list)."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts.models import User
+from civic.database import UTCDateTime, string_enum, utcnow
+from civic.extensions import db
+from civic.issues.models import Issue
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)   # stored in UTC, shown in the city's zone
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    meeting_point: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    capacity: Mapped[int | None] = mapped_column(Integer)                   # None: no limit
+    what_to_bring: Mapped[str | None] = mapped_column(Text)
+    # Bumped by every sign-up change: taking this row's write lock first serialises sign-ups (capacity).
+    rsvp_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organiser: Mapped[User | None] = relationship()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class EventOrganiser(db.Model):
+    """A co-organiser: may edit the event and check people in."""
+
+    __tablename__ = "event_organisers"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class EventIssue(db.Model):
+    """An issue the event will tackle."""
+
+    __tablename__ = "event_issues"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+    issue: Mapped[Issue] = relationship()
+
+
+class RsvpStatus(str, enum.Enum):
+    GOING = "going"
+    WAITLISTED = "waitlisted"
+    NOT_GOING = "not_going"
+
+
+def _checkin_code() -> str:
+    return secrets.token_hex(3).upper()  # six characters, read aloud or typed by the organiser
+
+
+class Rsvp(db.Model):
+    __tablename__ = "rsvps"
+    __table_args__ = (Index("ix_rsvps_event_id_status_created_at", "event_id", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    guest_name: Mapped[str | None] = mapped_column(String(120))
+    guest_email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[RsvpStatus] = mapped_column(string_enum(RsvpStatus))
+    # Order on the waiting list: when the person last asked to come.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())   # guests confirm by e-mail
+    checkin_code: Mapped[str] = mapped_column(String(12), default=_checkin_code)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User | None] = relationship()
