@@ -30,3 +30,7 @@ ticket_changed = _signals.signal("ticket-changed")   # submission=Submission
 # Sent by the report form before an issue is created: receivers check extra fields they own (the city's
 # service attributes) and return a dict of extras, or raise ValidationError to refuse the report.
 report_submitted = _signals.signal("report-submitted")   # category_id=int, data=MultiDict
+
+# Events.
+event_changed = _signals.signal("event-changed")     # event=Event, change="edited"|"cancelled"
+rsvp_promoted = _signals.signal("rsvp-promoted")     # rsvp=Rsvp (off the waiting list)

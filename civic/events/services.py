@@ -1,0 +1,163 @@
+"""Event rules: who organises, timezone-correct times, sign-ups with exact capacity and an ordered
+waiting list, check-in. Capacity holds under concurrent sign-ups: every change first bumps the event's
+rsvp_version, which takes the row's write lock, so counting and inserting happen one at a time."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from civic import signals
+from civic.accounts.models import User
+from civic.database import utcnow
+from civic.errors import NotFound, PermissionDenied, ValidationError
+from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus
+from civic.extensions import db
+from civic.geo import neighbourhoods
+
+MAX_CAPACITY = 10_000
+
+
+def city_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A wall-clock time typed in the city (no zone) → UTC. Correct across DST changes."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=city_zone())
+    return value.astimezone(ZoneInfo("UTC"))
+
+
+def get_event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound(_("There is no event number %(id)d.", id=event_id))
+    return event
+
+
+def is_organiser(user, event: Event) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if user.id == event.organiser_id or user.is_admin:
+        return True
+    return db.session.get(EventOrganiser, (event.id, user.id)) is not None
+
+
+def _validate(title: str, description: str, starts: datetime, ends: datetime, meeting_point: str,
+              lat: float | None, lon: float | None, capacity: int | None) -> None:
+    if not (title or "").strip():
+        raise ValidationError(_("Give the event a title."), field="title")
+    if not (meeting_point or "").strip():
+        raise ValidationError(_("Say where people meet."), field="meeting_point")
+    if ends <= starts:
+        raise ValidationError(_("The event must end after it starts."), field="ends_at")
+    if ends - starts > timedelta(days=2):
+        raise ValidationError(_("An event lasts at most two days."), field="ends_at")
+    if lat is None or lon is None or neighbourhoods.containing(lat, lon) is None:
+        raise ValidationError(_("Place the meeting point inside the city."), field="lat")
+    if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
+        raise ValidationError(_("Capacity is a number from 1 to %(n)d, or empty for no limit.", n=MAX_CAPACITY),
+                              field="capacity")
+
+
+def create_event(user: User, *, title: str, description: str, starts_local: datetime, ends_local: datetime,
+                 meeting_point: str, lat: float | None, lon: float | None, capacity: int | None = None,
+                 what_to_bring: str | None = None) -> Event:
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(_("Sign in to organise an event."))
+    starts, ends = local_to_utc(starts_local), local_to_utc(ends_local)
+    _validate(title, description, starts, ends, meeting_point, lat, lon, capacity)
+    if starts < utcnow():
+        raise ValidationError(_("Choose a start time in the future."), field="starts_at")
+    event = Event(organiser_id=user.id, title=title.strip()[:120], description=(description or "").strip(),
+                  starts_at=starts, ends_at=ends, meeting_point=meeting_point.strip()[:200], lat=lat, lon=lon,
+                  capacity=capacity, what_to_bring=(what_to_bring or "").strip() or None)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def cancel_event(user: User, event: Event) -> None:
+    if not is_organiser(user, event):
+        raise PermissionDenied(_("Only the organisers can change this event."))
+    event.cancelled_at = utcnow()
+    db.session.commit()
+    signals.event_changed.send(current_app._get_current_object(), event=event, change="cancelled")
+
+
+# --- sign-ups ---------------------------------------------------------------------------------
+
+def _lock(event_id: int) -> None:
+    """Serialise sign-up changes for one event (see the module docstring)."""
+    db.session.execute(update(Event).where(Event.id == event_id).values(rsvp_version=Event.rsvp_version + 1))
+
+
+def going_count(event_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Rsvp)
+                             .where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.GOING)) or 0
+
+
+def rsvp_of(user, event_id: int) -> Rsvp | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.user_id == user.id))
+
+
+def sign_up(user: User, event_id: int) -> Rsvp:
+    """Going if there is room, otherwise on the waiting list (in order of asking)."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(_("Sign in to sign up, or sign up as a guest with your e-mail."))
+    _lock(event_id)
+    event = get_event(event_id)
+    if event.is_cancelled or event.ends_at < utcnow():
+        db.session.rollback()
+        raise ValidationError(_("This event is cancelled or over."))
+    rsvp = rsvp_of(user, event_id)
+    if rsvp is not None and rsvp.status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
+        db.session.commit()
+        return rsvp
+    room = event.capacity is None or going_count(event_id) < event.capacity
+    if rsvp is None:
+        rsvp = Rsvp(event_id=event_id, user_id=user.id, status=RsvpStatus.GOING)
+        db.session.add(rsvp)
+    rsvp.status = RsvpStatus.GOING if room else RsvpStatus.WAITLISTED
+    rsvp.created_at = utcnow()
+    db.session.commit()
+    return rsvp
+
+
+def withdraw(user: User, event_id: int) -> Rsvp | None:
+    """Not going any more; the first person on the waiting list takes the place (and is told)."""
+    _lock(event_id)
+    rsvp = rsvp_of(user, event_id)
+    if rsvp is None or rsvp.status is RsvpStatus.NOT_GOING:
+        db.session.commit()
+        return None
+    freed = rsvp.status is RsvpStatus.GOING
+    rsvp.status = RsvpStatus.NOT_GOING
+    promoted = None
+    if freed:
+        promoted = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.WAITLISTED)
+                                     .order_by(Rsvp.created_at, Rsvp.id).limit(1))
+        if promoted is not None:
+            promoted.status = RsvpStatus.GOING
+    db.session.commit()
+    if promoted is not None:
+        signals.rsvp_promoted.send(current_app._get_current_object(), rsvp=promoted)
+    return promoted
+
+
+def check_in(user: User, event: Event, code: str) -> Rsvp:
+    if not is_organiser(user, event):
+        raise PermissionDenied(_("Only the organisers can check people in."))
+    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING,
+                                                Rsvp.checkin_code == (code or "").strip().upper()))
+    if rsvp is None:
+        raise ValidationError(_("No one going to this event has that code."), field="code")
+    rsvp.checked_in_at = rsvp.checked_in_at or utcnow()
+    db.session.commit()
+    return rsvp

@@ -1,0 +1,135 @@
+"""Events: exact capacity under concurrent sign-ups, waiting-list order, time zones across DST, permissions."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from civic.accounts.models import User
+from civic.database import utcnow
+from civic.errors import PermissionDenied, ValidationError
+from civic.events import services
+from civic.events.models import Rsvp, RsvpStatus
+from civic.extensions import db
+from tests.conftest import FISHTOWN
+
+
+@pytest.fixture
+def make_event(app, make_user):
+    def factory(organiser=None, *, capacity=None, starts_local=None, hours=3):
+        organiser = organiser or make_user()
+        starts = starts_local or (datetime.now() + timedelta(days=7)).replace(hour=10, minute=0, second=0, microsecond=0)
+        with app.test_request_context():
+            event = services.create_event(
+                db.session.get(User, organiser.id), title="Alley clean-up", description="Bring gloves.",
+                starts_local=starts, ends_local=starts + timedelta(hours=hours), meeting_point="Corner of Norris & Front",
+                lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=capacity)
+            return event.id
+    return factory
+
+
+def sign_up(app, user_info, event_id):
+    with app.test_request_context():
+        rsvp = services.sign_up(db.session.get(User, user_info.id), event_id)
+        return rsvp.status
+
+
+def statuses(app, event_id) -> dict[int, RsvpStatus]:
+    with app.app_context():
+        return {r.user_id: r.status for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.event_id == event_id))}
+
+
+def test_capacity_is_exact_under_concurrent_sign_ups(app, make_user, make_event):
+    event_id = make_event(capacity=3)
+    people = [make_user() for _ in range(10)]
+    start, errors = threading.Barrier(len(people)), []
+
+    def go(person):
+        try:
+            with app.app_context():
+                start.wait()
+                services.sign_up(db.session.get(User, person.id), event_id)
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(p,)) for p in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    result = list(statuses(app, event_id).values())
+    assert result.count(RsvpStatus.GOING) == 3 and result.count(RsvpStatus.WAITLISTED) == 7
+
+
+def test_waiting_list_is_promoted_in_order(app, make_user, make_event):
+    event_id = make_event(capacity=1)
+    first, second, third = make_user(), make_user(), make_user()
+    assert [sign_up(app, p, event_id) for p in (first, second, third)] == [
+        RsvpStatus.GOING, RsvpStatus.WAITLISTED, RsvpStatus.WAITLISTED]
+    with app.test_request_context():
+        promoted = services.withdraw(db.session.get(User, first.id), event_id)
+        assert promoted.user_id == second.id
+    assert statuses(app, event_id) == {first.id: RsvpStatus.NOT_GOING, second.id: RsvpStatus.GOING,
+                                       third.id: RsvpStatus.WAITLISTED}
+
+
+def test_signing_up_twice_keeps_one_place(app, make_user, make_event):
+    event_id = make_event(capacity=2)
+    person = make_user()
+    sign_up(app, person, event_id)
+    sign_up(app, person, event_id)
+    with app.app_context():
+        assert services.going_count(event_id) == 1
+
+
+def test_times_are_correct_across_a_dst_change(app, make_user, make_event):
+    # Sunday 2027-03-14, 02:00 local: US clocks spring forward. 10:00 the day before is EST (UTC-5),
+    # 10:00 the day after is EDT (UTC-4).
+    before = make_event(starts_local=datetime(2027, 3, 13, 10, 0))
+    after = make_event(starts_local=datetime(2027, 3, 15, 10, 0))
+    with app.app_context():
+        from civic.events.models import Event
+
+        assert db.session.get(Event, before).starts_at.hour == 15
+        assert db.session.get(Event, after).starts_at.hour == 14
+
+
+def test_bad_events_are_refused(app, make_user):
+    organiser = make_user()
+    start = datetime.now() + timedelta(days=3)
+    cases = [
+        ({"ends_local": start - timedelta(hours=1)}, "end after it starts"),
+        ({"lat": 40.7128, "lon": -74.006}, "inside the city"),
+        ({"capacity": 0}, "Capacity is a number"),
+        ({"starts_local": datetime.now() - timedelta(days=1), "ends_local": datetime.now()}, "in the future"),
+    ]
+    for overrides, message in cases:
+        values = dict(title="Clean-up", description="", starts_local=start, ends_local=start + timedelta(hours=2),
+                      meeting_point="Here", lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=None)
+        values.update(overrides)
+        with app.test_request_context():
+            with pytest.raises(ValidationError, match=message):
+                services.create_event(db.session.get(User, organiser.id), **values)
+
+
+def test_only_organisers_cancel_and_check_in(app, make_user, make_event):
+    organiser, attendee, stranger = make_user(), make_user(), make_user()
+    event_id = make_event(organiser)
+    sign_up(app, attendee, event_id)
+    with app.test_request_context():
+        event = services.get_event(event_id)
+        code = services.rsvp_of(db.session.get(User, attendee.id), event_id).checkin_code
+        with pytest.raises(PermissionDenied):
+            services.check_in(db.session.get(User, stranger.id), event, code)
+        with pytest.raises(PermissionDenied):
+            services.cancel_event(db.session.get(User, stranger.id), event)
+        with pytest.raises(ValidationError):
+            services.check_in(db.session.get(User, organiser.id), event, "WRONG1")
+        assert services.check_in(db.session.get(User, organiser.id), event, code.lower()).checked_in_at is not None
+        services.cancel_event(db.session.get(User, organiser.id), event)
+        with pytest.raises(ValidationError, match="cancelled"):
+            services.sign_up(db.session.get(User, stranger.id), event_id)
