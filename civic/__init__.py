@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from civic.api import bp as api_bp
     from civic.core import bp as core_bp
     from civic.dashboard import bp as dashboard_bp
+    from civic.events import bp as events_bp
     from civic.feeds import bp as feeds_bp
     from civic.issues import bp as issues_bp
     from civic.media import bp as media_bp
@@ -131,7 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from civic.staff import bp as staff_bp
 
     for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, feeds_bp, dashboard_bp, admin_bp,
-               staff_bp, api_bp, open311_bp, open311_server_bp):
+               staff_bp, api_bp, open311_bp, open311_server_bp, events_bp):
         app.register_blueprint(bp)
 
 

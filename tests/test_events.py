@@ -133,3 +133,52 @@ def test_only_organisers_cancel_and_check_in(app, make_user, make_event):
         services.cancel_event(db.session.get(User, organiser.id), event)
         with pytest.raises(ValidationError, match="cancelled"):
             services.sign_up(db.session.get(User, stranger.id), event_id)
+
+
+def test_organise_from_an_issue_and_sign_up_through_the_pages(app, client, auth, make_user, make_issue):
+    issue_id = make_issue(title="Dumped tyres")
+    organiser = make_user(display_name="Olga Organiser")
+    auth.login_as(organiser)
+    form = client.get(f"/events/new?issue={issue_id}").get_data(as_text=True)
+    assert "For the issue “Dumped tyres”." in form
+    starts = (datetime.now() + timedelta(days=5)).replace(hour=9, minute=0)
+    response = client.post("/events/new", data={
+        "title": "Tyre clean-up", "description": "Gloves provided.", "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "meeting_point": "Norris & Front",
+        "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "capacity": "2", "issue_id": str(issue_id)})
+    assert response.status_code == 302
+    event_url = response.headers["Location"]
+    assert "A clean-up is planned for" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    page = client.get(event_url).get_data(as_text=True)
+    assert "1 of 2 taken" in page and "Your check-in code" in page and "For the organisers" in page
+
+    auth.logout()
+    auth.login_as(make_user())
+    client.post(f"{event_url}/rsvp", data={"going": "1"})
+    auth.logout()
+    auth.login_as(make_user())
+    client.post(f"{event_url}/rsvp", data={"going": "1"})
+    assert "You are number 1 on the waiting list." in client.get(event_url).get_data(as_text=True)
+    assert client.post(f"{event_url}/checkin", data={"code": "ABC123"}).status_code == 403
+
+
+def test_ics_is_valid_with_the_citys_timezone(app, client, make_event):
+    from icalendar import Calendar
+
+    event_id = make_event(starts_local=datetime(2027, 3, 15, 10, 0))
+    response = client.get(f"/events/{event_id}.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(response.data)
+    [event] = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Alley clean-up"
+    start = event.decoded("DTSTART")
+    assert (start.hour, str(start.tzinfo)) == (10, "America/New_York")
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]
+
+
+def test_bad_event_form_is_explained(client, auth, make_user):
+    auth.login_as(make_user())
+    response = client.post("/events/new", data={"title": "", "starts_at": "soon", "meeting_point": ""})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Give the event a title." in body and "Say where people meet." in body

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
-# views are imported once they exist
+from civic.events import views  # noqa: E402,F401

@@ -41,17 +41,18 @@
   }
   lat.addEventListener("change", fromFields);
   lon.addEventListener("change", fromFields);
-  category.addEventListener("change", checkDuplicates);
+  if (category) category.addEventListener("change", checkDuplicates);
 
   // The city's extra questions: show only those of the chosen category (all show without JavaScript).
   function showCityQuestions() {
+    if (!category) return;
     document.querySelectorAll("[data-for-category]").forEach(function (block) {
       var mine = block.dataset.forCategory === category.value;
       block.hidden = !mine;
       block.querySelectorAll("select, input").forEach(function (el) { el.disabled = !mine; });
     });
   }
-  category.addEventListener("change", showCityQuestions);
+  if (category) category.addEventListener("change", showCityQuestions);
   showCityQuestions();
   if (lat.value && lon.value) fromFields();
 
@@ -143,7 +144,7 @@
 
   var pending = null;
   function checkDuplicates() {
-    if (!lat.value || !lon.value || !category.value) return;
+    if (!category || !region || !lat.value || !lon.value || !category.value) return;
     var params = new URLSearchParams({ lat: lat.value, lon: lon.value, category_id: category.value });
     if (pending) pending.abort();
     pending = new AbortController();

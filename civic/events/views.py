@@ -1,0 +1,141 @@
+"""Event pages: upcoming list, organise (optionally for an issue), sign up, check in, cancel, .ics."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from civic.errors import DomainError
+from civic.events import bp, services
+from civic.events.forms import EventForm
+from civic.events.ical import calendar_for
+from civic.events.models import Event, EventIssue, Rsvp, RsvpStatus
+from civic.extensions import db
+from civic.forms import ActionForm
+from civic.issues import maps
+from civic.issues import services as issue_services
+from civic.database import utcnow
+from civic.web import show_error
+
+
+@bp.get("/")
+def index():
+    upcoming = db.session.scalars(select(Event).where(Event.ends_at >= utcnow(), Event.cancelled_at.is_(None))
+                                  .order_by(Event.starts_at).limit(100)).all()
+    return render_template("events/index.html", events=upcoming)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = EventForm()
+    issue = None
+    wanted = request.values.get("issue", type=int) or (int(form.issue_id.data) if (form.issue_id.data or "").isdigit() else None)
+    if wanted:
+        issue = issue_services.get_issue(wanted)
+        if request.method == "GET":
+            form.issue_id.data = str(issue.id)
+            form.lat.data, form.lon.data = issue.lat, issue.lon
+            form.meeting_point.data = issue.address or issue.title
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                event = services.create_event(
+                    current_user, title=form.title.data, description=form.description.data or "",
+                    starts_local=form.starts_at.data, ends_local=form.ends_at.data,
+                    meeting_point=form.meeting_point.data, lat=form.lat.data, lon=form.lon.data,
+                    capacity=form.capacity.data, what_to_bring=form.what_to_bring.data)
+            except DomainError as error:
+                status = show_error(form, error)
+            else:
+                if issue is not None:
+                    db.session.add(EventIssue(event_id=event.id, issue_id=issue.id))
+                    db.session.commit()
+                services.sign_up(current_user, event.id)  # organisers come to their own event
+                flash(_("Your event is published. Share its page so neighbours can sign up."), "success")
+                return redirect(url_for("events.detail", event_id=event.id))
+    return render_template("events/new.html", form=form, issue=issue,
+                           fmap=maps.picker_map(form.lat.data, form.lon.data)), status
+
+
+@bp.get("/<int:event_id>")
+def detail(event_id: int):
+    event = services.get_event(event_id)
+    rsvps = db.session.scalars(select(Rsvp).where(Rsvp.event_id == event.id).order_by(Rsvp.created_at)).all()
+    mine = services.rsvp_of(current_user, event.id)
+    waiting = [r for r in rsvps if r.status is RsvpStatus.WAITLISTED]
+    return render_template(
+        "events/detail.html", event=event, mine=mine, going=[r for r in rsvps if r.status is RsvpStatus.GOING],
+        waiting=waiting, position=(waiting.index(mine) + 1) if mine in waiting else None,
+        organiser=services.is_organiser(current_user, event), action=ActionForm(),
+        issues=db.session.scalars(select(EventIssue).where(EventIssue.event_id == event.id)).all(),
+        fmap=maps.issue_map(event.lat, event.lon),
+    )
+
+
+def _back(event_id: int):
+    return redirect(url_for("events.detail", event_id=event_id))
+
+
+@bp.post("/<int:event_id>/rsvp")
+@login_required
+def rsvp(event_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if request.form.get("going") == "1":
+            result = services.sign_up(current_user, event_id)
+            flash(_("You are going. See you there!") if result.status is RsvpStatus.GOING
+                  else _("The event is full: you are on the waiting list and will be told if a place frees up."), "success")
+        else:
+            services.withdraw(current_user, event_id)
+            flash(_("You are no longer signed up."), "success")
+    except DomainError as error:
+        flash(error.message, "error")
+    return _back(event_id)
+
+
+@bp.post("/<int:event_id>/checkin")
+@login_required
+def checkin(event_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    event = services.get_event(event_id)
+    try:
+        person = services.check_in(current_user, event, request.form.get("code", ""))
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(_("%(name)s is checked in.", name=person.user.display_name if person.user else person.guest_name), "success")
+    return _back(event_id)
+
+
+@bp.post("/<int:event_id>/cancel")
+@login_required
+def cancel(event_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.cancel_event(current_user, services.get_event(event_id))
+    flash(_("The event is cancelled. Everyone signed up will be told."), "success")
+    return _back(event_id)
+
+
+@bp.get("/<int:event_id>.ics")
+def ics(event_id: int):
+    event = services.get_event(event_id)
+    return Response(calendar_for([event], event.title), mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="civic-event-{event.id}.ics"'})
+
+
+@bp.app_template_global("planned_events")
+def planned_events(issue_id: int) -> list[Event]:
+    """For an issue page: upcoming events that will tackle it (the issues domain stays unaware)."""
+    return list(db.session.scalars(
+        select(Event).join(EventIssue, EventIssue.event_id == Event.id)
+        .where(EventIssue.issue_id == issue_id, Event.cancelled_at.is_(None), Event.ends_at >= utcnow())
+        .order_by(Event.starts_at)))
