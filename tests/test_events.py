@@ -182,3 +182,29 @@ def test_bad_event_form_is_explained(client, auth, make_user):
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "Give the event a title." in body and "Say where people meet." in body
+
+
+def test_cancellation_and_promotion_are_notified(app, make_user, make_event):
+    from civic.notifications.models import Notification, NotificationKind
+
+    organiser, first, second = make_user(), make_user(), make_user()
+    event_id = make_event(organiser, capacity=1)
+    sign_up(app, first, event_id)
+    sign_up(app, second, event_id)
+    with app.test_request_context():
+        services.withdraw(db.session.get(User, first.id), event_id)
+    with app.app_context():
+        [note] = db.session.scalars(sa.select(Notification).where(Notification.user_id == second.id))
+        assert note.kind is NotificationKind.EVENT_PLACE and note.payload["event_id"] == event_id
+    with app.test_request_context():
+        services.cancel_event(db.session.get(User, organiser.id), services.get_event(event_id))
+    with app.app_context():
+        kinds = [n.kind for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == second.id)
+                                                    .order_by(Notification.id))]
+        assert kinds == [NotificationKind.EVENT_PLACE, NotificationKind.EVENT_CANCELLED]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                                 .where(Notification.user_id == first.id)) == 0  # no longer signed up
+    http = app.test_client()
+    http.post("/login", data={"email": second.email, "password": second.password})
+    page = http.get("/notifications").get_data(as_text=True)
+    assert "A place freed up: you are going to “Alley clean-up”." in page and "is cancelled" in page

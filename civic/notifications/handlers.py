@@ -47,3 +47,29 @@ def _merged(app, duplicate, original, **_extra) -> None:
     """Followers of a duplicate follow the original from now on (unless they stopped following it)."""
     for user_id in services.issue_followers(duplicate.id):
         services.auto_follow(user_id, original.id, FollowReason.CHOSEN)
+
+
+@signals.event_changed.connect
+def _event_changed(app, event, change, **_extra) -> None:
+    """Everyone signed up (or waiting) hears that the event is cancelled."""
+    from sqlalchemy import select
+
+    from civic.events.models import Rsvp, RsvpStatus
+
+    if change != "cancelled":
+        return
+    people = db.session.scalars(select(Rsvp.user_id).where(
+        Rsvp.event_id == event.id, Rsvp.user_id.is_not(None),
+        Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED])))
+    services.notify(list(people), NotificationKind.EVENT_CANCELLED, issue=None, actor_id=event.organiser_id,
+                    payload={"event_id": event.id, "event_title": event.title})
+
+
+@signals.rsvp_promoted.connect
+def _promoted(app, rsvp, **_extra) -> None:
+    if rsvp.user_id:
+        from civic.events.models import Event
+
+        event = db.session.get(Event, rsvp.event_id)
+        services.notify([rsvp.user_id], NotificationKind.EVENT_PLACE, issue=None,
+                        payload={"event_id": event.id, "event_title": event.title})

@@ -17,10 +17,16 @@ def describe(notification: Notification) -> str:
         status = IssueStatus(payload["to"]).label if payload.get("to") in IssueStatus._value2member_map_ else "?"
         text = _("“%(title)s” is now: %(status)s", title=title, status=status)
         return f"{text} — {payload['reason']}" if payload.get("reason") else text
+    if notification.kind is NotificationKind.EVENT_CANCELLED:
+        return _("The event “%(title)s” is cancelled.", title=payload.get("event_title", ""))
+    if notification.kind is NotificationKind.EVENT_PLACE:
+        return _("A place freed up: you are going to “%(title)s”.", title=payload.get("event_title", ""))
     return _("New in %(area)s: “%(title)s”", area=payload.get("area", ""), title=title)
 
 
 def link(notification: Notification, external: bool = False) -> str:
+    if notification.payload.get("event_id"):
+        return url_for("events.detail", event_id=notification.payload["event_id"], _external=external)
     if notification.issue_id is None:
         return url_for("notifications.centre", _external=external)
     anchor = f"comment-{notification.payload['comment_id']}" if notification.payload.get("comment_id") else None

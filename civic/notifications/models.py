@@ -69,6 +69,8 @@ class NotificationKind(str, enum.Enum):
     COMMENT = "comment"
     STATUS = "status"
     NEW_ISSUE_NEARBY = "new_issue_nearby"
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_PLACE = "event_place"        # off the waiting list: a place is yours
 
 
 class Notification(db.Model):
