@@ -208,3 +208,33 @@ def test_cancellation_and_promotion_are_notified(app, make_user, make_event):
     http.post("/login", data={"email": second.email, "password": second.password})
     page = http.get("/notifications").get_data(as_text=True)
     assert "A place freed up: you are going to “Alley clean-up”." in page and "is cancelled" in page
+
+
+def test_guest_signs_up_and_confirms_through_real_smtp(make_app, make_user, smtp_server):
+    import re
+
+    app = make_app(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
+    organiser, member = make_user(), make_user()
+    starts = (datetime.now() + timedelta(days=6)).replace(hour=9, minute=0, second=0, microsecond=0)
+    with app.test_request_context():
+        event = services.create_event(db.session.get(User, organiser.id), title="Park tidy", description="",
+                                      starts_local=starts, ends_local=starts + timedelta(hours=2),
+                                      meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=1)
+        event_id = event.id
+    guest_http = app.test_client()
+    assert guest_http.post(f"/events/{event_id}/guest", data={"guest_name": "Gus Guest",
+                                                              "guest_email": "gus@example.org"}).status_code == 302
+    [message] = smtp_server.wait_for(1)
+    assert message["To"] == "gus@example.org" and "Park tidy" in message["Subject"]
+    link = re.search(r"http://localhost(/events/confirm/\S+)", message.get_content()).group(1)
+    with app.app_context():
+        assert services.going_count(event_id) == 0  # a pending guest holds no place
+    sign_up(app, member, event_id)  # the member takes the only place before the guest confirms
+    page = guest_http.get(link)
+    assert page.status_code == 200 and "on the waiting list" in page.get_data(as_text=True)
+    with app.app_context():
+        guest = db.session.scalar(sa.select(Rsvp).where(Rsvp.guest_email == "gus@example.org"))
+        assert guest.status is RsvpStatus.WAITLISTED and guest.confirmed_at is not None
+    assert guest_http.get(link[:-3] + "xyz").status_code == 400
+    bad = guest_http.post(f"/events/{event_id}/guest", data={"guest_name": "", "guest_email": "nope"}, follow_redirects=True)
+    assert "Give your name" in bad.get_data(as_text=True)

@@ -61,6 +61,7 @@ class EventIssue(db.Model):
 
 
 class RsvpStatus(str, enum.Enum):
+    PENDING = "pending"        # a guest who has not yet confirmed by e-mail (holds no place)
     GOING = "going"
     WAITLISTED = "waitlisted"
     NOT_GOING = "not_going"

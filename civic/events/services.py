@@ -6,19 +6,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from civic import signals
 from civic.accounts.models import User
 from civic.database import utcnow
-from civic.errors import NotFound, PermissionDenied, ValidationError
+from civic.errors import InvalidToken, NotFound, PermissionDenied, ValidationError
 from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus
 from civic.extensions import db
 from civic.geo import neighbourhoods
 
 MAX_CAPACITY = 10_000
+GUEST_LINK_MAX_AGE = 7 * 24 * 3600
 
 
 def city_zone() -> ZoneInfo:
@@ -120,13 +122,68 @@ def sign_up(user: User, event_id: int) -> Rsvp:
     if rsvp is not None and rsvp.status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
         db.session.commit()
         return rsvp
-    room = event.capacity is None or going_count(event_id) < event.capacity
     if rsvp is None:
-        rsvp = Rsvp(event_id=event_id, user_id=user.id, status=RsvpStatus.GOING)
+        # Pending until placed: _place counts who is going, and must not count this row.
+        rsvp = Rsvp(event_id=event_id, user_id=user.id, status=RsvpStatus.PENDING)
         db.session.add(rsvp)
+    else:
+        rsvp.status = RsvpStatus.PENDING
+    _place(rsvp, event)
+    db.session.commit()
+    return rsvp
+
+
+def _place(rsvp: Rsvp, event: Event) -> None:
+    room = event.capacity is None or going_count(event.id) < event.capacity
     rsvp.status = RsvpStatus.GOING if room else RsvpStatus.WAITLISTED
     rsvp.created_at = utcnow()
-    db.session.commit()
+
+
+def sign_up_guest(event_id: int, name: str, email: str) -> Rsvp:
+    """A guest without an account: held as pending until they confirm the link we e-mail them."""
+    from civic.mail.services import send_mail
+
+    name, email = (name or "").strip(), (email or "").strip().lower()
+    if not name or len(name) > 120:
+        raise ValidationError(_("Give your name (at most 120 characters)."), field="guest_name")
+    if "@" not in email or len(email) > 254 or " " in email:
+        raise ValidationError(_("Enter an email address like name@example.com."), field="guest_email")
+    event = get_event(event_id)
+    if event.is_cancelled or event.ends_at < utcnow():
+        raise ValidationError(_("This event is cancelled or over."))
+    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.guest_email == email))
+    if rsvp is None:
+        rsvp = Rsvp(event_id=event_id, guest_name=name, guest_email=email, status=RsvpStatus.PENDING)
+        db.session.add(rsvp)
+        db.session.commit()
+    if rsvp.status is RsvpStatus.PENDING:
+        link = url_for("events.confirm_guest", token=_guest_serializer().dumps({"rsvp": rsvp.id}), _external=True)
+        send_mail(email, _("Confirm your place at “%(title)s”", title=event.title), "guest_rsvp",
+                  name=name, event=event, link=link)
+    return rsvp
+
+
+def _guest_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="civic.guest-rsvp")
+
+
+def confirm_guest(token: str) -> Rsvp:
+    try:
+        data = _guest_serializer().loads(token, max_age=GUEST_LINK_MAX_AGE)
+    except BadSignature:  # includes SignatureExpired
+        raise InvalidToken(_("This confirmation link is not valid or has expired. Sign up again.")) from None
+    rsvp = db.session.get(Rsvp, data.get("rsvp")) if isinstance(data, dict) else None
+    if rsvp is None:
+        raise InvalidToken(_("This confirmation link is not valid or has expired. Sign up again."))
+    if rsvp.status is RsvpStatus.PENDING:
+        _lock(rsvp.event_id)
+        event = get_event(rsvp.event_id)
+        if event.is_cancelled:
+            db.session.rollback()
+            raise ValidationError(_("This event is cancelled or over."))
+        _place(rsvp, event)
+        rsvp.confirmed_at = utcnow()
+        db.session.commit()
     return rsvp
 
 

@@ -98,6 +98,31 @@ def rsvp(event_id: int):
     return _back(event_id)
 
 
+@bp.post("/<int:event_id>/guest")
+def guest(event_id: int):
+    """Sign up without an account: name and e-mail, confirmed through a link sent by e-mail."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.sign_up_guest(event_id, request.form.get("guest_name", ""), request.form.get("guest_email", ""))
+    except DomainError as error:
+        if error.status_code == 404:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(_("Almost done: open the link we sent to your e-mail to confirm your place."), "success")
+    return _back(event_id)
+
+
+@bp.get("/confirm/<token>")
+def confirm_guest(token: str):
+    try:
+        rsvp = services.confirm_guest(token)
+    except DomainError as error:
+        return render_template("events/confirm.html", error=error.message), 400
+    return render_template("events/confirm.html", rsvp=rsvp, event=services.get_event(rsvp.event_id))
+
+
 @bp.post("/<int:event_id>/checkin")
 @login_required
 def checkin(event_id: int):
