@@ -5,8 +5,12 @@ import sqlite3
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Enum, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
+
+from civic.extensions import db
 
 
 def utcnow() -> datetime:
@@ -32,6 +36,14 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def insert_ignoring_duplicates(model, **values):
+    """INSERT ... ON CONFLICT DO NOTHING for the session's backend (SQLite or PostgreSQL).
+
+    Used where a unique key makes "at most one" safe under concurrency (votes, follows)."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model).values(**values).on_conflict_do_nothing()
 
 
 def string_enum(enum_class) -> Enum:

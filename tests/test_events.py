@@ -1,7 +1,6 @@
 """Events: exact capacity under concurrent sign-ups, waiting-list order, time zones across DST, permissions."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from civic.errors import PermissionDenied, ValidationError
 from civic.events import services
 from civic.events.models import Rsvp, RsvpStatus
 from civic.extensions import db
+from tests.concurrency import run_together
 from tests.conftest import FISHTOWN
 
 
@@ -44,23 +44,15 @@ def statuses(app, event_id) -> dict[int, RsvpStatus]:
 def test_capacity_is_exact_under_concurrent_sign_ups(app, make_user, make_event):
     event_id = make_event(capacity=3)
     people = [make_user() for _ in range(10)]
-    start, errors = threading.Barrier(len(people)), []
 
-    def go(person):
-        try:
+    def signing_up(person):
+        def action():
             with app.app_context():
-                start.wait()
                 services.sign_up(db.session.get(User, person.id), event_id)
                 db.session.remove()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        return action
 
-    threads = [threading.Thread(target=go, args=(p,)) for p in people]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_together([signing_up(p) for p in people]) == []
     result = list(statuses(app, event_id).values())
     assert result.count(RsvpStatus.GOING) == 3 and result.count(RsvpStatus.WAITLISTED) == 7
 

@@ -1,14 +1,13 @@
 """Upvotes: one per resident per issue, toggled, and a count that stays right under concurrent clicks."""
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 
 from civic.accounts.models import User
 from civic.extensions import db
 from civic.issues import services
 from civic.issues.models import Issue, Upvote
+from tests.concurrency import run_together
 
 
 def counts(app, issue_id) -> tuple[int, int]:
@@ -45,25 +44,6 @@ def test_api_upvote_errors(client, auth, make_user, make_issue):
     assert client.post(f"/api/v1/issues/{issue_id}/upvote", json={"upvoted": "yes"}).status_code == 400
     missing = client.post("/api/v1/issues/999999/upvote")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
-
-
-def run_together(actions) -> list[Exception]:
-    """Start every action at the same instant, each in its own thread and app context; return errors."""
-    start, errors = threading.Barrier(len(actions)), []
-
-    def run(action):
-        try:
-            start.wait()
-            action()
-        except Exception as exc:  # noqa: BLE001 - reported by the caller
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def voting(app, user_id: int, issue_id: int):

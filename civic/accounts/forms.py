@@ -15,17 +15,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from civic.forms import strip_whitespace
 from civic.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _display_name_field(**kwargs) -> StringField:
     return StringField(
         _l("Your name"),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[DataRequired(_l("Enter the name neighbours will see.")), Length(max=80)],
         render_kw={"autocomplete": "name"},
         **kwargs,
@@ -36,7 +33,7 @@ def _email_field(autocomplete: str = "email") -> EmailField:
     """The email a visitor types: trimmed, and checked to look like an address."""
     return EmailField(
         _l("Email"),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             DataRequired(_l("Enter your email address.")),
             Email(_l("Enter an email address like name@example.com.")),
@@ -71,7 +68,7 @@ class LoginForm(FlaskForm):
     # No format check at sign-in: an unknown address gets the same answer as a wrong password.
     email = EmailField(
         _l("Email"),
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )

@@ -7,11 +7,8 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, FloatField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from civic.forms import strip_whitespace
 from civic.issues.services import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _id_or_none(value):
@@ -27,11 +24,11 @@ def _id_or_none(value):
 class ReportForm(FlaskForm):
     category = SelectField(_l("What kind of problem?"), coerce=_id_or_none, choices=[],
                            validators=[InputRequired(_l("Choose what kind of problem it is."))])
-    title = StringField(_l("Title"), filters=[_strip],
+    title = StringField(_l("Title"), filters=[strip_whitespace],
                         description=_l("A few words, like “Deep pothole outside no. 12”."),
                         validators=[InputRequired(_l("Give the problem a short title (at least 3 characters).")),
                                     Length(max=TITLE_MAX)])
-    description = TextAreaField(_l("Description"), filters=[_strip],
+    description = TextAreaField(_l("Description"), filters=[strip_whitespace],
                                 description=_l("What is wrong, and where exactly? Landmarks help the crew find it."),
                                 validators=[InputRequired(_l("Describe the problem so the city can find and fix it.")),
                                             Length(max=DESCRIPTION_MAX)])
@@ -39,15 +36,15 @@ class ReportForm(FlaskForm):
                      render_kw={"inputmode": "decimal"})
     lon = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180, _l("Longitude is between -180 and 180."))],
                      render_kw={"inputmode": "decimal"})
-    address = StringField(_l("Address or nearest landmark (optional)"), filters=[_strip],
+    address = StringField(_l("Address or nearest landmark (optional)"), filters=[strip_whitespace],
                           validators=[Optional(), Length(max=200)], render_kw={"autocomplete": "street-address"})
     photos = MultipleFileField(_l("Photos (up to 4)"), description=_l("JPEG, PNG or WebP. Location data is removed."),
                                render_kw={"accept": "image/jpeg,image/png,image/webp", "multiple": True})
     show_reporter_name = BooleanField(_l("Show my name publicly on this issue"),
                                       description=_l("City staff always see who reported."))
-    on_behalf_name = StringField(_l("Reporting for (name)"), filters=[_strip], validators=[Optional(), Length(max=120)],
+    on_behalf_name = StringField(_l("Reporting for (name)"), filters=[strip_whitespace], validators=[Optional(), Length(max=120)],
                                  description=_l("For a resident without internet. Kept private: only city staff see it."))
-    on_behalf_contact = StringField(_l("Their phone or address for the city (optional)"), filters=[_strip],
+    on_behalf_contact = StringField(_l("Their phone or address for the city (optional)"), filters=[strip_whitespace],
                                     validators=[Optional(), Length(max=200)])
     # Set once the reporter has seen the open issues nearby and chosen to report anyway.
     duplicates_seen = HiddenField()
@@ -61,7 +58,7 @@ class EditIssueForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField(_l("Your comment"), filters=[_strip],
+    body = TextAreaField(_l("Your comment"), filters=[strip_whitespace],
                          description=_l("Blank lines make paragraphs; web addresses become links."),
                          validators=[InputRequired(_l("Write your comment first.")), Length(max=COMMENT_MAX)])
     photo = FileField(_l("Photo (optional)"), render_kw={"accept": "image/jpeg,image/png,image/webp"})

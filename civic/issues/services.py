@@ -8,18 +8,16 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from civic import signals
 from civic.accounts.models import User
-from civic.database import utcnow
+from civic.database import insert_ignoring_duplicates, utcnow
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.issues import photos as issue_photos
 from civic.issues.models import OPEN_STATUSES, Category, Comment, Issue, IssueRevision, IssueStatus, Photo, StatusChange, Upvote
-from civic.issues.spatial import BBox, dialect_name, distance_m, within
+from civic.issues.spatial import BBox, distance_m, within
 
 REPORT_EDIT_WINDOW = timedelta(hours=24)
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
@@ -192,11 +190,6 @@ def edit_issue(user: User, issue: Issue, *, title: str, description: str,
 
 # --- upvotes: one per person per issue; counts change by atomic increments ------------------
 
-def _insert_ignoring_duplicates(model, **values):
-    insert = pg_insert if dialect_name() == "postgresql" else sqlite_insert
-    return insert(model).values(**values).on_conflict_do_nothing()
-
-
 def _require_voter(user) -> None:
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to add your vote."))
@@ -209,7 +202,7 @@ def set_upvote(user: User, issue_id: int, voted: bool) -> tuple[bool, int]:
     get_issue(issue_id)
     # RETURNING says whether a row really changed (drivers disagree on rowcount for these statements).
     if voted:
-        statement = _insert_ignoring_duplicates(Upvote, issue_id=issue_id, user_id=user.id, created_at=utcnow())
+        statement = insert_ignoring_duplicates(Upvote, issue_id=issue_id, user_id=user.id, created_at=utcnow())
         delta = 1
     else:
         statement = Upvote.__table__.delete().where(Upvote.issue_id == issue_id, Upvote.user_id == user.id)

@@ -6,17 +6,15 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from civic import signals
 from civic.accounts.models import EmailFrequency, User
-from civic.database import utcnow
+from civic.database import insert_ignoring_duplicates, utcnow
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.issues.models import Category, Comment, Issue, StatusChange
-from civic.issues.spatial import BBox, dialect_name, within
+from civic.issues.spatial import BBox, within
 from civic.notifications import areas
 from civic.notifications.models import AreaFollow, AreaKind, Follow, FollowReason, Notification, NotificationKind
 
@@ -33,9 +31,8 @@ def _require_user(user) -> None:
 
 def auto_follow(user_id: int, issue_id: int, reason: FollowReason) -> None:
     """Reporting, commenting and voting follow the issue, unless the user chose to stop following it."""
-    insert = pg_insert if dialect_name() == "postgresql" else sqlite_insert
-    db.session.execute(insert(Follow).values(user_id=user_id, issue_id=issue_id, active=True, reason=reason,
-                                             created_at=utcnow()).on_conflict_do_nothing())
+    db.session.execute(insert_ignoring_duplicates(Follow, user_id=user_id, issue_id=issue_id, active=True,
+                                                  reason=reason, created_at=utcnow()))
     db.session.commit()
 
 

@@ -59,9 +59,13 @@ def templates_for(department_id: int, category_id: int | None = None) -> list[Re
     return list(db.session.scalars(stmt.order_by(ResponseTemplate.title)))
 
 
-def suggested_template(issue: Issue, status: IssueStatus) -> ResponseTemplate | None:
-    """The department's template for this category and status (a category-specific one first)."""
-    candidates = [t for t in templates_for(issue.category.department_id, issue.category_id) if t.status is status]
+def suggested_template(issue: Issue, status: IssueStatus,
+                       templates: list[ResponseTemplate] | None = None) -> ResponseTemplate | None:
+    """The department's template for this category and status (a category-specific one first).
+    Pass `templates` (from templates_for) when asking for several statuses, to query once."""
+    if templates is None:
+        templates = templates_for(issue.category.department_id, issue.category_id)
+    candidates = [t for t in templates if t.status is status]
     candidates.sort(key=lambda t: t.category_id is None)
     return candidates[0] if candidates else None
 

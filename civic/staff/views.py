@@ -94,7 +94,8 @@ def staff_panel(issue):
         "allowed": [s.value for s in workflow.TRANSITIONS[issue.status]],
         "reply_form": reply_form,
         "templates": templates,
-        "suggestions": {s.value: (t.body if (t := replies.suggested_template(issue, s)) else "") for s in IssueStatus},
+        "suggestions": {s.value: (t.body if (t := replies.suggested_template(issue, s, templates)) else "")
+                        for s in IssueStatus},
         "note_form": NoteForm(formdata=None),
         "notes": replies.internal_notes(current_user, issue) if owner else [],
         "assign_form": assign_form,

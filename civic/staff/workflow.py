@@ -7,17 +7,14 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from civic import signals
 from civic.accounts.models import User
-from civic.database import utcnow
+from civic.database import insert_ignoring_duplicates, utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.issues import services as issue_services
 from civic.issues.models import OPEN_STATUSES, Comment, Issue, IssueStatus, StatusChange, Upvote
-from civic.issues.spatial import dialect_name
 from civic.staff.models import ClosedReason, FixConfirmation
 from civic.staff.permissions import owns, require_owner
 
@@ -101,11 +98,9 @@ def _carry_votes(duplicate: Issue, original: Issue) -> None:
     voters = list(db.session.scalars(select(Upvote.user_id).where(Upvote.issue_id == duplicate.id)))
     if not voters:
         return
-    insert = pg_insert if dialect_name() == "postgresql" else sqlite_insert
     now = utcnow()
     for user_id in voters:
-        db.session.execute(insert(Upvote).values(issue_id=original.id, user_id=user_id, created_at=now)
-                           .on_conflict_do_nothing())
+        db.session.execute(insert_ignoring_duplicates(Upvote, issue_id=original.id, user_id=user_id, created_at=now))
     recount = select(func.count()).select_from(Upvote).where(Upvote.issue_id == original.id).scalar_subquery()
     db.session.execute(update(Issue).where(Issue.id == original.id).values(upvote_count=recount))
 
