@@ -1,7 +1,8 @@
 """WSGI entry point: `flask --app wsgi run` in development, `gunicorn wsgi:app` in production.
 
-Starts the Open311 background job (outbox and status sync) when serving, unless CIVIC_OPEN311_WORKER is
-false — deployments with several processes set that and run `flask open311 sync` from cron instead.
+Starts the background job (311 outbox and status sync, event reminders) when serving, unless
+CIVIC_OPEN311_WORKER is false — deployments with several processes set that and run `flask open311 sync`
+and `flask events remind` from cron instead.
 """
 import os
 import sys
@@ -19,9 +20,10 @@ def _flask_command_other_than_run() -> bool:
 
 
 if app.config.get("OPEN311_WORKER", True) and not _flask_command_other_than_run():
+    from civic.events.reminders import send_due_reminders
     from civic.open311 import worker
 
-    worker.start(app)
+    worker.start(app, also=[(900.0, send_due_reminders)])
 
 if __name__ == "__main__":
     socketio.run(app, host="127.0.0.1", port=5000)

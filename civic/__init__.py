@@ -143,9 +143,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from civic.cli import categories_cli, demo_cli, notifications_cli, open311_cli, users_cli
+    from civic.cli import categories_cli, demo_cli, events_cli, notifications_cli, open311_cli, users_cli
 
-    for group in (demo_cli, users_cli, categories_cli, notifications_cli, open311_cli):
+    for group in (demo_cli, users_cli, categories_cli, notifications_cli, events_cli, open311_cli):
         app.cli.add_command(group)
 
 

@@ -1,4 +1,5 @@
-"""Flask commands: `flask demo seed`, `flask categories defaults`, `flask users create-admin EMAIL`."""
+"""Flask commands: `flask demo seed`, `flask categories defaults`, `flask users create-admin EMAIL`,
+`flask notifications digest`, `flask events remind`, `flask open311 ...`."""
 from __future__ import annotations
 
 import click
@@ -72,6 +73,22 @@ def send_digest() -> None:
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         sent = send_digests()
     click.echo(f"Sent {sent} digest e-mail(s).")
+
+
+events_cli = AppGroup("events", help="Clean-up events.")
+
+
+@events_cli.command("remind")
+def events_remind() -> None:
+    """Remind everyone going to an event that starts within 24 hours (run hourly from cron; safe to repeat,
+    and safe in several processes: each reminder goes out once)."""
+    from flask import current_app
+
+    from civic.events.reminders import send_due_reminders
+
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        sent = send_due_reminders()
+    click.echo(f"Sent {sent} reminder(s).")
 
 
 open311_cli = AppGroup("open311", help="The city's 311 system (Open311 GeoReport v2).")

@@ -229,7 +229,8 @@ def test_dashboard_shows_the_hand_computed_figures(client, city):
     html = response.get_data(as_text=True)
     overall = _text(html.split('id="overall">')[1].split("</dl>")[0])
     assert overall == (
-        "Issues reported 7 Open now 2 Fixed 3 Closed without a fix 2 "
+        "Issues reported 7 Open now 2 Fixed by the city 3 "
+        "Fixed by the neighbourhood at clean-ups 0 (0 confirmed by the city) Closed without a fix 2 "
         "Median time to first official response 4 hours (4 h) · 4 issues answered "
         "90th percentile, first response 10 hours (10 h) "
         "Median time to fix 3 days (72 h) · 3 issues fixed 90th percentile, fix 10 days (240 h) "

@@ -64,7 +64,7 @@ def test_waiting_list_is_promoted_in_order(app, make_user, make_event):
         RsvpStatus.GOING, RsvpStatus.WAITLISTED, RsvpStatus.WAITLISTED]
     with app.test_request_context():
         promoted = services.withdraw(db.session.get(User, first.id), event_id)
-        assert promoted.user_id == second.id
+        assert [p.user_id for p in promoted] == [second.id]
     assert statuses(app, event_id) == {first.id: RsvpStatus.NOT_GOING, second.id: RsvpStatus.GOING,
                                        third.id: RsvpStatus.WAITLISTED}
 

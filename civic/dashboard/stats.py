@@ -2,7 +2,9 @@
 
 Definitions (shown to the public on /dashboard, keep the two in step):
 - time to first official response = issue.first_response_at - issue.created_at (issues that have one);
-- time to fix = the FIRST status change to "fixed" - issue.created_at (issues that were ever fixed);
+- time to fix = the FIRST status change to "fixed" by the city - issue.created_at (issues the city ever fixed);
+  a fix reported by neighbours after a clean-up is the neighbourhood's, not the city's: it is counted apart
+  ("fixed by the neighbourhood", and how many of those the city confirmed) and never in the city's times;
 - median = the middle value (the mean of the two middle values when the count is even);
   90th percentile = nearest rank: the smallest value with at least 90 % of the values at or below it;
 - closed without a fix = issues now "closed" / issues now "fixed" or "closed" (duplicates are closed);
@@ -43,6 +45,8 @@ class IssueRow:
     status: str             # IssueStatus value, now
     created_at: datetime
     first_response_at: datetime | None = None
+    fixed_by_community: bool = False          # now fixed, by neighbours at a clean-up
+    community_fix_confirmed: bool = False     # ... and the city confirmed it
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class ChangeRow:
     from_status: str | None
     to_status: str
     at: datetime
+    by_community: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,12 +86,14 @@ class Share:
 class Figures:
     issues: int
     open: int
-    fixed: int
+    fixed: int                  # by the city
     closed: int
     response: Durations
     fix: Durations
     closed_without_fix: Share
     reopened: Share
+    community_fixed: int = 0    # fixed by the neighbourhood (now)
+    community_confirmed: int = 0
 
 
 @dataclass(frozen=True)
@@ -119,10 +126,10 @@ def hours_between(start: datetime, end: datetime) -> float:
 
 
 def first_fixed_at(changes: Iterable[ChangeRow]) -> dict[int, datetime]:
-    """When each issue was first marked fixed."""
+    """When the city first marked each issue fixed (neighbours' fixes are not the city's)."""
     first: dict[int, datetime] = {}
     for change in changes:
-        if change.to_status == FIXED and (change.issue_id not in first or change.at < first[change.issue_id]):
+        if change.to_status == FIXED and not change.by_community and (change.issue_id not in first or change.at < first[change.issue_id]):
             first[change.issue_id] = change.at
     return first
 
@@ -137,11 +144,14 @@ def reopened_ids(changes: Iterable[ChangeRow]) -> set[int]:
 def figures(issues: list[IssueRow], fixed_at: dict[int, datetime], reopened: set[int]) -> Figures:
     statuses = [i.status for i in issues]
     fixed_now, closed_now = statuses.count(FIXED), statuses.count(CLOSED)
+    by_neighbours = [i for i in issues if i.status == FIXED and i.fixed_by_community]
     ever_fixed = [i for i in issues if i.id in fixed_at]
     return Figures(
         issues=len(issues),
         open=sum(1 for s in statuses if s in OPEN),
-        fixed=fixed_now,
+        fixed=fixed_now - len(by_neighbours),
+        community_fixed=len(by_neighbours),
+        community_confirmed=sum(1 for i in by_neighbours if i.community_fix_confirmed),
         closed=closed_now,
         response=Durations.of(hours_between(i.created_at, i.first_response_at)
                               for i in issues if i.first_response_at is not None),
@@ -212,14 +222,16 @@ def load_rows() -> tuple[list[IssueRow], list[ChangeRow]]:
                   for c in db.session.scalars(select(Category).options(joinedload(Category.department)))}
     issues = [
         IssueRow(row.id, *categories[row.category_id], row.neighbourhood, _value(row.status), row.created_at,
-                 row.first_response_at)
+                 row.first_response_at, bool(row.fixed_by_community), row.community_fix_confirmed_at is not None)
         for row in db.session.execute(select(Issue.id, Issue.category_id, Issue.neighbourhood, Issue.status,
-                                             Issue.created_at, Issue.first_response_at))
+                                             Issue.created_at, Issue.first_response_at, Issue.fixed_by_community,
+                                             Issue.community_fix_confirmed_at))
     ]
     changes = [
-        ChangeRow(row.issue_id, _value(row.from_status), _value(row.to_status), row.created_at)
+        ChangeRow(row.issue_id, _value(row.from_status), _value(row.to_status), row.created_at, bool(row.by_community))
         for row in db.session.execute(
-            select(StatusChange.issue_id, StatusChange.from_status, StatusChange.to_status, StatusChange.created_at)
+            select(StatusChange.issue_id, StatusChange.from_status, StatusChange.to_status, StatusChange.created_at,
+                   StatusChange.by_community)
             .order_by(StatusChange.issue_id, StatusChange.created_at, StatusChange.id))
     ]
     return issues, changes

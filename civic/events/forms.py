@@ -1,9 +1,11 @@
 """Event forms."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, FloatField, HiddenField, IntegerField, StringField, TextAreaField
+from flask_wtf.file import MultipleFileField
+from wtforms import DateTimeLocalField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 
@@ -20,4 +22,29 @@ class EventForm(FlaskForm):
     lon = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)], render_kw={"inputmode": "decimal"})
     capacity = IntegerField(_l("How many people at most (empty: no limit)"), validators=[Optional(), NumberRange(1, 10000)])
     what_to_bring = TextAreaField(_l("What to bring"), validators=[Optional(), Length(max=1000)])
+    area_neighbourhood = SelectField(_l("Area it covers (optional)"), choices=[], validators=[Optional()])
+    supplies_request = TextAreaField(
+        _l("Supplies to ask the city for (optional)"),
+        description=_l("For example: 20 bags, 10 pairs of gloves, a skip. City staff answer on the event page."),
+        validators=[Optional(), Length(max=1000)])
     issue_id = HiddenField()
+
+
+class EditEventForm(EventForm):
+    """The same fields; supplies are asked for separately once the event exists."""
+
+    supplies_request = None
+
+
+class ReportForm(FlaskForm):
+    summary = TextAreaField(_l("What did the clean-up do?"),
+                            description=_l("For example how many bags, which streets, who helped."),
+                            validators=[InputRequired(_l("Say what the clean-up did.")), Length(max=4000)])
+    before = MultipleFileField(_l("Photos before (up to 4)"), description=_l("JPEG, PNG or WebP. Location data is removed."))
+    after = MultipleFileField(_l("Photos after (up to 4)"), description=_l("JPEG, PNG or WebP. Location data is removed."))
+
+
+def area_choices() -> list[tuple[str, str]]:
+    from civic.geo import neighbourhoods
+
+    return [("", _("None"))] + [(h.slug, h.name) for h in neighbourhoods.all_neighbourhoods()]

@@ -1,17 +1,24 @@
-"""Event, its co-organisers and linked issues, and sign-ups (RSVPs, with a waiting list)."""
+"""Event, its co-organisers and linked issues, sign-ups (RSVPs, with a waiting list), the supplies asked of
+the city, and the report afterwards with its before/after photos."""
 from __future__ import annotations
 
 import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
 from civic.database import UTCDateTime, string_enum, utcnow
 from civic.extensions import db
 from civic.issues.models import Issue
+
+
+class SuppliesStatus(str, enum.Enum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
 
 
 class Event(db.Model):
@@ -28,12 +35,21 @@ class Event(db.Model):
     lon: Mapped[float] = mapped_column(Float)
     capacity: Mapped[int | None] = mapped_column(Integer)                   # None: no limit
     what_to_bring: Mapped[str | None] = mapped_column(Text)
+    area_neighbourhood: Mapped[str | None] = mapped_column(String(80))      # optional: the slug of the area covered
+    # Supplies asked of the city (bags, gloves, a skip); staff accept or decline publicly.
+    supplies_request: Mapped[str | None] = mapped_column(Text)
+    supplies_status: Mapped[SuppliesStatus | None] = mapped_column(string_enum(SuppliesStatus))
+    supplies_response: Mapped[str | None] = mapped_column(Text)
+    supplies_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    supplies_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped by every sign-up change: taking this row's write lock first serialises sign-ups (capacity).
     rsvp_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())     # last edit by an organiser
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    organiser: Mapped[User | None] = relationship()
+    organiser: Mapped[User | None] = relationship(foreign_keys=[organiser_id])
+    supplies_decided_by: Mapped[User | None] = relationship(foreign_keys=[supplies_decided_by_id])
 
     @property
     def is_cancelled(self) -> bool:
@@ -48,6 +64,8 @@ class EventOrganiser(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
 
+    user: Mapped[User] = relationship()
+
 
 class EventIssue(db.Model):
     """An issue the event will tackle."""
@@ -56,6 +74,7 @@ class EventIssue(db.Model):
 
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True, index=True)
+    fixed_at_event: Mapped[bool] = mapped_column(Boolean, default=False)   # marked fixed in the report
 
     issue: Mapped[Issue] = relationship()
 
@@ -86,5 +105,40 @@ class Rsvp(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())   # guests confirm by e-mail
     checkin_code: Mapped[str] = mapped_column(String(12), default=_checkin_code)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())    # the day-before reminder went out
 
     user: Mapped[User | None] = relationship()
+
+
+class EventReport(db.Model):
+    """What the clean-up achieved, posted by an organiser afterwards (one per event, editable)."""
+
+    __tablename__ = "event_reports"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class PhotoMoment(str, enum.Enum):
+    BEFORE = "before"
+    AFTER = "after"
+
+
+class EventPhoto(db.Model):
+    """A processed image (see civic.media) in an event's report: before or after the clean-up."""
+
+    __tablename__ = "event_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    moment: Mapped[PhotoMoment] = mapped_column(string_enum(PhotoMoment))
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    key: Mapped[str] = mapped_column(String(80))
+    thumb_key: Mapped[str] = mapped_column(String(80))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

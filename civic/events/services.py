@@ -15,12 +15,14 @@ from civic import signals
 from civic.accounts.models import User
 from civic.database import utcnow
 from civic.errors import InvalidToken, NotFound, PermissionDenied, ValidationError
-from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus
+from civic.events import reminders
+from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus, SuppliesStatus
 from civic.extensions import db
 from civic.geo import neighbourhoods
 
 MAX_CAPACITY = 10_000
 GUEST_LINK_MAX_AGE = 7 * 24 * 3600
+SUPPLIES_MAX = 1000
 
 
 def city_zone() -> ZoneInfo:
@@ -49,7 +51,7 @@ def is_organiser(user, event: Event) -> bool:
     return db.session.get(EventOrganiser, (event.id, user.id)) is not None
 
 
-def _validate(title: str, description: str, starts: datetime, ends: datetime, meeting_point: str,
+def validate_details(title: str, description: str, starts: datetime, ends: datetime, meeting_point: str,
               lat: float | None, lon: float | None, capacity: int | None) -> None:
     if not (title or "").strip():
         raise ValidationError(_("Give the event a title."), field="title")
@@ -66,18 +68,38 @@ def _validate(title: str, description: str, starts: datetime, ends: datetime, me
                               field="capacity")
 
 
+def check_area(slug: str | None) -> str | None:
+    slug = (slug or "").strip() or None
+    if slug is not None and neighbourhoods.by_slug(slug) is None:
+        raise ValidationError(_("Choose a neighbourhood from the list, or none."), field="area_neighbourhood")
+    return slug
+
+
+def check_supplies(text: str | None, *, required: bool = False) -> str | None:
+    text = (text or "").strip()
+    if not text and required:
+        raise ValidationError(_("Say what you need: for example 20 bags, 10 pairs of gloves, a skip."),
+                              field="supplies_request")
+    if len(text) > SUPPLIES_MAX:
+        raise ValidationError(_("Use at most %(n)d characters.", n=SUPPLIES_MAX), field="supplies_request")
+    return text or None
+
+
 def create_event(user: User, *, title: str, description: str, starts_local: datetime, ends_local: datetime,
                  meeting_point: str, lat: float | None, lon: float | None, capacity: int | None = None,
-                 what_to_bring: str | None = None) -> Event:
+                 what_to_bring: str | None = None, area_neighbourhood: str | None = None,
+                 supplies_request: str | None = None) -> Event:
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to organise an event."))
     starts, ends = local_to_utc(starts_local), local_to_utc(ends_local)
-    _validate(title, description, starts, ends, meeting_point, lat, lon, capacity)
+    validate_details(title, description, starts, ends, meeting_point, lat, lon, capacity)
     if starts < utcnow():
         raise ValidationError(_("Choose a start time in the future."), field="starts_at")
+    area, supplies = check_area(area_neighbourhood), check_supplies(supplies_request)
     event = Event(organiser_id=user.id, title=title.strip()[:120], description=(description or "").strip(),
                   starts_at=starts, ends_at=ends, meeting_point=meeting_point.strip()[:200], lat=lat, lon=lon,
-                  capacity=capacity, what_to_bring=(what_to_bring or "").strip() or None)
+                  capacity=capacity, what_to_bring=(what_to_bring or "").strip() or None, area_neighbourhood=area,
+                  supplies_request=supplies, supplies_status=SuppliesStatus.REQUESTED if supplies else None)
     db.session.add(event)
     db.session.commit()
     return event
@@ -88,7 +110,8 @@ def cancel_event(user: User, event: Event) -> None:
         raise PermissionDenied(_("Only the organisers can change this event."))
     event.cancelled_at = utcnow()
     db.session.commit()
-    signals.event_changed.send(current_app._get_current_object(), event=event, change="cancelled")
+    signals.event_changed.send(current_app._get_current_object(), event=event, change="cancelled", what=[])
+    reminders.mail_guests(event, "cancelled")
 
 
 # --- sign-ups ---------------------------------------------------------------------------------
@@ -187,34 +210,63 @@ def confirm_guest(token: str) -> Rsvp:
     return rsvp
 
 
-def withdraw(user: User, event_id: int) -> Rsvp | None:
-    """Not going any more; the first person on the waiting list takes the place (and is told)."""
+def withdraw(user: User, event_id: int) -> list[Rsvp]:
+    """Not going any more; the first people on the waiting list take the freed place (and are told)."""
     _lock(event_id)
     rsvp = rsvp_of(user, event_id)
     if rsvp is None or rsvp.status is RsvpStatus.NOT_GOING:
         db.session.commit()
-        return None
-    freed = rsvp.status is RsvpStatus.GOING
+        return []
     rsvp.status = RsvpStatus.NOT_GOING
-    promoted = None
-    if freed:
-        promoted = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.WAITLISTED)
-                                     .order_by(Rsvp.created_at, Rsvp.id).limit(1))
-        if promoted is not None:
-            promoted.status = RsvpStatus.GOING
+    promoted = _fill_free_places(get_event(event_id))
     db.session.commit()
-    if promoted is not None:
-        signals.rsvp_promoted.send(current_app._get_current_object(), rsvp=promoted)
+    _announce_promotions(promoted)
     return promoted
 
 
-def check_in(user: User, event: Event, code: str) -> Rsvp:
+def fill_free_places(event: Event) -> list[Rsvp]:
+    """After the capacity grows: the waiting list moves up, in order, into the new places."""
+    _lock(event.id)
+    promoted = _fill_free_places(event)
+    db.session.commit()
+    _announce_promotions(promoted)
+    return promoted
+
+
+def _fill_free_places(event: Event) -> list[Rsvp]:
+    db.session.flush()
+    free = None if event.capacity is None else max(event.capacity - going_count(event.id), 0)
+    if free == 0:
+        return []
+    waiting = select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED) \
+        .order_by(Rsvp.created_at, Rsvp.id)
+    promoted = list(db.session.scalars(waiting if free is None else waiting.limit(free)))
+    for person in promoted:
+        person.status = RsvpStatus.GOING
+    return promoted
+
+
+def _announce_promotions(promoted: list[Rsvp]) -> None:
+    app = current_app._get_current_object()
+    for person in promoted:
+        signals.rsvp_promoted.send(app, rsvp=person)   # an in-app notice for people with an account
+        if person.user_id is None and person.guest_email:
+            reminders.mail_guest(person, get_event(person.event_id), "promoted")
+
+
+def attendee_by_code(user, event: Event, code: str) -> Rsvp:
+    """The person going to the event with this check-in code; only organisers may look it up."""
     if not is_organiser(user, event):
         raise PermissionDenied(_("Only the organisers can check people in."))
     rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING,
-                                                Rsvp.checkin_code == (code or "").strip().upper()))
+                                                Rsvp.checkin_code == (code or "").strip().upper()[:12]))
     if rsvp is None:
         raise ValidationError(_("No one going to this event has that code."), field="code")
+    return rsvp
+
+
+def check_in(user: User, event: Event, code: str) -> Rsvp:
+    rsvp = attendee_by_code(user, event, code)
     rsvp.checked_in_at = rsvp.checked_in_at or utcnow()
     db.session.commit()
     return rsvp

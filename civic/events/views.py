@@ -1,35 +1,68 @@
-"""Event pages: upcoming list, organise (optionally for an issue), sign up, check in, cancel, .ics."""
+"""Event pages for everyone: upcoming near me, the map layer's data, organise (optionally for an issue),
+the event page, sign up, check in, cancel, .ics files and my calendar feed. What organisers do after
+publishing lives in views_organise.py."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+import segno
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from civic.errors import DomainError
-from civic.events import bp, services
-from civic.events.forms import EventForm
+from civic.events import bp, finding, organising, reminders, reports, services
+from civic.events.forms import EventForm, area_choices
 from civic.events.ical import calendar_for
 from civic.events.models import Event, EventIssue, Rsvp, RsvpStatus
 from civic.extensions import db
 from civic.forms import ActionForm
 from civic.issues import maps
+from civic.geo import neighbourhoods
 from civic.issues import services as issue_services
+from civic.issues.queries import parse_bbox
 from civic.database import utcnow
+from civic.errors import InvalidToken
+from civic.staff.permissions import is_any_staff
 from civic.web import show_error
 
 
 @bp.get("/")
 def index():
-    upcoming = db.session.scalars(select(Event).where(Event.ends_at >= utcnow(), Event.cancelled_at.is_(None))
-                                  .order_by(Event.starts_at).limit(100)).all()
-    return render_template("events/index.html", events=upcoming)
+    """Upcoming events, near a chosen neighbourhood or my home when there is one (a list: no map needed)."""
+    place, radius = request.args.get("near", ""), request.args.get("radius", type=int)
+    radius = radius if radius in finding.RADII_KM else finding.DEFAULT_RADIUS_KM
+    centre, centre_name = None, None
+    if place == "home" and current_user.is_authenticated and current_user.has_home:
+        centre, centre_name = (current_user.home_lat, current_user.home_lon), _("your home")
+    elif place and place != "all" and neighbourhoods.by_slug(place):
+        hood = neighbourhoods.by_slug(place)
+        centre, centre_name = hood.centre, hood.name
+    elif not place and current_user.is_authenticated and current_user.has_home:
+        return redirect(url_for("events.index", near="home"))
+    if centre is not None:
+        found = finding.upcoming_near(*centre, radius)
+    else:
+        found = [(event, None) for event in finding.upcoming()]
+    return render_template("events/index.html", found=found, near=place, radius=radius, radii=finding.RADII_KM,
+                           centre_name=centre_name, hoods=neighbourhoods.all_neighbourhoods())
+
+
+@bp.get("/in-view.json")
+def in_view():
+    """The map's events layer: upcoming events in a bbox, as GeoJSON."""
+    try:
+        box = parse_bbox(request.args.get("bbox", ""))
+    except DomainError as error:
+        return jsonify(error=error.message, field=error.field), error.status_code
+    return jsonify(finding.in_view(box))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     form = EventForm()
+    form.area_neighbourhood.choices = area_choices()
     issue = None
     wanted = request.values.get("issue", type=int) or (int(form.issue_id.data) if (form.issue_id.data or "").isdigit() else None)
     if wanted:
@@ -47,7 +80,8 @@ def new():
                     current_user, title=form.title.data, description=form.description.data or "",
                     starts_local=form.starts_at.data, ends_local=form.ends_at.data,
                     meeting_point=form.meeting_point.data, lat=form.lat.data, lon=form.lon.data,
-                    capacity=form.capacity.data, what_to_bring=form.what_to_bring.data)
+                    capacity=form.capacity.data, what_to_bring=form.what_to_bring.data,
+                    area_neighbourhood=form.area_neighbourhood.data, supplies_request=form.supplies_request.data)
             except DomainError as error:
                 status = show_error(form, error)
             else:
@@ -71,7 +105,10 @@ def detail(event_id: int):
         "events/detail.html", event=event, mine=mine, going=[r for r in rsvps if r.status is RsvpStatus.GOING],
         waiting=waiting, position=(waiting.index(mine) + 1) if mine in waiting else None,
         organiser=services.is_organiser(current_user, event), action=ActionForm(),
-        issues=db.session.scalars(select(EventIssue).where(EventIssue.event_id == event.id)).all(),
+        issues=organising.linked_issues(event), co_organisers=organising.co_organisers(event),
+        report=reports.report_of(event), photos=reports.photos_of(event),
+        can_report=reports.can_report(current_user, event), staff=is_any_staff(current_user),
+        area=neighbourhoods.by_slug(event.area_neighbourhood) if event.area_neighbourhood else None,
         fmap=maps.issue_map(event.lat, event.lon),
     )
 
@@ -140,6 +177,24 @@ def checkin(event_id: int):
     return _back(event_id)
 
 
+@bp.get("/<int:event_id>/checkin/<code>")
+@login_required
+def checkin_scan(event_id: int, code: str):
+    """Where an attendee's QR code leads: the organiser's phone opens it and confirms (a GET changes nothing)."""
+    event = services.get_event(event_id)
+    person = services.attendee_by_code(current_user, event, code)
+    return render_template("events/checkin.html", event=event, person=person, code=code, action=ActionForm())
+
+
+@bp.app_template_global("checkin_qr")
+def checkin_qr(event_id: int, code: str) -> Markup:
+    """An attendee's check-in code as an inline SVG QR code, pointing at the organisers' check-in page."""
+    url = url_for("events.checkin_scan", event_id=event_id, code=code, _external=True)
+    svg = segno.make(url, error="m").svg_inline(scale=4, light="#fff", svgclass="qr-code")
+    label = escape(_("QR code for check-in code %(code)s", code=code))
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
+
+
 @bp.post("/<int:event_id>/cancel")
 @login_required
 def cancel(event_id: int):
@@ -155,6 +210,25 @@ def ics(event_id: int):
     event = services.get_event(event_id)
     return Response(calendar_for([event], event.title), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="civic-event-{event.id}.ics"'})
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    feed = url_for("events.calendar_feed", token=reminders.calendar_token(current_user), _external=True)
+    return render_template("events/mine.html", events=reminders.my_events(current_user), feed=feed,
+                           webcal=feed.replace("https://", "webcal://").replace("http://", "webcal://"))
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """My events as a calendar that apps subscribe to and refresh; the token in the address is the key."""
+    try:
+        user = reminders.user_from_calendar_token(token)
+    except InvalidToken as error:
+        return Response(error.message, status=404, mimetype="text/plain")
+    return Response(calendar_for(reminders.my_events(user), _("My civic events")), mimetype="text/calendar",
+                    headers={"Cache-Control": "private, max-age=900"})
 
 
 @bp.app_template_global("planned_events")

@@ -96,6 +96,10 @@ class Issue(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first official reply
+    # Fixed by neighbours at a clean-up (civic/events), not by the city; staff may confirm it.
+    fixed_by_community: Mapped[bool] = mapped_column(Boolean, default=False)
+    community_fix_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    community_fix_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     category: Mapped[Category] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
@@ -175,6 +179,8 @@ class StatusChange(db.Model):
     to_status: Mapped[IssueStatus] = mapped_column(string_enum(IssueStatus))
     reason: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A fix reported by neighbours after a clean-up: not the city's, so not in its time-to-fix figures.
+    by_community: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     actor: Mapped[User | None] = relationship()

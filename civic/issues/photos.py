@@ -43,15 +43,20 @@ class StoredPhotos:
               comment_id: int | None = None, first_position: int = 0) -> list[Photo]:
         photos = []
         for offset, (_name, image) in enumerate(processed):
-            key = storage.save(image.full)
-            self.keys.append(key)
-            thumb = storage.save(image.thumb)
-            self.keys.append(thumb)
+            key, thumb = self.save_files(image)
             photos.append(Photo(issue_id=issue_id, comment_id=comment_id, uploader_id=uploader_id, key=key,
                                 thumb_key=thumb, width=image.width, height=image.height,
                                 position=first_position + offset))
         db.session.add_all(photos)
         return photos
+
+    def save_files(self, image: ProcessedImage) -> tuple[str, str]:
+        """Write the full image and its thumbnail; returns their storage keys."""
+        key = storage.save(image.full)
+        self.keys.append(key)
+        thumb = storage.save(image.thumb)
+        self.keys.append(thumb)
+        return key, thumb
 
     def discard(self) -> None:
         for key in self.keys:

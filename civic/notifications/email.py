@@ -19,9 +19,12 @@ from civic.errors import InvalidToken
 from civic.extensions import db
 from civic.mail.services import send_mail
 from civic.notifications.messages import describe, link
-from civic.notifications.models import Notification
+from civic.notifications.models import Notification, NotificationKind
 
 _SALT = "civic.unsubscribe"
+# Mailed at once even to daily-digest readers: tomorrow's digest would come too late.
+TIME_SENSITIVE = frozenset({NotificationKind.EVENT_REMINDER, NotificationKind.EVENT_EDITED,
+                            NotificationKind.EVENT_CANCELLED, NotificationKind.EVENT_PLACE})
 
 
 def _serializer() -> URLSafeSerializer:
@@ -54,7 +57,9 @@ def _send_immediately(app, notification: Notification | None = None, **_extra) -
     if notification is None:
         return
     user = db.session.get(User, notification.user_id)
-    if user is None or user.email_frequency is not EmailFrequency.IMMEDIATE:
+    if user is None or user.email_frequency is EmailFrequency.NEVER:
+        return
+    if user.email_frequency is not EmailFrequency.IMMEDIATE and notification.kind not in TIME_SENSITIVE:
         return
     with force_locale(user.locale or "en"):
         unsubscribe, headers = _unsubscribe_headers(user)

@@ -50,19 +50,29 @@ def _merged(app, duplicate, original, **_extra) -> None:
 
 
 @signals.event_changed.connect
-def _event_changed(app, event, change, **_extra) -> None:
-    """Everyone signed up (or waiting) hears that the event is cancelled."""
+def _event_changed(app, event, change, what=(), **_extra) -> None:
+    """Everyone signed up (or waiting) hears of a cancellation or a new time or place; the organisers
+    hear the city's answer to their request for supplies."""
     from sqlalchemy import select
 
-    from civic.events.models import Rsvp, RsvpStatus
+    from civic.events.models import EventOrganiser, Rsvp, RsvpStatus
 
-    if change != "cancelled":
+    payload = {"event_id": event.id, "event_title": event.title}
+    organisers = {event.organiser_id, *db.session.scalars(
+        select(EventOrganiser.user_id).where(EventOrganiser.event_id == event.id))} - {None}
+    if change == "supplies":
+        services.notify(sorted(organisers), NotificationKind.SUPPLIES, issue=None,
+                        actor_id=event.supplies_decided_by_id,
+                        payload={**payload, "supplies": event.supplies_status.value})
+        return
+    kind = {"cancelled": NotificationKind.EVENT_CANCELLED, "edited": NotificationKind.EVENT_EDITED}.get(change)
+    if kind is None:
         return
     people = db.session.scalars(select(Rsvp.user_id).where(
         Rsvp.event_id == event.id, Rsvp.user_id.is_not(None),
         Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED])))
-    services.notify(list(people), NotificationKind.EVENT_CANCELLED, issue=None, actor_id=event.organiser_id,
-                    payload={"event_id": event.id, "event_title": event.title})
+    # The organisers made the change: they need no notice of it.
+    services.notify([p for p in people if p not in organisers], kind, issue=None, payload={**payload, "what": list(what)})
 
 
 @signals.rsvp_promoted.connect

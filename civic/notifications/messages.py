@@ -21,6 +21,14 @@ def describe(notification: Notification) -> str:
         return _("The event “%(title)s” is cancelled.", title=payload.get("event_title", ""))
     if notification.kind is NotificationKind.EVENT_PLACE:
         return _("A place freed up: you are going to “%(title)s”.", title=payload.get("event_title", ""))
+    if notification.kind is NotificationKind.EVENT_EDITED:
+        return _event_edited(payload)
+    if notification.kind is NotificationKind.EVENT_REMINDER:
+        return _("Tomorrow: “%(title)s”. See you there!", title=payload.get("event_title", ""))
+    if notification.kind is NotificationKind.SUPPLIES:
+        if payload.get("supplies") == "accepted":
+            return _("The city accepted your request for supplies for “%(title)s”.", title=payload.get("event_title", ""))
+        return _("The city declined your request for supplies for “%(title)s”.", title=payload.get("event_title", ""))
     return _("New in %(area)s: “%(title)s”", area=payload.get("area", ""), title=title)
 
 
@@ -31,3 +39,14 @@ def link(notification: Notification, external: bool = False) -> str:
         return url_for("notifications.centre", _external=external)
     anchor = f"comment-{notification.payload['comment_id']}" if notification.payload.get("comment_id") else None
     return url_for("issues.detail", issue_id=notification.issue_id, _anchor=anchor, _external=external)
+
+
+def _event_edited(payload: dict) -> str:
+    title, what = payload.get("event_title", ""), set(payload.get("what") or [])
+    if {"time", "place"} <= what:
+        return _("“%(title)s” has a new time and meeting point.", title=title)
+    if "time" in what:
+        return _("“%(title)s” has a new time.", title=title)
+    if "place" in what:
+        return _("“%(title)s” has a new meeting point.", title=title)
+    return _("“%(title)s” has changed.", title=title)

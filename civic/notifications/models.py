@@ -71,6 +71,9 @@ class NotificationKind(str, enum.Enum):
     NEW_ISSUE_NEARBY = "new_issue_nearby"
     EVENT_CANCELLED = "event_cancelled"
     EVENT_PLACE = "event_place"        # off the waiting list: a place is yours
+    EVENT_EDITED = "event_edited"      # the time or place of an event you signed up for changed
+    EVENT_REMINDER = "event_reminder"  # the day before
+    SUPPLIES = "supplies"              # the city answered an event's request for supplies
 
 
 class Notification(db.Model):

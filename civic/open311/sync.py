@@ -76,6 +76,7 @@ def apply_ticket(submission: Submission, ticket: Ticket, extended: str | None = 
         issue.closed_reason = closed_reason.value if closed_reason else None
         if target is IssueStatus.FIXED:
             issue.fixed_at = utcnow()
+        issue.fixed_by_community, issue.community_fix_confirmed_at = False, None
     if issue.first_response_at is None:
         issue.first_response_at = utcnow()
     db.session.commit()

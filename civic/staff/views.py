@@ -99,6 +99,7 @@ def staff_panel(issue):
         "note_form": NoteForm(formdata=None),
         "notes": replies.internal_notes(current_user, issue) if owner else [],
         "assign_form": assign_form,
+        "action": ActionForm(),
     }
 
 
@@ -166,6 +167,15 @@ def assign(issue_id: int):
         abort(400)
     assignee = int(form.assignee.data) if (form.assignee.data or "").isdigit() else None
     return _act(issue_id, lambda issue: replies.assign(current_user, issue, assignee), _("The assignment is saved."))
+
+
+@bp.post("/issues/<int:issue_id>/confirm-community-fix")
+@login_required
+def confirm_community_fix(issue_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _act(issue_id, lambda issue: workflow.confirm_community_fix(current_user, issue),
+                _("Confirmed: the page now says the city checked the neighbourhood's fix."))
 
 
 # --- residents: "is it fixed?" ----------------------------------------------------------------

@@ -31,12 +31,17 @@ TRANSITIONS = {
 }
 
 
-def _record(issue: Issue, new: IssueStatus, reason: str, actor_id: int | None) -> StatusChange:
-    change = StatusChange(issue_id=issue.id, from_status=issue.status, to_status=new, reason=reason, actor_id=actor_id)
+def _record(issue: Issue, new: IssueStatus, reason: str, actor_id: int | None, *,
+            by_community: bool = False) -> StatusChange:
+    change = StatusChange(issue_id=issue.id, from_status=issue.status, to_status=new, reason=reason, actor_id=actor_id,
+                          by_community=by_community)
     db.session.add(change)
     issue.status, issue.updated_at = new, utcnow()
     if new is IssueStatus.FIXED:
         issue.fixed_at = utcnow()
+    # Whoever fixed it last: a later city fix, or a reopening, ends the neighbourhood's claim.
+    issue.fixed_by_community = by_community and new is IssueStatus.FIXED
+    issue.community_fix_confirmed_at = issue.community_fix_confirmed_by_id = None
     if new in OPEN_STATUSES:
         issue.closed_reason = issue.duplicate_of_id = None
     return change
@@ -103,6 +108,34 @@ def _carry_votes(duplicate: Issue, original: Issue) -> None:
         db.session.execute(insert_ignoring_duplicates(Upvote, issue_id=original.id, user_id=user_id, created_at=now))
     recount = select(func.count()).select_from(Upvote).where(Upvote.issue_id == original.id).scalar_subquery()
     db.session.execute(update(Issue).where(Issue.id == original.id).values(upvote_count=recount))
+
+
+# --- fixed by the neighbourhood ----------------------------------------------------------------
+
+def mark_fixed_by_community(actor: User, issue: Issue, reason: str) -> StatusChange | None:
+    """An event's organiser reports the issue fixed at a clean-up (civic.events checks who may). The
+    caller commits and then calls `announce`. Issues no longer open are left as they are."""
+    if issue.status not in OPEN_STATUSES:
+        return None
+    return _record(issue, IssueStatus.FIXED, reason, actor.id, by_community=True)
+
+
+def announce(changes: list[StatusChange]) -> None:
+    """After the commit: tell followers and live pages about status changes made elsewhere."""
+    app = current_app._get_current_object()
+    for change in changes:
+        issue = db.session.get(Issue, change.issue_id)
+        signals.status_changed.send(app, issue=issue, change=change)
+
+
+def confirm_community_fix(actor: User, issue: Issue) -> None:
+    """Staff of the owning department confirm that the neighbours' fix holds (shown on the issue)."""
+    require_owner(actor, issue)
+    if issue.status is not IssueStatus.FIXED or not issue.fixed_by_community:
+        raise ValidationError(_("Only an issue fixed by the neighbourhood can be confirmed."))
+    if issue.community_fix_confirmed_at is None:
+        issue.community_fix_confirmed_at, issue.community_fix_confirmed_by_id = utcnow(), actor.id
+        db.session.commit()
 
 
 # --- "is it fixed?" ---------------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""Finding events: upcoming ones near a point (the list), and those inside a map view (the map's events
+layer, as GeoJSON). Events are few next to issues, so a bounding-box filter on lat/lon is enough."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import format_datetime
+from sqlalchemy import select
+
+from civic.database import utcnow
+from civic.events.models import Event
+from civic.events.services import going_count
+from civic.extensions import db
+from civic.issues.spatial import BBox, distance_m
+
+RADII_KM = (1, 3, 10)
+DEFAULT_RADIUS_KM = 3
+MAX_EVENTS = 500
+
+
+def _upcoming(now: datetime | None = None):
+    return select(Event).where(Event.ends_at >= (now or utcnow()), Event.cancelled_at.is_(None)) \
+        .order_by(Event.starts_at, Event.id)
+
+
+def upcoming(limit: int = 100) -> list[Event]:
+    return list(db.session.scalars(_upcoming().limit(limit)))
+
+
+def upcoming_near(lat: float, lon: float, radius_km: float) -> list[tuple[Event, float]]:
+    """Upcoming events within radius_km of the point, soonest first, each with its distance in metres."""
+    box = BBox.around(lat, lon, radius_km * 1000)
+    stmt = _upcoming().where(Event.lat.between(box.min_lat, box.max_lat), Event.lon.between(box.min_lon, box.max_lon))
+    found = [(event, distance_m(lat, lon, event.lat, event.lon)) for event in db.session.scalars(stmt.limit(MAX_EVENTS))]
+    return [(event, d) for event, d in found if d <= radius_km * 1000]
+
+
+def in_view(box: BBox) -> dict:
+    """Upcoming events inside the map view, as a GeoJSON FeatureCollection."""
+    stmt = _upcoming().where(Event.lat.between(box.min_lat, box.max_lat), Event.lon.between(box.min_lon, box.max_lon))
+    events = list(db.session.scalars(stmt.limit(MAX_EVENTS)))
+    return {"type": "FeatureCollection", "features": [_feature(event) for event in events]}
+
+
+def _feature(event: Event) -> dict:
+    places_left = None if event.capacity is None else max(event.capacity - going_count(event.id), 0)
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [event.lon, event.lat]},
+        "properties": {
+            "id": event.id,
+            "title": event.title,            # plain text: the map script sets textContent, never HTML
+            "starts": format_datetime(event.starts_at, "medium"),
+            "starts_at": event.starts_at.isoformat(),
+            "meeting_point": event.meeting_point,
+            "places_left": places_left,
+            "url": url_for("events.detail", event_id=event.id),
+        },
+    }

@@ -1,0 +1,216 @@
+"""Pages for after an event is published: edit it, co-organisers, the issues it tackles (also from an issue
+page), supplies asked of the city (and staff's public answer), and the after-event report."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from civic.database import utcnow
+from civic.errors import DomainError
+from civic.events import bp, organising, reports, services
+from civic.events.forms import EditEventForm, ReportForm, area_choices
+from civic.events.models import Event
+from civic.forms import ActionForm
+from civic.issues import maps
+from civic.web import show_error
+
+
+def _back(event_id: int, anchor: str | None = None):
+    return redirect(url_for("events.detail", event_id=event_id, _anchor=anchor))
+
+
+def _checked_action() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def _flash_or_raise(error: DomainError) -> None:
+    """Permission and missing-thing errors answer with their status page; the rest go back as a message."""
+    if error.status_code in (403, 404):
+        raise error
+    flash(error.message, "error")
+
+
+def _ids(values: list[str]) -> list[int]:
+    return sorted({int(v) for v in values if v.strip().isdigit()})
+
+
+@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_id: int):
+    event = services.get_event(event_id)
+    organising.require_organiser(current_user, event)
+    form = EditEventForm(obj=event if request.method == "GET" else None)
+    form.area_neighbourhood.choices = area_choices()
+    if request.method == "GET":
+        zone = services.city_zone()
+        form.starts_at.data = event.starts_at.astimezone(zone).replace(tzinfo=None)
+        form.ends_at.data = event.ends_at.astimezone(zone).replace(tzinfo=None)
+        form.area_neighbourhood.data = event.area_neighbourhood or ""
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                changed = organising.update_event(
+                    current_user, event, title=form.title.data, description=form.description.data or "",
+                    starts_local=form.starts_at.data, ends_local=form.ends_at.data,
+                    meeting_point=form.meeting_point.data, lat=form.lat.data, lon=form.lon.data,
+                    capacity=form.capacity.data, what_to_bring=form.what_to_bring.data,
+                    area_neighbourhood=form.area_neighbourhood.data)
+            except DomainError as error:
+                status = show_error(form, error)
+            else:
+                flash(_("Saved. Everyone signed up has been told of the change.") if changed else _("Saved."), "success")
+                return _back(event.id)
+    return render_template("events/edit.html", form=form, event=event, action=ActionForm(),
+                           co_organisers=organising.co_organisers(event), linked=organising.linked_issues(event),
+                           offered=organising.issues_to_offer(event),
+                           fmap=maps.picker_map(form.lat.data, form.lon.data)), status
+
+
+@bp.post("/<int:event_id>/organisers")
+@login_required
+def add_organiser(event_id: int):
+    _checked_action()
+    event = services.get_event(event_id)
+    try:
+        person = organising.add_co_organiser(current_user, event, request.form.get("email", ""))
+    except DomainError as error:
+        _flash_or_raise(error)
+    else:
+        flash(_("%(name)s can now edit this event and check people in.", name=person.display_name), "success")
+    return redirect(url_for("events.edit", event_id=event_id, _anchor="organisers-heading"))
+
+
+@bp.post("/<int:event_id>/organisers/<int:user_id>/remove")
+@login_required
+def remove_organiser(event_id: int, user_id: int):
+    _checked_action()
+    event = services.get_event(event_id)
+    organising.remove_co_organiser(current_user, event, user_id)
+    flash(_("Removed from the organisers."), "success")
+    if services.is_organiser(current_user, event):
+        return redirect(url_for("events.edit", event_id=event_id, _anchor="organisers-heading"))
+    return _back(event_id)
+
+
+@bp.post("/<int:event_id>/issues")
+@login_required
+def link_issues(event_id: int):
+    """Link issues: ticked in the list of nearby ones, typed by number, or sent from an issue page."""
+    _checked_action()
+    event = services.get_event(event_id)
+    try:
+        added = organising.link_issues(current_user, event, _ids(request.form.getlist("issue_ids")))
+    except DomainError as error:
+        _flash_or_raise(error)
+    else:
+        flash(_("The event will tackle %(n)d more issue(s).", n=added), "success")
+    return redirect(url_for("events.edit", event_id=event_id, _anchor="issues-heading"))
+
+
+@bp.post("/add-issue")
+@login_required
+def add_issue_to_event():
+    """From an issue page: add this issue to one of the clean-ups I organise."""
+    _checked_action()
+    issue_id = request.form.get("issue_id", type=int)
+    event = services.get_event(request.form.get("event_id", type=int) or 0)
+    try:
+        organising.link_issues(current_user, event, [issue_id] if issue_id else [])
+    except DomainError as error:
+        _flash_or_raise(error)
+    else:
+        flash(_("The clean-up “%(title)s” will tackle this issue.", title=event.title), "success")
+    return redirect(url_for("issues.detail", issue_id=issue_id) if issue_id else url_for("events.detail", event_id=event.id))
+
+
+@bp.post("/<int:event_id>/issues/<int:issue_id>/remove")
+@login_required
+def unlink_issue(event_id: int, issue_id: int):
+    _checked_action()
+    organising.unlink_issue(current_user, services.get_event(event_id), issue_id)
+    flash(_("The event no longer lists that issue."), "success")
+    return redirect(url_for("events.edit", event_id=event_id, _anchor="issues-heading"))
+
+
+@bp.post("/<int:event_id>/supplies")
+@login_required
+def request_supplies(event_id: int):
+    _checked_action()
+    event = services.get_event(event_id)
+    try:
+        organising.request_supplies(current_user, event, request.form.get("supplies_request", ""))
+    except DomainError as error:
+        _flash_or_raise(error)
+    else:
+        flash(_("Your request is with the city. Its answer will appear on this page."), "success")
+    return _back(event_id, "supplies-heading")
+
+
+@bp.post("/<int:event_id>/supplies/answer")
+@login_required
+def answer_supplies(event_id: int):
+    _checked_action()
+    event = services.get_event(event_id)
+    try:
+        organising.decide_supplies(current_user, event, request.form.get("decision") == "accept",
+                                   request.form.get("supplies_response", ""))
+    except DomainError as error:
+        _flash_or_raise(error)
+    else:
+        flash(_("Your answer is public on the event page; the organisers are told."), "success")
+    return _back(event_id, "supplies-heading")
+
+
+@bp.route("/<int:event_id>/report", methods=["GET", "POST"])
+@login_required
+def report(event_id: int):
+    event = services.get_event(event_id)
+    organising.require_organiser(current_user, event)
+    existing = reports.report_of(event)
+    form = ReportForm(obj=existing if request.method == "GET" else None)
+    links = organising.linked_issues(event)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                reports.post_report(current_user, event, summary=form.summary.data,
+                                    before=request.files.getlist(form.before.name),
+                                    after=request.files.getlist(form.after.name),
+                                    fixed_issue_ids=_ids(request.form.getlist("fixed")))
+            except DomainError as error:
+                status = show_error(form, error)
+            else:
+                flash(_("Thank you! The report is on the event page, and the issues you marked are fixed."), "success")
+                return _back(event.id, "report-heading")
+    return render_template("events/report.html", form=form, event=event, links=links,
+                           can_report=reports.can_report(current_user, event),
+                           checked=set(_ids(request.form.getlist("fixed")))), status
+
+
+# --- for other pages (template globals, so the issues and staff domains stay unaware of events) -----
+
+@bp.app_template_global("events_i_organise")
+def events_i_organise() -> list[Event]:
+    """For an issue page: my upcoming events, to add the issue to one of them."""
+    if not current_user.is_authenticated:
+        return []
+    from civic.events.reminders import my_events
+
+    return [e for e in my_events(current_user) if services.is_organiser(current_user, e)
+            and not e.is_cancelled and e.ends_at >= utcnow()]
+
+
+@bp.app_template_global("supplies_waiting")
+def supplies_waiting() -> list[Event]:
+    return organising.waiting_supplies_requests()
+
+
+@bp.app_template_global("community_fix_event")
+def community_fix_event(issue_id: int) -> Event | None:
+    return reports.community_fix_event(issue_id)
+
