@@ -22,7 +22,8 @@ class EventForm(FlaskForm):
     lon = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)], render_kw={"inputmode": "decimal"})
     capacity = IntegerField(_l("How many people at most (empty: no limit)"), validators=[Optional(), NumberRange(1, 10000)])
     what_to_bring = TextAreaField(_l("What to bring"), validators=[Optional(), Length(max=1000)])
-    area_neighbourhood = SelectField(_l("Area it covers (optional)"), choices=[], validators=[Optional()])
+    area_neighbourhood = SelectField(_l("Area it covers (optional)"), choices=[], validate_choice=False,
+                                     validators=[Optional()])  # checked by the service, with a clear message
     supplies_request = TextAreaField(
         _l("Supplies to ask the city for (optional)"),
         description=_l("For example: 20 bags, 10 pairs of gloves, a skip. City staff answer on the event page."),
