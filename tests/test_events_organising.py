@@ -341,7 +341,7 @@ def test_qr_code_leads_organisers_to_check_in(app, client, auth, make_user, new_
         code = db.session.scalar(sa.select(Rsvp.checkin_code).where(Rsvp.user_id == attendee.id))
     auth.login_as(attendee)
     page = client.get(f"/events/{event_id}").get_data(as_text=True)
-    assert f'<svg role="img" aria-label="QR code for check-in code {code}"' in page
+    assert f'<svg role="img" aria-label="QR code to show the organisers: {code}"' in page
     assert client.get(f"/events/{event_id}/checkin/{code}").status_code == 403  # not an organiser
     auth.logout()
     auth.login_as(organiser)

@@ -191,7 +191,7 @@ def checkin_qr(event_id: int, code: str) -> Markup:
     """An attendee's check-in code as an inline SVG QR code, pointing at the organisers' check-in page."""
     url = url_for("events.checkin_scan", event_id=event_id, code=code, _external=True)
     svg = segno.make(url, error="m").svg_inline(scale=4, light="#fff", svgclass="qr-code")
-    label = escape(_("QR code for check-in code %(code)s", code=code))
+    label = escape(_("QR code to show the organisers: %(code)s", code=code))
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
 
 

@@ -138,7 +138,7 @@ def test_checkin_by_code_then_report_marks_the_issue_fixed_by_the_neighbourhood(
     try:
         sign_in(organiser_page, organiser)
         organiser_page.goto(event_url)
-        # By role: the organiser is going too, and their own QR code's label also says "check-in code".
+        # By role: the field's label is the one thing on the page named "Check-in code".
         organiser_page.get_by_role("textbox", name="Check-in code").fill(code)
         submit(organiser_page, organiser_page.get_by_role("button", name="Check in", exact=True))
         main = organiser_page.locator("main")

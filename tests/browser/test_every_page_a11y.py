@@ -8,7 +8,8 @@ PAGES = [
     "/account", "/account/email", "/follows", "/near-me", "/notifications",
     "/admin/users", "/admin/users/{admin}", "/admin/categories", "/admin/categories/new", "/staff/",
     "/staff/templates", "/staff/templates/new", "/dashboard", "/dashboard/neighbourhoods", "/open-data",
-    "/events/", "/events/new", "/events/new?issue={issue}", "/events/{event}",
+    "/events/", "/events/?near=all", "/events/new", "/events/new?issue={issue}", "/events/{event}",
+    "/events/{event}/edit", "/events/{event}/report", "/events/{event}/checkin/{code}", "/events/mine",
     "/no-such-page",
 ]
 ANONYMOUS_PAGES = ["/login", "/register", "/forgot-password", "/reset-password/not-a-token", "/issues", "/dashboard",
@@ -36,20 +37,25 @@ def admin_with_issue(live_server, make_live_user):
         starts = (datetime.now() + timedelta(days=4)).replace(hour=10, minute=0, second=0, microsecond=0)
         event = events.create_event(user, title="Wall scrub", description="Paint and brushes.", starts_local=starts,
                                     ends_local=starts + timedelta(hours=2), meeting_point="The tagged wall",
-                                    lat=39.9731, lon=-75.1322, capacity=5)
-        events.sign_up(user, event.id)
-        return admin, issue.id, event.id
+                                    lat=39.9731, lon=-75.1322, capacity=5,
+                                    supplies_request="Ten scrapers and paint")  # so staff see the answer form
+        from civic.events.models import EventIssue
+
+        db.session.add(EventIssue(event_id=event.id, issue_id=issue.id))
+        db.session.commit()
+        code = events.sign_up(user, event.id).checkin_code
+        return admin, issue.id, event.id, code
 
 
 @pytest.mark.parametrize("language", ["English", "Español"])
 def test_every_signed_in_page_passes_axe(page, check_a11y, sign_in, admin_with_issue, language):
-    admin, issue_id, event_id = admin_with_issue
+    admin, issue_id, event_id, code = admin_with_issue
     sign_in(page, admin)
     if language == "Español":
         page.get_by_role("button", name="Español").click()
         page.wait_for_load_state()
     for path in PAGES:
-        page.goto(path.format(issue=issue_id, admin=admin.id, event=event_id))
+        page.goto(path.format(issue=issue_id, admin=admin.id, event=event_id, code=code))
         check_a11y(page)
 
 
