@@ -1,14 +1,16 @@
-"""Signed, expiring, single-use tokens for password reset links.
+"""Signed tokens that name a user.
 
-The token carries a fingerprint of the current password hash: once the password changes, every
-earlier link stops working, so a link cannot be replayed.
+- Password reset links: expiring and single-use. The token carries a fingerprint of the current password
+  hash: once the password changes, every earlier link stops working, so a link cannot be replayed.
+- Standing links (one-click unsubscribe, a private calendar feed): no expiry, since they sit in old
+  e-mails and calendar apps; each kind has its own salt, and all die when the user's e-mail changes.
 """
 from __future__ import annotations
 
 import hashlib
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from civic.accounts.models import User
 from civic.errors import InvalidToken
@@ -43,4 +45,20 @@ def user_from_reset_token(token: str) -> User:
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
     if user is None or data.get("fp") != _fingerprint(user):
         raise InvalidToken(_("This reset link has already been used. Ask for a new one if you need it."))
+    return user
+
+
+def make_standing_token(user: User, salt: str) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt).dumps({"uid": user.id, "email": user.email})
+
+
+def user_from_standing_token(token: str, salt: str, invalid_message: str) -> User:
+    """The user a standing link names; InvalidToken(invalid_message) when tampered with or stale."""
+    try:
+        data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt).loads(token)
+    except BadSignature:
+        raise InvalidToken(invalid_message) from None
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or user.email != data.get("email"):
+        raise InvalidToken(invalid_message)
     return user

@@ -10,12 +10,11 @@ from datetime import datetime, timedelta
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select, update
 
 from civic.accounts.models import User
+from civic.accounts.tokens import make_standing_token, user_from_standing_token
 from civic.database import utcnow
-from civic.errors import InvalidToken
 from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus
 from civic.extensions import db
 
@@ -95,21 +94,14 @@ def my_events(user: User, now: datetime | None = None) -> list[Event]:
         .order_by(Event.starts_at)))
 
 
-def _calendar_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="civic.my-calendar")
+CALENDAR_SALT = "civic.my-calendar"
 
 
 def calendar_token(user: User) -> str:
     """A private, unguessable feed address: calendar apps cannot sign in, so the link is the key."""
-    return _calendar_serializer().dumps({"uid": user.id, "email": user.email})
+    return make_standing_token(user, CALENDAR_SALT)
 
 
 def user_from_calendar_token(token: str) -> User:
-    try:
-        data = _calendar_serializer().loads(token)
-    except BadSignature:
-        raise InvalidToken(_("This calendar address is not valid. Copy it again from your events page.")) from None
-    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
-    if user is None or user.email != data.get("email"):
-        raise InvalidToken(_("This calendar address is not valid. Copy it again from your events page."))
-    return user
+    return user_from_standing_token(
+        token, CALENDAR_SALT, _("This calendar address is not valid. Copy it again from your events page."))

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from civic import signals
 from civic.accounts.models import EmailFrequency, User
+from civic.accounts.tokens import make_standing_token, user_from_standing_token
 from civic.database import utcnow
-from civic.errors import InvalidToken
 from civic.extensions import db
 from civic.mail.services import send_mail
 from civic.notifications.messages import describe, link
@@ -27,24 +26,14 @@ TIME_SENSITIVE = frozenset({NotificationKind.EVENT_REMINDER, NotificationKind.EV
                             NotificationKind.EVENT_CANCELLED, NotificationKind.EVENT_PLACE})
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
-
-
 def unsubscribe_token(user: User) -> str:
     """No expiry: an unsubscribe link in an old e-mail must still work."""
-    return _serializer().dumps({"uid": user.id, "email": user.email})
+    return make_standing_token(user, _SALT)
 
 
 def user_from_unsubscribe_token(token: str) -> User:
-    try:
-        data = _serializer().loads(token)
-    except BadSignature:
-        raise InvalidToken(_("This unsubscribe link is not valid. Change your e-mail settings on your account page.")) from None
-    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
-    if user is None or user.email != data.get("email"):
-        raise InvalidToken(_("This unsubscribe link is not valid. Change your e-mail settings on your account page."))
-    return user
+    return user_from_standing_token(
+        token, _SALT, _("This unsubscribe link is not valid. Change your e-mail settings on your account page."))
 
 
 def _unsubscribe_headers(user: User) -> tuple[str, dict]:

@@ -204,3 +204,18 @@ def sign_in(check_a11y):
         check_a11y(page)  # the page the form lands on
 
     return do
+
+
+def report_issue_as(live_server, reporter: UserInfo, category_slug: str, title: str, at: tuple[float, float],
+                    description: str = "Reported for a browser test.") -> int:
+    """Set-up through the services: `reporter` reports an open issue at `at`; returns its id."""
+    from civic.accounts.models import User
+    from civic.extensions import db
+    from civic.issues.catalog import ensure_categories
+    from civic.issues.services import IssueDraft, report_issue
+
+    with live_server.app.test_request_context():
+        category = ensure_categories()[category_slug]
+        issue = report_issue(db.session.get(User, reporter.id), IssueDraft(
+            category_id=category.id, title=title, description=description, lat=at[0], lon=at[1]))
+        return issue.id

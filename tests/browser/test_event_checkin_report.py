@@ -17,19 +17,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import submit
+from tests.browser.conftest import report_issue_as, submit
 
 # A point in Fishtown not used by the other browser tests.
 PIN = (39.9712, -75.1290)
-
-
-@pytest.fixture(scope="session")
-def checkin_report_categories(live_server) -> dict[str, int]:
-    """The default service list in the live database: {slug: category id}."""
-    from civic.issues.catalog import ensure_categories
-
-    with live_server.app.app_context():
-        return {slug: category.id for slug, category in ensure_categories().items()}
 
 
 @pytest.fixture
@@ -44,18 +35,6 @@ def report_upload_dir(live_server, tmp_path):
 
 
 # --- set-up through the services ---------------------------------------------------------------
-
-def _open_issue(live_server, reporter, category_id: int, title: str) -> int:
-    from civic.accounts.models import User
-    from civic.extensions import db
-    from civic.issues.services import IssueDraft, report_issue
-
-    lat, lon = PIN
-    with live_server.app.test_request_context():
-        user = db.session.get(User, reporter.id)
-        issue = report_issue(user, IssueDraft(category_id=category_id, title=title,
-                                              description="Tyres and paint tins in the alley.", lat=lat, lon=lon))
-        return issue.id
 
 
 def _event_for(live_server, organiser, attendee, issue_id: int, title: str) -> int:
@@ -110,14 +89,14 @@ def _other_page(chromium, base_url):
 # --- the test ----------------------------------------------------------------------------------
 
 def test_checkin_by_code_then_report_marks_the_issue_fixed_by_the_neighbourhood(
-        page, chromium, base_url, tmp_path, check_a11y, sign_in, make_live_user, live_server,
-        checkin_report_categories, report_upload_dir):
+        page, chromium, base_url, tmp_path, check_a11y, sign_in, make_live_user, live_server, report_upload_dir):
     tag = uuid.uuid4().hex[:6]
     reporter = make_live_user(display_name="Rita Reporter")
     organiser = make_live_user(display_name="Omar Organiser")
     attendee = make_live_user(display_name=f"Ada Attendee {tag}")
     issue_title = f"Dumped tyres behind Marlborough St {tag}"
-    issue_id = _open_issue(live_server, reporter, checkin_report_categories["illegal-dumping"], issue_title)
+    issue_id = report_issue_as(live_server, reporter, "illegal-dumping", issue_title, PIN,
+                               "Tyres and paint tins in the alley.")
     event_id = _event_for(live_server, organiser, attendee, issue_id, f"Marlborough St clean-up {tag}")
     event_url = f"/events/{event_id}"
 

@@ -13,41 +13,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import submit
+from tests.browser.conftest import report_issue_as, submit
 
 # A point in Fishtown not used by the other browser tests.
 PIN = (39.9740, -75.1310)
 
 
-@pytest.fixture(scope="session")
-def event_categories(live_server) -> dict[str, int]:
-    from civic.issues.catalog import ensure_categories
-
-    with live_server.app.app_context():
-        return {slug: category.id for slug, category in ensure_categories().items()}
-
-
-def _open_issue(live_server, reporter, category_id: int, title: str) -> int:
-    from civic.accounts.models import User
-    from civic.extensions import db
-    from civic.issues.services import IssueDraft, report_issue
-
-    lat, lon = PIN
-    with live_server.app.test_request_context():
-        user = db.session.get(User, reporter.id)
-        issue = report_issue(user, IssueDraft(category_id=category_id, title=title,
-                                              description="Bags and a mattress by the fence.", lat=lat, lon=lon))
-        return issue.id
-
 
 def test_organise_clean_up_waiting_list_promotion_and_ics(
-        page, chromium, base_url, check_a11y, sign_in, make_live_user, live_server, event_categories):
+        page, chromium, base_url, check_a11y, sign_in, make_live_user, live_server):
     tag = uuid.uuid4().hex[:6]
     reporter = make_live_user(display_name="Dana Dumping")
     organiser = make_live_user(display_name="Alex Organiser")
     neighbour = make_live_user(display_name="Bo Neighbour")
     issue_title = f"Rubbish dumped on Girard Ave {tag}"
-    issue_id = _open_issue(live_server, reporter, event_categories["illegal-dumping"], issue_title)
+    issue_id = report_issue_as(live_server, reporter, "illegal-dumping", issue_title, PIN,
+                               "Bags and a mattress by the fence.")
     title = f"Girard Ave clean-up {tag}"
 
     day = datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=4)
