@@ -145,6 +145,9 @@ def test_staff_confirm_or_reopen_a_neighbourhood_fix(app, client, auth, make_use
     assert overall.fix.count == 0  # the city's time to fix leaves the neighbours' fixes out
     page = client.get("/dashboard").get_data(as_text=True)
     assert 'id="community-fixed">1 <span class="muted">(1 confirmed by the city)' in page
+    features = {f["properties"]["id"]: f["properties"] for f in client.get("/open-data/issues.geojson").get_json()["features"]}
+    assert (features[issue_id]["fixed_by"], features[other_id]["fixed_by"]) == ("neighbourhood", None)
+    assert [h["by_community"] for h in features[other_id]["history"]] == [False, True, False]
 
 
 def test_figures_keep_neighbourhood_fixes_apart():

@@ -21,15 +21,15 @@ from civic.accounts.models import Department
 from civic.database import utcnow
 from civic.extensions import db
 from civic.geo.neighbourhoods import ATTRIBUTION, by_slug
-from civic.issues.models import Category, Issue, StatusChange
+from civic.issues.models import Category, Issue, IssueStatus, StatusChange
 
 CHUNK = 500
 ISSUE_FIELDS = [
     "id", "category", "category_label", "department", "status", "closed_reason", "duplicate_of",
     "neighbourhood", "neighbourhood_name", "lat", "lon", "created_at", "first_response_at", "fixed_at",
-    "upvotes", "comments",
+    "fixed_by", "upvotes", "comments",
 ]
-HISTORY_FIELDS = ["issue_id", "from", "to", "at", "reason"]
+HISTORY_FIELDS = ["issue_id", "from", "to", "at", "reason", "by_community"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -45,7 +45,8 @@ def _issue_chunks() -> Iterator[list[dict]]:
     """Issues as plain dicts (ISSUE_FIELDS plus "history"), CHUNK at a time, by id (keyset pagination)."""
     columns = (Issue.id, Category.slug, Category.name, Department.name.label("department"), Issue.status,
                Issue.closed_reason, Issue.duplicate_of_id, Issue.neighbourhood, Issue.lat, Issue.lon,
-               Issue.created_at, Issue.first_response_at, Issue.fixed_at, Issue.upvote_count, Issue.comment_count)
+               Issue.created_at, Issue.first_response_at, Issue.fixed_at, Issue.fixed_by_community,
+               Issue.upvote_count, Issue.comment_count)
     last_id = 0
     while True:
         rows = db.session.execute(
@@ -68,6 +69,9 @@ def _issue_record(row, history: list[dict]) -> dict:
         "neighbourhood": row.neighbourhood, "neighbourhood_name": hood.name if hood else None,
         "lat": round(row.lat, 6), "lon": round(row.lon, 6), "created_at": _iso(row.created_at),
         "first_response_at": _iso(row.first_response_at), "fixed_at": _iso(row.fixed_at),
+        # "city" or "neighbourhood" (a clean-up) for issues fixed now; empty otherwise.
+        "fixed_by": (("neighbourhood" if row.fixed_by_community else "city")
+                     if row.status is IssueStatus.FIXED else None),
         "upvotes": row.upvote_count, "comments": row.comment_count, "history": history,
     }
 
@@ -75,12 +79,13 @@ def _issue_record(row, history: list[dict]) -> dict:
 def _histories(issue_ids: list[int]) -> dict[int, list[dict]]:
     found: dict[int, list[dict]] = defaultdict(list)
     stmt = (select(StatusChange.issue_id, StatusChange.from_status, StatusChange.to_status,
-                   StatusChange.created_at, StatusChange.reason)
+                   StatusChange.created_at, StatusChange.reason, StatusChange.by_community)
             .where(StatusChange.issue_id.in_(issue_ids))
             .order_by(StatusChange.issue_id, StatusChange.created_at, StatusChange.id))
     for row in db.session.execute(stmt):
         found[row.issue_id].append({"from": _value(row.from_status), "to": _value(row.to_status),
-                                    "at": _iso(row.created_at), "reason": row.reason})
+                                    "at": _iso(row.created_at), "reason": row.reason,
+                                    "by_community": bool(row.by_community)})
     return found
 
 
@@ -112,7 +117,7 @@ def issues_csv() -> Iterator[str]:
 
 def status_history_csv() -> Iterator[str]:
     return _csv_lines(HISTORY_FIELDS, (
-        [[r["id"], h["from"], h["to"], h["at"], h["reason"]] for r in chunk for h in r["history"]]
+        [[r["id"], h["from"], h["to"], h["at"], h["reason"], h["by_community"]] for r in chunk for h in r["history"]]
         for chunk in _issue_chunks()
     ))
 
