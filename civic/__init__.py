@@ -105,7 +105,8 @@ def _configure_login(app: Flask, login_manager) -> None:
         if not user_id.isdigit():
             return None
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.session_nonce == nonce else None
+        # A suspended account's sessions end at once (its nonce is also rotated on suspension).
+        return user if user is not None and user.session_nonce == nonce and not user.is_suspended else None
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -125,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     from civic.feeds import bp as feeds_bp
     from civic.issues import bp as issues_bp
     from civic.media import bp as media_bp
+    from civic.moderation import bp as moderation_bp
+    from civic.privacy import bp as privacy_bp
     from civic.notifications import bp as notifications_bp
     from civic.open311 import handlers as _open311_handlers  # noqa: F401  (files new issues with the city)
     from civic.open311.server import bp as open311_server_bp
@@ -132,7 +135,8 @@ def register_blueprints(app: Flask) -> None:
     from civic.staff import bp as staff_bp
 
     for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, feeds_bp, dashboard_bp, admin_bp,
-               staff_bp, api_bp, open311_bp, open311_server_bp, events_bp):
+               staff_bp, api_bp, open311_bp, open311_server_bp, events_bp, moderation_bp,
+               privacy_bp):
         app.register_blueprint(bp)
 
 

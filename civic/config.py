@@ -32,10 +32,30 @@ class Config:
     MAIL_DEFAULT_SENDER: str = "civic <no-reply@civic.localhost>"
 
     PASSWORD_RESET_MAX_AGE: int = 3600  # seconds a reset link stays valid
+
+    # Rate limits (civic/ratelimits.py): Flask-Limiter strings, counted per signed-in user, otherwise per
+    # address, on writes only; each overridable as CIVIC_<NAME> ("" turns one off). Memory, or Redis when set.
     LOGIN_RATE_LIMIT: str = "10 per minute"
     RESET_RATE_LIMIT: str = "5 per 15 minutes"
     REGISTER_RATE_LIMIT: str = "20 per hour"
+    REPORT_RATE_LIMIT: str = "10 per hour"  # issues reported from the site (form posts that report)
+    COMMENT_RATE_LIMIT: str = "30 per hour"  # comments posted
+    UPVOTE_RATE_LIMIT: str = "120 per hour"  # votes given or withdrawn, from the site or the API
+    FLAG_RATE_LIMIT: str = "30 per hour"  # content flagged for moderators
+    API_WRITE_RATE_LIMIT: str = "120 per hour"  # every POST/PUT/PATCH/DELETE under /api/
+    API_READ_RATE_LIMIT: str = "600 per minute"  # every GET under /api/ (the map loads one per pan)
+    OPEN311_POST_RATE_LIMIT: str = "30 per hour"  # GeoReport POST requests.{json,xml} from partner apps
+    # Sign-in back-off per account: after LOGIN_LOCKOUT_FAILURES failed sign-ins for one e-mail address
+    # within LOGIN_LOCKOUT_WINDOW seconds, that address is refused for LOGIN_LOCKOUT_BASE seconds, then twice
+    # as long after each further lock (1, 2, 4 ... minutes), at most LOGIN_LOCKOUT_MAX seconds, even with
+    # the right password. A successful sign-in or a password reset clears it. 0 failures turns it off.
+    LOGIN_LOCKOUT_FAILURES: int = 5
+    LOGIN_LOCKOUT_WINDOW: int = 15 * 60
+    LOGIN_LOCKOUT_BASE: int = 60
+    LOGIN_LOCKOUT_MAX: int = 60 * 60
     RATELIMIT_HEADERS_ENABLED: bool = True
+    # Explicit per app: Flask-Limiter is one shared object and would otherwise keep an earlier app's value.
+    RATELIMIT_ENABLED: bool = True
 
     MAX_CONTENT_LENGTH: int = 45 * 1024 * 1024  # four photos at PHOTO_MAX_BYTES and a form fit; more gets 413
     SESSION_COOKIE_SAMESITE: str = "Lax"

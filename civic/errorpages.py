@@ -11,6 +11,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from civic.errors import DomainError
 from civic.extensions import db
+from civic.ratelimits import seconds_to_wait, wait_message
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def prefers_json() -> bool:
+    """A script asking for JSON (Accept: application/json, not a browser's text/html)."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
 def _code_name(status: int, exc: Exception | None) -> str:
     if isinstance(exc, DomainError):
         return exc.code
@@ -51,9 +57,27 @@ def render_error(status: int, message: str | None = None, exc: Exception | None 
     return render_template("errors/error.html", status=status, title=title, message=message, explanation=explanation), status
 
 
+def render_rate_limited(exc: Exception):
+    """429: how long to wait, as a page for people or {"error": {...}, "retry_after": N} for scripts, with a
+    Retry-After header (in seconds) either way."""
+    seconds = seconds_to_wait(exc)
+    wait = wait_message(seconds)
+    headers = {"Retry-After": str(seconds)}
+    if wants_json() or prefers_json():
+        title = _messages()[429][0]
+        message = exc.message if isinstance(exc, DomainError) else f"{title}. {wait}"
+        body = {"error": {"code": _code_name(429, exc), "message": message}, "retry_after": seconds}
+        return jsonify(body), 429, headers
+    message = exc.message if isinstance(exc, DomainError) else wait
+    body, status = render_error(429, message, exc)
+    return body, status, headers
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        if exc.status_code == 429:
+            return render_rate_limited(exc)
         return render_error(exc.status_code, exc.message, exc)
 
     @app.errorhandler(CSRFError)
@@ -66,6 +90,8 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if exc.code == 429:  # a rate limit (Flask-Limiter's RateLimitExceeded) or abort(429)
+            return render_rate_limited(exc)
         response = render_error(exc.code, None, exc)
         if exc.code == 405 and exc.valid_methods:  # keep the Allow header
             body, status = response

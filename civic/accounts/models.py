@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Float, ForeignKey, String
+from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.database import UTCDateTime, string_enum, utcnow
@@ -74,6 +74,9 @@ class User(UserMixin, db.Model):
         string_enum(EmailFrequency), default=EmailFrequency.DAILY, server_default=EmailFrequency.DAILY.value
     )
     near_me_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the "near me" page's last visit
+    # Suspended by a moderator: cannot sign in; sessions end (civic/moderation).
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspended_reason: Mapped[str | None] = mapped_column(Text)
 
     department: Mapped[Department | None] = relationship(back_populates="members", foreign_keys=[department_id])
     verified_by: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[verified_by_id])
@@ -108,6 +111,14 @@ class User(UserMixin, db.Model):
     @property
     def awaiting_verification(self) -> bool:
         return self.role.needs_verification and not self.is_verified
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a suspended account cannot sign in
+        return not self.is_suspended
 
     @property
     def has_home(self) -> bool:

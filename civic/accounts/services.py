@@ -1,9 +1,14 @@
 """Account rules: each function validates, writes, commits and sends a signal. Views and the API call these."""
 from __future__ import annotations
 
+import hashlib
+import math
+import time
+
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +20,7 @@ from civic.database import utcnow
 from civic.errors import Conflict, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
+from civic.ratelimits import RateLimited, counter_key, storage
 
 SUPPORTED_LOCALES = ("en", "es")
 
@@ -53,13 +59,94 @@ def register_user(display_name: str, email: str, password: str, locale: str | No
 
 
 def authenticate(email: str, password: str) -> User:
+    """The account for this email and password. Raises AccountLocked while the address is locked
+    (too many failed sign-ins), even for the right password; ValidationError for a wrong one."""
+    _refuse_if_locked(email)
     user = find_user_by_email(email)
     # Same message whether the email is unknown or the password wrong: no account discovery.
     if user is None or not password_matches(user.password_hash, password):
+        _record_failed_sign_in(email)  # raises AccountLocked when this failure starts a lock
         raise ValidationError(_("That email and password do not match an account."), field="password")
+    _clear_failed_sign_ins(email)
+    if user.is_suspended:  # told only after the right password, so it reveals nothing to strangers
+        raise PermissionDenied(_("This account is suspended by the moderators. Write to the city's civic team "
+                                 "if you think this is a mistake."))
     user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+# --- sign-in back-off per account -----------------------------------------------------------------
+# Counted per e-mail address (known or not, so a lock says nothing about whether an account exists), in
+# the rate limiter's storage: in memory, or in Redis shared by every server process. Three counters:
+#   failures  failed sign-ins since the first of the current window (expires LOGIN_LOCKOUT_WINDOW after it)
+#   lock      present while the address is locked; it expires when the lock ends
+#   lockouts  locks so far, for the back-off (1, 2, 4 ... minutes); forgotten a day after the last lock
+
+LOCKOUTS_MEMORY_SECONDS = 24 * 60 * 60
+
+
+class AccountLocked(RateLimited):
+    code = "account_locked"
+
+
+def _lockout_keys(email: str) -> tuple[str, str, str]:
+    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]  # no addresses in the store
+    return tuple(counter_key("sign-in", kind, digest) for kind in ("failures", "lock", "lockouts"))
+
+
+def _locked_error(seconds: float) -> AccountLocked:
+    minutes = max(1, math.ceil(seconds / 60))
+    return AccountLocked(ngettext(
+        "Too many failed sign-ins for this account. Try again in %(num)d minute, or reset your password.",
+        "Too many failed sign-ins for this account. Try again in %(num)d minutes, or reset your password.",
+        minutes,
+    ), retry_after=math.ceil(seconds))
+
+
+def sign_in_locked_for(email: str) -> int:
+    """Seconds until this address may try to sign in again; 0 when it is not locked."""
+    store = storage()
+    if store is None:
+        return 0
+    _failures, lock, _lockouts = _lockout_keys(email)
+    if not store.get(lock):
+        return 0
+    return max(1, math.ceil(store.get_expiry(lock) - time.time()))
+
+
+def _refuse_if_locked(email: str) -> None:
+    seconds = sign_in_locked_for(email)
+    if seconds:
+        raise _locked_error(seconds)
+
+
+def _record_failed_sign_in(email: str) -> None:
+    store = storage()
+    if store is None:
+        return
+    config = current_app.config
+    threshold = int(config["LOGIN_LOCKOUT_FAILURES"])
+    if threshold <= 0:
+        return
+    failures, lock, lockouts = _lockout_keys(email)
+    if store.incr(failures, int(config["LOGIN_LOCKOUT_WINDOW"])) < threshold:
+        return
+    store.clear(failures)  # the next lock needs as many failures again
+    count = store.get(lockouts) + 1
+    seconds = min(int(config["LOGIN_LOCKOUT_MAX"]), int(config["LOGIN_LOCKOUT_BASE"]) * 2 ** min(count - 1, 20))
+    if store.incr(lock, seconds) == 1:  # not already locked by a concurrent failure
+        store.clear(lockouts)  # incr sets the expiry on a new key only: start the day again from now
+        store.incr(lockouts, LOCKOUTS_MEMORY_SECONDS, amount=count)
+    raise _locked_error(sign_in_locked_for(email) or seconds)
+
+
+def _clear_failed_sign_ins(email: str) -> None:
+    store = storage()
+    if store is None:
+        return
+    for key in _lockout_keys(email):
+        store.clear(key)
 
 
 def request_password_reset(email: str) -> None:
@@ -89,6 +176,7 @@ def reset_password(token: str, new_password: str) -> User:
     user.password_hash = hash_password(new_password)
     user.rotate_session_nonce()  # signs out every other session
     db.session.commit()
+    _clear_failed_sign_ins(user.email)  # the reset proves the mailbox: the sign-in lock has done its job
     signals.password_reset.send(current_app._get_current_object(), user=user)
     return user
 

@@ -20,18 +20,14 @@ from civic.accounts.forms import (
 from civic.accounts.models import Department, Role
 from civic.accounts.tokens import user_from_reset_token
 from civic.errors import DomainError, InvalidToken
-from civic.extensions import db, limiter
+from civic.extensions import db
 from civic.geo import neighbourhoods
+from civic.ratelimits import RateLimited, limited
 from civic.web import invalid_status, safe_next, show_error
 
 
-def _limit(name: str):
-    """Rate limit from config, applied to POSTs only (reading a form is free)."""
-    return limiter.limit(lambda: current_app.config[name], methods=["POST"])
-
-
 @bp.route("/register", methods=["GET", "POST"])
-@_limit("REGISTER_RATE_LIMIT")
+@limited("REGISTER_RATE_LIMIT")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
@@ -51,7 +47,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_limit("LOGIN_RATE_LIMIT")
+@limited("LOGIN_RATE_LIMIT")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
@@ -61,7 +57,9 @@ def login():
             user = services.authenticate(form.email.data, form.password.data)
         except DomainError as error:
             status = show_error(form, error)
-            return render_template("accounts/login.html", form=form), status
+            # Locked for a while (too many failed sign-ins for this account): say for how long.
+            headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else {}
+            return render_template("accounts/login.html", form=form), status, headers
         login_user(user, remember=form.remember.data)
         flash(_("You are signed in."), "success")
         return redirect(safe_next(form.next.data, url_for("core.index")))
@@ -77,7 +75,7 @@ def logout():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@_limit("RESET_RATE_LIMIT")
+@limited("RESET_RATE_LIMIT")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

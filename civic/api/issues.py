@@ -24,6 +24,7 @@ from civic.issues.queries import (
     parse_filters,
     parse_zoom,
 )
+from civic.ratelimits import limited
 
 
 @bp.get("/issues")
@@ -55,7 +56,7 @@ def _load(ids: set[int]) -> dict[int, Issue]:
 
 @bp.get("/issues/<int:issue_id>")
 def issue_detail(issue_id: int):
-    issue = services.get_issue(issue_id)
+    issue = services.get_visible_issue(issue_id, current_user)
     feature = issue_feature(issue)
     feature["properties"].update(
         description=issue.description,
@@ -97,6 +98,7 @@ def nearby():
 
 @bp.post("/issues/<int:issue_id>/upvote")
 @login_required
+@limited("UPVOTE_RATE_LIMIT")  # and API_WRITE_RATE_LIMIT, like every API write
 def upvote(issue_id: int):
     """Toggle, or set with {"upvoted": true|false}. Session callers send the X-CSRFToken header."""
     data = request.get_json(silent=True)

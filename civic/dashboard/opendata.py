@@ -52,7 +52,7 @@ def _issue_chunks() -> Iterator[list[dict]]:
         rows = db.session.execute(
             select(*columns).join(Category, Issue.category_id == Category.id)
             .join(Department, Category.department_id == Department.id)
-            .where(Issue.id > last_id).order_by(Issue.id).limit(CHUNK)
+            .where(Issue.id > last_id, Issue.hidden_at.is_(None)).order_by(Issue.id).limit(CHUNK)
         ).all()
         if not rows:
             return

@@ -225,7 +225,7 @@ def load_rows() -> tuple[list[IssueRow], list[ChangeRow]]:
                  row.first_response_at, bool(row.fixed_by_community), row.community_fix_confirmed_at is not None)
         for row in db.session.execute(select(Issue.id, Issue.category_id, Issue.neighbourhood, Issue.status,
                                              Issue.created_at, Issue.first_response_at, Issue.fixed_by_community,
-                                             Issue.community_fix_confirmed_at))
+                                             Issue.community_fix_confirmed_at).where(Issue.hidden_at.is_(None)))
     ]
     changes = [
         ChangeRow(row.issue_id, _value(row.from_status), _value(row.to_status), row.created_at, bool(row.by_community))

@@ -20,7 +20,8 @@ MAX_EVENTS = 500
 
 
 def _upcoming(now: datetime | None = None):
-    return select(Event).where(Event.ends_at >= (now or utcnow()), Event.cancelled_at.is_(None)) \
+    return select(Event).where(Event.ends_at >= (now or utcnow()), Event.cancelled_at.is_(None),
+                               Event.hidden_at.is_(None)) \
         .order_by(Event.starts_at, Event.id)
 
 

@@ -47,6 +47,7 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())     # last edit by an organiser
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())      # by moderators (civic/moderation)
 
     organiser: Mapped[User | None] = relationship(foreign_keys=[organiser_id])
     supplies_decided_by: Mapped[User | None] = relationship(foreign_keys=[supplies_decided_by_id])

@@ -166,10 +166,10 @@ def sign_up_guest(event_id: int, name: str, email: str) -> Rsvp:
     """A guest without an account: held as pending until they confirm the link we e-mail them."""
     from civic.mail.services import send_mail
 
-    name, email = (name or "").strip(), (email or "").strip().lower()
+    name, email = " ".join((name or "").split()), (email or "").strip().lower()
     if not name or len(name) > 120:
         raise ValidationError(_("Give your name (at most 120 characters)."), field="guest_name")
-    if "@" not in email or len(email) > 254 or " " in email:
+    if "@" not in email or len(email) > 254 or any(c.isspace() or not c.isprintable() for c in email):
         raise ValidationError(_("Enter an email address like name@example.com."), field="guest_email")
     event = get_event(event_id)
     if event.is_cancelled or event.ends_at < utcnow():

@@ -22,7 +22,7 @@ from civic.geo import neighbourhoods
 from civic.issues import services as issue_services
 from civic.issues.queries import parse_bbox
 from civic.database import utcnow
-from civic.errors import InvalidToken
+from civic.errors import InvalidToken, NotFound
 from civic.staff.permissions import is_any_staff
 from civic.web import show_error
 
@@ -98,6 +98,8 @@ def new():
 @bp.get("/<int:event_id>")
 def detail(event_id: int):
     event = services.get_event(event_id)
+    if event.hidden_at is not None and not (current_user.is_authenticated and current_user.is_moderator):
+        raise NotFound(_("This event is hidden while the moderators review it."))
     rsvps = db.session.scalars(select(Rsvp).where(Rsvp.event_id == event.id).order_by(Rsvp.created_at)).all()
     mine = services.rsvp_of(current_user, event.id)
     waiting = [r for r in rsvps if r.status is RsvpStatus.WAITLISTED]
@@ -236,5 +238,6 @@ def planned_events(issue_id: int) -> list[Event]:
     """For an issue page: upcoming events that will tackle it (the issues domain stays unaware)."""
     return list(db.session.scalars(
         select(Event).join(EventIssue, EventIssue.event_id == Event.id)
-        .where(EventIssue.issue_id == issue_id, Event.cancelled_at.is_(None), Event.ends_at >= utcnow())
+        .where(EventIssue.issue_id == issue_id, Event.cancelled_at.is_(None), Event.ends_at >= utcnow(),
+               Event.hidden_at.is_(None))
         .order_by(Event.starts_at)))

@@ -42,7 +42,7 @@ def _later(a, b):
 
 @bp.get("/issues/<int:issue_id>/feed.atom")
 def issue_feed(issue_id: int):
-    issue = services.get_issue(issue_id)  # NotFound -> 404
+    issue = services.get_visible_issue(issue_id, None)  # NotFound -> 404, also while hidden
     entries = _issue_entries(issue)
     fg = build_feed(
         feed_id=tag(f"issue/{issue.id}"),
@@ -78,7 +78,7 @@ def _issue_entries(issue: Issue) -> list[Entry]:
             text=change.reason,
         )))
     comments = db.session.scalars(
-        select(Comment).where(Comment.issue_id == issue.id, Comment.deleted_at.is_(None))
+        select(Comment).where(Comment.issue_id == issue.id, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
         .options(selectinload(Comment.author))
     )
     for comment in comments:

@@ -100,13 +100,16 @@ class Issue(db.Model):
     fixed_by_community: Mapped[bool] = mapped_column(Boolean, default=False)
     community_fix_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     community_fix_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Hidden by moderators, or automatically after enough flags, until reviewed (civic/moderation).
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     category: Mapped[Category] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     duplicate_of: Mapped[Issue | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
     photos: Mapped[list[Photo]] = relationship(
-        primaryjoin="and_(Photo.issue_id == Issue.id, Photo.comment_id.is_(None), Photo.removed_at.is_(None))",
+        primaryjoin="and_(Photo.issue_id == Issue.id, Photo.comment_id.is_(None), Photo.removed_at.is_(None), "
+                    "Photo.hidden_at.is_(None))",
         order_by="Photo.position", viewonly=True,
     )
     status_changes: Mapped[list[StatusChange]] = relationship(order_by="StatusChange.id", viewonly=True)
@@ -132,6 +135,7 @@ class Photo(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # by moderators (civic/moderation)
 
 
 class Upvote(db.Model):
@@ -153,6 +157,7 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())   # by moderators (civic/moderation)
     # An official response: posted by verified staff, on behalf of their department.
     official: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
@@ -160,7 +165,8 @@ class Comment(db.Model):
     author: Mapped[User | None] = relationship()
     department: Mapped[Department | None] = relationship()
     photos: Mapped[list[Photo]] = relationship(
-        primaryjoin="and_(Photo.comment_id == Comment.id, Photo.removed_at.is_(None))", viewonly=True,
+        primaryjoin="and_(Photo.comment_id == Comment.id, Photo.removed_at.is_(None), Photo.hidden_at.is_(None))",
+        viewonly=True,
     )
 
     @property
@@ -187,7 +193,8 @@ class StatusChange(db.Model):
 
 
 class IssueRevision(db.Model):
-    """What an issue said before an edit by its reporter (edits are allowed for 24 hours)."""
+    """What an issue said before an edit: by its reporter (within 24 hours, or at any time to remove personal
+    data), or by a moderator. Shown to moderators only; a moderator's purge deletes them for good."""
 
     __tablename__ = "issue_revisions"
 
@@ -197,4 +204,18 @@ class IssueRevision(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
     photo_ids: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str | None] = mapped_column(Text)    # why it was edited (None: the reporter's own edit)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CommentRevision(db.Model):
+    """What a comment said before an edit (by its author, or by a moderator with a reason)."""
+
+    __tablename__ = "comment_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -33,6 +33,7 @@ class IssueFilters:
     sort: str = "newest"
 
     def apply(self, stmt: Select) -> Select:
+        stmt = stmt.where(Issue.hidden_at.is_(None))  # hidden by the moderators: out of every public view
         if self.categories:
             stmt = stmt.join(Category, Category.id == Issue.category_id).where(Category.slug.in_(self.categories))
         if self.statuses:

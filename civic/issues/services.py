@@ -16,7 +16,8 @@ from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.issues import photos as issue_photos
-from civic.issues.models import OPEN_STATUSES, Category, Comment, Issue, IssueRevision, IssueStatus, Photo, StatusChange, Upvote
+from civic.issues.models import (OPEN_STATUSES, Category, Comment, CommentRevision, Issue, IssueRevision, IssueStatus,
+                                 Photo, StatusChange, Upvote)
 from civic.issues.spatial import BBox, distance_m, within
 
 REPORT_EDIT_WINDOW = timedelta(hours=24)
@@ -49,6 +50,14 @@ def get_issue(issue_id: int) -> Issue:
     return issue
 
 
+def get_visible_issue(issue_id: int, viewer) -> Issue:
+    """An issue as the public sees it: one hidden by the moderators is shown to moderators only."""
+    issue = get_issue(issue_id)
+    if issue.hidden_at is not None and not (viewer is not None and viewer.is_authenticated and viewer.is_moderator):
+        raise NotFound(_("This issue is hidden while the moderators review it."))
+    return issue
+
+
 def active_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).where(Category.active.is_(True))
                                    .order_by(Category.position, Category.name)))
@@ -70,7 +79,8 @@ def reporter_label(issue: Issue, viewer) -> str:
 def nearby_open_issues(lat: float, lon: float, category_id: int | None, *, radius_m: float = DUPLICATE_RADIUS_M,
                        exclude_id: int | None = None, limit: int = 10) -> list[tuple[Issue, float]]:
     """Open issues of the category within radius_m metres, nearest first: 'Already reported?'."""
-    stmt = within(select(Issue), BBox.around(lat, lon, radius_m)).where(Issue.status.in_(OPEN_STATUSES))
+    stmt = within(select(Issue), BBox.around(lat, lon, radius_m)).where(Issue.status.in_(OPEN_STATUSES),
+                                                                       Issue.hidden_at.is_(None))
     if category_id is not None:
         stmt = stmt.where(Issue.category_id == category_id)
     if exclude_id is not None:
@@ -262,8 +272,33 @@ def can_delete_comment(user, comment: Comment) -> bool:
 def edit_comment(user: User, comment: Comment, body: str) -> Comment:
     if not can_edit_comment(user, comment):
         raise PermissionDenied(_("You can edit your own comment for 15 minutes after posting it."))
-    comment.body = _clean_text(body, field="body", max_len=COMMENT_MAX, required_message=_("Write your comment first."))
-    comment.edited_at = utcnow()
+    return rewrite_comment(user, comment, body, reason=None)
+
+
+# --- rewriting with history (the author's edits, personal-data removal, moderators' edits) -----------
+# Callers check who may; these keep the earlier version (shown to moderators only) and announce the change.
+
+def rewrite_issue(editor: User, issue: Issue, *, title: str, description: str, reason: str | None) -> Issue:
+    title = _clean_text(title, field="title", max_len=TITLE_MAX, min_len=TITLE_MIN,
+                        required_message=_("Give the problem a short title (at least 3 characters)."))
+    description = _clean_text(description, field="description", max_len=DESCRIPTION_MAX,
+                              required_message=_("Describe the problem so the city can find and fix it."))
+    if (title, description) == (issue.title, issue.description):
+        return issue
+    db.session.add(IssueRevision(issue_id=issue.id, editor_id=editor.id, title=issue.title, reason=reason,
+                                 description=issue.description, photo_ids=[p.id for p in issue.photos]))
+    issue.title, issue.description, issue.updated_at = title, description, utcnow()
+    db.session.commit()
+    signals.issue_edited.send(current_app._get_current_object(), issue=issue)
+    return issue
+
+
+def rewrite_comment(editor: User, comment: Comment, body: str, *, reason: str | None) -> Comment:
+    body = _clean_text(body, field="body", max_len=COMMENT_MAX, required_message=_("Write your comment first."))
+    if body == comment.body:
+        return comment
+    db.session.add(CommentRevision(comment_id=comment.id, editor_id=editor.id, body=comment.body, reason=reason))
+    comment.body, comment.edited_at = body, utcnow()
     db.session.commit()
     signals.comment_changed.send(current_app._get_current_object(), comment=comment)
     return comment

@@ -61,7 +61,7 @@ def index():
 
 @bp.get("/issues/<int:issue_id>")
 def detail(issue_id: int):
-    issue = services.get_issue(issue_id)
+    issue = services.get_visible_issue(issue_id, current_user)
     return render_template(
         "issues/detail.html",
         issue=issue,

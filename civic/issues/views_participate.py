@@ -9,11 +9,13 @@ from civic.errors import DomainError
 from civic.forms import ActionForm
 from civic.issues import bp, services
 from civic.issues.forms import CommentForm, EditCommentForm
+from civic.ratelimits import limited, limited_when_done
 from civic.web import safe_next, show_error
 
 
 @bp.post("/issues/<int:issue_id>/upvote")
 @login_required
+@limited("UPVOTE_RATE_LIMIT")
 def upvote(issue_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -28,6 +30,7 @@ def upvote(issue_id: int):
 
 @bp.post("/issues/<int:issue_id>/comments")
 @login_required
+@limited_when_done("COMMENT_RATE_LIMIT")  # a comment posted counts; a form sent back to fix does not
 def comment(issue_id: int):
     issue = services.get_issue(issue_id)
     form = CommentForm()

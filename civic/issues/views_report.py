@@ -11,6 +11,7 @@ from civic.errors import DomainError
 from civic.geo.geocoding import geocode
 from civic.issues import bp, maps, services
 from civic.issues.forms import EditIssueForm, ReportForm
+from civic.ratelimits import limited_when_done
 from civic.web import show_error
 
 
@@ -35,6 +36,7 @@ def _render_report(form: ReportForm, status: int = 200, duplicates=None, placed=
 
 @bp.route("/issues/new", methods=["GET", "POST"])
 @login_required
+@limited_when_done("REPORT_RATE_LIMIT")  # only a post that files the report counts, not the form's steps
 def report():
     form = _report_form()
     if request.method == "GET":

@@ -24,11 +24,18 @@ def send_mail(to: str, subject: str, template: str, headers: dict | None = None,
     a user who asked for a reset link sees the same page whether or not SMTP answered.
     """
     body = render_template(f"mail/{template}.txt", **context)
-    message = OutgoingMail(to_address=to, subject=subject, body_text=body, headers=headers or {})
+    # Subjects are often made from user text (an issue's title, a name): a line break there must neither
+    # start a new header nor crash the send, so header values become one line.
+    message = OutgoingMail(to_address=_one_line(to), subject=_one_line(subject)[:200], body_text=body,
+                           headers={name: _one_line(value) for name, value in (headers or {}).items()})
     db.session.add(message)
     db.session.commit()
     deliver(message)
     return message
+
+
+def _one_line(value: str) -> str:
+    return " ".join(str(value).split())
 
 
 def deliver(message: OutgoingMail) -> bool:
@@ -41,7 +48,7 @@ def deliver(message: OutgoingMail) -> bool:
         return True
     try:
         _send_smtp(message)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, smtplib.SMTPException, ValueError) as exc:  # ValueError: a header Python refuses
         log.warning("mail %s to %s not sent: %s", message.id, message.to_address, exc)
         message.last_error = str(exc)[:2000]
         db.session.commit()

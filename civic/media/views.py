@@ -1,4 +1,5 @@
-"""Serving stored photos. Keys are random and a file never changes under its key, so caches keep it a year."""
+"""Serving stored photos. Keys are random and a file never changes under its key, so caches keep it a year.
+Photos hidden by the moderators are served to moderators only."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,9 +15,25 @@ CACHE_CONTROL = f"public, max-age={ONE_YEAR}, immutable"
 MIMETYPES = {".jpg": "image/jpeg"}  # we only ever write re-encoded JPEGs
 
 
+def _hidden_by_moderators(key: str) -> bool:
+    """A photo hidden by the moderators is served to moderators only (its key may have been seen before)."""
+    from flask_login import current_user
+    from sqlalchemy import or_, select
+
+    from civic.extensions import db
+    from civic.issues.models import Photo
+
+    if current_user.is_authenticated and current_user.is_moderator:
+        return False
+    return db.session.scalar(select(Photo.id).where(or_(Photo.key == key, Photo.thumb_key == key),
+                                                    Photo.hidden_at.is_not(None)).limit(1)) is not None
+
+
 @bp.get("/<path:key>")
 def photo(key: str):
     path: Path = storage.path_for(key)  # NotFound for a malformed key
+    if _hidden_by_moderators(key):
+        raise NotFound(_("That photo was not found."))
     mimetype = MIMETYPES.get(path.suffix)
     if mimetype is None:
         raise NotFound(_("That photo was not found."))

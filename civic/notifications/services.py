@@ -62,7 +62,8 @@ def issue_followers(issue_id: int) -> list[int]:
 def followed_issues(user: User) -> list[Issue]:
     return list(db.session.scalars(
         select(Issue).join(Follow, Follow.issue_id == Issue.id)
-        .where(Follow.user_id == user.id, Follow.active.is_(True)).order_by(Issue.updated_at.desc())
+        .where(Follow.user_id == user.id, Follow.active.is_(True), Issue.hidden_at.is_(None))
+        .order_by(Issue.updated_at.desc())
     ))
 
 
@@ -132,7 +133,7 @@ def area_followers_of(issue: Issue) -> list[tuple[int, AreaFollow]]:
 
 
 def issues_in_area(area: AreaFollow, since=None, limit: int = 200) -> list[Issue]:
-    stmt = within(select(Issue), areas.bounds_of(area))
+    stmt = within(select(Issue), areas.bounds_of(area)).where(Issue.hidden_at.is_(None))
     if area.category_id:
         stmt = stmt.where(Issue.category_id == area.category_id)
     if since is not None:
@@ -196,7 +197,7 @@ def near_me(user: User) -> dict:
     followed_ids = [i.id for i in followed_issues(user)]
     comments = list(db.session.scalars(
         select(Comment).where(Comment.issue_id.in_(followed_ids), Comment.created_at >= since,
-                              Comment.deleted_at.is_(None), Comment.author_id != user.id)
+                              Comment.deleted_at.is_(None), Comment.hidden_at.is_(None), Comment.author_id != user.id)
         .order_by(Comment.created_at.desc()).limit(100)
     )) if followed_ids else []
     changes = list(db.session.scalars(

@@ -26,6 +26,8 @@ Choices this module makes (the spec leaves them open):
   "closed" when the reason is unknown or the issue has changed since.
 - Errors are arrays of {code, description} (XML: <errors><error>) with the HTTP status, on every path
   under /open311/, including unknown paths, wrong methods and crashes: never the site's HTML pages.
+- POST is rate limited per address (OPEN311_POST_RATE_LIMIT, 30 per hour): a 429 error array whose
+  description says how long to wait, with the seconds in a Retry-After header.
 
 Nothing personal leaves here: no reporter, no on-behalf name or contact, no comments, no internal notes.
 Only what an anonymous visitor sees on an issue page (its text, place, category and status history).
@@ -51,6 +53,7 @@ from civic.issues import services as issue_services
 from civic.issues.models import OPEN_STATUSES, Category, Issue, IssueStatus, StatusChange
 from civic.open311 import keys
 from civic.open311 import xml as georeport_xml
+from civic.ratelimits import limited, seconds_to_wait, wait_message
 from civic.staff.models import ClosedReason
 
 log = logging.getLogger(__name__)
@@ -128,6 +131,10 @@ def _http_description(exc: HTTPException) -> str:
 def _http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400:
         return exc  # redirects (e.g. a missing trailing slash) stay redirects
+    if exc.code == 429:  # rate limited: the wait in the description and, for machines, in Retry-After
+        seconds = seconds_to_wait(exc)
+        return error_response(429, f"{_http_description(exc)}. {wait_message(seconds)}",
+                              {"Retry-After": str(seconds)})
     headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
     return error_response(exc.code, _http_description(exc), headers)
 
@@ -310,7 +317,7 @@ def service_definition(code: str, fmt: str):
 # --- requests ---------------------------------------------------------------------------------
 
 def _issue_query():
-    return select(Issue).options(
+    return select(Issue).where(Issue.hidden_at.is_(None)).options(
         joinedload(Issue.category).joinedload(Category.department),
         selectinload(Issue.photos),
         selectinload(Issue.status_changes),
@@ -410,6 +417,7 @@ def _point() -> tuple[float, float]:
 
 @bp.post(f"/requests.{FMT}")
 @csrf.exempt  # authenticated by api_key, not by a session: there is no session to forge requests with
+@limited("OPEN311_POST_RATE_LIMIT")  # per address: a partner app's server has one
 def create_request(fmt: str):
     form = request.form
     user = keys.user_for_key(form.get("api_key"))

@@ -67,7 +67,8 @@ def parse(args: MultiDict, department_id: int) -> QueueFilters:
 
 def query(filters: QueueFilters) -> Select:
     stmt = (select(Issue).join(Category, Category.id == Issue.category_id)
-            .where(Category.department_id == filters.department_id, Issue.status.in_(filters.statuses))
+            .where(Category.department_id == filters.department_id, Issue.status.in_(filters.statuses),
+                   Issue.hidden_at.is_(None))  # hidden by moderators: back in the queue once restored
             .options(selectinload(Issue.category), selectinload(Issue.assignee)))
     if filters.category_id:
         stmt = stmt.where(Issue.category_id == filters.category_id)
