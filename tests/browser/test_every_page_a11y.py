@@ -10,9 +10,11 @@ PAGES = [
     "/staff/templates", "/staff/templates/new", "/dashboard", "/dashboard/neighbourhoods", "/open-data",
     "/events/", "/events/?near=all", "/events/new", "/events/new?issue={issue}", "/events/{event}",
     "/events/{event}/edit", "/events/{event}/report", "/events/{event}/checkin/{code}", "/events/mine",
+    "/moderation/", "/moderation/issue/{issue}", "/moderation/comment/{comment}", "/moderation/users/{admin}",
+    "/moderation/log", "/moderation/mine/issue/{issue}", "/account/my-data", "/account/delete", "/privacy",
     "/no-such-page",
 ]
-ANONYMOUS_PAGES = ["/login", "/register", "/forgot-password", "/reset-password/not-a-token", "/issues", "/dashboard",
+ANONYMOUS_PAGES = ["/privacy", "/login", "/register", "/forgot-password", "/reset-password/not-a-token", "/issues", "/dashboard",
                    "/dashboard/neighbourhoods?sort=-open", "/open-data"]
 
 
@@ -29,7 +31,7 @@ def admin_with_issue(live_server, make_live_user):
         user = db.session.get(User, admin.id)
         issue = services.report_issue(user, services.IssueDraft(
             categories["graffiti"].id, "Tagged wall", "On the corner.", 39.9731, -75.1322))
-        services.add_comment(user, issue, "Still **there**, see https://example.org")
+        comment = services.add_comment(user, issue, "Still **there**, see https://example.org")
         from datetime import datetime, timedelta
 
         from civic.events import services as events
@@ -44,18 +46,24 @@ def admin_with_issue(live_server, make_live_user):
         db.session.add(EventIssue(event_id=event.id, issue_id=issue.id))
         db.session.commit()
         code = events.sign_up(user, event.id).checkin_code
-        return admin, issue.id, event.id, code
+        # A flag, so the moderation queue has a row (the admin moderates; a resident flags).
+        from civic.moderation import services as moderation
+        from civic.moderation.models import ContentKind
+
+        flagger = db.session.get(User, make_live_user().id)
+        moderation.flag(flagger, ContentKind.COMMENT, comment.id, "spam", "Looks like an advert")
+        return admin, issue.id, event.id, code, comment.id
 
 
 @pytest.mark.parametrize("language", ["English", "Español"])
 def test_every_signed_in_page_passes_axe(page, check_a11y, sign_in, admin_with_issue, language):
-    admin, issue_id, event_id, code = admin_with_issue
+    admin, issue_id, event_id, code, comment_id = admin_with_issue
     sign_in(page, admin)
     if language == "Español":
         page.get_by_role("button", name="Español").click()
         page.wait_for_load_state()
     for path in PAGES:
-        page.goto(path.format(issue=issue_id, admin=admin.id, event=event_id, code=code))
+        page.goto(path.format(issue=issue_id, admin=admin.id, event=event_id, code=code, comment=comment_id))
         check_a11y(page)
 
 
