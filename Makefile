@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev translations browser-deps extract-messages update-catalogs clean
+.PHONY: run test install install-dev translations browser-deps extract-messages update-catalogs clean api-fuzz
 
 run: install translations
 	$(FLASK) db upgrade
@@ -16,6 +16,10 @@ run: install translations
 test: install-dev translations browser-deps
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --db=postgresql -m "not browser" -q
+
+# The longer schemathesis run against /api/v1 (make test runs a bounded one): 300 examples per operation.
+api-fuzz: install-dev
+	API_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q -s tests/test_api_schemathesis.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

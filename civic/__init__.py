@@ -36,6 +36,9 @@ def create_app(config: object | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_extensions(app)
+    from civic.web import DatabaseId
+
+    app.url_map.converters["int"] = DatabaseId  # before any route is added
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -85,6 +88,7 @@ def _import_models() -> None:
     from civic.open311 import models as _open311  # noqa: F401
     from civic.staff import models as _staff  # noqa: F401
     from civic.mail import models as _mail  # noqa: F401
+    from civic.api import models as _api  # noqa: F401
 
 
 def _configure_login(app: Flask, login_manager) -> None:
@@ -108,6 +112,12 @@ def _configure_login(app: Flask, login_manager) -> None:
         # A suspended account's sessions end at once (its nonce is also rotated on suspension).
         return user if user is not None and user.session_nonce == nonce and not user.is_suspended else None
 
+    # /api/ requests with "Authorization: Bearer <personal token>": the request_loader, no session saved,
+    # no fall back to the session (civic/api/auth.py).
+    from civic.api import auth as api_auth
+
+    api_auth.init_app(app)
+
     @login_manager.unauthorized_handler
     def unauthorized():
         if request.path.startswith("/api/"):
@@ -120,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from civic.accounts import bp as accounts_bp
     from civic.admin import bp as admin_bp
     from civic.api import bp as api_bp
+    from civic.api.token_views import bp as api_tokens_bp
     from civic.core import bp as core_bp
     from civic.dashboard import bp as dashboard_bp
     from civic.events import bp as events_bp
@@ -136,7 +147,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, feeds_bp, dashboard_bp, admin_bp,
                staff_bp, api_bp, open311_bp, open311_server_bp, events_bp, moderation_bp,
-               privacy_bp):
+               privacy_bp, api_tokens_bp):
         app.register_blueprint(bp)
 
 

@@ -6,6 +6,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -97,6 +98,13 @@ def register_error_handlers(app: Flask) -> None:
             body, status = response
             return body, status, {"Allow": ", ".join(exc.valid_methods)}
         return response
+
+    @app.errorhandler(OverflowError)   # SQLite: a number too large for an INTEGER column
+    @app.errorhandler(DataError)       # PostgreSQL: the same, and other values a column cannot hold
+    def out_of_range(exc: Exception):
+        """A number from the request that no column can hold: the request is wrong, not the server."""
+        db.session.rollback()
+        return render_error(400, _("A number in the request is out of range."), exc)
 
     @app.errorhandler(InternalServerError)
     def internal_error(exc: InternalServerError):

@@ -1,10 +1,12 @@
-"""Small helpers every HTML view uses: safe redirects and showing a domain error on a form."""
+"""Small helpers every HTML view uses: safe redirects, showing a domain error on a form or as a message,
+and checking a button's CSRF token."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import flash, request
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 
 from civic.errors import DomainError
 
@@ -32,3 +34,33 @@ def show_error(form: FlaskForm, error: DomainError) -> int:
 def invalid_status(form: FlaskForm) -> int:
     """A POSTed form that failed validation is a bad request; a first GET is fine."""
     return 400 if request.method == "POST" else 200
+
+
+def require_action_form() -> None:
+    """A button's POST (civic.forms.ActionForm: only the CSRF token) that fails validation is a bad request."""
+    from flask import abort
+
+    from civic.forms import ActionForm
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def flash_or_raise(error: DomainError) -> None:
+    """After a button's POST: permission and missing-thing errors answer with their status page; the rest
+    go back to the page as a message."""
+    if error.status_code in (403, 404):
+        raise error
+    flash(error.message, "error")
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in URLs: an id larger than any integer column can hold becomes 0, which no row has, so the
+    page answers "not found" instead of overflowing deep in the database driver. (A `max` on the converter
+    would make Werkzeug answer 405 for such paths instead.)"""
+
+    LARGEST = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= self.LARGEST else 0

@@ -24,10 +24,21 @@ from civic.issues.queries import (
     parse_filters,
     parse_zoom,
 )
+from civic.api.openapi import ref, operation, query
 from civic.ratelimits import limited
+
+BBOX_PARAMS = [
+    query("bbox", {"type": "string"}, "minLon,minLat,maxLon,maxLat (at most 2 degrees across).", required=True),
+    query("zoom", {"type": "integer", "minimum": 0, "maximum": 22}, "The map's zoom: at low zoom, clusters."),
+    query("category", {"type": "string"}, "Category slugs, comma-separated."),
+    query("status", {"type": "string"}, "Statuses, comma-separated: open, acknowledged, in_progress, fixed, closed."),
+    query("days", {"type": "integer", "minimum": 1, "maximum": 3650}, "Reported in the last N days."),
+]
 
 
 @bp.get("/issues")
+@operation("Issues in a bounding box (GeoJSON), or server-side clusters when there are many", ok=ref("IssueCollection"),
+           params=BBOX_PARAMS, errors=(400,))
 def issues_in_view():
     filters = parse_filters(request.args, require_bbox=True)
     zoom = parse_zoom(request.args.get("zoom"))
@@ -55,6 +66,7 @@ def _load(ids: set[int]) -> dict[int, Issue]:
 
 
 @bp.get("/issues/<int:issue_id>")
+@operation("One issue, with its description and photos", ok=ref("IssueDetail"), errors=(404,))
 def issue_detail(issue_id: int):
     issue = services.get_visible_issue(issue_id, current_user)
     feature = issue_feature(issue)
@@ -80,6 +92,10 @@ def _number(name: str) -> float:
 
 
 @bp.get("/issues/nearby")
+@operation("Open issues within 100 m of a point (\"already reported?\")", ok=ref("NearbyCollection"), errors=(400,),
+           params=[query("lat", {"type": "number"}, "Latitude.", required=True),
+                   query("lon", {"type": "number"}, "Longitude.", required=True),
+                   query("category_id", {"type": "integer"}, "Only this category.")])
 def nearby():
     """Open issues of a category within 100 m of a point: the report form's 'Already reported?'."""
     lat, lon = _number("lat"), _number("lon")
@@ -99,9 +115,13 @@ def nearby():
 @bp.post("/issues/<int:issue_id>/upvote")
 @login_required
 @limited("UPVOTE_RATE_LIMIT")  # and API_WRITE_RATE_LIMIT, like every API write
+@operation("Vote for an issue, withdraw the vote, or toggle it", ok=ref("UpvoteResult"), body="Upvote",
+           body_required=False, errors=(400, 404), write=True)
 def upvote(issue_id: int):
     """Toggle, or set with {"upvoted": true|false}. Session callers send the X-CSRFToken header."""
-    data = request.get_json(silent=True)
+    data = request.get_json(silent=True) if request.get_data() else None
+    if request.get_data() and not isinstance(data, dict):
+        raise ValidationError(_("Send a JSON object like {\"upvoted\": true}, or no body to toggle."))
     if isinstance(data, dict) and "upvoted" in data:
         if not isinstance(data["upvoted"], bool):
             raise ValidationError(_("upvoted must be true or false."), field="upvoted")
@@ -112,6 +132,7 @@ def upvote(issue_id: int):
 
 
 @bp.get("/categories")
+@operation("The city's service categories", ok={"type": "array", "items": ref("Category")})
 def categories():
     return jsonify([
         {"id": c.id, "slug": c.slug, "name": c.label, "department": c.department.name}
@@ -120,6 +141,8 @@ def categories():
 
 
 @bp.get("/geocode")
+@operation("Places in the city matching a text", ok={"type": "array", "items": ref("Place")}, errors=(400,),
+           params=[query("q", {"type": "string", "minLength": 3, "maxLength": 200}, "What to look for.", required=True)])
 def geocode_place():
     """Places in the city matching what was typed: the report form's "Find on the map"."""
     query = request.args.get("q", "")

@@ -1,18 +1,28 @@
 """API root and the signed-in user's own record (read it, change it)."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from civic.accounts import services
-from civic.api import bp
+from civic.api import bp, openapi
+from civic.api.openapi import operation, ref
 from civic.errors import ValidationError
 
 
 @bp.get("/")
+@operation("The API's name and version", ok={"type": "object", "required": ["name", "version"], "properties": {
+    "name": {"type": "string"}, "version": {"type": "integer"}, "openapi": {"type": "string"}}})
 def index():
-    return jsonify(name="civic", version=1)
+    return jsonify(name="civic", version=1, openapi=url_for("api.openapi_document"))
+
+
+@bp.get("/openapi.json")
+@operation("This document", ok={"type": "object", "required": ["openapi", "paths"]})
+def openapi_document():
+    """This API's OpenAPI 3 document, generated from the code (civic/api/openapi.py)."""
+    return jsonify(openapi.document(current_app))
 
 
 def _me_json(user):
@@ -30,12 +40,14 @@ def _me_json(user):
 
 @bp.get("/me")
 @login_required
+@operation("My account", ok=ref("Me"), errors=(401,))
 def me():
     return jsonify(_me_json(current_user))
 
 
 @bp.patch("/me")
 @login_required
+@operation("Change my name, language or home", ok=ref("Me"), body="MeChange", errors=(400,), write=True)
 def update_me():
     """Change name, language or home. Session-authenticated, so it needs the X-CSRFToken header."""
     data = request.get_json(silent=True)

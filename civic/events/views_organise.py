@@ -2,7 +2,7 @@
 page), supplies asked of the city (and staff's public answer), and the after-event report."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,23 +13,11 @@ from civic.events.forms import EditEventForm, ReportForm, area_choices
 from civic.events.models import Event
 from civic.forms import ActionForm
 from civic.issues import maps
-from civic.web import show_error
+from civic.web import flash_or_raise, require_action_form, show_error
 
 
 def _back(event_id: int, anchor: str | None = None):
     return redirect(url_for("events.detail", event_id=event_id, _anchor=anchor))
-
-
-def _checked_action() -> None:
-    if not ActionForm().validate_on_submit():
-        abort(400)
-
-
-def _flash_or_raise(error: DomainError) -> None:
-    """Permission and missing-thing errors answer with their status page; the rest go back as a message."""
-    if error.status_code in (403, 404):
-        raise error
-    flash(error.message, "error")
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -73,12 +61,12 @@ def edit(event_id: int):
 @bp.post("/<int:event_id>/organisers")
 @login_required
 def add_organiser(event_id: int):
-    _checked_action()
+    require_action_form()
     event = services.get_event(event_id)
     try:
         person = organising.add_co_organiser(current_user, event, request.form.get("email", ""))
     except DomainError as error:
-        _flash_or_raise(error)
+        flash_or_raise(error)
     else:
         flash(_("%(name)s can now edit this event and check people in.", name=person.display_name), "success")
     return redirect(url_for("events.edit", event_id=event_id, _anchor="organisers-heading"))
@@ -87,7 +75,7 @@ def add_organiser(event_id: int):
 @bp.post("/<int:event_id>/organisers/<int:user_id>/remove")
 @login_required
 def remove_organiser(event_id: int, user_id: int):
-    _checked_action()
+    require_action_form()
     event = services.get_event(event_id)
     organising.remove_co_organiser(current_user, event, user_id)
     flash(_("Removed from the organisers."), "success")
@@ -100,12 +88,12 @@ def remove_organiser(event_id: int, user_id: int):
 @login_required
 def link_issues(event_id: int):
     """Link issues: ticked in the list of nearby ones, typed by number, or sent from an issue page."""
-    _checked_action()
+    require_action_form()
     event = services.get_event(event_id)
     try:
         added = organising.link_issues(current_user, event, _ids(request.form.getlist("issue_ids")))
     except DomainError as error:
-        _flash_or_raise(error)
+        flash_or_raise(error)
     else:
         flash(_("The event will tackle %(n)d more issue(s).", n=added), "success")
     return redirect(url_for("events.edit", event_id=event_id, _anchor="issues-heading"))
@@ -115,13 +103,13 @@ def link_issues(event_id: int):
 @login_required
 def add_issue_to_event():
     """From an issue page: add this issue to one of the clean-ups I organise."""
-    _checked_action()
+    require_action_form()
     issue_id = request.form.get("issue_id", type=int)
     event = services.get_event(request.form.get("event_id", type=int) or 0)
     try:
         organising.link_issues(current_user, event, [issue_id] if issue_id else [])
     except DomainError as error:
-        _flash_or_raise(error)
+        flash_or_raise(error)
     else:
         flash(_("The clean-up “%(title)s” will tackle this issue.", title=event.title), "success")
     return redirect(url_for("issues.detail", issue_id=issue_id) if issue_id else url_for("events.detail", event_id=event.id))
@@ -130,7 +118,7 @@ def add_issue_to_event():
 @bp.post("/<int:event_id>/issues/<int:issue_id>/remove")
 @login_required
 def unlink_issue(event_id: int, issue_id: int):
-    _checked_action()
+    require_action_form()
     organising.unlink_issue(current_user, services.get_event(event_id), issue_id)
     flash(_("The event no longer lists that issue."), "success")
     return redirect(url_for("events.edit", event_id=event_id, _anchor="issues-heading"))
@@ -139,12 +127,12 @@ def unlink_issue(event_id: int, issue_id: int):
 @bp.post("/<int:event_id>/supplies")
 @login_required
 def request_supplies(event_id: int):
-    _checked_action()
+    require_action_form()
     event = services.get_event(event_id)
     try:
         organising.request_supplies(current_user, event, request.form.get("supplies_request", ""))
     except DomainError as error:
-        _flash_or_raise(error)
+        flash_or_raise(error)
     else:
         flash(_("Your request is with the city. Its answer will appear on this page."), "success")
     return _back(event_id, "supplies-heading")
@@ -153,13 +141,13 @@ def request_supplies(event_id: int):
 @bp.post("/<int:event_id>/supplies/answer")
 @login_required
 def answer_supplies(event_id: int):
-    _checked_action()
+    require_action_form()
     event = services.get_event(event_id)
     try:
         organising.decide_supplies(current_user, event, request.form.get("decision") == "accept",
                                    request.form.get("supplies_response", ""))
     except DomainError as error:
-        _flash_or_raise(error)
+        flash_or_raise(error)
     else:
         flash(_("Your answer is public on the event page; the organisers are told."), "success")
     return _back(event_id, "supplies-heading")

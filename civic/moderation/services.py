@@ -316,14 +316,19 @@ def _may_act_on(moderator: User, person: User) -> None:
         raise PermissionDenied(_("Only an administrator can suspend a moderator or an administrator."))
 
 
-def suspend(moderator: User, user_id: int, reason: str) -> User:
-    """The account cannot sign in; every open session ends. Its posts stay (hide them separately)."""
+def _account_for(moderator: User, user_id: int, reason: str) -> tuple[User, str]:
     require_moderator(moderator)
     reason = _clean_reason(reason)
     person = db.session.get(User, user_id)
     if person is None:
         raise NotFound(_("There is no such account."))
     _may_act_on(moderator, person)
+    return person, reason
+
+
+def suspend(moderator: User, user_id: int, reason: str) -> User:
+    """The account cannot sign in; every open session ends. Its posts stay (hide them separately)."""
+    person, reason = _account_for(moderator, user_id, reason)
     person.suspended_at, person.suspended_reason = utcnow(), reason
     person.rotate_session_nonce()
     _log(moderator, ActionKind.SUSPEND, "user", person.id, reason)
@@ -332,12 +337,7 @@ def suspend(moderator: User, user_id: int, reason: str) -> User:
 
 
 def unsuspend(moderator: User, user_id: int, reason: str) -> User:
-    require_moderator(moderator)
-    reason = _clean_reason(reason)
-    person = db.session.get(User, user_id)
-    if person is None:
-        raise NotFound(_("There is no such account."))
-    _may_act_on(moderator, person)
+    person, reason = _account_for(moderator, user_id, reason)
     person.suspended_at = person.suspended_reason = None
     _log(moderator, ActionKind.UNSUSPEND, "user", person.id, reason)
     db.session.commit()

@@ -14,18 +14,7 @@ from civic.forms import ActionForm
 from civic.moderation import bp, services
 from civic.moderation.models import FLAG_REASON_LABELS, ActionKind, ContentKind, FlagReason
 from civic.ratelimits import limited
-from civic.web import safe_next
-
-
-def _checked_action() -> None:
-    if not ActionForm().validate_on_submit():
-        abort(400)
-
-
-def _flash_or_raise(error: DomainError) -> None:
-    if error.status_code in (403, 404):
-        raise error
-    flash(error.message, "error")
+from civic.web import flash_or_raise, require_action_form, safe_next
 
 
 def public_url(kind: ContentKind, target) -> str:
@@ -43,14 +32,14 @@ def public_url(kind: ContentKind, target) -> str:
 @login_required
 @limited("FLAG_RATE_LIMIT")
 def flag():
-    _checked_action()
+    require_action_form()
     back = safe_next(request.form.get("next"), url_for("core.index"))
     try:
         kind = services.parse_kind(request.form.get("kind", ""))
         services.flag(current_user, kind, request.form.get("target_id", type=int) or 0,
                       request.form.get("reason", ""), request.form.get("note"))
     except DomainError as error:
-        _flash_or_raise(error)
+        flash_or_raise(error)
     else:
         flash(_("Thank you. Moderators will look at it."), "success")
     return redirect(back)
@@ -111,13 +100,13 @@ def review(kind: str, target_id: int):
 
 
 def _act(kind: str, target_id: int, do, done: str):
-    _checked_action()
+    require_action_form()
     content_kind = services.parse_kind(kind)
     try:
         do(content_kind)
     except DomainError as error:
         db.session.rollback()
-        _flash_or_raise(error)
+        flash_or_raise(error)
     else:
         flash(done, "success")
     return redirect(url_for("moderation.review", kind=content_kind.value, target_id=target_id))
@@ -181,7 +170,7 @@ def user(user_id: int):
     if person is None:
         raise NotFound(_("There is no such account."))
     if request.method == "POST":
-        _checked_action()
+        require_action_form()
         try:
             if request.form.get("suspend") == "1":
                 services.suspend(current_user, user_id, request.form.get("reason", ""))
@@ -191,7 +180,7 @@ def user(user_id: int):
                 flash(_("The account can sign in again."), "success")
         except DomainError as error:
             db.session.rollback()
-            _flash_or_raise(error)
+            flash_or_raise(error)
         return redirect(url_for("moderation.user", user_id=user_id))
     return render_template("moderation/user.html", person=person, actions=services.actions_on("user", user_id),
                            action=ActionForm())
@@ -215,7 +204,7 @@ def remove_personal_data(kind: str, target_id: int):
         abort(403)
     text, status, error = services.text_of(content_kind, target), 200, None
     if request.method == "POST":
-        _checked_action()
+        require_action_form()
         fields = {name: request.form.get(name, "") for name in text}
         try:
             services.remove_personal_data(current_user, content_kind, target_id, fields)

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from civic.accounts.models import EmailFrequency
 from civic.api import bp as api_bp
+from civic.api.openapi import operation
 from civic.errors import DomainError, InvalidToken
 from civic.extensions import csrf, db
 from civic.forms import ActionForm
@@ -77,6 +78,8 @@ def mark_read():
 
 @api_bp.get("/notifications/unread")
 @login_required
+@operation("How many of my notifications are unread", errors=(401,), ok={
+    "type": "object", "required": ["unread"], "properties": {"unread": {"type": "integer"}}})
 def unread():
     return jsonify(unread=services.unread_count(current_user))
 

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select, update
 
 from civic.accounts.models import User
 from civic.accounts.passwords import password_matches
+from civic.api.models import ApiToken
 from civic.database import utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.events.models import Event, EventOrganiser, EventPhoto, EventReport, Rsvp, RsvpStatus
@@ -87,6 +88,9 @@ def collect(user: User) -> dict:
         "event_reports": _rows(select(EventReport).where(EventReport.author_id == uid), ("event_id", "summary", "created_at")),
         "event_photos": _rows(select(EventPhoto).where(EventPhoto.uploader_id == uid), ("event_id", "moment", "key", "created_at")),
         "flags_i_raised": _rows(select(Flag).where(Flag.user_id == uid), ("kind", "target_id", "reason", "note", "created_at")),
+        # Never the token's hash: what the person named it, how it starts, and when it was made, used, revoked.
+        "api_tokens": _rows(select(ApiToken).where(ApiToken.user_id == uid).order_by(ApiToken.id), (
+            "name", "prefix", "created_at", "last_used_at", "revoked_at")),
         "emails_sent_to_me": _rows(select(OutgoingMail).where(OutgoingMail.to_address == user.email)
                                    .order_by(OutgoingMail.id), ("subject", "created_at", "sent_at")),
     }

@@ -11,7 +11,7 @@ PAGES = [
     "/events/", "/events/?near=all", "/events/new", "/events/new?issue={issue}", "/events/{event}",
     "/events/{event}/edit", "/events/{event}/report", "/events/{event}/checkin/{code}", "/events/mine",
     "/moderation/", "/moderation/issue/{issue}", "/moderation/comment/{comment}", "/moderation/users/{admin}",
-    "/moderation/log", "/moderation/mine/issue/{issue}", "/account/my-data", "/account/delete", "/privacy",
+    "/moderation/log", "/moderation/mine/issue/{issue}", "/account/my-data", "/account/delete", "/privacy", "/account/api-tokens",
     "/no-such-page",
 ]
 ANONYMOUS_PAGES = ["/privacy", "/login", "/register", "/forgot-password", "/reset-password/not-a-token", "/issues", "/dashboard",

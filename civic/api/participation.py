@@ -1,0 +1,109 @@
+"""/api/v1: report an issue, comments on an issue (read, paginated; post), and following an issue."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from civic.api import bp
+from civic.api.openapi import PAGE_PARAMS, operation, ref
+from civic.api.paging import paginated
+from civic.errors import ValidationError
+from civic.issues import services
+from civic.issues.geojson import issue_feature
+from civic.issues.models import Comment
+from civic.notifications import services as follows
+from civic.ratelimits import limited
+
+
+def json_object(allowed: set[str], required: set[str] = frozenset()) -> dict:
+    """The request's JSON object, with only known fields and the required ones present."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError(_("Send a JSON object."))
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(names)s.", names=", ".join(sorted(unknown))))
+    missing = required - set(data)
+    if missing:
+        raise ValidationError(_("Missing fields: %(names)s.", names=", ".join(sorted(missing))), field=min(missing))
+    return data
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name, "")
+    if not isinstance(value, str):
+        raise ValidationError(_("%(name)s must be text.", name=name), field=name)
+    return value
+
+
+def _number(data: dict, name: str) -> float:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(_("%(name)s must be a number.", name=name), field=name)
+    return float(value)
+
+
+@bp.post("/issues")
+@login_required
+@limited("REPORT_RATE_LIMIT")
+@operation("Report an issue (photos: use the site's form)", ok=ref("IssueFeature"), status=201, body="NewIssue",
+           errors=(400,), write=True)
+def report_issue():
+    data = json_object({"category_id", "title", "description", "lat", "lon", "address"},
+                       {"category_id", "title", "description", "lat", "lon"})
+    category = data["category_id"]
+    if isinstance(category, bool) or not isinstance(category, int):
+        raise ValidationError(_("category_id must be a whole number."), field="category_id")
+    issue = services.report_issue(current_user, services.IssueDraft(
+        category_id=category, title=_text(data, "title"), description=_text(data, "description"),
+        lat=_number(data, "lat"), lon=_number(data, "lon"), address=_text(data, "address") or None))
+    return jsonify(issue_feature(issue)), 201
+
+
+def comment_json(comment: Comment) -> dict:
+    if comment.official and comment.department is not None:
+        author = comment.department.name
+    else:
+        author = comment.author.display_name if comment.author else _("A former member")
+    return {"id": comment.id, "issue_id": comment.issue_id, "author": author, "body": comment.body,
+            "official": comment.official, "department": comment.department.name if comment.department else None,
+            "created_at": comment.created_at.isoformat(),
+            "edited_at": comment.edited_at.isoformat() if comment.edited_at else None}
+
+
+@bp.get("/issues/<int:issue_id>/comments")
+@operation("Comments on an issue, oldest first", ok=ref("CommentPage"), params=PAGE_PARAMS, errors=(400, 404))
+def comments(issue_id: int):
+    issue = services.get_visible_issue(issue_id, current_user)
+    stmt = (select(Comment).where(Comment.issue_id == issue.id, Comment.deleted_at.is_(None),
+                                  Comment.hidden_at.is_(None))
+            .order_by(Comment.created_at, Comment.id)
+            .options(selectinload(Comment.author), selectinload(Comment.department)))
+    return jsonify(paginated(stmt, comment_json))
+
+
+@bp.post("/issues/<int:issue_id>/comments")
+@login_required
+@limited("COMMENT_RATE_LIMIT")
+@operation("Comment on an issue", ok=ref("Comment"), status=201, body="NewComment", errors=(400, 404), write=True)
+def post_comment(issue_id: int):
+    issue = services.get_visible_issue(issue_id, current_user)
+    data = json_object({"body"}, {"body"})
+    comment = services.add_comment(current_user, issue, _text(data, "body"))
+    return jsonify(comment_json(comment)), 201
+
+
+@bp.put("/issues/<int:issue_id>/follow")
+@login_required
+@operation("Follow an issue, or stop following it", ok=ref("FollowResult"), body="Following", errors=(400, 404),
+           write=True)
+def follow(issue_id: int):
+    issue = services.get_visible_issue(issue_id, current_user)
+    data = json_object({"following"}, {"following"})
+    if not isinstance(data["following"], bool):
+        raise ValidationError(_("following must be true or false."), field="following")
+    follows.set_following(current_user, issue.id, data["following"])
+    return jsonify(issue_id=issue.id, following=follows.is_following(current_user, issue.id))
