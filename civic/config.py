@@ -104,6 +104,8 @@ def finalise(app: Flask) -> None:
         cfg["SQLALCHEMY_DATABASE_URI"] = cfg.get("DATABASE_URL") or (
             "sqlite:///" + os.path.join(app.instance_path, "civic.db")
         )
+    # Behind HTTPS (CIVIC_SESSION_COOKIE_SECURE=true) the remember-me cookie is Secure too.
+    cfg.setdefault("REMEMBER_COOKIE_SECURE", bool(cfg.get("SESSION_COOKIE_SECURE")))
     redis_url = cfg.get("REDIS_URL")
     cfg.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     cfg.setdefault("SOCKETIO_MESSAGE_QUEUE", redis_url)
