@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev translations browser-deps extract-messages update-catalogs clean api-fuzz
+.PHONY: run test install install-dev translations browser-deps extract-messages update-catalogs clean api-fuzz bench
 
 run: install translations
 	$(FLASK) db upgrade
@@ -16,6 +16,21 @@ run: install translations
 test: install-dev translations browser-deps
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --db=postgresql -m "not browser" -q
+
+# Benchmarks (tests/perf): build databases of 10k, 100k and 1M issues (kept in BENCH_DIR and reused), then
+# print the map figures on SQLite and on PostgreSQL. Slow the first time (about 6 minutes per million).
+BENCH_DIR ?= /tmp/civic-bench
+BENCH_PG ?= postgresql+psycopg://127.0.0.1
+bench: install-dev
+	mkdir -p $(BENCH_DIR)
+	for n in 10000 100000 1000000; do \
+	  $(BIN)/python -m tests.perf.generate --issues $$n --db sqlite:///$(BENCH_DIR)/civic-$$n.db && \
+	  $(BIN)/python -m tests.perf.bench_map --db sqlite:///$(BENCH_DIR)/civic-$$n.db || exit 1; \
+	done
+	for n in 100000 1000000; do \
+	  $(BIN)/python -m tests.perf.generate --issues $$n --db $(BENCH_PG)/civic_bench_$$n && \
+	  $(BIN)/python -m tests.perf.bench_map --db $(BENCH_PG)/civic_bench_$$n || exit 1; \
+	done
 
 # The longer schemathesis run against /api/v1 (make test runs a bounded one): 300 examples per operation.
 api-fuzz: install-dev

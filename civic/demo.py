@@ -5,6 +5,7 @@ Built for volume as well as for a first look: rows go in with bulk inserts in ch
 """
 from __future__ import annotations
 
+import itertools
 import random
 import secrets
 from collections.abc import Iterator
@@ -155,25 +156,29 @@ def _status_for(rng: random.Random, age_days: float) -> list[IssueStatus]:
     return rng.choice([[], [], [IssueStatus.ACKNOWLEDGED], [IssueStatus.ACKNOWLEDGED, IssueStatus.IN_PROGRESS]])
 
 
-def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, voters: int = 40) -> int:
-    """Add `count` issues. Small counts stay around the demo neighbourhood; large ones cover the city."""
+def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, voters: int = 40,
+                batch: int = 20_000, progress=None) -> int:
+    """Add `count` issues. Small counts stay around the demo neighbourhood; large ones cover the city.
+    Rows are built and written `batch` issues at a time, so a million fit in little memory (tests/perf)."""
     rng = random.Random(seed)
     categories = ensure_categories()
     citywide = count > 2000 if citywide is None else citywide
     area = _area(citywide)
-    weights = [h.geometry.area for h in area]
+    cum_weights = list(itertools.accumulate(h.geometry.area for h in area))
     voter_ids = _neighbours_pool(rng, voters if not citywide else max(voters, min(count // 10, 100_000)))
     staff_id = db.session.scalar(select(User.id).where(User.role == Role.STAFF))
     first_issue = (db.session.scalar(select(func.max(Issue.id))) or 0) + 1
     first_comment = (db.session.scalar(select(func.max(Comment.id))) or 0) + 1
     slugs = list(CATEGORY_WEIGHTS)
+    slug_weights = list(itertools.accumulate(CATEGORY_WEIGHTS[s] for s in slugs))
     now = utcnow()
+    next_comment = first_comment
 
     issues, changes, upvotes, comments = [], [], [], []
     for n in range(count):
         issue_id = first_issue + n
-        slug = rng.choices(slugs, weights=[CATEGORY_WEIGHTS[s] for s in slugs])[0]
-        hood = rng.choices(area, weights=weights)[0]
+        slug = rng.choices(slugs, cum_weights=slug_weights)[0]
+        hood = rng.choices(area, cum_weights=cum_weights)[0]
         lat, lon = _random_point(rng, hood)
         age = rng.betavariate(1.2, 3.0) * 540  # days; more recent issues than old ones
         created = now - timedelta(days=age, seconds=rng.randrange(86400))
@@ -194,12 +199,13 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
             "closed_reason": closed_reason,
             "show_reporter_name": rng.random() < 0.4, "title": rng.choice(TITLES[slug]).format(street=rng.choice(STREETS)),
             "description": rng.choice(DESCRIPTIONS), "lat": lat, "lon": lon,
-            "neighbourhood": neighbourhoods.containing(lat, lon).slug,
+            "neighbourhood": hood.slug,  # the one the point was drawn in (rounding may nudge it onto a border)
             "status": path[-1] if path else IssueStatus.OPEN, "upvote_count": len(voters_here),
             "comment_count": n_comments + answered, "created_at": created, "updated_at": steps[-1][1] if steps else created,
         })
         if answered:
-            comments.append({"id": first_comment + len(comments), "issue_id": issue_id, "author_id": staff_id,
+            next_comment += 1
+            comments.append({"id": next_comment - 1, "issue_id": issue_id, "author_id": staff_id,
                              "body": rng.choice(OFFICIAL_REPLIES), "official": True,
                              "department_id": categories[slug].department_id, "created_at": steps[0][1]})
         changes.append({"issue_id": issue_id, "from_status": None, "to_status": IssueStatus.OPEN, "created_at": created})
@@ -211,13 +217,21 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
             previous = status
         upvotes.extend({"issue_id": issue_id, "user_id": v, "created_at": created} for v in voters_here)
         for k in range(n_comments):
-            comments.append({"id": first_comment + len(comments), "issue_id": issue_id,
+            next_comment += 1
+            comments.append({"id": next_comment - 1, "issue_id": issue_id,
                              "author_id": rng.choice(voter_ids), "body": rng.choice(COMMENTS), "official": False,
                              "department_id": None,
                              "created_at": min(now, created + timedelta(hours=rng.uniform(1, 400)))})
+        if len(issues) >= batch or n == count - 1:
+            _write(issues, changes, upvotes, comments)
+            issues, changes, upvotes, comments = [], [], [], []
+            if progress:
+                progress(n + 1)
+    return count
 
-    for model, rows in ((Issue, issues), (StatusChange, changes), (Upvote, upvotes), (Comment, comments)):
+
+def _write(*row_lists: list[dict]) -> None:
+    for model, rows in zip((Issue, StatusChange, Upvote, Comment), row_lists):
         for chunk in _chunks(rows):
             db.session.execute(insert(model), chunk)
     db.session.commit()
-    return count
