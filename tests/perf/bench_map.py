@@ -34,12 +34,12 @@ def measure(client, urls: list[str]) -> dict:
             "mean_kb": statistics.fmean(sizes) / 1024}
 
 
-def views(bounds: tuple[float, float, float, float], seed: int = 9) -> tuple[list[str], list[str]]:
+def views(bounds: tuple[float, float, float, float], count: int = VIEWS, seed: int = 9) -> tuple[list[str], list[str]]:
     min_lon, min_lat, max_lon, max_lat = bounds
     rng = random.Random(seed)
     small, whole = [], []
     width, height, zoom = NEIGHBOURHOOD
-    for _ in range(VIEWS):
+    for _ in range(count):
         lon, lat = rng.uniform(min_lon, max_lon - width), rng.uniform(min_lat, max_lat - height)
         small.append(f"/api/v1/issues?bbox={lon:.5f},{lat:.5f},{lon + width:.5f},{lat + height:.5f}&zoom={zoom}")
         # The whole city, nudged a little each time so no two requests are the same.
@@ -49,7 +49,7 @@ def views(bounds: tuple[float, float, float, float], seed: int = 9) -> tuple[lis
     return small, whole
 
 
-def run(url: str) -> dict:
+def run(url: str, count: int = VIEWS) -> dict:
     import sqlalchemy as sa
 
     from civic.extensions import db
@@ -62,16 +62,17 @@ def run(url: str) -> dict:
         count = db.session.scalar(sa.select(sa.func.count()).select_from(Issue))
         bounds = city_bounds()
     client = app.test_client()
-    small, whole = views(bounds)
-    measure(client, small[:20] + whole[:5])  # warm the caches, as a running server would be
+    small, whole = views(bounds, count)
+    measure(client, small[:20] + whole[:2])  # warm the caches, as a running server would be
     return {"issues": count, "neighbourhood": measure(client, small), "city": measure(client, whole)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True)
+    parser.add_argument("--views", type=int, default=VIEWS, help="viewports of each size (default 200)")
     args = parser.parse_args()
-    figures = run(args.db)
+    figures = run(args.db, args.views)
     print(f"{figures['issues']:,} issues ({args.db.split(':')[0]})")
     for name in ("neighbourhood", "city"):
         f = figures[name]
