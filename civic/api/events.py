@@ -24,20 +24,20 @@ def _visible_event(event_id: int) -> Event:
     return event
 
 
-def _count(event_id: int, status: RsvpStatus) -> int:
-    return db.session.scalar(select(func.count()).select_from(Rsvp)
-                             .where(Rsvp.event_id == event_id, Rsvp.status == status)) or 0
-
-
-def event_json(event: Event) -> dict:
-    return {"id": event.id, "title": event.title, "description": event.description,
-            "starts_at": event.starts_at.isoformat(), "ends_at": event.ends_at.isoformat(),
-            "meeting_point": event.meeting_point, "lat": event.lat, "lon": event.lon, "capacity": event.capacity,
-            "going": _count(event.id, RsvpStatus.GOING), "waiting": _count(event.id, RsvpStatus.WAITLISTED),
-            "what_to_bring": event.what_to_bring, "cancelled": event.is_cancelled,
-            "url": url_for("events.detail", event_id=event.id),
-            "issue_ids": list(db.session.scalars(select(EventIssue.issue_id).where(EventIssue.event_id == event.id)
-                                                 .order_by(EventIssue.issue_id)))}
+def events_json(events: list[Event]) -> list[dict]:
+    """Events as JSON, with their sign-up counts and linked issues loaded in one query each."""
+    ids = [event.id for event in events]
+    counts = services.counts_by_status(ids)
+    issues: dict[int, list[int]] = {event_id: [] for event_id in ids}
+    for event_id, issue_id in db.session.execute(select(EventIssue.event_id, EventIssue.issue_id)
+                                                 .where(EventIssue.event_id.in_(ids)).order_by(EventIssue.issue_id)):
+        issues[event_id].append(issue_id)
+    return [{"id": e.id, "title": e.title, "description": e.description,
+             "starts_at": e.starts_at.isoformat(), "ends_at": e.ends_at.isoformat(),
+             "meeting_point": e.meeting_point, "lat": e.lat, "lon": e.lon, "capacity": e.capacity,
+             "going": counts[e.id].get(RsvpStatus.GOING, 0), "waiting": counts[e.id].get(RsvpStatus.WAITLISTED, 0),
+             "what_to_bring": e.what_to_bring, "cancelled": e.is_cancelled,
+             "url": url_for("events.detail", event_id=e.id), "issue_ids": issues[e.id]} for e in events]
 
 
 @bp.get("/events")
@@ -45,13 +45,13 @@ def event_json(event: Event) -> dict:
 def events():
     stmt = (select(Event).where(Event.ends_at >= utcnow(), Event.cancelled_at.is_(None), Event.hidden_at.is_(None))
             .order_by(Event.starts_at, Event.id))
-    return jsonify(paginated(stmt, event_json))
+    return jsonify(paginated(stmt, events_json))
 
 
 @bp.get("/events/<int:event_id>")
 @operation("One event", ok=ref("Event"), errors=(404,))
 def event(event_id: int):
-    return jsonify(event_json(_visible_event(event_id)))
+    return jsonify(events_json([_visible_event(event_id)])[0])
 
 
 def rsvp_json(event_id: int) -> dict:

@@ -25,9 +25,10 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
-def paginated(stmt: Select, to_json: Callable) -> dict:
+def paginated(stmt: Select, page_to_json: Callable[[list], list]) -> dict:
+    """`page_to_json` turns the page's rows into JSON all at once, so it can load what they share in one go."""
     page = _whole("page", 1, 1, 100_000)
     per_page = _whole("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     result = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-    return {"items": [to_json(item) for item in result.items], "page": page, "per_page": per_page,
+    return {"items": page_to_json(list(result.items)), "page": page, "per_page": per_page,
             "total": result.total, "pages": result.pages}

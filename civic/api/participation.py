@@ -82,7 +82,7 @@ def comments(issue_id: int):
                                   Comment.hidden_at.is_(None))
             .order_by(Comment.created_at, Comment.id)
             .options(selectinload(Comment.author), selectinload(Comment.department)))
-    return jsonify(paginated(stmt, comment_json))
+    return jsonify(paginated(stmt, lambda page: [comment_json(c) for c in page]))
 
 
 @bp.post("/issues/<int:issue_id>/comments")

@@ -9,8 +9,8 @@ from flask_babel import format_datetime
 from sqlalchemy import select
 
 from civic.database import utcnow
-from civic.events.models import Event
-from civic.events.services import going_count
+from civic.events.models import Event, RsvpStatus
+from civic.events.services import counts_by_status
 from civic.extensions import db
 from civic.issues.spatial import BBox, distance_m
 
@@ -41,11 +41,13 @@ def in_view(box: BBox) -> dict:
     """Upcoming events inside the map view, as a GeoJSON FeatureCollection."""
     stmt = _upcoming().where(Event.lat.between(box.min_lat, box.max_lat), Event.lon.between(box.min_lon, box.max_lon))
     events = list(db.session.scalars(stmt.limit(MAX_EVENTS)))
-    return {"type": "FeatureCollection", "features": [_feature(event) for event in events]}
+    counts = counts_by_status([event.id for event in events])
+    return {"type": "FeatureCollection",
+            "features": [_feature(event, counts[event.id].get(RsvpStatus.GOING, 0)) for event in events]}
 
 
-def _feature(event: Event) -> dict:
-    places_left = None if event.capacity is None else max(event.capacity - going_count(event.id), 0)
+def _feature(event: Event, going: int) -> dict:
+    places_left = None if event.capacity is None else max(event.capacity - going, 0)
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [event.lon, event.lat]},

@@ -105,6 +105,16 @@ def remove_co_organiser(user: User, event: Event, person_id: int) -> None:
         db.session.commit()
 
 
+def upcoming_organised_by(user: User) -> list[Event]:
+    """Upcoming, not cancelled events among my events that I may change (admins may change all of them)."""
+    mine = reminders.my_events(user)
+    if not user.is_admin:
+        co = set(db.session.scalars(select(EventOrganiser.event_id).where(EventOrganiser.user_id == user.id)))
+        mine = [e for e in mine if e.organiser_id == user.id or e.id in co]
+    now = utcnow()
+    return [e for e in mine if not e.is_cancelled and e.ends_at >= now]
+
+
 # --- issues the event will tackle ----------------------------------------------------------------
 
 def linked_issues(event: Event) -> list[EventIssue]:
@@ -122,13 +132,14 @@ def issues_to_offer(event: Event) -> list[tuple[Issue, float]]:
 def link_issues(user: User, event: Event, issue_ids: list[int]) -> int:
     require_organiser(user, event)
     _require_open(event)
-    wanted = set(issue_ids) - {link.issue_id for link in linked_issues(event)}
+    already = {link.issue_id for link in linked_issues(event)}
+    wanted = set(issue_ids) - already
     if not wanted:
         return 0
     found = set(db.session.scalars(select(Issue.id).where(Issue.id.in_(wanted))))
     if found != wanted:
         raise ValidationError(_("Issue %(id)d does not exist.", id=min(wanted - found)), field="issue_ids")
-    if len(linked_issues(event)) + len(found) > MAX_LINKED_ISSUES:
+    if len(already) + len(found) > MAX_LINKED_ISSUES:
         raise ValidationError(_("An event can tackle at most %(n)d issues.", n=MAX_LINKED_ISSUES), field="issue_ids")
     db.session.add_all(EventIssue(event_id=event.id, issue_id=issue_id) for issue_id in sorted(found))
     db.session.commit()

@@ -14,7 +14,7 @@ from civic.database import utcnow
 from civic.errors import ValidationError
 from civic.events.models import Event, EventIssue, EventPhoto, EventReport, PhotoMoment
 from civic.events.organising import require_organiser
-from civic.events.services import city_zone
+from civic.events.services import city_zone, is_organiser
 from civic.extensions import db
 from civic.issues.models import Issue
 from civic.issues.photos import check_uploads, real_uploads, saving_photos
@@ -38,8 +38,6 @@ def photos_of(event: Event) -> dict[PhotoMoment, list[EventPhoto]]:
 
 def can_report(user, event: Event) -> bool:
     """Organisers, once the event has started and unless it was cancelled."""
-    from civic.events.services import is_organiser
-
     return is_organiser(user, event) and not event.is_cancelled and event.starts_at <= utcnow()
 
 

@@ -126,6 +126,17 @@ def going_count(event_id: int) -> int:
                              .where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.GOING)) or 0
 
 
+def counts_by_status(event_ids: list[int]) -> dict[int, dict[RsvpStatus, int]]:
+    """{event id: {status: number of sign-ups}} for many events in one query (lists and the map)."""
+    counts: dict[int, dict[RsvpStatus, int]] = {event_id: {} for event_id in event_ids}
+    if event_ids:
+        for event_id, status, n in db.session.execute(
+                select(Rsvp.event_id, Rsvp.status, func.count()).where(Rsvp.event_id.in_(event_ids))
+                .group_by(Rsvp.event_id, Rsvp.status)):
+            counts[event_id][status] = n
+    return counts
+
+
 def rsvp_of(user, event_id: int) -> Rsvp | None:
     if user is None or not user.is_authenticated:
         return None

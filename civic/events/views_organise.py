@@ -6,7 +6,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from civic.database import utcnow
 from civic.errors import DomainError
 from civic.events import bp, organising, reports, services
 from civic.events.forms import EditEventForm, ReportForm, area_choices
@@ -187,10 +186,7 @@ def events_i_organise() -> list[Event]:
     """For an issue page: my upcoming events, to add the issue to one of them."""
     if not current_user.is_authenticated:
         return []
-    from civic.events.reminders import my_events
-
-    return [e for e in my_events(current_user) if services.is_organiser(current_user, e)
-            and not e.is_cancelled and e.ends_at >= utcnow()]
+    return organising.upcoming_organised_by(current_user)
 
 
 @bp.app_template_global("supplies_waiting")
