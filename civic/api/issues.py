@@ -16,13 +16,14 @@ from civic.issues import services
 from civic.issues.geojson import cluster_feature, collection, issue_feature
 from civic.issues.models import Issue
 from civic.issues.queries import (
-    CLUSTER_BELOW_ZOOM,
     MAX_MARKERS,
     clusters,
     count_in_view,
     list_query,
+    must_cluster,
     parse_filters,
     parse_zoom,
+    precomputed_clusters,
 )
 from civic.api.openapi import ref, operation, query
 from civic.ratelimits import limited
@@ -42,16 +43,24 @@ BBOX_PARAMS = [
 def issues_in_view():
     filters = parse_filters(request.args, require_bbox=True)
     zoom = parse_zoom(request.args.get("zoom"))
-    total = count_in_view(filters)
-    clustered = total > MAX_MARKERS or (zoom is not None and zoom < CLUSTER_BELOW_ZOOM and total > MAX_MARKERS // 5)
+    # At city scale, precomputed counts answer in a few hundred rows; a view they show to be small, or one
+    # they cannot answer (a `days` filter, street zoom), is counted and grouped from the issues themselves.
+    groups = precomputed_clusters(filters, zoom) if zoom is not None else None
+    total = sum(c.count for c in groups) if groups is not None else None
+    if total is None or not must_cluster(total, zoom):
+        total = count_in_view(filters)
+        groups = None
+    clustered = must_cluster(total, zoom)
     if clustered:
         if zoom is None:
             raise ValidationError(_("There are too many issues here to list: give zoom, or a smaller bbox."),
                                   field="zoom")
-        groups = clusters(filters, zoom)
-        singles = {c.issue_id for c in groups if c.count == 1}
+        if groups is None:
+            groups = clusters(filters, zoom)
+        singles = {c.issue_id for c in groups if c.count == 1}  # shown as themselves
         by_id = _load(singles)
-        features = [issue_feature(by_id[c.issue_id]) if c.count == 1 else cluster_feature(c) for c in groups]
+        features = [issue_feature(by_id[c.issue_id]) if c.count == 1 and c.issue_id in by_id
+                    else cluster_feature(c) for c in groups]
     else:
         stmt = list_query(filters).options(selectinload(Issue.category)).limit(MAX_MARKERS)
         features = [issue_feature(issue) for issue in db.session.scalars(stmt)]

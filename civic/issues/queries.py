@@ -13,6 +13,8 @@ from werkzeug.datastructures import MultiDict
 from civic.database import utcnow
 from civic.errors import ValidationError
 from civic.extensions import db
+from civic.issues import cells
+from civic.issues.cells import Cluster
 from civic.issues.models import Category, Issue, IssueStatus
 from civic.issues.spatial import BBox, grid_cell, within
 
@@ -20,7 +22,7 @@ SORTS = ("newest", "upvotes", "nearest")
 MAX_DAYS = 3650
 CLUSTER_BELOW_ZOOM = 16        # from this zoom on, always individual markers
 MAX_MARKERS = 500              # more issues than this in view: clusters instead
-CLUSTER_CELL_PX = 64           # a cluster covers a square of about this many screen pixels
+CLUSTER_CELL_PX = 64           # a cluster covers a square of about this many pixels (cells.cell_size)
 MAX_BBOX_DEGREES = 2.0         # a whole city fits; a continent does not
 
 
@@ -137,21 +139,27 @@ def list_query(filters: IssueFilters, home: tuple[float, float] | None = None) -
     return ordered(filters.apply(select(Issue)), filters.sort, home)
 
 
-@dataclass
-class Cluster:
-    lat: float
-    lon: float
-    count: int
-    issue_id: int  # one member (the only one, when count == 1)
-
-
 def count_in_view(filters: IssueFilters) -> int:
     return db.session.scalar(filters.apply(select(func.count(Issue.id)))) or 0
 
 
+def must_cluster(total: int, zoom: int | None) -> bool:
+    """Too many markers for this view: above MAX_MARKERS always, above a fifth of it below street zoom."""
+    return total > MAX_MARKERS or (zoom is not None and zoom < CLUSTER_BELOW_ZOOM and total > MAX_MARKERS // 5)
+
+
+def precomputed_clusters(filters: IssueFilters, zoom: int) -> list[Cluster] | None:
+    """Clusters from the precomputed cell counts (civic/issues/cells.py), or None when they cannot answer:
+    a `days` filter, or a zoom finer than the finest level."""
+    level = cells.level_for(zoom)
+    if filters.days or level is None or filters.bbox is None:
+        return None
+    return cells.clusters(filters.bbox, level, filters.categories, filters.statuses)
+
+
 def clusters(filters: IssueFilters, zoom: int) -> list[Cluster]:
-    """Group issues into square grid cells about CLUSTER_CELL_PX wide at this zoom, in the database."""
-    cell = 360.0 / (256 * 2 ** zoom) * CLUSTER_CELL_PX
+    """Group the issues themselves into square grid cells about CLUSTER_CELL_PX wide at this zoom."""
+    cell = cells.cell_size(zoom)
     gx, gy = grid_cell(Issue.lon, -180.0, cell), grid_cell(Issue.lat, -90.0, cell)
     stmt = filters.apply(
         select(func.count(Issue.id), func.avg(Issue.lat), func.avg(Issue.lon), func.min(Issue.id))

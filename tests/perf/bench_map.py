@@ -59,12 +59,12 @@ def run(url: str, count: int = VIEWS) -> dict:
 
     app = build_app(url, API_READ_RATE_LIMIT="")  # measuring the map, not the rate limiter
     with app.app_context():
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(Issue))
+        issues = db.session.scalar(sa.select(sa.func.count()).select_from(Issue))
         bounds = city_bounds()
     client = app.test_client()
     small, whole = views(bounds, count)
     measure(client, small[:20] + whole[:2])  # warm the caches, as a running server would be
-    return {"issues": count, "neighbourhood": measure(client, small), "city": measure(client, whole)}
+    return {"issues": issues, "neighbourhood": measure(client, small), "city": measure(client, whole)}
 
 
 def main() -> None:

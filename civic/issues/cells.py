@@ -1,0 +1,109 @@
+"""Server-side clusters from precomputed counts: the map's city view without reading every issue.
+
+`issue_cells` (migration 0010) holds, per grid level 8-16, per cell, category and status, how many visible
+issues lie in the cell and the sums of their coordinates and ids; triggers keep it exact on every insert,
+move, status or category change, hide and delete. A view then costs a few hundred rows whatever the
+number of issues, where grouping the issues themselves costs one row read per issue in view.
+
+A cell at level z is 90 / 2**z degrees square, about 64 screen pixels at zoom z (see CLUSTER_CELL_PX).
+The table cannot answer the `days` filter (counts are not kept per date); queries.clusters falls back to
+grouping the issues live for it, and for zooms finer than the last level.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, String, Table, func, select
+
+from civic.extensions import db
+from civic.issues.models import Category, IssueStatus
+from civic.issues.spatial import BBox
+
+CELL_LEVELS = range(8, 17)  # keep in step with migration 0010
+
+# Descriptions for building queries; the tables and their triggers are made by migration 0010.
+_metadata = MetaData()
+issue_cells = Table(
+    "issue_cells", _metadata,
+    Column("level", Integer, primary_key=True), Column("gx", Integer, primary_key=True),
+    Column("gy", Integer, primary_key=True), Column("category_id", Integer, primary_key=True),
+    Column("status", String(20), primary_key=True),
+    Column("n", Integer), Column("sum_lat", Float), Column("sum_lon", Float), Column("sum_id", BigInteger),
+)
+
+
+@dataclass
+class Cluster:
+    lat: float
+    lon: float
+    count: int
+    issue_id: int  # one member (the only one, when count == 1)
+
+
+def cell_size(zoom: int) -> float:
+    """Degrees across a cell of about CLUSTER_CELL_PX (64) pixels at this zoom."""
+    return 90.0 / 2 ** zoom
+
+
+def level_for(zoom: int) -> int | None:
+    """The table's level serving this zoom, or None when the zoom is finer than the finest level.
+    Zooms coarser than the first level use it: a bbox is at most 2° across, so that is a few cells."""
+    if zoom > CELL_LEVELS[-1]:
+        return None
+    return max(zoom, CELL_LEVELS[0])
+
+
+def _cell_range(low: float, high: float, origin: float, level: int) -> tuple[int, int]:
+    scale = 2 ** level
+    return math.floor((low - origin) / 90.0 * scale), math.floor((high - origin) / 90.0 * scale)
+
+
+def clusters(bbox: BBox, level: int, category_slugs: list[str], statuses: list[IssueStatus]) -> list[Cluster]:
+    """The clusters whose centroid lies in the box: every cell touching it, summed over the chosen
+    categories and statuses. Their counts add up to the issues shown, which may differ from an exact
+    count of the box by issues in cells straddling its edge."""
+    c = issue_cells.c
+    x0, x1 = _cell_range(bbox.min_lon, bbox.max_lon, -180.0, level)
+    y0, y1 = _cell_range(bbox.min_lat, bbox.max_lat, -90.0, level)
+    stmt = (
+        select(func.sum(c.n), func.sum(c.sum_lat), func.sum(c.sum_lon), func.sum(c.sum_id))
+        .where(c.level == level, c.gx.between(x0, x1), c.gy.between(y0, y1))
+        .group_by(c.gx, c.gy)
+        .having(func.sum(c.n) > 0)
+    )
+    if category_slugs:
+        ids = select(Category.id).where(Category.slug.in_(category_slugs)).scalar_subquery()
+        stmt = stmt.where(c.category_id.in_(ids))
+    if statuses:
+        stmt = stmt.where(c.status.in_([s.value for s in statuses]))
+    found = []
+    for n, sum_lat, sum_lon, sum_id in db.session.execute(stmt):
+        lat, lon = sum_lat / n, sum_lon / n
+        if bbox.min_lat <= lat <= bbox.max_lat and bbox.min_lon <= lon <= bbox.max_lon:
+            found.append(Cluster(lat=lat, lon=lon, count=int(n), issue_id=int(sum_id)))
+    return found
+
+
+def live_totals() -> dict[tuple, tuple[int, float, float, int]]:
+    """The table's content recomputed from the issues themselves (for tests and `flask issues check-cells`)."""
+    from civic.issues.models import Issue
+
+    totals: dict[tuple, tuple[int, float, float, int]] = {}
+    rows = db.session.execute(select(Issue.id, Issue.lat, Issue.lon, Issue.category_id, Issue.status)
+                              .where(Issue.hidden_at.is_(None)))
+    for issue_id, lat, lon, category_id, status in rows:
+        for level in CELL_LEVELS:
+            gx, _ = _cell_range(lon, lon, -180.0, level)
+            gy, _ = _cell_range(lat, lat, -90.0, level)
+            key = (level, gx, gy, category_id, status.value)
+            n, slat, slon, sid = totals.get(key, (0, 0.0, 0.0, 0))
+            totals[key] = (n + 1, slat + lat, slon + lon, sid + issue_id)
+    return totals
+
+
+def stored_totals() -> dict[tuple, tuple[int, float, float, int]]:
+    c = issue_cells.c
+    rows = db.session.execute(select(c.level, c.gx, c.gy, c.category_id, c.status, c.n, c.sum_lat, c.sum_lon,
+                                     c.sum_id).where(c.n != 0))
+    return {tuple(row[:5]): (row.n, row.sum_lat, row.sum_lon, row.sum_id) for row in rows}
