@@ -1,8 +1,9 @@
-"""WSGI entry point: `flask --app wsgi run` in development, `gunicorn wsgi:app` in production.
+"""WSGI entry point: `flask --app wsgi run` in development, `gunicorn -c deploy/gunicorn.conf.py wsgi:app`
+in production.
 
-Starts the background job (311 outbox and status sync, event reminders) when serving, unless
-CIVIC_OPEN311_WORKER is false — deployments with several processes set that and run `flask open311 sync`
-and `flask events remind` from cron instead.
+Starts the background jobs (311 outbox and status sync, event reminders, daily digests; civic/jobs.py) on a
+thread of every serving process: each job runs once per period across all processes. CIVIC_BACKGROUND_JOBS=false
+turns the thread off, for a deployment that runs `flask jobs run` as its single scheduler instead.
 """
 import os
 import sys
@@ -19,11 +20,10 @@ def _flask_command_other_than_run() -> bool:
     return is_flask_cli and "run" not in sys.argv[1:]
 
 
-if app.config.get("OPEN311_WORKER", True) and not _flask_command_other_than_run():
-    from civic.events.reminders import send_due_reminders
-    from civic.open311 import worker
+if app.config.get("BACKGROUND_JOBS", True) and not _flask_command_other_than_run():
+    from civic import jobs
 
-    worker.start(app, also=[(900.0, send_due_reminders)])
+    jobs.start(app)
 
 if __name__ == "__main__":
     socketio.run(app, host="127.0.0.1", port=5000)

@@ -89,6 +89,7 @@ def _import_models() -> None:
     from civic.staff import models as _staff  # noqa: F401
     from civic.mail import models as _mail  # noqa: F401
     from civic.api import models as _api  # noqa: F401
+    from civic import jobs as _jobs  # noqa: F401
 
 
 def _configure_login(app: Flask, login_manager) -> None:
@@ -158,9 +159,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from civic.cli import categories_cli, demo_cli, events_cli, notifications_cli, open311_cli, users_cli
+    from civic.cli import categories_cli, demo_cli, events_cli, jobs_cli, notifications_cli, open311_cli, users_cli
 
-    for group in (demo_cli, users_cli, categories_cli, notifications_cli, events_cli, open311_cli):
+    for group in (demo_cli, users_cli, categories_cli, notifications_cli, events_cli, open311_cli, jobs_cli):
         app.cli.add_command(group)
 
 

@@ -183,3 +183,33 @@ def open311_create_api_key(name: str, email: str) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"API key for {name} (shown once): {key}")
+
+
+jobs_cli = AppGroup("jobs", help="Background work: 311 outbox and sync, event reminders, daily digests.")
+
+
+@jobs_cli.command("run")
+@click.option("--once", is_flag=True, help="Run what is due now, then stop (for cron).")
+def jobs_run(once: bool) -> None:
+    """Run the background jobs: as the single scheduler of a deployment (CIVIC_BACKGROUND_JOBS=false on
+    the servers), or beside servers that run it too: each job runs once per period across all of them."""
+    from flask import current_app
+
+    from civic import jobs
+
+    if not once:
+        jobs.run_forever(current_app._get_current_object())
+        return
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        ran = jobs.run_due()
+    click.echo(f"Ran: {', '.join(ran)}." if ran else "Nothing was due.")
+
+
+@jobs_cli.command("status")
+def jobs_status() -> None:
+    """When each job last ran, where, and when it is next due."""
+    from civic import jobs
+
+    for lease in jobs.leases():
+        click.echo(f"{lease.name:<16} runs {lease.runs:<6} last {lease.last_started_at:%Y-%m-%d %H:%M:%S} "
+                   f"by {lease.last_holder}   next {lease.due_at:%Y-%m-%d %H:%M:%S} UTC")

@@ -71,6 +71,10 @@ class Config:
     # Where the site is reached from outside: links in e-mail sent by commands (digests) start with it.
     BASE_URL: str = "http://127.0.0.1:5000"
     TILE_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Background jobs (civic/jobs.py) run in every server process unless false; each runs once per period
+    # across processes. The daily digest goes out at DIGEST_HOUR in BABEL_DEFAULT_TIMEZONE.
+    BACKGROUND_JOBS: bool = True
+    DIGEST_HOUR: int = 7
     TILE_ATTRIBUTION: str = "&copy; OpenStreetMap contributors"
     # A Nominatim-compatible search URL (e.g. https://nominatim.example/search); unset: neighbourhood names only.
     GEOCODER_URL: str | None = None

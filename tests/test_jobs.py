@@ -1,0 +1,87 @@
+"""Background jobs run once per period across processes (civic/jobs.py): leases claimed by threads at the
+same instant, then real `flask jobs run --once` processes sending the daily digest through real SMTP."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from civic import jobs
+from civic.extensions import db
+from tests.concurrency import run_together
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def test_a_job_runs_once_per_period_whoever_asks(app):
+    ran: list[datetime] = []
+    job = jobs.Job("count", lambda: ran.append(T0), jobs.every(300))
+
+    def scheduler_tick(now):
+        def tick():
+            with app.app_context():
+                jobs.run_due([job], now=now)
+        return tick
+
+    assert run_together([scheduler_tick(T0) for _ in range(6)]) == []
+    assert len(ran) == 1
+    assert run_together([scheduler_tick(T0 + timedelta(seconds=299)) for _ in range(6)]) == []
+    assert len(ran) == 1                                   # not due again yet
+    assert run_together([scheduler_tick(T0 + timedelta(seconds=300)) for _ in range(6)]) == []
+    assert len(ran) == 2
+    with app.app_context():
+        [lease] = jobs.leases()
+        assert lease.runs == 2 and lease.due_at == T0 + timedelta(seconds=600)
+        assert lease.last_holder.endswith(f":{os.getpid()}")
+
+
+def test_a_failing_job_does_not_stop_the_others(app):
+    ran = []
+
+    def broken():
+        raise RuntimeError("the city is down")
+
+    with app.app_context():
+        names = jobs.run_due([jobs.Job("broken", broken, jobs.every(60)),
+                              jobs.Job("fine", lambda: ran.append(1), jobs.every(60))], now=T0)
+    assert names == ["broken", "fine"] and ran == [1]
+
+
+def test_the_digest_is_due_each_morning_in_the_citys_time():
+    next_due = jobs.daily_at(7, "America/New_York")
+    assert next_due(datetime(2026, 11, 25, 11, 0, tzinfo=timezone.utc)) == datetime(2026, 11, 25, 12, 0,
+                                                                                    tzinfo=timezone.utc)
+    assert next_due(datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)) == datetime(2026, 11, 26, 12, 0,
+                                                                                    tzinfo=timezone.utc)
+    # Across the change to summer time: still 7:00 on the wall clock, now 11:00 UTC.
+    assert next_due(datetime(2027, 3, 13, 13, 0, tzinfo=timezone.utc)) == datetime(2027, 3, 14, 11, 0,
+                                                                                   tzinfo=timezone.utc)
+
+
+def test_processes_started_together_send_each_digest_once(app, database_url, smtp_server, make_user, make_issue):
+    neighbour = make_user(display_name="Nia")
+    readers = [make_user() for _ in range(12)]   # daily digest is the default
+    http = app.test_client()
+    http.post("/login", data={"email": neighbour.email, "password": neighbour.password})
+    for reader in readers:
+        issue_id = make_issue(reader)
+        assert http.post(f"/issues/{issue_id}/comments", data={"body": "Seen it too"}).status_code == 302
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVIC_")}
+    env.update(CIVIC_DATABASE_URL=database_url, CIVIC_SECRET_KEY="jobs-test", CIVIC_MAIL_SERVER=smtp_server.host,
+               CIVIC_MAIL_PORT=str(smtp_server.port), CIVIC_BASE_URL="https://civic.example")
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run", "--once"]
+    processes = [subprocess.Popen(flask, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True) for _ in range(4)]
+    outputs = [p.communicate(timeout=60)[0] for p in processes]
+    assert all(p.returncode == 0 for p in processes), outputs
+
+    messages = smtp_server.wait_for(len(readers))
+    assert sorted(m["To"] for m in messages) == sorted(r.email for r in readers)   # one each, none twice
+    assert sum("daily-digest" in out for out in outputs) == 1, outputs
+    with app.app_context():
+        digest = db.session.get(jobs.JobLease, "daily-digest")
+        assert digest.runs == 1 and digest.due_at > datetime.now(timezone.utc)
