@@ -43,20 +43,21 @@ BBOX_PARAMS = [
 def issues_in_view():
     filters = parse_filters(request.args, require_bbox=True)
     zoom = parse_zoom(request.args.get("zoom"))
-    # At city scale, precomputed counts answer in a few hundred rows; a view they show to be small, or one
-    # they cannot answer (a `days` filter, street zoom), is counted and grouped from the issues themselves.
-    groups = precomputed_clusters(filters, zoom) if zoom is not None else None
-    total = sum(c.count for c in groups) if groups is not None else None
-    if total is None or not must_cluster(total, zoom):
-        total = count_in_view(filters)
-        groups = None
+    # With a zoom, group first (from the precomputed counts where they can answer, else from the issues, in
+    # one pass); a view that proves small is then listed as markers and counted exactly.
+    groups = None
+    if zoom is not None:
+        groups = precomputed_clusters(filters, zoom)
+        if groups is None:
+            groups = clusters(filters, zoom)
+    total = sum(c.count for c in groups) if groups is not None else count_in_view(filters)
     clustered = must_cluster(total, zoom)
+    if not clustered and groups is not None:
+        total = count_in_view(filters)
     if clustered:
         if zoom is None:
             raise ValidationError(_("There are too many issues here to list: give zoom, or a smaller bbox."),
                                   field="zoom")
-        if groups is None:
-            groups = clusters(filters, zoom)
         singles = {c.issue_id for c in groups if c.count == 1}  # shown as themselves
         by_id = _load(singles)
         features = [issue_feature(by_id[c.issue_id]) if c.count == 1 and c.issue_id in by_id

@@ -85,6 +85,19 @@ def clusters(bbox: BBox, level: int, category_slugs: list[str], statuses: list[I
     return found
 
 
+def count_touching(bbox: BBox) -> int:
+    """An upper bound on the visible issues in the box, from the counts of the few cells touching it (at
+    the level where the box spans about four): cheap at any size, for choosing between the spatial index
+    and a more selective filter."""
+    c = issue_cells.c
+    span = max(bbox.max_lon - bbox.min_lon, bbox.max_lat - bbox.min_lat, 1e-9)
+    level = min(max(math.floor(math.log2(90.0 / span)) + 2, CELL_LEVELS[0]), CELL_LEVELS[-1])
+    x0, x1 = _cell_range(bbox.min_lon, bbox.max_lon, -180.0, level)
+    y0, y1 = _cell_range(bbox.min_lat, bbox.max_lat, -90.0, level)
+    return db.session.scalar(select(func.coalesce(func.sum(c.n), 0))
+                             .where(c.level == level, c.gx.between(x0, x1), c.gy.between(y0, y1))) or 0
+
+
 def live_totals() -> dict[tuple, tuple[int, float, float, int]]:
     """The table's content recomputed from the issues themselves (for tests and `flask issues check-cells`)."""
     from civic.issues.models import Issue

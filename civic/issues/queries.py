@@ -16,7 +16,7 @@ from civic.extensions import db
 from civic.issues import cells
 from civic.issues.cells import Cluster
 from civic.issues.models import Category, Issue, IssueStatus
-from civic.issues.spatial import BBox, grid_cell, within
+from civic.issues.spatial import BBox, dialect_name, grid_cell, within
 
 SORTS = ("newest", "upvotes", "nearest")
 MAX_DAYS = 3650
@@ -41,10 +41,23 @@ class IssueFilters:
         if self.statuses:
             stmt = stmt.where(Issue.status.in_(self.statuses))
         if self.days:
-            stmt = stmt.where(Issue.created_at >= utcnow() - timedelta(days=self.days))
+            stmt = stmt.where(Issue.created_at >= self.since)
         if self.bbox:
-            stmt = within(stmt, self.bbox)
+            stmt = within(stmt, self.bbox, use_index=not self._recent_fewer_than_in_box())
         return stmt
+
+    @property
+    def since(self):
+        return utcnow() - timedelta(days=self.days) if self.days else None
+
+    def _recent_fewer_than_in_box(self) -> bool:
+        """With `days` over a big box (last month, whole city), the date index finds fewer rows than the
+        spatial one: compare the two counts, each bounded by the other, before choosing (SQLite only)."""
+        if not self.days or dialect_name() != "sqlite":
+            return False
+        in_box = cells.count_touching(self.bbox)
+        recent = select(Issue.id).where(Issue.created_at >= self.since).limit(in_box + 1).subquery()
+        return (db.session.scalar(select(func.count()).select_from(recent)) or 0) <= in_box
 
     def as_args(self) -> dict:
         """Back to query-string arguments, for links that keep the same filters."""
