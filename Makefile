@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev translations browser-deps extract-messages update-catalogs clean api-fuzz bench
+.PHONY: run test install install-dev translations browser-deps bench-deps extract-messages update-catalogs clean api-fuzz bench
 
 run: install translations
 	$(FLASK) db upgrade
@@ -18,10 +18,12 @@ test: install-dev translations browser-deps
 	$(BIN)/python -m pytest --db=postgresql -m "not browser" -q
 
 # Benchmarks (tests/perf): build databases of 10k, 100k and 1M issues (kept in BENCH_DIR and reused), then
-# print the map figures on SQLite and on PostgreSQL. Slow the first time (about 6 minutes per million).
+# print the map figures on SQLite and on PostgreSQL, HTTP throughput and memory of a real server (wrk against
+# gunicorn, 1M issues on SQLite) and live delivery to 1,000 Socket.IO clients on one process and on two
+# sharing Redis. Slow the first time (about 6 minutes per million).
 BENCH_DIR ?= /tmp/civic-bench
 BENCH_PG ?= postgresql+psycopg://127.0.0.1
-bench: install-dev
+bench: install-dev bench-deps
 	mkdir -p $(BENCH_DIR)
 	for n in 10000 100000 1000000; do \
 	  $(BIN)/python -m tests.perf.generate --issues $$n --db sqlite:///$(BENCH_DIR)/civic-$$n.db && \
@@ -31,6 +33,9 @@ bench: install-dev
 	  $(BIN)/python -m tests.perf.generate --issues $$n --db $(BENCH_PG)/civic_bench_$$n && \
 	  $(BIN)/python -m tests.perf.bench_map --db $(BENCH_PG)/civic_bench_$$n || exit 1; \
 	done
+	$(BIN)/python -m tests.perf.bench_throughput --db sqlite:///$(BENCH_DIR)/civic-1000000.db
+	$(BIN)/python -m tests.perf.bench_live --clients 1000 --processes 1
+	$(BIN)/python -m tests.perf.bench_live --clients 1000 --processes 2
 
 # The longer schemathesis run against /api/v1 (make test runs a bounded one): 300 examples per operation.
 api-fuzz: install-dev
@@ -61,6 +66,15 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else \
 		echo "Chromium is missing: browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
+	fi
+
+# The throughput benchmark drives the server with Debian's wrk.
+bench-deps:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	else \
+		echo "wrk is missing: install it with: sudo apt-get install wrk" >&2; exit 1; \
 	fi
 
 # For developers adding strings: extract, merge into the catalogs, then translate civic/translations/es.

@@ -15,9 +15,24 @@ app = create_app()
 
 
 def _flask_command_other_than_run() -> bool:
+    """`flask db upgrade`, `flask jobs run --once` …: commands that must not start the jobs thread."""
     program = sys.argv[0] if sys.argv else ""
     is_flask_cli = os.path.basename(program) == "flask" or program.endswith(os.path.join("flask", "__main__.py"))
-    return is_flask_cli and "run" not in sys.argv[1:]
+    return is_flask_cli and _flask_command(sys.argv[1:]) != "run"
+
+
+def _flask_command(args: list[str]) -> str | None:
+    """The command word of a flask command line: the first argument that is neither an option nor its value."""
+    options_with_values = {"--app", "-A", "--env-file", "-e"}
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in options_with_values:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 if app.config.get("BACKGROUND_JOBS", True) and not _flask_command_other_than_run():

@@ -116,11 +116,13 @@ def run_forever(app: Flask, tick: float = TICK_SECONDS, stop: threading.Event | 
     from civic.open311.environment import ensure_environment_endpoint
 
     stop = stop or threading.Event()
-    with app.app_context():
-        ensure_environment_endpoint()
+    endpoint_ready = False
     while not stop.is_set():
         try:
             with app.test_request_context(base_url=app.config["BASE_URL"]):
+                if not endpoint_ready:  # processes starting together may race to create it: retried
+                    ensure_environment_endpoint()
+                    endpoint_ready = True
                 run_due()
         except Exception:  # noqa: BLE001 - the loop must survive a bad tick (database away); logged
             log.exception("background jobs failed")

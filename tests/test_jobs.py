@@ -80,7 +80,7 @@ def test_processes_started_together_send_each_digest_once(app, database_url, smt
     assert all(p.returncode == 0 for p in processes), outputs
 
     messages = smtp_server.wait_for(len(readers))
-    assert sorted(m["To"] for m in messages) == sorted(r.email for r in readers)   # one each, none twice
+    assert sorted(m["To"] for m in messages) == sorted(r.email for r in readers), outputs   # one each, none twice
     assert sum("daily-digest" in out for out in outputs) == 1, outputs
     with app.app_context():
         digest = db.session.get(jobs.JobLease, "daily-digest")
