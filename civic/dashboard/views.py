@@ -180,13 +180,13 @@ def equity_map(rows: list[HoodRow]) -> maps.MapParts:
         features.append({"type": "Feature", "id": feature["properties"]["slug"], "geometry": feature["geometry"],
                          "properties": {"name": feature["properties"]["name"], "fix": fix,
                                         "bin": -1 if n is None else n}})
-    fmap = maps._base_map("equity", maps.city_centre(), maps.CITY_ZOOM)
+    fmap = maps.base_map("equity", maps.city_centre(), maps.CITY_ZOOM)
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name="neighbourhoods", style_function=_style,
         highlight_function=lambda _f: {"weight": 3, "color": "#1b1f24"},
         tooltip=folium.GeoJsonTooltip(fields=["name", "fix"], aliases=[_("Neighbourhood"), _("Median time to fix")]),
     ).add_to(fmap)
-    return maps._parts(fmap, "equity")
+    return maps.parts(fmap, "equity")
 
 
 @bp.get("/dashboard/neighbourhoods")

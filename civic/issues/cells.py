@@ -1,7 +1,7 @@
 """Server-side clusters from precomputed counts: the map's city view without reading every issue.
 
-`issue_cells` (migration 0010) holds, per grid level 8-16, per cell, category and status, how many visible
-issues lie in the cell and the sums of their coordinates and ids; triggers keep it exact on every insert,
+`issue_cells` (migration 0010) holds, per grid level 8-16, per cell, category and status (and for all of
+them together), how many visible issues lie in the cell and the sums of their coordinates and ids; triggers keep it exact on every insert,
 move, status or category change, hide and delete. A view then costs a few hundred rows whatever the
 number of issues, where grouping the issues themselves costs one row read per issue in view.
 
@@ -21,6 +21,7 @@ from civic.issues.models import Category, IssueStatus
 from civic.issues.spatial import BBox
 
 CELL_LEVELS = range(8, 17)  # keep in step with migration 0010
+ALL_KINDS = (0, "")         # the (category_id, status) of the rows counting every issue in a cell
 
 # Descriptions for building queries; the tables and their triggers are made by migration 0010.
 _metadata = MetaData()
@@ -77,6 +78,8 @@ def clusters(bbox: BBox, level: int, category_slugs: list[str], statuses: list[I
         stmt = stmt.where(c.category_id.in_(ids))
     if statuses:
         stmt = stmt.where(c.status.in_([s.value for s in statuses]))
+    if not category_slugs and not statuses:
+        stmt = stmt.where(c.category_id == ALL_KINDS[0], c.status == ALL_KINDS[1])
     found = []
     for n, sum_lat, sum_lon, sum_id in db.session.execute(stmt):
         lat, lon = sum_lat / n, sum_lon / n
@@ -109,9 +112,9 @@ def live_totals() -> dict[tuple, tuple[int, float, float, int]]:
         for level in CELL_LEVELS:
             gx, _ = _cell_range(lon, lon, -180.0, level)
             gy, _ = _cell_range(lat, lat, -90.0, level)
-            key = (level, gx, gy, category_id, status.value)
-            n, slat, slon, sid = totals.get(key, (0, 0.0, 0.0, 0))
-            totals[key] = (n + 1, slat + lat, slon + lon, sid + issue_id)
+            for key in ((level, gx, gy, category_id, status.value), (level, gx, gy, *ALL_KINDS)):
+                n, slat, slon, sid = totals.get(key, (0, 0.0, 0.0, 0))
+                totals[key] = (n + 1, slat + lat, slon + lon, sid + issue_id)
     return totals
 
 

@@ -4,10 +4,16 @@ folium sets up Leaflet, the tile layer and controls; our static/js/*.js finds ea
 variable name (`map_<name>`) and adds behaviour (loading issues by bbox, placing the pin). Only folium's
 map div and script are used: its page header would bring global styles and a zoom-blocking viewport.
 Leaflet itself is loaded from static/vendor by templates/_map_assets.html.
+
+Building a folium map costs milliseconds (it searches the tile provider catalogue and compiles its
+templates on each render), more than the rest of an issue page: each kind of map is rendered once per
+process at a placeholder position, and pages get a copy with their coordinates put in.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 import folium
 from flask import current_app
@@ -34,42 +40,69 @@ def city_centre() -> tuple[float, float]:
     return round((min_lat + max_lat) / 2, 5), round((min_lon + max_lon) / 2, 5)
 
 
-def _base_map(name: str, centre: tuple[float, float], zoom: int) -> folium.Map:
+# A position no real map uses, replaced in the rendered markup by the page's own.
+_PLACEHOLDER = (-87.654321012345, -176.54321012345)
+
+
+def base_map(name: str, centre: tuple[float, float], zoom: int) -> folium.Map:
+    """A folium map with the city's tiles, for maps that add their own layers (the equity dashboard)."""
+    cfg = current_app.config
+    return _folium_map(name, centre, zoom, cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
+
+
+def _folium_map(name: str, centre: tuple[float, float], zoom: int, tiles: str, attribution: str) -> folium.Map:
     fmap = folium.Map(location=list(centre), zoom_start=zoom, tiles=None, control_scale=True,
                       max_zoom=19, min_zoom=10)
     fmap._name, fmap._id = "map", name  # the JS variable becomes map_<name>
-    folium.TileLayer(
-        tiles=current_app.config["TILE_URL"],
-        attr=current_app.config["TILE_ATTRIBUTION"],
-        max_zoom=19,
-        max_native_zoom=19,
-    ).add_to(fmap)
+    folium.TileLayer(tiles=tiles, attr=attribution, max_zoom=19, max_native_zoom=19).add_to(fmap)
     return fmap
 
 
-def _parts(fmap: folium.Map, name: str) -> MapParts:
+def _render(fmap: folium.Map) -> tuple[str, str]:
     root = fmap.get_root()
     root.render()
-    script = root.script.render()
+    return root.html.render(), root.script.render()
+
+
+def parts(fmap: folium.Map, name: str) -> MapParts:
+    return _as_parts(name, *_render(fmap))
+
+
+def _as_parts(name: str, html: str, script: str) -> MapParts:
     return MapParts(
         name=f"map_{name}",
-        html=Markup(root.html.render()),  # noqa: S704 - folium's own markup, no user text in it
+        html=Markup(html),  # noqa: S704 - folium's own markup, no user text in it
         script=Markup(f'<script nonce="{csp_nonce()}">{script}</script>'),  # noqa: S704
     )
 
 
+@lru_cache(maxsize=32)
+def _rendered(name: str, zoom: int, marker: bool, tiles: str, attribution: str) -> tuple[str, str]:
+    """folium's map div and script for this kind of map, at the placeholder position."""
+    fmap = _folium_map(name, _PLACEHOLDER, zoom, tiles, attribution)
+    if marker:
+        folium.CircleMarker(location=list(_PLACEHOLDER), radius=10, color="#08476b", weight=3, fill=True,
+                            fill_color="#0b5c8a", fill_opacity=0.6).add_to(fmap)
+    return _render(fmap)
+
+
+def _parts(name: str, centre: tuple[float, float], zoom: int, *, marker: bool = False) -> MapParts:
+    cfg = current_app.config
+    html, script = _rendered(name, zoom, marker, cfg["TILE_URL"], cfg["TILE_ATTRIBUTION"])
+    for placeholder, value in zip(_PLACEHOLDER, centre):
+        script = script.replace(json.dumps(placeholder), json.dumps(float(value)))
+    return _as_parts(name, html, script)
+
+
 def city_map(centre: tuple[float, float] | None = None, zoom: int | None = None) -> MapParts:
-    return _parts(_base_map("city", centre or city_centre(), zoom or CITY_ZOOM), "city")
+    return _parts("city", centre or city_centre(), zoom or CITY_ZOOM)
 
 
 def issue_map(lat: float, lon: float) -> MapParts:
-    fmap = _base_map("issue", (lat, lon), STREET_ZOOM)
-    folium.CircleMarker(location=[lat, lon], radius=10, color="#08476b", weight=3, fill=True,
-                        fill_color="#0b5c8a", fill_opacity=0.6).add_to(fmap)
-    return _parts(fmap, "issue")
+    return _parts("issue", (lat, lon), STREET_ZOOM, marker=True)
 
 
 def picker_map(lat: float | None, lon: float | None) -> MapParts:
     if lat is not None and lon is not None:
-        return _parts(_base_map("picker", (lat, lon), STREET_ZOOM), "picker")
-    return _parts(_base_map("picker", city_centre(), CITY_ZOOM + 1), "picker")
+        return _parts("picker", (lat, lon), STREET_ZOOM)
+    return _parts("picker", city_centre(), CITY_ZOOM + 1)

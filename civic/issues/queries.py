@@ -101,9 +101,10 @@ def parse_bbox(raw: str) -> BBox:
 
 def parse_filters(args: MultiDict, *, require_bbox: bool = False) -> IssueFilters:
     filters = IssueFilters()
-    known_categories = set(db.session.scalars(select(Category.slug)))
     filters.categories = _many(args, "category")
-    unknown = [c for c in filters.categories if c not in known_categories]
+    known = set(db.session.scalars(select(Category.slug).where(Category.slug.in_(filters.categories)))) \
+        if filters.categories else set()
+    unknown = [c for c in filters.categories if c not in known]
     if unknown:
         raise ValidationError(_("Unknown category: %(names)s.", names=", ".join(unknown[:5])), field="category")
     try:

@@ -8,7 +8,9 @@ A cell at level z is 90 / 2**z degrees square (64 screen pixels at zoom z), numb
 gx = floor((lon + 180) / 90 * 2**z). Multiplying by a power of two is exact in floating point, so a cell's
 children at level z + 1 are exactly (2gx, 2gx + 1) x (2gy, 2gy + 1). Each row counts the visible issues
 (not hidden by moderators) of one category and status in one cell, with the sums of their coordinates and
-ids: the centroid of a cluster is sum / n, and when n == 1 the sum of ids is the issue's id.
+ids: the centroid of a cluster is sum / n, and when n == 1 the sum of ids is the issue's id. One more row
+per cell, category_id 0 and status '', counts every visible issue in it: the map without filters (nearly
+every request) reads one row per cell.
 See civic/issues/cells.py, which reads the table. Written by hand: Alembic cannot describe triggers.
 """
 from alembic import op
@@ -41,6 +43,7 @@ def upgrade():
         sa.Column('sum_lon', sa.Float(), nullable=False),
         sa.Column('sum_id', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('level', 'gx', 'gy', 'category_id', 'status', name='pk_issue_cells'),
+        sqlite_with_rowid=False,  # rows stored in key order: a view's cells are one contiguous range
     )
     op.bulk_insert(sa.table('issue_cell_levels', sa.column('level', sa.Integer), sa.column('scale', sa.Float)),
                    [{"level": z, "scale": float(2 ** z)} for z in LEVELS])
@@ -52,22 +55,25 @@ def upgrade():
     # Existing issues, counted once; the triggers keep the counts from now on.
     floor = "CAST(%s AS INTEGER)" if dialect == "sqlite" else "floor(%s)::integer"
     gx, gy = floor % "(i.lon + 180.0) / 90.0 * l.scale", floor % "(i.lat + 90.0) / 90.0 * l.scale"
-    op.execute(
-        f"INSERT INTO issue_cells ({KEY}, n, sum_lat, sum_lon, sum_id) "
-        f"SELECT l.level, {gx}, {gy}, i.category_id, i.status, count(*), sum(i.lat), sum(i.lon), sum(i.id) "
-        f"FROM issues i CROSS JOIN issue_cell_levels l WHERE i.hidden_at IS NULL "
-        f"GROUP BY l.level, {gx}, {gy}, i.category_id, i.status"
-    )
+    for category, status in (("i.category_id", "i.status"), ("0", "''")):  # per kind, then all kinds
+        op.execute(
+            f"INSERT INTO issue_cells ({KEY}, n, sum_lat, sum_lon, sum_id) "
+            f"SELECT l.level, {gx}, {gy}, {category}, {status}, count(*), sum(i.lat), sum(i.lon), sum(i.id) "
+            f"FROM issues i CROSS JOIN issue_cell_levels l WHERE i.hidden_at IS NULL "
+            f"GROUP BY l.level, {gx}, {gy}" + (", i.category_id, i.status" if category != "0" else "")
+        )
 
 
 def _sqlite_add(row: str, sign: str, when: str) -> str:
-    """One upsert per level for the issue `row` (new or old), adding (sign 1) or removing (sign -1) it."""
+    """Two upserts per level (its kind, and all kinds) for the issue `row` (new or old), adding (sign 1) or
+    removing (sign -1) it."""
     return (
         f"INSERT INTO issue_cells ({KEY}, n, sum_lat, sum_lon, sum_id) "
         f"SELECT l.level, CAST(({row}.lon + 180.0) / 90.0 * l.scale AS INTEGER), "
-        f"CAST(({row}.lat + 90.0) / 90.0 * l.scale AS INTEGER), {row}.category_id, {row}.status, "
+        f"CAST(({row}.lat + 90.0) / 90.0 * l.scale AS INTEGER), k.category_id, k.status, "
         f"{sign}, {sign} * {row}.lat, {sign} * {row}.lon, {sign} * {row}.id "
-        f"FROM issue_cell_levels l WHERE {when} "
+        f"FROM issue_cell_levels l CROSS JOIN (SELECT {row}.category_id AS category_id, {row}.status AS status "
+        f"UNION ALL SELECT 0, '') AS k WHERE {when} "
         f"ON CONFLICT ({KEY}) DO UPDATE SET n = n + excluded.n, sum_lat = sum_lat + excluded.sum_lat, "
         f"sum_lon = sum_lon + excluded.sum_lon, sum_id = sum_id + excluded.sum_id;"
     )
@@ -99,10 +105,12 @@ BEGIN
            floor((d.lat + 90.0) / 90.0 * l.scale)::integer, d.category_id, d.status,
            sum(d.sign), sum(d.sign * d.lat), sum(d.sign * d.lon), sum(d.sign * d.id)
     FROM issue_cell_levels l CROSS JOIN (
-        SELECT OLD.lat, OLD.lon, OLD.category_id, OLD.status, OLD.id, -1
+        SELECT OLD.lat, OLD.lon, k.category_id, k.status, OLD.id, -1
+        FROM (VALUES (OLD.category_id, OLD.status), (0, '')) AS k (category_id, status)
         WHERE TG_OP IN ('UPDATE', 'DELETE') AND OLD.hidden_at IS NULL
         UNION ALL
-        SELECT NEW.lat, NEW.lon, NEW.category_id, NEW.status, NEW.id, 1
+        SELECT NEW.lat, NEW.lon, k.category_id, k.status, NEW.id, 1
+        FROM (VALUES (NEW.category_id, NEW.status), (0, '')) AS k (category_id, status)
         WHERE TG_OP IN ('UPDATE', 'INSERT') AND NEW.hidden_at IS NULL
     ) AS d (lat, lon, category_id, status, id, sign)
     GROUP BY 1, 2, 3, 4, 5
@@ -113,7 +121,7 @@ BEGIN
     RETURN NULL;
 END $$;
 """)
-    # Every new issue rewrites nine rows: leave room on each page for in-place (HOT) updates, and vacuum often.
+    # Every new issue rewrites eighteen rows: leave room on each page for in-place (HOT) updates, and vacuum often.
     op.execute("ALTER TABLE issue_cells SET (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, "
                "autovacuum_analyze_scale_factor = 0.05)")
     op.execute("CREATE TRIGGER issue_cells_change AFTER INSERT OR DELETE OR UPDATE OF lat, lon, status, "
