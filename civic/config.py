@@ -75,6 +75,8 @@ class Config:
     # across processes. The daily digest goes out at DIGEST_HOUR in BABEL_DEFAULT_TIMEZONE.
     BACKGROUND_JOBS: bool = True
     DIGEST_HOUR: int = 7
+    # Map answers kept in memory per process (civic/issues/viewcache.py); 0 turns the cache off.
+    MAP_CACHE_ENTRIES: int = 2000
     TILE_ATTRIBUTION: str = "&copy; OpenStreetMap contributors"
     # A Nominatim-compatible search URL (e.g. https://nominatim.example/search); unset: neighbourhood names only.
     GEOCODER_URL: str | None = None

@@ -67,9 +67,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 # Objects Alembic's autogenerate must leave alone: spatial structures it cannot describe
-# (see civic/issues/spatial.py), the cluster counts kept by triggers (civic/issues/cells.py) and
+# (see civic/issues/spatial.py), the tables kept by triggers (civic/issues/cells.py, viewcache.py) and
 # SQLite's own bookkeeping tables.
-_UNMANAGED_PREFIXES = ("issue_rtree", "ix_issues_location_gist", "issue_cell", "sqlite_")
+_UNMANAGED_PREFIXES = ("issue_rtree", "ix_issues_location_gist", "issue_cell", "change_counters", "sqlite_")
 
 
 def include_in_autogenerate(name, type_, parent_names) -> bool:

@@ -2,7 +2,7 @@
 one issue, duplicates near a point, categories, and the upvote toggle."""
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from civic.api import bp
 from civic.errors import ValidationError
 from civic.extensions import db
 from civic.geo.geocoding import geocode
-from civic.issues import services
+from civic.issues import services, viewcache
 from civic.issues.geojson import cluster_feature, collection, issue_feature
 from civic.issues.models import Issue
 from civic.issues.queries import (
@@ -43,6 +43,15 @@ BBOX_PARAMS = [
 def issues_in_view():
     filters = parse_filters(request.args, require_bbox=True)
     zoom = parse_zoom(request.args.get("zoom"))
+    key = viewcache.key_for_request()
+    body = viewcache.get(key)
+    if body is None:
+        body = current_app.json.dumps(_view(filters, zoom)).encode()
+        viewcache.put(key, body)
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _view(filters, zoom: int | None) -> dict:
     # With a zoom, group first (from the precomputed counts where they can answer, else from the issues, in
     # one pass); a view that proves small is then listed as markers and counted exactly.
     groups = None
@@ -65,7 +74,7 @@ def issues_in_view():
     else:
         stmt = list_query(filters).options(selectinload(Issue.category)).limit(MAX_MARKERS)
         features = [issue_feature(issue) for issue in db.session.scalars(stmt)]
-    return jsonify(collection(features, total=total, clustered=clustered))
+    return collection(features, total=total, clustered=clustered)
 
 
 def _load(ids: set[int]) -> dict[int, Issue]:
