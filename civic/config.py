@@ -77,6 +77,9 @@ class Config:
     DIGEST_HOUR: int = 7
     # Map answers kept in memory per process (civic/issues/viewcache.py); 0 turns the cache off.
     MAP_CACHE_ENTRIES: int = 2000
+    # Pages kept for anonymous readers (civic/pagecache.py): how long at most; 0 turns it off.
+    PAGE_CACHE_SECONDS: float = 30
+    PAGE_CACHE_ENTRIES: int = 1000
     TILE_ATTRIBUTION: str = "&copy; OpenStreetMap contributors"
     # A Nominatim-compatible search URL (e.g. https://nominatim.example/search); unset: neighbourhood names only.
     GEOCODER_URL: str | None = None

@@ -67,7 +67,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 # Objects Alembic's autogenerate must leave alone: spatial structures it cannot describe
-# (see civic/issues/spatial.py), the tables kept by triggers (civic/issues/cells.py, viewcache.py) and
+# (see civic/issues/spatial.py), the tables kept by triggers (civic/issues/cells.py, civic/caching.py) and
 # SQLite's own bookkeeping tables.
 _UNMANAGED_PREFIXES = ("issue_rtree", "ix_issues_location_gist", "issue_cell", "change_counters", "sqlite_")
 

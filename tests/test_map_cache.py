@@ -18,7 +18,7 @@ def features(client, url: str = VIEW) -> dict[int, dict]:
 
 
 def cached_answers(app) -> int:
-    cache = app.extensions.get("civic_viewcache")
+    cache = app.extensions.get("civic_caches", {}).get("map")
     return len(cache.entries) if cache else 0
 
 

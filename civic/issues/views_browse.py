@@ -13,6 +13,7 @@ from civic.issues import bp, maps, services
 from civic.issues.forms import CommentForm
 from civic.issues.models import STATUS_LABELS, Comment, Issue, IssueStatus
 from civic.issues.queries import IssueFilters, list_query, parse_filters
+from civic.pagecache import for_anonymous_readers
 from civic.text import render_user_text
 
 PAGE_SIZE = 20
@@ -60,6 +61,7 @@ def index():
 
 
 @bp.get("/issues/<int:issue_id>")
+@for_anonymous_readers
 def detail(issue_id: int):
     issue = services.get_visible_issue(issue_id, current_user)
     return render_template(

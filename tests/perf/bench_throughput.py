@@ -65,15 +65,16 @@ end
 RESULT = re.compile(r"CIVIC requests=(\d+) duration_us=(\d+) status=(\d+) socket=(\d+)")
 
 
-def server_settings(url: str, map_cache: int | None = None) -> dict[str, str]:
-    """The database, and every *_RATE_LIMIT of the config turned off (""); the map cache's size if given
-    (0: every bbox answer computed, as for views nobody asked for before)."""
+def server_settings(url: str, cold: bool = False) -> dict[str, str]:
+    """The database, and every *_RATE_LIMIT of the config turned off (""); with `cold`, the map answer cache
+    and the anonymous page cache off too: every answer computed, as for views and pages nobody asked for
+    before (with them on, the 500 paths per endpoint are answered from memory after their first time)."""
     from civic.config import Config
 
     settings = {"CIVIC_DATABASE_URL": url}
     settings.update({f"CIVIC_{name}": "" for name in dir(Config) if name.endswith("_RATE_LIMIT")})
-    if map_cache is not None:
-        settings["CIVIC_MAP_CACHE_ENTRIES"] = str(map_cache)
+    if cold:
+        settings.update(CIVIC_MAP_CACHE_ENTRIES="0", CIVIC_PAGE_CACHE_SECONDS="0")
     return settings
 
 
@@ -183,16 +184,16 @@ def main() -> None:
     parser.add_argument("--mode", choices=("interleaved", "concurrent"), default="interleaved")
     parser.add_argument("--slice", type=float, default=2.0, help="seconds per slice in interleaved mode")
     parser.add_argument("--city-views", type=int, default=8, help="whole-city views before reading RSS")
-    parser.add_argument("--map-cache", type=int, default=None,
-                        help="CIVIC_MAP_CACHE_ENTRIES for the server (0: no cache; default: the app's default)")
+    parser.add_argument("--cold", action="store_true",
+                        help="turn the map answer cache and the anonymous page cache off")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
 
     paths, whole, issues = endpoint_paths(args.db)
     print(f"{issues:,} issues ({args.db.split(':')[0]}), gunicorn {args.workers} gevent workers, "
-          f"wrk {args.connections} connections, {args.mode}, {args.duration:g} s per endpoint, map cache "
-          f"{'default' if args.map_cache is None else args.map_cache}")
+          f"wrk {args.connections} connections, {args.mode}, {args.duration:g} s per endpoint, "
+          f"{'caches off' if args.cold else 'caches on'}")
     with tempfile.TemporaryDirectory(prefix="civic-wrk-") as tmp:
         script = Path(tmp) / "paths.lua"
         script.write_text(WRK_LUA)
@@ -200,7 +201,7 @@ def main() -> None:
         for name, items in paths.items():
             files[name] = Path(tmp) / f"{name}.txt"
             files[name].write_text("\n".join(items) + "\n")
-        with serve(server_settings(args.db, args.map_cache), workers=args.workers) as server:
+        with serve(server_settings(args.db, args.cold), workers=args.workers) as server:
             check(server.url, paths)
             # Warm-up: every worker's caches and connections, as a running server would have them.
             for name, path in files.items():
