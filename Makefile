@@ -20,7 +20,7 @@ test: install-dev translations browser-deps
 # Benchmarks (tests/perf): build databases of 10k, 100k and 1M issues (kept in BENCH_DIR and reused), then
 # print the map figures on SQLite and on PostgreSQL, HTTP throughput and memory of a real server (wrk against
 # gunicorn, 1M issues on SQLite) and live delivery to 1,000 Socket.IO clients on one process and on two
-# sharing Redis. Slow the first time (about 6 minutes per million).
+# sharing Redis. Slow the first time (about 5 minutes per million on SQLite, 12 on PostgreSQL).
 BENCH_DIR ?= /tmp/civic-bench
 BENCH_PG ?= postgresql+psycopg://127.0.0.1
 bench: install-dev bench-deps

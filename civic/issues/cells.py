@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, String, Table, func, select
+from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, String, Table, func, select, text
 
 from civic.extensions import db
 from civic.issues.models import Category, IssueStatus
@@ -99,6 +99,24 @@ def count_touching(bbox: BBox) -> int:
     y0, y1 = _cell_range(bbox.min_lat, bbox.max_lat, -90.0, level)
     return db.session.scalar(select(func.coalesce(func.sum(c.n), 0))
                              .where(c.level == level, c.gx.between(x0, x1), c.gy.between(y0, y1))) or 0
+
+
+def rebuild() -> None:
+    """Count every cell again from the issues: after a bulk load made with the triggers off (tests/perf),
+    or to repair the table by hand. Same counts as migration 0010's."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    floor = "floor(%s)::integer" if postgres else "CAST(%s AS INTEGER)"
+    gx, gy = floor % "(i.lon + 180.0) / 90.0 * l.scale", floor % "(i.lat + 90.0) / 90.0 * l.scale"
+    db.session.execute(text("DELETE FROM issue_cells"))
+    for category, status, kinds in (("i.category_id", "i.status", ", i.category_id, i.status"),
+                                    (str(ALL_KINDS[0]), f"'{ALL_KINDS[1]}'", "")):
+        db.session.execute(text(
+            f"INSERT INTO issue_cells (level, gx, gy, category_id, status, n, sum_lat, sum_lon, sum_id) "
+            f"SELECT l.level, {gx}, {gy}, {category}, {status}, count(*), sum(i.lat), sum(i.lon), sum(i.id) "
+            f"FROM issues i CROSS JOIN issue_cell_levels l WHERE i.hidden_at IS NULL "
+            f"GROUP BY l.level, {gx}, {gy}{kinds}"))
+    db.session.execute(text("UPDATE change_counters SET n = n + 1"))  # cached answers are out of date
+    db.session.commit()
 
 
 def live_totals() -> dict[tuple, tuple[int, float, float, int]]:
