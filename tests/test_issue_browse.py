@@ -22,6 +22,34 @@ def test_bbox_returns_only_issues_inside(client, make_issue):
     assert props["status"] == "open" and props["category"] == "pothole" and props["url"] == f"/issues/{inside}"
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_map_markers_and_clusters_show_what_the_issue_api_shows(app, client, make_issue, language):
+    """The bbox API builds markers from plain rows (civic/issues/markers.py); each must say exactly what the
+    one-issue API says of the same issue, labels translated, whether listed or shown alone among clusters."""
+    from civic import demo
+
+    fixed = make_issue(title="Fixed one", category="graffiti", status="fixed")
+    listed = client.get(f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17",
+                        headers={"Accept-Language": language}).get_json()
+    assert {f["id"] for f in listed["features"]} == {fixed} and listed["total"] == 1
+    single = client.get(f"/api/v1/issues/{fixed}", headers={"Accept-Language": language}).get_json()
+    extras = ("description", "reporter", "upvoted", "photos")
+    expected = {**single, "properties": {k: v for k, v in single["properties"].items() if k not in extras}}
+    assert listed["features"] == [expected]
+    assert expected["properties"]["status_label"] == {"en": "Fixed", "es": "Arreglado"}[language]
+
+    with app.app_context():
+        demo.seed_people()
+        demo.seed_issues(150, citywide=False)  # around Fishtown: clusters at city zoom, ours alone far away
+    far = make_issue(title="Far north", at=(40.13, -75.01))
+    city = client.get("/api/v1/issues?bbox=-75.28,39.87,-74.96,40.14&zoom=11",
+                      headers={"Accept-Language": language}).get_json()
+    assert city["clustered"] is True and city["total"] == 152
+    alone = [f for f in city["features"] if f.get("id") == far]
+    single = client.get(f"/api/v1/issues/{far}", headers={"Accept-Language": language}).get_json()
+    assert alone == [{**single, "properties": {k: v for k, v in single["properties"].items() if k not in extras}}]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -5,22 +5,19 @@ from __future__ import annotations
 from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from civic.api import bp
 from civic.errors import ValidationError
 from civic.extensions import db
 from civic.geo.geocoding import geocode
-from civic.issues import services, viewcache
+from civic.issues import markers, services, viewcache
 from civic.issues.geojson import cluster_feature, collection, issue_feature
-from civic.issues.models import Issue
 from civic.issues.queries import (
     MAX_MARKERS,
     clusters,
     count_in_view,
-    list_query,
     must_cluster,
+    ordered,
     parse_filters,
     parse_zoom,
     precomputed_clusters,
@@ -53,7 +50,7 @@ def issues_in_view():
 
 def _view(filters, zoom: int | None) -> dict:
     # With a zoom, group first (from the precomputed counts where they can answer, else from the issues, in
-    # one pass); a view that proves small is then listed as markers and counted exactly.
+    # one pass); a view that proves small is then listed as markers, counted exactly by listing one more.
     groups = None
     if zoom is not None:
         groups = precomputed_clusters(filters, zoom)
@@ -61,27 +58,21 @@ def _view(filters, zoom: int | None) -> dict:
             groups = clusters(filters, zoom)
     total = sum(c.count for c in groups) if groups is not None else count_in_view(filters)
     clustered = must_cluster(total, zoom)
-    if not clustered and groups is not None:
-        total = count_in_view(filters)
+    writer = markers.FeatureWriter()
     if clustered:
         if zoom is None:
             raise ValidationError(_("There are too many issues here to list: give zoom, or a smaller bbox."),
                                   field="zoom")
-        singles = {c.issue_id for c in groups if c.count == 1}  # shown as themselves
-        by_id = _load(singles)
-        features = [issue_feature(by_id[c.issue_id]) if c.count == 1 and c.issue_id in by_id
+        singles = markers.by_id(c.issue_id for c in groups if c.count == 1)  # shown as themselves
+        features = [writer.feature(singles[c.issue_id]) if c.count == 1 and c.issue_id in singles
                     else cluster_feature(c) for c in groups]
     else:
-        stmt = list_query(filters).options(selectinload(Issue.category)).limit(MAX_MARKERS)
-        features = [issue_feature(issue) for issue in db.session.scalars(stmt)]
+        stmt = ordered(filters.apply(markers.marker_select()), filters.sort, None).limit(MAX_MARKERS + 1)
+        rows = db.session.execute(stmt).all()
+        if groups is not None:
+            total = len(rows) if len(rows) <= MAX_MARKERS else count_in_view(filters)
+        features = writer.features(rows[:MAX_MARKERS])
     return collection(features, total=total, clustered=clustered)
-
-
-def _load(ids: set[int]) -> dict[int, Issue]:
-    if not ids:
-        return {}
-    stmt = select(Issue).where(Issue.id.in_(ids)).options(selectinload(Issue.category))
-    return {issue.id: issue for issue in db.session.scalars(stmt)}
 
 
 @bp.get("/issues/<int:issue_id>")

@@ -23,17 +23,17 @@ def issue_properties(issue: Issue) -> dict:
     }
 
 
-def _point(lon: float, lat: float) -> dict:
+def point(lon: float, lat: float) -> dict:
     return {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
 
 
 def issue_feature(issue: Issue) -> dict:
-    return {"type": "Feature", "id": issue.id, "geometry": _point(issue.lon, issue.lat),
+    return {"type": "Feature", "id": issue.id, "geometry": point(issue.lon, issue.lat),
             "properties": issue_properties(issue)}
 
 
 def cluster_feature(cluster: Cluster) -> dict:
-    return {"type": "Feature", "geometry": _point(cluster.lon, cluster.lat),
+    return {"type": "Feature", "geometry": point(cluster.lon, cluster.lat),
             "properties": {"cluster": True, "count": cluster.count}}
 
 

@@ -37,7 +37,9 @@ class IssueFilters:
     def apply(self, stmt: Select) -> Select:
         stmt = stmt.where(Issue.hidden_at.is_(None))  # hidden by the moderators: out of every public view
         if self.categories:
-            stmt = stmt.join(Category, Category.id == Issue.category_id).where(Category.slug.in_(self.categories))
+            # A subquery, not a join: callers may join categories themselves (civic/issues/markers.py).
+            chosen = select(Category.id).where(Category.slug.in_(self.categories)).scalar_subquery()
+            stmt = stmt.where(Issue.category_id.in_(chosen))
         if self.statuses:
             stmt = stmt.where(Issue.status.in_(self.statuses))
         if self.days:

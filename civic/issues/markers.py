@@ -1,0 +1,67 @@
+"""The map's markers as plain rows: the few columns a marker shows, its category joined in the same query,
+turned into GeoJSON features without ORM objects, url_for or a translation lookup per issue.
+
+The bbox API answers up to MAX_MARKERS markers per request and is the busiest endpoint; loading Issue
+objects (with their categories through a second query), building each URL with url_for and translating each
+label cost several times what the database does (tests/perf/bench_map.py, bench_throughput.py). A feature
+here is the same as geojson.issue_feature's for the same issue (tests/test_issue_browse.py compares them).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from flask import url_for
+from flask_babel import get_locale
+from sqlalchemy import Row, Select, select
+
+from civic.extensions import db
+from civic.issues.geojson import point
+from civic.issues.models import Category, Issue, IssueStatus
+
+_COLUMNS = (Issue.id, Issue.title, Issue.status, Issue.upvote_count, Issue.comment_count, Issue.neighbourhood,
+            Issue.created_at, Issue.lat, Issue.lon, Category.slug, Category.name, Category.name_es)
+
+
+def marker_select() -> Select:
+    """SELECT of a marker's columns; filter and order it like any query over Issue."""
+    return select(*_COLUMNS).join(Category, Category.id == Issue.category_id)
+
+
+def by_id(ids: Iterable[int]) -> dict[int, Row]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.execute(marker_select().where(Issue.id.in_(ids)))}
+
+
+class FeatureWriter:
+    """Turns marker rows into features, with what is the same for every row of a request worked out once."""
+
+    def __init__(self) -> None:
+        # "/issues/0" without its 0: the same path url_for gives each issue (blueprint prefix, SCRIPT_NAME).
+        self.url_prefix = url_for("issues.detail", issue_id=0)[:-1]
+        locale = get_locale()
+        self.spanish = locale is not None and locale.language == "es"
+        self.status_labels = {status: status.label for status in IssueStatus}
+
+    def feature(self, row: Row) -> dict:
+        status: IssueStatus = row.status
+        return {
+            "type": "Feature", "id": row.id, "geometry": point(row.lon, row.lat),
+            "properties": {
+                "id": row.id,
+                "title": row.title,
+                "category": row.slug,
+                "category_label": row.name_es if self.spanish and row.name_es else row.name,
+                "status": status.value,
+                "status_label": self.status_labels[status],
+                "upvotes": row.upvote_count,
+                "comments": row.comment_count,
+                "neighbourhood": row.neighbourhood,
+                "created_at": row.created_at.isoformat(),
+                "url": f"{self.url_prefix}{row.id}",
+            },
+        }
+
+    def features(self, rows: Sequence[Row]) -> list[dict]:
+        return [self.feature(row) for row in rows]
