@@ -2,6 +2,7 @@
 one issue, duplicates near a point, categories, and the upvote toggle."""
 from __future__ import annotations
 
+import orjson
 from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -43,7 +44,7 @@ def issues_in_view():
     key = viewcache.key_for_request()
     body = viewcache.get(key)
     if body is None:
-        body = current_app.json.dumps(_view(filters, zoom)).encode()
+        body = orjson.dumps(_view(filters, zoom))  # plain values only; several times faster than json
         viewcache.put(key, body)
     return current_app.response_class(body, mimetype="application/json")
 

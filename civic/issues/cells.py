@@ -11,10 +11,11 @@ grouping the issues live for it, and for zooms finer than the last level.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, String, Table, func, select, text
+from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, Select, String, Table, bindparam, func, select, text
 
 from civic.extensions import db
 from civic.issues.models import Category, IssueStatus
@@ -60,37 +61,53 @@ def _cell_range(low: float, high: float, origin: float, level: int) -> tuple[int
     return math.floor((low - origin) / 90.0 * scale), math.floor((high - origin) / 90.0 * scale)
 
 
+WIDE_COLUMNS = 256  # more columns than this in view (an API caller's 2° at zoom 16): a range instead
+
+
 def _in_columns(x0: int, x1: int):
     """gx from x0 to x1 as a list of values, not a range: with `gx IN (...)` the index is searched column by
     column on its next key, gy, too (SQLite uses only the first range of a key; a range on gx would read every
-    cell of those columns across the whole city, about 10x slower at street zoom). Very wide boxes at a fine
-    level (an API caller's 2° at zoom 16) fall back to the range."""
+    cell of those columns across the whole city, about 10x slower at street zoom)."""
     c = issue_cells.c
-    return c.gx.in_(range(x0, x1 + 1)) if x1 - x0 < 256 else c.gx.between(x0, x1)
+    return c.gx.in_(range(x0, x1 + 1)) if x1 - x0 < WIDE_COLUMNS else c.gx.between(x0, x1)
+
+
+@functools.cache
+def _clusters_statement(wide: bool, by_category: bool, by_status: bool) -> Select:
+    """The clusters query for one shape of request, built once per process with its values as parameters:
+    the map asks it on every pan, and building the expression costs more than SQLite takes to answer it."""
+    c = issue_cells.c
+    columns = c.gx.between(bindparam("x0"), bindparam("x1")) if wide \
+        else c.gx.in_(bindparam("columns", expanding=True))
+    stmt = (
+        select(func.sum(c.n), func.sum(c.sum_lat), func.sum(c.sum_lon), func.sum(c.sum_id))
+        .where(c.level == bindparam("level"), columns, c.gy.between(bindparam("y0"), bindparam("y1")))
+        .group_by(c.gx, c.gy)
+        .having(func.sum(c.n) > 0)
+    )
+    if by_category:
+        ids = select(Category.id).where(Category.slug.in_(bindparam("categories", expanding=True))).scalar_subquery()
+        stmt = stmt.where(c.category_id.in_(ids))
+    if by_status:
+        stmt = stmt.where(c.status.in_(bindparam("statuses", expanding=True)))
+    if not by_category and not by_status:
+        stmt = stmt.where(c.category_id == ALL_KINDS[0], c.status == ALL_KINDS[1])
+    return stmt
 
 
 def clusters(bbox: BBox, level: int, category_slugs: list[str], statuses: list[IssueStatus]) -> list[Cluster]:
     """The clusters whose centroid lies in the box: every cell touching it, summed over the chosen
     categories and statuses. Their counts add up to the issues shown, which may differ from an exact
     count of the box by issues in cells straddling its edge."""
-    c = issue_cells.c
     x0, x1 = _cell_range(bbox.min_lon, bbox.max_lon, -180.0, level)
     y0, y1 = _cell_range(bbox.min_lat, bbox.max_lat, -90.0, level)
-    stmt = (
-        select(func.sum(c.n), func.sum(c.sum_lat), func.sum(c.sum_lon), func.sum(c.sum_id))
-        .where(c.level == level, _in_columns(x0, x1), c.gy.between(y0, y1))
-        .group_by(c.gx, c.gy)
-        .having(func.sum(c.n) > 0)
-    )
-    if category_slugs:
-        ids = select(Category.id).where(Category.slug.in_(category_slugs)).scalar_subquery()
-        stmt = stmt.where(c.category_id.in_(ids))
-    if statuses:
-        stmt = stmt.where(c.status.in_([s.value for s in statuses]))
-    if not category_slugs and not statuses:
-        stmt = stmt.where(c.category_id == ALL_KINDS[0], c.status == ALL_KINDS[1])
+    wide = x1 - x0 >= WIDE_COLUMNS
+    stmt = _clusters_statement(wide, bool(category_slugs), bool(statuses))
+    params = {"level": level, "y0": y0, "y1": y1, "categories": category_slugs,
+              "statuses": [s.value for s in statuses]}
+    params.update({"x0": x0, "x1": x1} if wide else {"columns": list(range(x0, x1 + 1))})
     found = []
-    for n, sum_lat, sum_lon, sum_id in db.session.execute(stmt):
+    for n, sum_lat, sum_lon, sum_id in db.session.execute(stmt, params):
         lat, lon = sum_lat / n, sum_lon / n
         if bbox.min_lat <= lat <= bbox.max_lat and bbox.min_lon <= lon <= bbox.max_lon:
             found.append(Cluster(lat=lat, lon=lon, count=int(n), issue_id=int(sum_id)))

@@ -8,6 +8,7 @@ here is the same as geojson.issue_feature's for the same issue (tests/test_issue
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from flask import url_for
@@ -34,6 +35,12 @@ def by_id(ids: Iterable[int]) -> dict[int, Row]:
     return {row.id: row for row in db.session.execute(marker_select().where(Issue.id.in_(ids)))}
 
 
+@functools.cache
+def _status_labels(locale: str) -> dict[IssueStatus, str]:
+    """Each status's label in this request's language (the catalogs do not change while a process runs)."""
+    return {status: status.label for status in IssueStatus}
+
+
 class FeatureWriter:
     """Turns marker rows into features, with what is the same for every row of a request worked out once."""
 
@@ -42,7 +49,7 @@ class FeatureWriter:
         self.url_prefix = url_for("issues.detail", issue_id=0)[:-1]
         locale = get_locale()
         self.spanish = locale is not None and locale.language == "es"
-        self.status_labels = {status: status.label for status in IssueStatus}
+        self.status_labels = _status_labels(str(locale))
 
     def feature(self, row: Row) -> dict:
         status: IssueStatus = row.status
