@@ -6,6 +6,8 @@ gap in one is not a hole.
 """
 from __future__ import annotations
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -24,6 +26,12 @@ _markdown = (
 def render_user_text(text: str | None) -> Markup:
     if not text:
         return Markup("")
+    return Markup(_rendered(text))  # noqa: S704 - sanitised in _rendered
+
+
+@functools.lru_cache(maxsize=4096)
+def _rendered(text: str) -> str:
+    """The same text always renders the same: pages shown again (the description, each comment) reuse it."""
     html = _markdown.render(text)
     clean = nh3.clean(
         html,
@@ -32,4 +40,4 @@ def render_user_text(text: str | None) -> Markup:
         url_schemes=_ALLOWED_SCHEMES,
         link_rel="nofollow ugc noopener",
     )
-    return Markup(clean)  # noqa: S704 - sanitised just above
+    return clean

@@ -63,7 +63,8 @@ def index():
 @bp.get("/issues/<int:issue_id>")
 @for_anonymous_readers
 def detail(issue_id: int):
-    issue = services.get_visible_issue(issue_id, current_user)
+    issue = services.get_visible_issue(issue_id, current_user, options=services.PAGE_LOADS)
+    signed_in = current_user.is_authenticated
     return render_template(
         "issues/detail.html",
         issue=issue,
@@ -75,8 +76,9 @@ def detail(issue_id: int):
         comments=(comments := _comments(issue)),
         official=next((item["comment"] for item in reversed(comments)
                        if item["comment"].official and not item["comment"].is_deleted), None),
-        comment_form=CommentForm(formdata=None),
-        action=ActionForm(),
+        # Forms only for those who see them (every action on the page needs an account).
+        comment_form=CommentForm(formdata=None) if signed_in else None,
+        action=ActionForm() if signed_in else None,
         render_user_text=render_user_text,
     )
 

@@ -18,14 +18,16 @@ bp = Blueprint("open311", __name__)
 def ticket_box(issue) -> dict:
     """What the issue page shows about the city's ticket (the issues domain stays unaware of 311)."""
     submission: Submission | None = outbox.current_submission(issue.id)
+    can_send = (outbox.may_send(current_user, issue) and outbox.route_for(issue) is not None
+                and (submission is None or submission.state is SubmissionState.FAILED))
+    can_link = current_user.is_authenticated and (submission is None or submission.state is SubmissionState.FAILED)
     return {
         "submission": submission,
         "states": SubmissionState,
-        "can_send": outbox.may_send(current_user, issue) and outbox.route_for(issue) is not None
-        and (submission is None or submission.state is SubmissionState.FAILED),
-        "can_link": current_user.is_authenticated and (submission is None or submission.state is SubmissionState.FAILED),
+        "can_send": can_send,
+        "can_link": can_link,
         "staff": current_user.is_authenticated and (current_user.acts_as_staff or current_user.is_admin),
-        "action": ActionForm(),
+        "action": ActionForm() if can_send or can_link else None,
     }
 
 
