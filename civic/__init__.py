@@ -49,7 +49,7 @@ def create_app(config: object | dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from civic import database  # noqa: F401  (SQLite pragmas listener)
     from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
-    from civic.i18n import select_locale
+    from civic.i18n import install_template_gettext, select_locale
     from civic.security import register_security_headers
 
     db.init_app(app)
@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
+    install_template_gettext(app)
     queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
     socketio.init_app(
         app,

@@ -75,3 +75,22 @@ def test_spanish_catalog_covers_every_message(tmp_path):
         if not message or not strings or message.fuzzy:
             missing.append(msgid)
     assert not missing, f"{len(missing)} strings lack a Spanish translation: {missing[:10]}"
+
+
+def test_templates_follow_force_locale_and_refresh_within_one_request(app):
+    """Templates look the catalog up once per request (civic/i18n.py); an e-mail rendered in its reader's
+    language in the middle of the request, and a language switch, must still change it."""
+    from flask import render_template_string, session
+    from flask_babel import force_locale, refresh
+
+    from civic.i18n import SESSION_KEY
+
+    hello = "{{ _('Hello %(name)s,', name='Sol') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        assert render_template_string(hello) == "Hola, Sol:"
+        with force_locale("en"):
+            assert render_template_string(hello) == "Hello Sol,"
+        assert render_template_string(hello) == "Hola, Sol:"
+        session[SESSION_KEY] = "en"
+        refresh()
+        assert render_template_string(hello) == "Hello Sol,"

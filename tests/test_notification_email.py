@@ -102,3 +102,25 @@ def test_email_settings_page(app, client, auth, make_user):
     with app.app_context():
         assert db.session.get(User, user.id).email_frequency is EmailFrequency.IMMEDIATE
     assert client.post("/account/email", data={"email_frequency": "hourly"}).status_code == 400
+
+
+def test_each_mail_speaks_its_readers_language_whatever_the_senders(mail_app, smtp_server, make_user, make_issue):
+    """A Spanish speaker's comment mails an English-speaking reporter in English, and the reverse; the
+    sender's own pages stay in the sender's language (templates look their catalog up once per request,
+    civic/i18n.py, and must still follow force_locale)."""
+    english, spanish = make_user(locale="en", display_name="Ed"), make_user(locale="es", display_name="Sol")
+    for user in (english, spanish):
+        set_frequency(mail_app, user, EmailFrequency.IMMEDIATE)
+    by_english, by_spanish = make_issue(english, title="Broken light"), make_issue(spanish, title="Farola rota")
+
+    http = mail_app.test_client()
+    http.post("/login", data={"email": spanish.email, "password": spanish.password})
+    http.get(f"/issues/{by_english}")  # the Spanish catalog is in use in this client's requests
+    page = http.post(f"/issues/{by_english}/comments", data={"body": "Sigue sin luz"}, follow_redirects=True)
+    [to_english] = smtp_server.wait_for(1)
+    assert to_english["To"] == english.email and to_english.get_content().startswith("Hello Ed,")
+    assert "Saltar al contenido principal" in page.get_data(as_text=True)
+
+    comment(mail_app, english, by_spanish, "Still dark")
+    to_spanish = smtp_server.wait_for(2)[1]
+    assert to_spanish["To"] == spanish.email and to_spanish.get_content().startswith("Hola, Sol:")

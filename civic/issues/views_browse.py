@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from civic.errors import DomainError
 from civic.extensions import db
@@ -85,7 +85,7 @@ def detail(issue_id: int):
 
 def _comments(issue: Issue):
     stmt = (select(Comment).where(Comment.issue_id == issue.id).order_by(Comment.created_at, Comment.id)
-            .options(selectinload(Comment.author), selectinload(Comment.photos)))
+            .options(joinedload(Comment.author), joinedload(Comment.department), selectinload(Comment.photos)))
     return [
         {
             "comment": c,
