@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Enum, event
+from sqlalchemy import DateTime, Enum, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -74,3 +74,15 @@ _UNMANAGED_PREFIXES = ("issue_rtree", "ix_issues_location_gist", "issue_cell", "
 
 def include_in_autogenerate(name, type_, parent_names) -> bool:
     return not (name and name.startswith(_UNMANAGED_PREFIXES))
+
+
+def follow_explicit_ids(*models) -> None:
+    """After rows were inserted with ids chosen by us (bulk demo and benchmark data): move PostgreSQL's id
+    sequences past them, or the next ordinary insert takes an id already used. SQLite needs nothing (it
+    continues from the largest id)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        table = model.__tablename__
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"))

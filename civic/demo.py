@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from civic.accounts import services as accounts
 from civic.accounts.models import Role, User
 from civic.accounts.passwords import hash_password
-from civic.database import utcnow
+from civic.database import follow_explicit_ids, utcnow
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.issues.catalog import ensure_categories
@@ -119,6 +119,7 @@ def _neighbours_pool(rng: random.Random, size: int) -> list[int]:
              "created_at": utcnow()} for i in range(size)]
     for chunk in _chunks(rows):
         db.session.execute(insert(User), chunk)
+    follow_explicit_ids(User)
     db.session.commit()
     return list(db.session.scalars(select(User.id).where(User.role == Role.RESIDENT)))
 
@@ -234,4 +235,5 @@ def _write(*row_lists: list[dict]) -> None:
     for model, rows in zip((Issue, StatusChange, Upvote, Comment), row_lists):
         for chunk in _chunks(rows):
             db.session.execute(insert(model), chunk)
+    follow_explicit_ids(Issue, Comment)
     db.session.commit()

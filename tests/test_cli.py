@@ -77,6 +77,22 @@ def test_demo_seed_with_issues_is_consistent(app, runner):
         assert len({i.neighbourhood for i in issues}) > 3
 
 
+def test_after_demo_data_people_register_report_and_comment(app, runner, client, make_issue):
+    """Demo data is written in bulk with ids of its own; on PostgreSQL the id sequences must follow, or the
+    next registration, report or comment collides with a demo row."""
+    from civic.issues.models import Issue
+
+    assert runner.invoke(args=["demo", "seed", "--if-empty", "--issues", "60"]).exit_code == 0
+    response = client.post("/register", data={"display_name": "New neighbour", "email": "new@example.org",
+                                              "password": "a long enough passphrase"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    issue_id = make_issue(title="After the demo")
+    assert client.post(f"/issues/{issue_id}/comments", data={"body": "Seen it too"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Issue, issue_id).comment_count == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 61
+
+
 def test_categories_defaults_is_idempotent(app, runner):
     from civic.issues.models import Category
 

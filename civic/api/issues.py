@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 
 from civic.api import bp
 from civic.errors import ValidationError
-from civic.extensions import db
 from civic.geo.geocoding import geocode
 from civic.issues import markers, services, viewcache
 from civic.issues.geojson import cluster_feature, collection, issue_feature
@@ -18,7 +17,6 @@ from civic.issues.queries import (
     clusters,
     count_in_view,
     must_cluster,
-    ordered,
     parse_filters,
     parse_zoom,
     precomputed_clusters,
@@ -68,8 +66,7 @@ def _view(filters, zoom: int | None) -> dict:
         features = [writer.feature(singles[c.issue_id]) if c.count == 1 and c.issue_id in singles
                     else cluster_feature(c) for c in groups]
     else:
-        stmt = ordered(filters.apply(markers.marker_select()), filters.sort, None).limit(MAX_MARKERS + 1)
-        rows = db.session.execute(stmt).all()
+        rows = markers.in_view(filters, MAX_MARKERS + 1)
         if groups is not None:
             total = len(rows) if len(rows) <= MAX_MARKERS else count_in_view(filters)
         features = writer.features(rows[:MAX_MARKERS])

@@ -107,7 +107,7 @@ def clusters(bbox: BBox, level: int, category_slugs: list[str], statuses: list[I
               "statuses": [s.value for s in statuses]}
     params.update({"x0": x0, "x1": x1} if wide else {"columns": list(range(x0, x1 + 1))})
     found = []
-    for n, sum_lat, sum_lon, sum_id in db.session.execute(stmt, params):
+    for n, sum_lat, sum_lon, sum_id in db.session.connection().execute(stmt, params):
         lat, lon = sum_lat / n, sum_lon / n
         if bbox.min_lat <= lat <= bbox.max_lat and bbox.min_lon <= lon <= bbox.max_lon:
             found.append(Cluster(lat=lat, lon=lon, count=int(n), issue_id=int(sum_id)))

@@ -18,6 +18,7 @@ from sqlalchemy import Row, Select, select
 from civic.extensions import db
 from civic.issues.geojson import point
 from civic.issues.models import Category, Issue, IssueStatus
+from civic.issues.queries import FilterShape, IssueFilters, ordered, parametrised
 
 _COLUMNS = (Issue.id, Issue.title, Issue.status, Issue.upvote_count, Issue.comment_count, Issue.neighbourhood,
             Issue.created_at, Issue.lat, Issue.lon, Category.slug, Category.name, Category.name_es)
@@ -28,11 +29,22 @@ def marker_select() -> Select:
     return select(*_COLUMNS).join(Category, Category.id == Issue.category_id)
 
 
+@functools.lru_cache(maxsize=256)
+def _in_view_statement(shape: FilterShape, sort: str, limit: int) -> Select:
+    return ordered(parametrised(marker_select(), shape), sort, None).limit(limit)
+
+
+def in_view(filters: IssueFilters, limit: int) -> list[Row]:
+    """Up to `limit` markers in the filters' view, in their order (the statement is kept per shape)."""
+    stmt = _in_view_statement(filters.shape(), filters.sort, limit)
+    return db.session.connection().execute(stmt, filters.parameters()).all()
+
+
 def by_id(ids: Iterable[int]) -> dict[int, Row]:
     ids = list(ids)
     if not ids:
         return {}
-    return {row.id: row for row in db.session.execute(marker_select().where(Issue.id.in_(ids)))}
+    return {row.id: row for row in db.session.connection().execute(marker_select().where(Issue.id.in_(ids)))}
 
 
 @functools.cache

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Float, Select, bindparam, func, select
 from werkzeug.datastructures import MultiDict
 
 from civic.database import utcnow
@@ -26,6 +27,19 @@ CLUSTER_CELL_PX = 64           # a cluster covers a square of about this many pi
 MAX_BBOX_DEGREES = 2.0         # a whole city fits; a continent does not
 
 
+@dataclass(frozen=True)
+class FilterShape:
+    """Which filters a request sets, not their values: the map keeps one statement per shape, built once with
+    parameters in place of the values (IssueFilters.parameters), since building one costs more than SQLite
+    takes to run it."""
+    categories: bool
+    statuses: bool
+    days: bool
+    bbox: bool
+    spatial_index: bool
+    dialect: str
+
+
 @dataclass
 class IssueFilters:
     categories: list[str] = field(default_factory=list)   # slugs
@@ -35,18 +49,22 @@ class IssueFilters:
     sort: str = "newest"
 
     def apply(self, stmt: Select) -> Select:
-        stmt = stmt.where(Issue.hidden_at.is_(None))  # hidden by the moderators: out of every public view
-        if self.categories:
-            # A subquery, not a join: callers may join categories themselves (civic/issues/markers.py).
-            chosen = select(Category.id).where(Category.slug.in_(self.categories)).scalar_subquery()
-            stmt = stmt.where(Issue.category_id.in_(chosen))
-        if self.statuses:
-            stmt = stmt.where(Issue.status.in_(self.statuses))
-        if self.days:
-            stmt = stmt.where(Issue.created_at >= self.since)
-        if self.bbox:
-            stmt = within(stmt, self.bbox, use_index=not self._recent_fewer_than_in_box())
-        return stmt
+        """stmt restricted to these filters, their values written into it."""
+        return _restrict(stmt, self.shape(), self)
+
+    def shape(self) -> FilterShape:
+        return FilterShape(categories=bool(self.categories), statuses=bool(self.statuses), days=bool(self.days),
+                           bbox=self.bbox is not None,
+                           spatial_index=self.bbox is not None and not self._recent_fewer_than_in_box(),
+                           dialect=dialect_name())
+
+    def parameters(self) -> dict:
+        """The values for a statement from parametrised(stmt, self.shape())."""
+        values: dict = {"categories": self.categories, "statuses": self.statuses, "since": self.since}
+        if self.bbox is not None:
+            values.update(min_lon=self.bbox.min_lon, min_lat=self.bbox.min_lat, max_lon=self.bbox.max_lon,
+                          max_lat=self.bbox.max_lat)
+        return values
 
     @property
     def since(self):
@@ -73,6 +91,37 @@ class IssueFilters:
         if self.sort != "newest":
             args["sort"] = self.sort
         return args
+
+
+def _restrict(stmt: Select, shape: FilterShape, values) -> Select:
+    """The one place the filters' rules live; `values` holds either the values (an IssueFilters) or
+    parameters standing for them (_PLACEHOLDERS)."""
+    stmt = stmt.where(Issue.hidden_at.is_(None))  # hidden by the moderators: out of every public view
+    if shape.categories:
+        # A subquery, not a join: callers may join categories themselves (civic/issues/markers.py).
+        chosen = select(Category.id).where(Category.slug.in_(values.categories)).scalar_subquery()
+        stmt = stmt.where(Issue.category_id.in_(chosen))
+    if shape.statuses:
+        stmt = stmt.where(Issue.status.in_(values.statuses))
+    if shape.days:
+        stmt = stmt.where(Issue.created_at >= values.since)
+    if shape.bbox:
+        stmt = within(stmt, values.bbox, use_index=shape.spatial_index)
+    return stmt
+
+
+_PLACEHOLDERS = SimpleNamespace(
+    categories=bindparam("categories", expanding=True),
+    statuses=bindparam("statuses", expanding=True),
+    since=bindparam("since"),
+    bbox=BBox(*(bindparam(name, type_=Float()) for name in ("min_lon", "min_lat", "max_lon", "max_lat"))),
+)
+
+
+def parametrised(stmt: Select, shape: FilterShape) -> Select:
+    """stmt restricted by filters of this shape, with parameters for their values: build it once per shape,
+    run it with IssueFilters.parameters()."""
+    return _restrict(stmt, shape, _PLACEHOLDERS)
 
 
 def _many(args: MultiDict, name: str) -> list[str]:
