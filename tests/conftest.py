@@ -242,7 +242,7 @@ def make_issue(app, categories, make_user, upload_dir):
     """make_issue(reporter=UserInfo|None, category="pothole", at=(lat, lon), status=..., **draft) -> issue id."""
     from civic.accounts.models import User
     from civic.issues import services
-    from civic.issues.models import Issue, IssueStatus
+    from civic.issues.models import IssueStatus
 
     def factory(reporter: UserInfo | None = None, *, category: str = "pothole", at: tuple[float, float] = FISHTOWN,
                 title: str = "Deep pothole", description: str = "Right by the bus stop.",

@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from civic.accounts.models import User
-from civic.database import utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.events import services
 from civic.events.models import Rsvp, RsvpStatus

@@ -12,7 +12,7 @@ from PIL import Image
 from civic.accounts.models import User
 from civic.database import utcnow
 from civic.events import services
-from civic.events.models import Event, EventIssue, EventPhoto, EventReport, PhotoMoment
+from civic.events.models import EventIssue, EventPhoto, EventReport, PhotoMoment
 from civic.extensions import db
 from civic.issues.models import Issue, IssueStatus, StatusChange
 from civic.notifications.models import Notification, NotificationKind

@@ -14,7 +14,7 @@ from civic.database import utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.issues import services
-from civic.issues.models import Issue, IssueRevision, IssueStatus, Photo, StatusChange
+from civic.issues.models import Issue, IssueRevision, IssueStatus, Photo
 from tests.conftest import FISHTOWN
 
 

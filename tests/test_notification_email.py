@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from civic.accounts.models import EmailFrequency, User
 from civic.extensions import db

@@ -5,7 +5,6 @@ import json
 
 import sqlalchemy as sa
 
-from civic.accounts.models import User
 from civic.extensions import db
 from civic.issues.models import Issue, IssueStatus, StatusChange
 from civic.notifications.models import AreaFollow, Follow, Notification

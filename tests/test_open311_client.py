@@ -11,7 +11,7 @@ from civic.database import utcnow
 from civic.extensions import db
 from civic.issues.models import Comment, Issue, IssueStatus
 from civic.open311 import outbox, sync
-from civic.open311.client import CityUnavailable, GeoReportClient
+from civic.open311.client import GeoReportClient
 from civic.open311.models import CityService, Endpoint, Submission, SubmissionState
 from civic.open311.sandbox import SandboxCity
 from civic.open311.services_list import refresh

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from civic.accounts import services
 from civic.accounts.models import Department, Role, User

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from civic.accounts.models import User
 from civic.database import utcnow
 from civic.extensions import db
 from civic.issues.models import Comment, Issue, IssueStatus, StatusChange, Upvote
