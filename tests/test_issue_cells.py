@@ -140,3 +140,22 @@ def test_a_rebuild_counts_the_same_as_the_triggers(app, client, categories):
         assert cells.stored_totals().keys() == by_triggers.keys()
         assert_cells_match_issues()
     assert client.get(f"/api/v1/issues?bbox={CITY}&zoom=12").data == before
+
+
+def test_views_of_any_width_find_the_same_cells(app, make_issue):
+    """Cells are searched column by column (gx IN ...) and, for views wider than WIDE_COLUMNS columns, by
+    range: both find exactly the issues' cells."""
+    from civic.issues.spatial import BBox
+
+    ids = [make_issue(at=offset(*FISHTOWN, north_m=north, east_m=east)) for north, east in ((0, -4000), (0, 0), (2500, -1500))]
+    with app.app_context():
+        narrow = BBox(FISHTOWN[1] - 0.01, FISHTOWN[0] - 0.01, FISHTOWN[1] + 0.01, FISHTOWN[0] + 0.01)
+        wide = BBox(FISHTOWN[1] - 1.0, FISHTOWN[0] - 0.5, FISHTOWN[1] + 1.0, FISHTOWN[0] + 0.5)
+        columns = (wide.max_lon - wide.min_lon) / cells.cell_size(16)
+        assert columns > cells.WIDE_COLUMNS
+        for level in (12, 16):
+            found = cells.clusters(wide, level, [], [])
+            assert sorted(c.issue_id for c in found) == sorted(ids) and {c.count for c in found} == {1}
+        assert [c.issue_id for c in cells.clusters(narrow, 16, [], [])] == [ids[1]]
+        assert [c.issue_id for c in cells.clusters(narrow, 16, ["graffiti"], [])] == []
+        assert [c.issue_id for c in cells.clusters(narrow, 16, ["pothole"], [IssueStatus.OPEN])] == [ids[1]]
