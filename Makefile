@@ -35,6 +35,7 @@ bench: install-dev bench-deps
 	done
 	$(BIN)/python -m tests.perf.bench_throughput --db sqlite:///$(BENCH_DIR)/civic-1000000.db
 	$(BIN)/python -m tests.perf.bench_throughput --db sqlite:///$(BENCH_DIR)/civic-1000000.db --cold
+	$(BIN)/python -m tests.perf.bench_throughput --db sqlite:///$(BENCH_DIR)/civic-1000000.db --signed-in
 	$(BIN)/python -m tests.perf.bench_live --clients 1000 --processes 1
 	$(BIN)/python -m tests.perf.bench_live --clients 1000 --processes 2
 

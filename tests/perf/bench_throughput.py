@@ -7,6 +7,10 @@ view (zoom 12) is requested a few times, two at a time, and each worker's peak R
     .venv/bin/python -m tests.perf.bench_throughput --db sqlite:////tmp/civic-bench/civic-1000000.db
     .venv/bin/python -m tests.perf.bench_throughput --db postgresql+psycopg://127.0.0.1/civic_bench_1000000
 
+--cold turns the answer caches off (every view and page computed); --signed-in reads the issue pages as a
+resident signed in through the login form (such pages are always rendered: the page cache is for anonymous
+readers only).
+
 How the three endpoints share one run (--mode):
 - interleaved (default): the run is cut into short slices (--slice seconds) that go round the three endpoints,
   each slice one wrk with all the connections on one endpoint (a Lua script cycles through its paths). Each
@@ -31,6 +35,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from tests.perf.bench_map import views
 from tests.servers import serve
@@ -103,8 +109,10 @@ def endpoint_paths(url: str, count: int = PATHS) -> tuple[dict[str, list[str]], 
     return paths, whole, issues
 
 
-def wrk(base_url: str, path_file: Path, script: Path, seconds: float, connections: int, threads: int) -> dict:
+def wrk(base_url: str, path_file: Path, script: Path, seconds: float, connections: int, threads: int,
+        headers: tuple[str, ...] = ()) -> dict:
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
+               *(part for header in headers for part in ("-H", header)),
                "-s", str(script), base_url, "--", str(path_file)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     found = RESULT.search(output)
@@ -123,19 +131,57 @@ def combine(slices: list[dict]) -> dict:
 
 
 def run_load(base_url: str, files: dict[str, Path], script: Path, *, mode: str, duration: float, slice_s: float,
-             connections: int, threads: int) -> dict[str, dict]:
+             connections: int, threads: int, headers: dict[str, tuple[str, ...]]) -> dict[str, dict]:
     if mode == "concurrent":
         share = max(1, connections // len(files))
         with ThreadPoolExecutor(len(files)) as pool:
-            futures = {name: pool.submit(wrk, base_url, path, script, duration, share, 1)
+            futures = {name: pool.submit(wrk, base_url, path, script, duration, share, 1, headers.get(name, ()))
                        for name, path in files.items()}
             return {name: combine([f.result()]) for name, f in futures.items()}
     slices: dict[str, list[dict]] = {name: [] for name in files}
     rounds = max(1, round(duration / slice_s))
     for _ in range(rounds):
         for name, path in files.items():
-            slices[name].append(wrk(base_url, path, script, duration / rounds, connections, threads))
+            slices[name].append(wrk(base_url, path, script, duration / rounds, connections, threads,
+                                    headers.get(name, ())))
     return {name: combine(parts) for name, parts in slices.items()}
+
+
+BENCH_READER = ("bench-reader@example.org", "a benchmark reader's passphrase")
+BENCH_AGENT = "civic-bench"  # sign-in and load share it: sessions are bound to address and browser
+
+
+def ensure_reader(url: str) -> None:
+    """A resident account for --signed-in (made once in the benchmark database)."""
+    from civic.accounts import services
+    from civic.accounts.models import User
+    from civic.extensions import db
+    from tests.conftest import build_app
+
+    app = build_app(url)
+    with app.test_request_context():
+        if db.session.scalar(sa.select(User.id).where(User.email == BENCH_READER[0])) is None:
+            services.register_user("Bench reader", *BENCH_READER)
+        db.engine.dispose()
+
+
+def signed_in_headers(base_url: str) -> tuple[str, ...]:
+    """Sign in as the benchmark reader through the login form; the headers that carry its session."""
+    import httpx
+
+    with httpx.Client(base_url=base_url, headers={"User-Agent": BENCH_AGENT}, timeout=30) as http:
+        form = http.get("/login").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', form)
+        email, password = BENCH_READER
+        answer = http.post("/login", data={"csrf_token": next(g for g in token.groups() if g), "email": email,
+                                           "password": password})
+        if answer.status_code != 302:
+            raise SystemExit(f"signing in failed: {answer.status_code}")
+        page = http.get("/account")
+        if page.status_code != 200:
+            raise SystemExit(f"the session does not hold: /account answered {page.status_code}")
+        cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+    return (f"Cookie: {cookie}", f"User-Agent: {BENCH_AGENT}")
 
 
 def worker_pids(master: int) -> list[int]:
@@ -186,14 +232,19 @@ def main() -> None:
     parser.add_argument("--city-views", type=int, default=8, help="whole-city views before reading RSS")
     parser.add_argument("--cold", action="store_true",
                         help="turn the map answer cache and the anonymous page cache off")
+    parser.add_argument("--signed-in", action="store_true",
+                        help="read the issue pages as a signed-in resident (always rendered: no page cache)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
 
     paths, whole, issues = endpoint_paths(args.db)
+    if args.signed_in:
+        ensure_reader(args.db)
     print(f"{issues:,} issues ({args.db.split(':')[0]}), gunicorn {args.workers} gevent workers, "
           f"wrk {args.connections} connections, {args.mode}, {args.duration:g} s per endpoint, "
-          f"{'caches off' if args.cold else 'caches on'}")
+          f"{'caches off' if args.cold else 'caches on'}"
+          f"{', issue pages read by a signed-in resident' if args.signed_in else ''}")
     with tempfile.TemporaryDirectory(prefix="civic-wrk-") as tmp:
         script = Path(tmp) / "paths.lua"
         script.write_text(WRK_LUA)
@@ -203,11 +254,13 @@ def main() -> None:
             files[name].write_text("\n".join(items) + "\n")
         with serve(server_settings(args.db, args.cold), workers=args.workers) as server:
             check(server.url, paths)
+            headers = {"issue": signed_in_headers(server.url)} if args.signed_in else {}
             # Warm-up: every worker's caches and connections, as a running server would have them.
             for name, path in files.items():
-                wrk(server.url, path, script, 2, args.connections, args.threads)
+                wrk(server.url, path, script, 2, args.connections, args.threads, headers.get(name, ()))
             results = run_load(server.url, files, script, mode=args.mode, duration=args.duration,
-                               slice_s=args.slice, connections=args.connections, threads=args.threads)
+                               slice_s=args.slice, connections=args.connections, threads=args.threads,
+                               headers=headers)
             took = heavy_views(server.url, whole, args.city_views, parallel=max(2, args.workers))
             workers = worker_pids(server.process.pid)
             rss = {pid: peak_rss_mb(pid) for pid in workers}
