@@ -8,7 +8,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from civic.errors import DomainError
 from civic.events import bp, finding, organising, reminders, reports, services
@@ -233,11 +233,14 @@ def calendar_feed(token: str):
                     headers={"Cache-Control": "private, max-age=900"})
 
 
+# Asked by every issue page: built once, run with the issue and the time as parameters.
+_PLANNED = (select(Event).join(EventIssue, EventIssue.event_id == Event.id)
+            .where(EventIssue.issue_id == bindparam("issue_id"), Event.cancelled_at.is_(None),
+                   Event.ends_at >= bindparam("now", type_=Event.ends_at.type), Event.hidden_at.is_(None))
+            .order_by(Event.starts_at))
+
+
 @bp.app_template_global("planned_events")
 def planned_events(issue_id: int) -> list[Event]:
     """For an issue page: upcoming events that will tackle it (the issues domain stays unaware)."""
-    return list(db.session.scalars(
-        select(Event).join(EventIssue, EventIssue.event_id == Event.id)
-        .where(EventIssue.issue_id == issue_id, Event.cancelled_at.is_(None), Event.ends_at >= utcnow(),
-               Event.hidden_at.is_(None))
-        .order_by(Event.starts_at)))
+    return list(db.session.scalars(_PLANNED, {"issue_id": issue_id, "now": utcnow()}))

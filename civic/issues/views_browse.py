@@ -1,9 +1,11 @@
 """Browsing: the home map, the list (works with no JavaScript) and the issue page."""
 from __future__ import annotations
 
+import functools
+
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from civic.errors import DomainError
@@ -63,7 +65,7 @@ def index():
 @bp.get("/issues/<int:issue_id>")
 @for_anonymous_readers
 def detail(issue_id: int):
-    issue = services.get_visible_issue(issue_id, current_user, options=services.PAGE_LOADS)
+    issue = services.get_visible_issue(issue_id, current_user, for_page=True)
     signed_in = current_user.is_authenticated
     return render_template(
         "issues/detail.html",
@@ -83,14 +85,20 @@ def detail(issue_id: int):
     )
 
 
-def _comments(issue: Issue):
-    stmt = (select(Comment).where(Comment.issue_id == issue.id).order_by(Comment.created_at, Comment.id)
+@functools.cache
+def _comments_statement() -> Select:
+    """Built once: with its loader options, building it cost more than running it (tests/perf/README)."""
+    return (select(Comment).where(Comment.issue_id == bindparam("issue_id")).order_by(Comment.created_at, Comment.id)
             .options(joinedload(Comment.author), joinedload(Comment.department), selectinload(Comment.photos)))
+
+
+def _comments(issue: Issue):
+    stmt = _comments_statement()
     return [
         {
             "comment": c,
             "can_edit": services.can_edit_comment(current_user, c),
             "can_delete": services.can_delete_comment(current_user, c),
         }
-        for c in db.session.scalars(stmt)
+        for c in db.session.scalars(stmt, {"issue_id": issue.id})
     ]
