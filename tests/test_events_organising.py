@@ -388,3 +388,29 @@ def test_upcoming_near_a_place_and_in_the_map_view(app, client, auth, make_user,
     assert bad.status_code == 400 and "bbox" in bad.get_json()["error"]
     home = client.get("/").get_data(as_text=True)
     assert 'id="show-events"' in home and "Upcoming clean-ups near you, as a list" in home
+
+
+def test_an_issue_page_offers_the_clean_ups_i_organise_and_no_others(app, client, auth, make_user, new_event,
+                                                                       make_issue):
+    """"Add it to a clean-up you organise" lists upcoming events I organise or co-organise: not those I only
+    signed up for, nor cancelled or past ones."""
+    me, neighbour = make_user(), make_user()
+    mine = new_event(me, title="My clean-up")
+    theirs = new_event(neighbour, title="Their clean-up")
+    attended = new_event(neighbour, title="Clean-up I attend")
+    cancelled = new_event(me, title="Called off")
+    past = new_event(me, title="Last month")
+    join(app, me, attended)
+    with app.test_request_context():
+        held = db.session.get(Event, past)  # as if it had happened a month ago
+        held.starts_at, held.ends_at = held.starts_at - timedelta(days=35), held.ends_at - timedelta(days=35)
+        organiser = db.session.get(User, neighbour.id)
+        organising.add_co_organiser(organiser, db.session.get(Event, theirs), me.email)
+        services.cancel_event(db.session.get(User, me.id), db.session.get(Event, cancelled))
+    issue = make_issue(title="Bags by the fence")
+
+    auth.login_as(me)
+    page = client.get(f"/issues/{issue}").get_data(as_text=True)
+    offered = re.findall(r'<option value="(\d+)">([^<(]+) \(', page.split('id="add-to-event-choice"')[1].split("</select>")[0])
+    assert [(int(i), title.strip()) for i, title in offered] == [(mine, "My clean-up"), (theirs, "Their clean-up")]
+    assert past and cancelled  # made, and not offered

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, or_, select
 
 from civic import signals
 from civic.accounts.models import User
@@ -105,14 +105,23 @@ def remove_co_organiser(user: User, event: Event, person_id: int) -> None:
         db.session.commit()
 
 
+# Asked on every open issue's page a signed-in person reads: built once, run with parameters.
+_ORGANISING_UPCOMING = (
+    select(Event)
+    .where(or_(Event.organiser_id == bindparam("user_id"),
+               Event.id.in_(select(EventOrganiser.event_id).where(EventOrganiser.user_id == bindparam("user_id")))),
+           Event.cancelled_at.is_(None), Event.ends_at >= bindparam("now", type_=Event.ends_at.type))
+    .order_by(Event.starts_at)
+)
+
+
 def upcoming_organised_by(user: User) -> list[Event]:
-    """Upcoming, not cancelled events among my events that I may change (admins may change all of them)."""
-    mine = reminders.my_events(user)
-    if not user.is_admin:
-        co = set(db.session.scalars(select(EventOrganiser.event_id).where(EventOrganiser.user_id == user.id)))
-        mine = [e for e in mine if e.organiser_id == user.id or e.id in co]
+    """Upcoming, not cancelled events among my events that I may change: those I organise or co-organise
+    (admins: also those they signed up for, since they may change any event)."""
     now = utcnow()
-    return [e for e in mine if not e.is_cancelled and e.ends_at >= now]
+    if user.is_admin:
+        return [e for e in reminders.my_events(user) if not e.is_cancelled and e.ends_at >= now]
+    return list(db.session.scalars(_ORGANISING_UPCOMING, {"user_id": user.id, "now": now}))
 
 
 # --- issues the event will tackle ----------------------------------------------------------------
