@@ -1,11 +1,9 @@
 """Browsing: the home map, the list (works with no JavaScript) and the issue page."""
 from __future__ import annotations
 
-import functools
-
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from civic.errors import DomainError
@@ -85,15 +83,14 @@ def detail(issue_id: int):
     )
 
 
-@functools.cache
-def _comments_statement() -> Select:
-    """Built once: with its loader options, building it cost more than running it (tests/perf/README)."""
-    return (select(Comment).where(Comment.issue_id == bindparam("issue_id")).order_by(Comment.created_at, Comment.id)
-            .options(joinedload(Comment.author), joinedload(Comment.department), selectinload(Comment.photos)))
+# An issue page's comments with their authors and departments joined in and their photos: built once, since
+# building it with its loader options cost more than running it (README, Performance).
+_COMMENTS = (select(Comment).where(Comment.issue_id == bindparam("issue_id")).order_by(Comment.created_at, Comment.id)
+             .options(joinedload(Comment.author), joinedload(Comment.department), selectinload(Comment.photos)))
 
 
 def _comments(issue: Issue):
-    stmt = _comments_statement()
+    stmt = _COMMENTS
     return [
         {
             "comment": c,
