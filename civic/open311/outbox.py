@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from civic import signals
 from civic.accounts.models import User
@@ -46,9 +46,13 @@ def route_for(issue: Issue) -> CityService | None:
     )
 
 
+# Asked by every issue page: built once, run with the issue as a parameter.
+_CURRENT = (select(Submission).where(Submission.issue_id == bindparam("issue_id"))
+            .order_by(Submission.id.desc()).limit(1))
+
+
 def current_submission(issue_id: int) -> Submission | None:
-    return db.session.scalar(select(Submission).where(Submission.issue_id == issue_id)
-                             .order_by(Submission.id.desc()).limit(1))
+    return db.session.scalar(_CURRENT, {"issue_id": issue_id})
 
 
 def may_send(user, issue: Issue) -> bool:
