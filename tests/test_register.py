@@ -96,3 +96,20 @@ def test_html_in_a_name_is_shown_as_text(client):
     body = client.get("/account").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_the_same_email_registered_at_once_makes_one_account_and_polite_refusals(app):
+    """Five sign-ups with one address at the same instant: one account; the others are told the address is
+    taken (the unique index decides the race; any other database fault would not be dressed up as that)."""
+    from tests.concurrency import run_together
+
+    answers = []
+
+    def sign_up():
+        response = register(app.test_client(), email="same@example.org")
+        answers.append((response.status_code, response.get_data(as_text=True)))
+
+    assert run_together([sign_up] * 5) == []
+    assert sorted(status for status, _ in answers) == [302, 409, 409, 409, 409]
+    assert all("An account with this email already exists." in body for status, body in answers if status == 409)
+    assert count_users(app) == 1

@@ -51,8 +51,11 @@ def register_user(display_name: str, email: str, password: str, locale: str | No
     db.session.add(user)
     try:
         db.session.commit()
-    except IntegrityError:  # a concurrent registration won the race for this email
+    except IntegrityError:
         db.session.rollback()
+        if find_user_by_email(email) is None:  # not the email's uniqueness: a fault to report, not the user's
+            raise
+        # A concurrent registration won the race for this email.
         raise Conflict(_("An account with this email already exists. Sign in, or reset your password."), field="email") from None
     signals.user_registered.send(current_app._get_current_object(), user=user)
     return user
