@@ -15,7 +15,7 @@ run: install translations
 
 test: install-dev translations browser-deps
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest --db=postgresql -m "not browser" -q
+	$(BIN)/python -m pytest --db=postgresql -m "not browser and not own_database" -q
 
 # Benchmarks (tests/perf): build databases of 10k, 100k and 1M issues (kept in BENCH_DIR and reused), then
 # print the map figures on SQLite and on PostgreSQL, HTTP throughput and memory of a real server (wrk against

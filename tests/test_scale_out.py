@@ -35,6 +35,10 @@ from tests.conftest import FISHTOWN, build_app, migrate_database
 from tests.servers import GUNICORN, Server, serve, server_env
 from tests.services import POSTGRES_URL, REDIS_URL, require_postgres, require_redis
 
+# Its servers use a PostgreSQL database made here, whatever --db says: `make test` runs it once, in the
+# default pass, and leaves it out of the PostgreSQL pass.
+pytestmark = pytest.mark.own_database
+
 WRITE_LIMIT = 3  # CIVIC_API_WRITE_RATE_LIMIT for both processes: every API write draws from it
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 USERS = ("reporter", "neighbour", "spender", "voter_a", "voter_b")
@@ -109,9 +113,7 @@ def forget_redis_keys(prefix: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster(backend, tmp_path_factory) -> Cluster:
-    if backend == "postgresql":
-        pytest.skip("runs once, in the default pass (it makes its own PostgreSQL database)")
+def cluster(tmp_path_factory) -> Cluster:
     require_postgres()
     require_redis()
     prefix = f"civic-scaleout-{uuid.uuid4().hex[:10]}"

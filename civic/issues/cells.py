@@ -64,12 +64,20 @@ def _cell_range(low: float, high: float, origin: float, level: int) -> tuple[int
 WIDE_COLUMNS = 256  # more columns than this in view (an API caller's 2° at zoom 16): a range instead
 
 
-def _in_columns(x0: int, x1: int):
-    """gx from x0 to x1 as a list of values, not a range: with `gx IN (...)` the index is searched column by
-    column on its next key, gy, too (SQLite uses only the first range of a key; a range on gx would read every
-    cell of those columns across the whole city, about 10x slower at street zoom)."""
+def _columns(wide: bool):
+    """The view's columns: as a list of values (`gx IN (...)`), so the index is searched column by column on
+    its next key, gy, too (SQLite uses only the first range of a key; a range on gx would read every cell of
+    those columns across the whole city, about 10x slower at street zoom); as a range when very wide."""
     c = issue_cells.c
-    return c.gx.in_(range(x0, x1 + 1)) if x1 - x0 < WIDE_COLUMNS else c.gx.between(x0, x1)
+    return c.gx.between(bindparam("x0"), bindparam("x1")) if wide else c.gx.in_(bindparam("columns", expanding=True))
+
+
+def _window(x0: int, x1: int, y0: int, y1: int) -> tuple[bool, dict]:
+    """Whether the columns x0..x1 make a wide view, and the parameters of a window for _columns."""
+    wide = x1 - x0 >= WIDE_COLUMNS
+    params = {"y0": y0, "y1": y1}
+    params.update({"x0": x0, "x1": x1} if wide else {"columns": list(range(x0, x1 + 1))})
+    return wide, params
 
 
 @functools.cache
@@ -77,11 +85,9 @@ def _clusters_statement(wide: bool, by_category: bool, by_status: bool) -> Selec
     """The clusters query for one shape of request, built once per process with its values as parameters:
     the map asks it on every pan, and building the expression costs more than SQLite takes to answer it."""
     c = issue_cells.c
-    columns = c.gx.between(bindparam("x0"), bindparam("x1")) if wide \
-        else c.gx.in_(bindparam("columns", expanding=True))
     stmt = (
         select(func.sum(c.n), func.sum(c.sum_lat), func.sum(c.sum_lon), func.sum(c.sum_id))
-        .where(c.level == bindparam("level"), columns, c.gy.between(bindparam("y0"), bindparam("y1")))
+        .where(c.level == bindparam("level"), _columns(wide), c.gy.between(bindparam("y0"), bindparam("y1")))
         .group_by(c.gx, c.gy)
         .having(func.sum(c.n) > 0)
     )
@@ -99,13 +105,10 @@ def clusters(bbox: BBox, level: int, category_slugs: list[str], statuses: list[I
     """The clusters whose centroid lies in the box: every cell touching it, summed over the chosen
     categories and statuses. Their counts add up to the issues shown, which may differ from an exact
     count of the box by issues in cells straddling its edge."""
-    x0, x1 = _cell_range(bbox.min_lon, bbox.max_lon, -180.0, level)
-    y0, y1 = _cell_range(bbox.min_lat, bbox.max_lat, -90.0, level)
-    wide = x1 - x0 >= WIDE_COLUMNS
+    wide, params = _window(*_cell_range(bbox.min_lon, bbox.max_lon, -180.0, level),
+                           *_cell_range(bbox.min_lat, bbox.max_lat, -90.0, level))
     stmt = _clusters_statement(wide, bool(category_slugs), bool(statuses))
-    params = {"level": level, "y0": y0, "y1": y1, "categories": category_slugs,
-              "statuses": [s.value for s in statuses]}
-    params.update({"x0": x0, "x1": x1} if wide else {"columns": list(range(x0, x1 + 1))})
+    params.update(level=level, categories=category_slugs, statuses=[s.value for s in statuses])
     found = []
     for n, sum_lat, sum_lon, sum_id in db.session.connection().execute(stmt, params):
         lat, lon = sum_lat / n, sum_lon / n
@@ -118,13 +121,18 @@ def count_touching(bbox: BBox) -> int:
     """An upper bound on the visible issues in the box, from the counts of the few cells touching it (at
     the level where the box spans about four): cheap at any size, for choosing between the spatial index
     and a more selective filter."""
-    c = issue_cells.c
     span = max(bbox.max_lon - bbox.min_lon, bbox.max_lat - bbox.min_lat, 1e-9)
     level = min(max(math.floor(math.log2(90.0 / span)) + 2, CELL_LEVELS[0]), CELL_LEVELS[-1])
-    x0, x1 = _cell_range(bbox.min_lon, bbox.max_lon, -180.0, level)
-    y0, y1 = _cell_range(bbox.min_lat, bbox.max_lat, -90.0, level)
-    return db.session.scalar(select(func.coalesce(func.sum(c.n), 0))
-                             .where(c.level == level, _in_columns(x0, x1), c.gy.between(y0, y1))) or 0
+    wide, params = _window(*_cell_range(bbox.min_lon, bbox.max_lon, -180.0, level),
+                           *_cell_range(bbox.min_lat, bbox.max_lat, -90.0, level))
+    return db.session.scalar(_touching_statement(wide), {**params, "level": level}) or 0
+
+
+@functools.cache
+def _touching_statement(wide: bool) -> Select:
+    c = issue_cells.c
+    return select(func.coalesce(func.sum(c.n), 0)).where(
+        c.level == bindparam("level"), _columns(wide), c.gy.between(bindparam("y0"), bindparam("y1")))
 
 
 def rebuild() -> None:

@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from sqlalchemy import Row, Select, select
 
 from civic.extensions import db
-from civic.issues.geojson import point
+from civic.issues.geojson import marker_feature
 from civic.issues.models import Category, Issue, IssueStatus
 from civic.issues.queries import FilterShape, IssueFilters, ordered, parametrised
 
@@ -64,23 +64,12 @@ class FeatureWriter:
         self.status_labels = _status_labels(str(locale))
 
     def feature(self, row: Row) -> dict:
-        status: IssueStatus = row.status
-        return {
-            "type": "Feature", "id": row.id, "geometry": point(row.lon, row.lat),
-            "properties": {
-                "id": row.id,
-                "title": row.title,
-                "category": row.slug,
-                "category_label": row.name_es if self.spanish and row.name_es else row.name,
-                "status": status.value,
-                "status_label": self.status_labels[status],
-                "upvotes": row.upvote_count,
-                "comments": row.comment_count,
-                "neighbourhood": row.neighbourhood,
-                "created_at": row.created_at.isoformat(),
-                "url": f"{self.url_prefix}{row.id}",
-            },
-        }
+        return marker_feature(
+            id=row.id, title=row.title, category=row.slug,
+            category_label=row.name_es if self.spanish and row.name_es else row.name,
+            status=row.status, status_label=self.status_labels[row.status], upvotes=row.upvote_count,
+            comments=row.comment_count, neighbourhood=row.neighbourhood, created_at=row.created_at,
+            url=f"{self.url_prefix}{row.id}", lat=row.lat, lon=row.lon)
 
     def features(self, rows: Sequence[Row]) -> list[dict]:
         return [self.feature(row) for row in rows]

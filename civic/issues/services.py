@@ -44,27 +44,22 @@ class IssueDraft:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def get_issue(issue_id: int) -> Issue:
-    issue = db.session.get(Issue, issue_id)
-    if issue is None:
-        raise NotFound(_("There is no issue number %(id)d.", id=issue_id))
-    return issue
-
-
 # An issue page's issue with what every page shows of it (category, department, reporter) joined in, instead
 # of a lazy load each; built once, since building it (with its loader options) costs as much as running it.
 _FOR_PAGE = (select(Issue).where(Issue.id == bindparam("issue_id"))
              .options(joinedload(Issue.category).joinedload(Category.department), joinedload(Issue.reporter)))
 
 
+def get_issue(issue_id: int, *, for_page: bool = False) -> Issue:
+    issue = db.session.scalar(_FOR_PAGE, {"issue_id": issue_id}) if for_page else db.session.get(Issue, issue_id)
+    if issue is None:
+        raise NotFound(_("There is no issue number %(id)d.", id=issue_id))
+    return issue
+
+
 def get_visible_issue(issue_id: int, viewer, *, for_page: bool = False) -> Issue:
     """An issue as the public sees it: one hidden by the moderators is shown to moderators only."""
-    if for_page:
-        issue = db.session.scalar(_FOR_PAGE, {"issue_id": issue_id})
-        if issue is None:
-            raise NotFound(_("There is no issue number %(id)d.", id=issue_id))
-    else:
-        issue = get_issue(issue_id)
+    issue = get_issue(issue_id, for_page=for_page)
     if issue.hidden_at is not None and not (viewer is not None and viewer.is_authenticated and viewer.is_moderator):
         raise NotFound(_("This issue is hidden while the moderators review it."))
     return issue

@@ -90,12 +90,11 @@ _COMMENTS = (select(Comment).where(Comment.issue_id == bindparam("issue_id")).or
 
 
 def _comments(issue: Issue):
-    stmt = _COMMENTS
     return [
         {
             "comment": c,
             "can_edit": services.can_edit_comment(current_user, c),
             "can_delete": services.can_delete_comment(current_user, c),
         }
-        for c in db.session.scalars(stmt, {"issue_id": issue.id})
+        for c in db.session.scalars(_COMMENTS, {"issue_id": issue.id})
     ]
