@@ -47,12 +47,13 @@ def create_app(config: object | dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from civic import database  # noqa: F401  (SQLite pragmas listener)
+    from civic import database
     from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from civic.i18n import install_template_gettext, select_locale
     from civic.security import register_security_headers
 
     db.init_app(app)
+    database.init_app(app)  # the request owns the transaction
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

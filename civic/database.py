@@ -1,16 +1,131 @@
-"""Database helpers shared by every domain: timezone-aware timestamps and SQLite connection settings."""
+"""The unit of work and database helpers shared by every domain.
+
+Who owns the transaction: the request (`init_app` commits once after the view, rolls back on an error or
+an error status), or `unit_of_work()` for CLI commands, jobs and tests. Services only `flush()`.
+Effects outside the database (Socket.IO pushes, SMTP, waking the outbox) are registered with `on_commit`
+and run only once the change is committed, never for a rolled-back one (after Zulip's
+`send_event_on_commit`). Writes that must outlive a failed request go through `independent_transaction()`.
+
+Also: timezone-aware timestamps, portable INSERT ... ON CONFLICT DO NOTHING, and SQLite connection settings.
+"""
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Enum, event, text
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 from civic.extensions import db
+
+if TYPE_CHECKING:
+    from flask import Flask, Response
+
+log = logging.getLogger(__name__)
+
+_EFFECTS = "civic.on_commit"   # session.info key: callables waiting for the commit
+_DOOMED = "civic.doomed"       # session.info key: this unit of work must end in a rollback
+
+
+# --- the unit of work ---------------------------------------------------------------------------
+
+def on_commit(effect: Callable[[], object]) -> None:
+    """Run `effect` right after the current transaction commits; drop it if the transaction rolls back.
+
+    Effects must not use `db.session` (it is between transactions when they run): one that records
+    something (a mail's delivery) opens `independent_transaction()`. An effect that fails is logged; the
+    commit it followed stands."""
+    db.session.info.setdefault(_EFFECTS, []).append(effect)
+
+
+def doom() -> None:
+    """Mark the current unit of work as failed although the request answers normally (a form shown again
+    with a service's error, a button whose refusal is flashed): it ends in a rollback, so nothing a
+    service flushed before raising is kept."""
+    db.session.info[_DOOMED] = True
+
+
+def is_doomed() -> bool:
+    return bool(db.session.info.get(_DOOMED))
+
+
+def finish(*, success: bool = True) -> None:
+    """End the unit of work: commit (then run its effects) when it succeeded and was not doomed, else roll
+    back. The one place the request and `unit_of_work()` end a transaction."""
+    session = db.session
+    doomed = session.info.pop(_DOOMED, False)
+    if success and not doomed:
+        session.commit()
+    else:
+        session.rollback()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for a CLI command, a background job or a test: committed at the end of the block,
+    rolled back if the block raises (or called `doom()`)."""
+    try:
+        yield db.session()
+    except BaseException:
+        finish(success=False)
+        raise
+    finish()
+
+
+@contextmanager
+def independent_transaction() -> Iterator[Session]:
+    """A session of its own, committed at the end of the block whatever becomes of the request's
+    transaction: for writes that must outlive a failed request (failed sign-in counters) and for effects
+    that record their outcome after commit (a mail's delivery). On SQLite, use it before the request has
+    written anything, or it waits for the request's own write lock."""
+    session = Session(bind=db.engine, expire_on_commit=False)
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    """The request owns the transaction: one commit after a view that answered below 400 and did not
+    `doom()` its work; a rollback for an error status or an exception (the error page then renders on a
+    clean session)."""
+
+    @app.after_request
+    def _end_unit_of_work(response: Response) -> Response:
+        finish(success=response.status_code < 400)
+        return response
+
+    @app.teardown_request
+    def _abandon_on_error(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+
+@event.listens_for(Session, "after_commit")
+def _run_effects(session: Session) -> None:
+    for effect in session.info.pop(_EFFECTS, []):
+        try:
+            effect()
+        except Exception:
+            log.exception("an effect after commit failed: %r", effect)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_effects(session: Session, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:  # a savepoint's rollback leaves the outer transaction's effects
+        session.info.pop(_EFFECTS, None)
+
+
+# --- columns and statements ---------------------------------------------------------------------
 
 
 def utcnow() -> datetime:
