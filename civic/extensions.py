@@ -26,7 +26,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# A unit of work commits once, at its end (civic/database.py): objects stay readable afterwards, as they
+# were before the commit, instead of being expired and reloaded.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True)  # batch mode lets SQLite alter tables
 login_manager = LoginManager()
 csrf = CSRFProtect()

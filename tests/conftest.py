@@ -19,6 +19,7 @@ from civic import ROOT, create_app
 from civic.config import TestConfig
 from civic.extensions import db
 from tests.services import POSTGRES_URL, require_postgres
+from civic.database import unit_of_work
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -38,7 +39,7 @@ def build_app(database_url: str, **overrides):
 
 def migrate_database(database_url: str) -> None:
     app = build_app(database_url)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         upgrade(directory=str(ROOT / "migrations"))
         db.engine.dispose()
 
@@ -109,7 +110,7 @@ def make_app(database_url):
 
     yield factory
     for app in apps:
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             db.session.remove()
             db.engine.dispose()
 
@@ -154,7 +155,7 @@ def make_user(app):
         n = next(counter)
         email = email or f"user{n}@example.org"
         display_name = display_name or f"Neighbour {n}"
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             user = services.register_user(display_name, email, password, locale=locale)
             user.role = Role(role)
             if user.role is Role.STAFF:
@@ -226,7 +227,7 @@ def categories(app) -> dict[str, int]:
     """The city's default service list, as {slug: id}."""
     from civic.issues.catalog import ensure_categories
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return {slug: c.id for slug, c in ensure_categories().items()}
 
 

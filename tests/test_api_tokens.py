@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from civic.accounts.models import User
 from civic.api import tokens
 from civic.api.models import ApiToken
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.issues.models import Upvote
@@ -33,7 +33,7 @@ def csrf_app(make_app):
 
 
 def new_token(app, user_info, name: str = "my phone app") -> str:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         _token, plaintext = tokens.create_token(db.session.get(User, user_info.id), name)
         return plaintext
 
@@ -43,12 +43,12 @@ def bearer(plaintext: str) -> dict:
 
 
 def display_name(app, user_id: int) -> str:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return db.session.get(User, user_id).display_name
 
 
 def token_rows(app, user_id: int) -> list[ApiToken]:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         rows = list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)))
         db.session.expunge_all()
         return rows
@@ -88,7 +88,7 @@ def test_a_token_made_on_the_page_is_shown_once_and_only_its_hash_is_kept(csrf_a
     assert row.name == "my phone app" and row.revoked_at is None and row.last_used_at is None
     assert row.token_hash == hashlib.sha256(plaintext.encode()).hexdigest()
     assert row.prefix == plaintext[:12]
-    with csrf_app.app_context(), db.engine.connect() as conn:
+    with csrf_app.app_context(), unit_of_work(), db.engine.connect() as conn:
         stored = [str(v) for r in conn.execute(sa.text("SELECT * FROM api_tokens")) for v in r]
     assert not any(plaintext in value or plaintext[12:] in value for value in stored)
 
@@ -105,7 +105,7 @@ def test_the_name_is_required_and_short(app, client, auth, make_user):
     long = client.post(PAGE, data={"name": "x" * 81})
     assert long.status_code == 400 and "Use at most 80 characters." in long.get_data(as_text=True)
     assert token_rows(app, me.id) == []
-    with app.app_context(), pytest.raises(ValidationError):
+    with app.app_context(), unit_of_work(), pytest.raises(ValidationError):
         tokens.create_token(db.session.get(User, me.id), "")
 
 
@@ -142,7 +142,7 @@ def test_someone_else_cannot_revoke_my_token(csrf_app, make_user):
     assert response.status_code == 404
     assert token_rows(csrf_app, me.id)[0].revoked_at is None
     assert csrf_app.test_client().get("/api/v1/me", headers=bearer(plaintext)).get_json()["id"] == me.id
-    with csrf_app.app_context(), pytest.raises(NotFound):
+    with csrf_app.app_context(), unit_of_work(), pytest.raises(NotFound):
         tokens.revoke_token(db.session.get(User, other.id), row.id)
 
 
@@ -164,7 +164,7 @@ def test_bearer_writes_need_no_csrf_token_and_get_no_session(csrf_app, make_user
     assert voted.status_code == 200, voted.get_data(as_text=True)
     assert voted.get_json()["upvoted"] is True
     assert "Set-Cookie" not in voted.headers
-    with csrf_app.app_context():
+    with csrf_app.app_context(), unit_of_work():
         assert db.session.get(Upvote, (issue_id, me.id)) is not None
 
     # Nothing was kept between those requests: without the header the client is nobody.
@@ -203,7 +203,7 @@ def test_last_used_moves_at_most_once_a_minute(app, make_user):
     assert first is not None
     assert client.get("/api/v1/me", headers=bearer(plaintext)).status_code == 200
     assert token_rows(app, me.id)[0].last_used_at == first
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.execute(sa.update(ApiToken).values(last_used_at=utcnow() - timedelta(minutes=2)))
         db.session.commit()
     assert client.get("/api/v1/me", headers=bearer(plaintext)).status_code == 200
@@ -254,13 +254,13 @@ def test_the_token_not_the_session_decides_who_acts(csrf_app, make_user):
 def test_a_suspended_accounts_token_is_refused(csrf_app, make_user):
     me = make_user(display_name="Before")
     plaintext = new_token(csrf_app, me)
-    with csrf_app.app_context():
+    with csrf_app.app_context(), unit_of_work():
         db.session.get(User, me.id).suspended_at = utcnow()
         db.session.commit()
     response = csrf_app.test_client().patch("/api/v1/me", json={"display_name": "After"}, headers=bearer(plaintext))
     assert_invalid_token(response)
     assert display_name(csrf_app, me.id) == "Before"
-    with csrf_app.app_context(), pytest.raises(PermissionDenied):
+    with csrf_app.app_context(), unit_of_work(), pytest.raises(PermissionDenied):
         tokens.create_token(db.session.get(User, me.id), "another")
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from civic.accounts.models import Role, User
 from civic.extensions import db
+from civic.database import unit_of_work
 
 
 def test_demo_seed_fills_an_empty_database_once(app, runner):
@@ -14,7 +15,7 @@ def test_demo_seed_fills_an_empty_database_once(app, runner):
     assert result.exit_code == 0, result.output
     credentials = re.findall(r"^\s+(\S+@demo\.civic)\s+(\S+)\s+(\w+)$", result.output, re.M)
     assert {role for _, _, role in credentials} == {"resident", "liaison", "staff", "admin"}
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         staff = db.session.scalar(sa.select(User).where(User.role == Role.STAFF))
         assert staff.acts_as_staff and staff.department.name == "Streets Department"
         assert all(u.home_neighbourhood for u in db.session.scalars(sa.select(User)))
@@ -33,7 +34,7 @@ def test_create_admin_makes_a_new_account(app, runner):
     result = runner.invoke(args=["users", "create-admin", "Chief@City.example", "--name", "Chief"],
                            input="a long admin passphrase\na long admin passphrase\n")
     assert result.exit_code == 0, result.output
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         user = db.session.scalar(sa.select(User).where(User.email == "chief@city.example"))
         assert user.role is Role.ADMIN and user.display_name == "Chief"
 
@@ -42,7 +43,7 @@ def test_create_admin_promotes_an_existing_account(app, runner, make_user):
     existing = make_user()
     result = runner.invoke(args=["users", "create-admin", existing.email], input="ignored passphrase 1\nignored passphrase 1\n")
     assert result.exit_code == 0, result.output
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(User, existing.id).role is Role.ADMIN
 
 
@@ -50,7 +51,7 @@ def test_create_admin_refuses_a_weak_password(app, runner):
     result = runner.invoke(args=["users", "create-admin", "boss@city.example"], input="short\nshort\n")
     assert result.exit_code != 0
     assert "Use at least 10 characters" in result.output
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
@@ -60,7 +61,7 @@ def test_demo_seed_with_issues_is_consistent(app, runner):
 
     result = runner.invoke(args=["demo", "seed", "--if-empty", "--issues", "300"])
     assert result.exit_code == 0, result.output
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issues = list(db.session.scalars(sa.select(Issue)))
         assert len(issues) == 300
         votes = dict(db.session.execute(sa.select(Upvote.issue_id, sa.func.count()).group_by(Upvote.issue_id)).all())
@@ -88,7 +89,7 @@ def test_after_demo_data_people_register_report_and_comment(app, runner, client,
     assert response.status_code == 302, response.get_data(as_text=True)
     issue_id = make_issue(title="After the demo")
     assert client.post(f"/issues/{issue_id}/comments", data={"body": "Seen it too"}).status_code == 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(Issue, issue_id).comment_count == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 61
 
@@ -98,5 +99,5 @@ def test_categories_defaults_is_idempotent(app, runner):
 
     for _ in range(2):
         assert runner.invoke(args=["categories", "defaults"]).exit_code == 0
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Category)) == 7

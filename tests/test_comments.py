@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from PIL import Image
 
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from civic.extensions import db
 from civic.issues.models import Comment, Issue
 
@@ -17,7 +17,7 @@ def post(client, issue_id, body, **extra):
 
 
 def only_comment(app) -> Comment:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         comment = db.session.scalar(sa.select(Comment))
         db.session.expunge(comment)
         return comment
@@ -33,7 +33,7 @@ def test_comment_renders_paragraphs_and_links_but_no_html(app, client, auth, mak
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert "<strong>now</strong>" in page and "<p>Still there.</p>" in page
     assert "1 comment" in page
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(Issue, issue_id).comment_count == 1
 
 
@@ -52,7 +52,7 @@ def test_empty_comment_is_explained(app, client, auth, make_user, make_issue):
     auth.login_as(make_user())
     response = post(client, issue_id, "   ")
     assert response.status_code == 400 and "Write your comment first." in response.get_data(as_text=True)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
 
 
@@ -64,7 +64,7 @@ def test_author_edits_within_15_minutes_only(app, client, auth, make_user, make_
     comment = only_comment(app)
     assert client.post(f"/comments/{comment.id}/edit", data={"body": "First!"}).status_code == 302
     assert only_comment(app).body == "First!" and only_comment(app).edited_at is not None
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Comment, comment.id).created_at = utcnow() - timedelta(minutes=16)
         db.session.commit()
     assert client.post(f"/comments/{comment.id}/edit", data={"body": "Sneaky"}).status_code == 303
@@ -91,7 +91,7 @@ def test_delete_leaves_comment_removed(app, client, auth, make_user, make_issue)
     assert client.post(f"/comments/{comment.id}/delete").status_code == 302
     page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
     assert "Comment removed." in page and "Oops, wrong issue" not in page
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(Issue, issue_id).comment_count == 0
         assert db.session.get(Comment, comment.id).body == ""
 

@@ -29,6 +29,7 @@ from civic.accounts.models import EmailFrequency, User
 from civic.extensions import csrf as csrf_extension
 from civic.extensions import db
 from tests.conftest import DEFAULT_PASSWORD, FISHTOWN
+from civic.database import unit_of_work
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 CSRF_MESSAGE = "This form has expired or was sent from another site."
@@ -171,7 +172,7 @@ def url_for_rule(rule, ids: dict) -> str:
 
 def database_state(app) -> dict:
     """Every row of every table actually in the database (not just the models this checkout knows)."""
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         with db.engine.connect() as conn:
             names = sorted(sa.inspect(conn).get_table_names())
             return {name: sorted((tuple(row) for row in conn.execute(sa.text(f'SELECT * FROM "{name}"'))), key=repr)
@@ -338,7 +339,7 @@ def test_exempt_routes_do_not_act_on_the_signed_in_session(csrf_app, world):
     response = client.post("/unsubscribe/x", data="List-Unsubscribe=One-Click",
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
-    with csrf_app.app_context():
+    with csrf_app.app_context(), unit_of_work():
         assert db.session.get(User, world["admin"].id).email_frequency is not EmailFrequency.NEVER
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == len(issues_before)
 
@@ -360,7 +361,7 @@ def test_a_form_post_with_the_token_from_the_page_is_accepted(csrf_app, world, c
     response = client.post(action, data={"body": "With the page's token", "csrf_token": token})
     assert csrf_rejections == []
     assert response.status_code == 302
-    with csrf_app.app_context():
+    with csrf_app.app_context(), unit_of_work():
         bodies = db.session.scalars(sa.select(Comment.body).where(Comment.issue_id == issue_id)).all()
     assert "With the page's token" in bodies and "No token" not in bodies
 
@@ -371,7 +372,7 @@ def test_a_token_from_another_session_is_refused(csrf_app, world):
     their_token = meta_token(theirs.get("/").get_data(as_text=True))
     response = mine.patch("/api/v1/me", json={"display_name": "Borrowed token"}, headers={"X-CSRFToken": their_token})
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "csrf_failed"
-    with csrf_app.app_context():
+    with csrf_app.app_context(), unit_of_work():
         assert db.session.get(User, world["admin"].id).display_name == "Ada Admin"
 
 
@@ -388,13 +389,13 @@ def test_session_authenticated_json_writes_need_the_x_csrftoken_header(csrf_app,
     refused = client.open(url, method=method, json=body)
     assert refused.status_code == 400
     assert refused.is_json and refused.get_json()["error"]["code"] == "csrf_failed"
-    with csrf_app.app_context():
+    with csrf_app.app_context(), unit_of_work():
         assert not check(csrf_app, world)
 
     token = meta_token(client.get("/").get_data(as_text=True))
     accepted = client.open(url, method=method, json=body, headers={"X-CSRFToken": token})
     assert accepted.status_code == 200, accepted.get_data(as_text=True)
-    with csrf_app.app_context():
+    with csrf_app.app_context(), unit_of_work():
         assert check(csrf_app, world)
 
 

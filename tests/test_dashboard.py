@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from civic.extensions import db
 from tests.conftest import FISHTOWN
 
@@ -84,7 +84,7 @@ def city(app, make_issue, make_user) -> City:
         ids[name] = make_issue(extra.pop("reporter", reporter), category=category, at=at,
                                title=SECRET_TITLE if name == "A" else f"Issue {name}",
                                description=SECRET_DESCRIPTION, **extra)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         for name, (_category, _at, ago, response, changes) in CITY.items():
             issue = db.session.get(Issue, ids[name])
             issue.created_at = now - ago

@@ -13,6 +13,7 @@ from civic.events.models import Rsvp, RsvpStatus
 from civic.extensions import db
 from tests.concurrency import run_together
 from tests.conftest import FISHTOWN
+from civic.database import unit_of_work
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def sign_up(app, user_info, event_id):
 
 
 def statuses(app, event_id) -> dict[int, RsvpStatus]:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return {r.user_id: r.status for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.event_id == event_id))}
 
 
@@ -46,7 +47,7 @@ def test_capacity_is_exact_under_concurrent_sign_ups(app, make_user, make_event)
 
     def signing_up(person):
         def action():
-            with app.app_context():
+            with app.app_context(), unit_of_work():
                 services.sign_up(db.session.get(User, person.id), event_id)
                 db.session.remove()
         return action
@@ -73,7 +74,7 @@ def test_signing_up_twice_keeps_one_place(app, make_user, make_event):
     person = make_user()
     sign_up(app, person, event_id)
     sign_up(app, person, event_id)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert services.going_count(event_id) == 1
 
 
@@ -82,7 +83,7 @@ def test_times_are_correct_across_a_dst_change(app, make_user, make_event):
     # 10:00 the day after is EDT (UTC-4).
     before = make_event(starts_local=datetime(2027, 3, 13, 10, 0))
     after = make_event(starts_local=datetime(2027, 3, 15, 10, 0))
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         from civic.events.models import Event
 
         assert db.session.get(Event, before).starts_at.hour == 15
@@ -184,12 +185,12 @@ def test_cancellation_and_promotion_are_notified(app, make_user, make_event):
     sign_up(app, second, event_id)
     with app.test_request_context():
         services.withdraw(db.session.get(User, first.id), event_id)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         [note] = db.session.scalars(sa.select(Notification).where(Notification.user_id == second.id))
         assert note.kind is NotificationKind.EVENT_PLACE and note.payload["event_id"] == event_id
     with app.test_request_context():
         services.cancel_event(db.session.get(User, organiser.id), services.get_event(event_id))
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         kinds = [n.kind for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == second.id)
                                                     .order_by(Notification.id))]
         assert kinds == [NotificationKind.EVENT_PLACE, NotificationKind.EVENT_CANCELLED]
@@ -218,12 +219,12 @@ def test_guest_signs_up_and_confirms_through_real_smtp(make_app, make_user, smtp
     [message] = smtp_server.wait_for(1)
     assert message["To"] == "gus@example.org" and "Park tidy" in message["Subject"]
     link = re.search(r"http://localhost(/events/confirm/\S+)", message.get_content()).group(1)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert services.going_count(event_id) == 0  # a pending guest holds no place
     sign_up(app, member, event_id)  # the member takes the only place before the guest confirms
     page = guest_http.get(link)
     assert page.status_code == 200 and "on the waiting list" in page.get_data(as_text=True)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         guest = db.session.scalar(sa.select(Rsvp).where(Rsvp.guest_email == "gus@example.org"))
         assert guest.status is RsvpStatus.WAITLISTED and guest.confirmed_at is not None
     assert guest_http.get(link[:-3] + "xyz").status_code == 400

@@ -17,6 +17,7 @@ from civic.extensions import db
 from civic.notifications.models import Notification, NotificationKind
 from tests.concurrency import run_together
 from tests.conftest import FISHTOWN
+from civic.database import unit_of_work
 
 CITY = ZoneInfo("America/New_York")
 FAR = (39.9260, -75.1700)  # South Philadelphia, about 6 km from FISHTOWN
@@ -48,7 +49,7 @@ def join(app, person, event_id) -> RsvpStatus:
 
 
 def notes_for(app, user_id) -> list[Notification]:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         found = list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)
                                         .order_by(Notification.id)))
         db.session.expunge_all()
@@ -66,7 +67,7 @@ def edit_form(event: Event, **changes) -> dict:
 
 
 def load_event(app, event_id) -> Event:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         event = db.session.get(Event, event_id)
         db.session.expunge(event)
         return event
@@ -131,7 +132,7 @@ def test_more_places_promote_the_waiting_list_in_order(app, make_user, new_event
                                 ends_local=event.ends_at.astimezone(CITY).replace(tzinfo=None),
                                 meeting_point=event.meeting_point, lat=event.lat, lon=event.lon, capacity=3,
                                 what_to_bring=None)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         got = {r.user_id: r.status for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.event_id == event_id))}
     assert (got[a.id], got[b.id], got[c.id]) == (RsvpStatus.GOING, RsvpStatus.GOING, RsvpStatus.WAITLISTED)
     assert NotificationKind.EVENT_PLACE in [n.kind for n in notes_for(app, b.id)]
@@ -160,7 +161,7 @@ def test_co_organisers_edit_and_check_in_strangers_cannot(app, client, auth, mak
     auth.login_as(helper)
     assert client.post(f"/events/{event_id}/edit", data=edit_form(event, title="Helper's title")).status_code == 302
     assert load_event(app, event_id).title == "Helper's title"
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         code = db.session.scalar(sa.select(Rsvp.checkin_code).where(Rsvp.event_id == event_id,
                                                                     Rsvp.user_id == organiser.id))
     checked = client.post(f"/events/{event_id}/checkin", data={"code": code.lower()}, follow_redirects=True)
@@ -190,13 +191,13 @@ def test_issues_are_linked_from_the_nearby_list_and_from_an_issue_page(app, clie
     assert "Add it to a clean-up you organise" in issue_page
     response = client.post("/events/add-issue", data={"event_id": str(event_id), "issue_id": str(other)})
     assert response.status_code == 302 and response.location.endswith(f"/issues/{other}")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         linked = set(db.session.scalars(sa.select(EventIssue.issue_id).where(EventIssue.event_id == event_id)))
     assert linked == {near, other}
     assert "A clean-up is planned for" in client.get(f"/issues/{other}").get_data(as_text=True)
 
     client.post(f"/events/{event_id}/issues/{other}/remove")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(EventIssue, (event_id, other)) is None
 
 
@@ -244,7 +245,7 @@ def test_supplies_request_is_answered_publicly_by_staff(app, client, auth, make_
 def test_day_before_reminders_go_out_once_by_app_and_mail(make_app, make_user, smtp_server):
     app = make_app(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
     organiser, daily, quiet = make_user(), make_user(), make_user()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         for person, frequency in ((organiser, EmailFrequency.IMMEDIATE), (daily, EmailFrequency.DAILY),
                                   (quiet, EmailFrequency.NEVER)):
             db.session.get(User, person.id).email_frequency = frequency
@@ -282,7 +283,7 @@ def test_day_before_reminders_go_out_once_by_app_and_mail(make_app, make_user, s
     mails = smtp_server.wait_for(4)[1:]  # after the guest's confirmation
     assert sorted(m["To"] for m in mails) == sorted([organiser.email, daily.email, "gus@example.org"])
     assert all("Tomorrow" in m["Subject"] for m in mails)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         later_reminded = db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp).where(
             Rsvp.event_id == later_id, Rsvp.reminded_at.is_not(None)))
     assert later_reminded == 0
@@ -337,7 +338,7 @@ def test_qr_code_leads_organisers_to_check_in(app, client, auth, make_user, new_
     organiser, attendee = make_user(), make_user()
     event_id = new_event(organiser)
     join(app, attendee, event_id)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         code = db.session.scalar(sa.select(Rsvp.checkin_code).where(Rsvp.user_id == attendee.id))
     auth.login_as(attendee)
     page = client.get(f"/events/{event_id}").get_data(as_text=True)
@@ -347,11 +348,11 @@ def test_qr_code_leads_organisers_to_check_in(app, client, auth, make_user, new_
     auth.login_as(organiser)
     confirm = client.get(f"/events/{event_id}/checkin/{code}")
     assert confirm.status_code == 200 and f"Check in {attendee.display_name}" in confirm.get_data(as_text=True)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(Rsvp.checked_in_at).where(Rsvp.user_id == attendee.id)) is None  # GET changes nothing
     assert client.get(f"/events/{event_id}/checkin/ZZZZZZ").status_code == 400
     client.post(f"/events/{event_id}/checkin", data={"code": code})
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(Rsvp.checked_in_at).where(Rsvp.user_id == attendee.id)) is not None
     assert "1 of 2 checked in" in client.get(f"/events/{event_id}").get_data(as_text=True)
 
@@ -371,7 +372,7 @@ def test_upcoming_near_a_place_and_in_the_map_view(app, client, auth, make_user,
     assert "Fishtown sweep" in everywhere and "South Philly sweep" in everywhere
 
     resident = make_user()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         user = db.session.get(User, resident.id)
         user.home_lat, user.home_lon = FAR
         db.session.commit()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from civic.accounts.models import User
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from civic.events import services
 from civic.events.models import EventIssue, EventPhoto, EventReport, PhotoMoment
 from civic.extensions import db
@@ -64,7 +64,7 @@ def test_report_marks_issues_fixed_by_the_neighbourhood(app, client, auth, make_
                            content_type="multipart/form-data")
     assert response.status_code == 302
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, fixed_id)
         assert (issue.status, issue.fixed_by_community) == (IssueStatus.FIXED, True)
         change = db.session.scalar(sa.select(StatusChange).where(StatusChange.issue_id == fixed_id)
@@ -99,7 +99,7 @@ def test_a_bad_photo_or_a_stranger_issue_writes_nothing(app, client, auth, clean
     assert f"Issue {unrelated} is not one this event set out to tackle." in not_linked.get_data(as_text=True)
     empty = client.post(f"/events/{event_id}/report", data={"summary": "  "})
     assert empty.status_code == 400
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(EventReport, event_id) is None
         assert db.session.scalar(sa.select(sa.func.count()).select_from(EventPhoto)) == 0
         assert db.session.get(Issue, issue_id).status is IssueStatus.OPEN
@@ -132,12 +132,12 @@ def test_staff_confirm_or_reopen_a_neighbourhood_fix(app, client, auth, make_use
     assert "The city confirmed it on" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
     # The other one was not really fixed: staff reopen it through the usual workflow.
     client.post(f"/staff/issues/{other_id}/status", data={"status": "open", "reason": "Still there on Monday."})
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         confirmed, reopened = db.session.get(Issue, issue_id), db.session.get(Issue, other_id)
         assert confirmed.community_fix_confirmed_at is not None and confirmed.fixed_by_community
         assert (reopened.status, reopened.fixed_by_community) == (IssueStatus.OPEN, False)
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         from civic.dashboard import stats
 
         overall = stats.load().overall

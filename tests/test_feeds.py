@@ -9,6 +9,7 @@ import pytest
 
 from civic.extensions import db
 from tests.conftest import FISHTOWN, offset
+from civic.database import unit_of_work
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 AROUND_FISHTOWN = "-75.14,39.965,-75.125,39.98"
@@ -63,7 +64,7 @@ def change_status(app, issue_id: int, to: str, reason: str | None, at: datetime)
     """What the staff workflow will do: a StatusChange row and the issue's new status."""
     from civic.issues.models import Issue, IssueStatus, StatusChange
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
         change = StatusChange(issue_id=issue_id, from_status=issue.status, to_status=IssueStatus(to),
                               reason=reason, created_at=at)
@@ -77,7 +78,7 @@ def reported_at(app, issue_id: int, at: datetime) -> None:
     """Move a report (and its initial 'Reported' history row) back in time."""
     from civic.issues.models import Issue
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
         issue.created_at = issue.updated_at = at
         for change in issue.status_changes:

@@ -8,6 +8,7 @@ from civic.extensions import db
 from civic.geo.geocoding import geocode
 from civic.issues.models import Issue
 from tests.geocoder_server import GeocoderServer
+from civic.database import unit_of_work
 
 
 @pytest.fixture
@@ -20,14 +21,14 @@ def geocoder(app):
 
 
 def test_neighbourhood_names_work_without_a_geocoder(app):
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         [place] = geocode("fishtown")
         assert place.label == "Fishtown - Lower Kensington" and place.source == "neighbourhood"
         assert geocode("xy") == [] and geocode("Atlantis") == []
 
 
 def test_geocoder_is_asked_and_bounded_to_the_city(app, geocoder):
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         [place] = geocode("1200 Frankford Ave")
         assert (place.lat, place.lon, place.source) == (39.969, -75.1345, "geocoder")
         assert geocode("Times Square") == []  # outside the city: dropped
@@ -37,7 +38,7 @@ def test_geocoder_is_asked_and_bounded_to_the_city(app, geocoder):
 
 def test_a_failing_geocoder_falls_back_to_neighbourhoods(app, geocoder):
     geocoder.fail = True
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert [p.source for p in geocode("Fishtown")] == ["neighbourhood"]
 
 
@@ -50,11 +51,11 @@ def test_report_by_address_without_javascript(app, client, auth, make_user, cate
     assert first.status_code == 200
     assert "We placed the pin at “1200 Frankford Ave, Philadelphia”" in body
     assert 'value="39.969"' in body and 'value="-75.1345"' in body
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 0
     second = client.post("/issues/new", data={**data, "lat": "39.969", "lon": "-75.1345"})
     assert second.status_code == 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.scalar(sa.select(Issue))
         assert issue.address == "1200 Frankford Ave" and issue.neighbourhood == "fishtown"
 

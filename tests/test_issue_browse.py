@@ -8,6 +8,7 @@ from civic.extensions import db
 from civic.issues.queries import IssueFilters, list_query
 from civic.issues.spatial import BBox
 from tests.conftest import FISHTOWN, offset
+from civic.database import unit_of_work
 
 AROUND_FISHTOWN = "-75.14,39.965,-75.125,39.98"
 
@@ -38,7 +39,7 @@ def test_map_markers_and_clusters_show_what_the_issue_api_shows(app, client, mak
     assert listed["features"] == [expected]
     assert expected["properties"]["status_label"] == {"en": "Fixed", "es": "Arreglado"}[language]
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         demo.seed_people()
         demo.seed_issues(150, citywide=False)  # around Fishtown: clusters at city zoom, ours alone far away
     far = make_issue(title="Far north", at=(40.13, -75.01))
@@ -87,7 +88,7 @@ def test_filters_by_category_status_and_age(app, client, make_issue):
     from civic.database import utcnow
     from civic.issues.models import Issue
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Issue, graffiti).created_at = utcnow() - timedelta(days=40)
         db.session.commit()
     assert graffiti not in ids("&days=30") and graffiti in ids("&days=90")
@@ -96,7 +97,7 @@ def test_filters_by_category_status_and_age(app, client, make_issue):
 def test_many_issues_come_back_as_server_side_clusters(app, client, categories):
     from civic import demo
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         demo.seed_people()
         demo.seed_issues(700, citywide=False)
     city = "-75.28,39.87,-74.96,40.14"
@@ -113,7 +114,7 @@ def test_many_issues_come_back_as_server_side_clusters(app, client, categories):
 def test_cluster_view_needs_a_zoom(app, client, categories):
     from civic import demo
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         demo.seed_people()
         demo.seed_issues(600, citywide=False)
     response = client.get("/api/v1/issues?bbox=-75.28,39.87,-74.96,40.14")
@@ -122,7 +123,7 @@ def test_cluster_view_needs_a_zoom(app, client, categories):
 
 def test_bbox_query_uses_the_spatial_index(app, backend, make_issue):
     make_issue()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         stmt = list_query(IssueFilters(bbox=BBox(-75.14, 39.965, -75.125, 39.98)))
         compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
         if backend == "sqlite":
@@ -175,7 +176,7 @@ def test_list_with_bad_filter_is_400_with_message(client, categories):
 def test_list_pages_keep_the_filters(app, client, categories):
     from civic import demo
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         demo.seed_people()
         demo.seed_issues(45, citywide=False)
     first = client.get("/issues?days=3650&sort=upvotes").get_data(as_text=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from civic.extensions import db
 from civic.issues import cells
 from civic.issues.models import Issue, IssueStatus
@@ -29,7 +29,7 @@ def test_counts_follow_every_change_to_an_issue(app, make_issue, categories):
     first = make_issue(at=offset(*FISHTOWN, north_m=300))
     second = make_issue(category="graffiti", at=offset(*FISHTOWN, east_m=-5000))
     third = make_issue(at=offset(*FISHTOWN, north_m=2000, east_m=-2000), status="fixed")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert_cells_match_issues()
         assert {k[0] for k in cells.stored_totals()} == set(cells.CELL_LEVELS)
 
@@ -62,7 +62,7 @@ def test_city_view_is_answered_from_the_counts_as_grouping_would(app, client, ca
     from civic import demo
     from civic.issues.queries import IssueFilters, clusters, parse_bbox
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         demo.seed_people()
         demo.seed_issues(700, citywide=True)
         some = db.session.scalars(db.select(Issue).limit(40)).all()
@@ -86,12 +86,12 @@ def test_city_view_is_answered_from_the_counts_as_grouping_would(app, client, ca
 
     for status in IssueStatus:   # some statuses have few issues: those come back as markers, counted exactly
         answer = client.get(f"/api/v1/issues?bbox={CITY}&zoom=12&status={status.value}").get_json()
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             expected = db.session.scalar(db.select(db.func.count()).select_from(Issue)
                                          .where(Issue.hidden_at.is_(None), Issue.status == status))
         assert answer["total"] == expected and answer["clustered"] is (expected > 100), status
     one_kind = client.get(f"/api/v1/issues?bbox={CITY}&zoom=12&category=pothole").get_json()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         potholes = db.session.scalar(db.select(db.func.count()).select_from(Issue).join(Issue.category)
                                      .where(Issue.hidden_at.is_(None)).filter_by(slug="pothole"))
     assert one_kind["total"] == potholes
@@ -101,7 +101,7 @@ def test_city_view_is_answered_from_the_counts_as_grouping_would(app, client, ca
 def test_clusters_add_up_at_every_level(app, client, categories, zoom):
     from civic import demo
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         demo.seed_people()
         demo.seed_issues(600, citywide=False)
     data = client.get(f"/api/v1/issues?bbox={CITY}&zoom={zoom}").get_json()
@@ -112,7 +112,7 @@ def test_clusters_add_up_at_every_level(app, client, categories, zoom):
 def test_days_filter_is_grouped_live(app, client, categories):
     from civic import demo
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         demo.seed_people()
         demo.seed_issues(600, citywide=True)
         old = db.session.scalars(db.select(Issue).order_by(Issue.id).limit(100)).all()
@@ -129,7 +129,7 @@ def test_days_filter_is_grouped_live(app, client, categories):
 def test_a_rebuild_counts_the_same_as_the_triggers(app, client, categories):
     from civic import demo
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         demo.seed_people()
         demo.seed_issues(300, citywide=True)
         db.session.get(Issue, 7).hidden_at = utcnow()
@@ -148,7 +148,7 @@ def test_views_of_any_width_find_the_same_cells(app, make_issue):
     from civic.issues.spatial import BBox
 
     ids = [make_issue(at=offset(*FISHTOWN, north_m=north, east_m=east)) for north, east in ((0, -4000), (0, 0), (2500, -1500))]
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         narrow = BBox(FISHTOWN[1] - 0.01, FISHTOWN[0] - 0.01, FISHTOWN[1] + 0.01, FISHTOWN[0] + 0.01)
         wide = BBox(FISHTOWN[1] - 1.0, FISHTOWN[0] - 0.5, FISHTOWN[1] + 1.0, FISHTOWN[0] + 0.5)
         columns = (wide.max_lon - wide.min_lon) / cells.cell_size(16)

@@ -7,10 +7,11 @@ from civic.extensions import db
 from civic.issues import services
 from civic.issues.models import Issue
 from tests.conftest import FISHTOWN, offset
+from civic.database import unit_of_work
 
 
 def nearby_ids(app, categories, at=FISHTOWN, category="pothole"):
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return [(issue.id, round(d)) for issue, d in services.nearby_open_issues(*at, categories[category])]
 
 
@@ -54,9 +55,9 @@ def test_form_without_javascript_offers_duplicates_before_reporting(app, client,
     assert first.status_code == 200
     assert "Already reported? Add your vote instead" in body and "Crater on Norris St" in body
     assert f'action="/issues/{existing}/upvote"' in body
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 1
     second = client.post("/issues/new", data={**data, "duplicates_seen": "1"})
     assert second.status_code == 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 2

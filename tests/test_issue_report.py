@@ -10,7 +10,7 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from civic.accounts.models import User
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.issues import services
@@ -39,7 +39,7 @@ def report_form(categories, **overrides) -> dict:
 
 
 def issue_count(app) -> int:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Issue))
 
 
@@ -48,7 +48,7 @@ def test_report_with_photos_through_the_form(app, client, auth, make_user, categ
     data = report_form(categories, photos=[jpeg("red"), jpeg("blue")])
     response = client.post("/issues/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.scalar(sa.select(Issue))
         assert (issue.title, issue.status, issue.neighbourhood) == ("Deep pothole", IssueStatus.OPEN, "fishtown")
         assert [c.to_status for c in issue.status_changes] == [IssueStatus.OPEN]
@@ -125,7 +125,7 @@ def test_liaison_reports_for_a_resident_and_keeps_their_details_private(app, cli
     auth.login_as(liaison)
     data = report_form(categories, on_behalf_name="Mr. Ortiz", on_behalf_contact="215-555-0101")
     assert client.post("/issues/new", data=data).status_code == 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.scalar(sa.select(Issue))
         assert (issue.on_behalf_name, issue.on_behalf_contact, issue.reporter_id) == ("Mr. Ortiz", "215-555-0101", liaison.id)
     assert "215-555-0101" in client.get(f"/issues/{issue.id}").get_data(as_text=True)
@@ -157,7 +157,7 @@ def test_reporter_edits_within_a_day_and_history_is_kept(app, client, auth, make
     auth.login_as(reporter)
     response = client.post(f"/issues/{issue_id}/edit", data={"title": "Pothole getting bigger", "description": "Now huge."})
     assert response.status_code == 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
         assert (issue.title, issue.description) == ("Pothole getting bigger", "Now huge.")
         [revision] = db.session.scalars(sa.select(IssueRevision))
@@ -178,13 +178,13 @@ def test_edit_window_and_ownership(app, client, auth, make_user, make_issue):
     auth.login_as(other)
     assert client.post(f"/issues/{issue_id}/edit", data={"title": "Hijacked", "description": "x"}).status_code == 303
     auth.logout()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Issue, issue_id).created_at = utcnow() - timedelta(hours=25)
         db.session.commit()
     auth.login_as(reporter)
     response = client.post(f"/issues/{issue_id}/edit", data={"title": "Too late", "description": "x"})
     assert response.status_code == 303
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(Issue, issue_id).title == "Deep pothole"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(IssueRevision)) == 0
 

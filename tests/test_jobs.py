@@ -11,6 +11,7 @@ from pathlib import Path
 from civic import jobs
 from civic.extensions import db
 from tests.concurrency import run_together
+from civic.database import unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
@@ -22,7 +23,7 @@ def test_a_job_runs_once_per_period_whoever_asks(app):
 
     def scheduler_tick(now):
         def tick():
-            with app.app_context():
+            with app.app_context(), unit_of_work():
                 jobs.run_due([job], now=now)
         return tick
 
@@ -32,7 +33,7 @@ def test_a_job_runs_once_per_period_whoever_asks(app):
     assert len(ran) == 1                                   # not due again yet
     assert run_together([scheduler_tick(T0 + timedelta(seconds=300)) for _ in range(6)]) == []
     assert len(ran) == 2
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         [lease] = jobs.leases()
         assert lease.runs == 2 and lease.due_at == T0 + timedelta(seconds=600)
         assert lease.last_holder.endswith(f":{os.getpid()}")
@@ -44,7 +45,7 @@ def test_a_failing_job_does_not_stop_the_others(app):
     def broken():
         raise RuntimeError("the city is down")
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         names = jobs.run_due([jobs.Job("broken", broken, jobs.every(60)),
                               jobs.Job("fine", lambda: ran.append(1), jobs.every(60))], now=T0)
     assert names == ["broken", "fine"] and ran == [1]
@@ -82,6 +83,6 @@ def test_processes_started_together_send_each_digest_once(app, database_url, smt
     messages = smtp_server.wait_for(len(readers))
     assert sorted(m["To"] for m in messages) == sorted(r.email for r in readers), outputs   # one each, none twice
     assert sum("daily-digest" in out for out in outputs) == 1, outputs
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         digest = db.session.get(jobs.JobLease, "daily-digest")
         assert digest.runs == 1 and digest.due_at > datetime.now(timezone.utc)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from civic.extensions import db
 from civic.mail.models import OutgoingMail
 from tests.services import free_port
+from civic.database import unit_of_work
 
 
 def test_reset_mail_goes_through_smtp(make_app, make_user, smtp_server):
@@ -17,7 +18,7 @@ def test_reset_mail_goes_through_smtp(make_app, make_user, smtp_server):
     assert message["To"] == user.email
     assert message["Subject"] == "Reset your civic password"
     assert "/reset-password/" in message.get_content()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         row = db.session.scalar(sa.select(OutgoingMail))
         assert row.sent_at is not None and row.last_error is None
 
@@ -27,7 +28,7 @@ def test_smtp_down_keeps_the_mail_in_the_outbox(make_app, make_user):
     user = make_user()
     response = app.test_client().post("/forgot-password", data={"email": user.email})
     assert response.status_code == 302  # the visitor sees the same answer
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         row = db.session.scalar(sa.select(OutgoingMail))
         assert row.sent_at is None
         assert row.attempts == 1 and row.last_error

@@ -7,7 +7,7 @@ from civic.accounts.models import User
 from civic.extensions import db
 from civic.issues import services
 from civic.issues.models import Category, Issue
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from tests.conftest import FISHTOWN, offset
 
 VIEW = "/api/v1/issues?bbox=-75.145,39.965,-75.125,39.978&zoom=16"
@@ -43,12 +43,12 @@ def test_every_change_a_map_shows_reaches_the_next_answer(app, client, make_issu
         services.set_upvote(db.session.get(User, voter.id), first, True)
     assert features(client)[first]["upvotes"] == 1                          # voted
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Issue, second).hidden_at = utcnow()
         db.session.commit()
     assert set(features(client)) == {first}                                 # hidden by moderators
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         pothole = db.session.scalar(db.select(Category).filter_by(slug="pothole"))
         pothole.name, pothole.name_es = "Road hole", "Bache profundo"
         db.session.commit()
@@ -57,7 +57,7 @@ def test_every_change_a_map_shows_reaches_the_next_answer(app, client, make_issu
                .get_json()["features"]}
     assert spanish[first]["category_label"] == "Bache profundo"             # each language its own answer
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.delete(db.session.get(Issue, first))
         db.session.commit()
     assert features(client) == {}                                           # deleted

@@ -16,6 +16,7 @@ from civic.errors import NotFound, ValidationError
 from civic.media import bp, storage
 from civic.media.images import process_upload
 from civic.media.views import url_for_photo
+from civic.database import unit_of_work
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -275,7 +276,7 @@ def upload_app(make_app, tmp_path):
 
 
 def test_save_writes_under_a_random_fanned_out_key(upload_app, tmp_path):
-    with upload_app.app_context():
+    with upload_app.app_context(), unit_of_work():
         key = storage.save(b"jpeg bytes")
         other = storage.save(b"other bytes")
         path = storage.path_for(key)
@@ -285,7 +286,7 @@ def test_save_writes_under_a_random_fanned_out_key(upload_app, tmp_path):
 
 
 def test_upload_dir_defaults_to_instance_uploads(app):
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         key = "ab/ab" + "0" * 30 + ".jpg"
         assert str(storage.path_for(key)) == f"{app.instance_path}/uploads/{key}"
 
@@ -302,7 +303,7 @@ def test_path_for_rejects_anything_but_a_key(upload_app, key):
 
 
 def test_delete_removes_the_file_and_tolerates_a_missing_one(upload_app):
-    with upload_app.app_context():
+    with upload_app.app_context(), unit_of_work():
         key = storage.save(b"x")
         storage.delete(key)
         assert not storage.path_for(key).exists()
@@ -310,7 +311,7 @@ def test_delete_removes_the_file_and_tolerates_a_missing_one(upload_app):
 
 
 def test_save_refuses_a_suffix_that_could_escape(upload_app):
-    with upload_app.app_context(), pytest.raises(ValueError):
+    with upload_app.app_context(), unit_of_work(), pytest.raises(ValueError):
         storage.save(b"x", suffix="/../../evil.jpg")
 
 
@@ -350,7 +351,7 @@ def test_unknown_or_malformed_keys_are_404(media_app, path):
 
 
 def test_deleted_photo_is_404_and_other_suffixes_are_not_served(media_app):
-    with media_app.app_context():
+    with media_app.app_context(), unit_of_work():
         key = storage.save(b"gone")
         storage.delete(key)
         html_key = storage.save(b"<script>alert(1)</script>", suffix=".html")

@@ -5,13 +5,13 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from civic.database import include_in_autogenerate
+from civic.database import include_in_autogenerate, unit_of_work
 from civic.extensions import db
 from tests.conftest import build_app
 
 
 def test_migrations_match_models(app, backend):
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         with db.engine.connect() as conn:
             context = MigrationContext.configure(
                 conn, opts={"compare_type": True, "include_name": include_in_autogenerate}
@@ -41,14 +41,14 @@ def test_app_start_creates_no_tables(tmp_path):
     url = f"sqlite:///{tmp_path}/empty.db"
     app = build_app(url)
     assert app.test_client().get("/healthz").status_code == 200
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert sa.inspect(db.engine).get_table_names() == []
         db.engine.dispose()
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     app = build_app(f"sqlite:///{tmp_path}/wal.db")  # SQLite-only settings, checked in every run
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
         db.session.remove()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from civic.accounts.models import User
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from civic.extensions import db
 from civic.issues.models import Comment, CommentRevision, Issue, IssueRevision, Photo
 from civic.media import storage
@@ -34,13 +34,13 @@ def flag_as(client, auth, person, kind: str, target_id: int, reason: str = "spam
 
 
 def actions(app) -> list[tuple[ActionKind, str, int]]:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return [(a.action, a.target_kind, a.target_id)
                 for a in db.session.scalars(sa.select(ModerationAction).order_by(ModerationAction.id))]
 
 
 def hidden(app, model, target_id) -> bool:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return db.session.get(model, target_id).hidden_at is not None
 
 
@@ -91,7 +91,7 @@ def test_three_distinct_flags_hide_an_issue_until_review(app, client, auth, make
     client.post(f"/moderation/issue/{issue_id}/restore", data={"reason": "A real report after all"})
     assert not hidden(app, Issue, issue_id)
     assert "Nothing is waiting" in client.get("/moderation/").get_data(as_text=True)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Flag).where(Flag.resolved_at.is_(None))) == 0
     assert actions(app)[-1] == (ActionKind.RESTORE, "issue", issue_id)
 
@@ -109,7 +109,7 @@ def test_flags_are_checked(app, client, auth, make_user, make_issue):
     auth.logout()
     assert client.post("/moderation/flag", data={"kind": "issue", "target_id": str(issue_id),
                                                  "reason": "spam"}).status_code == 302  # to sign in
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Flag)) == 0
 
 
@@ -118,7 +118,7 @@ def test_hidden_comment_edit_history_and_purge(app, client, auth, make_user, mak
     issue_id = make_issue()
     auth.login_as(author)
     client.post(f"/issues/{issue_id}/comments", data={"body": "Call me on 215-555-0199 any time"})
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         comment_id = db.session.scalar(sa.select(Comment.id).where(Comment.issue_id == issue_id))
     auth.logout()
     auth.login_as(moderator)
@@ -142,7 +142,7 @@ def test_hidden_comment_edit_history_and_purge(app, client, auth, make_user, mak
 
     auth.login_as(moderator)
     client.post(f"/moderation/comment/{comment_id}/purge", data={"reason": "Must not be kept"})
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CommentRevision)) == 0
     assert "215-555-0199" not in client.get(f"/moderation/comment/{comment_id}").get_data(as_text=True)
     assert [a[0] for a in actions(app)] == [ActionKind.HIDE, ActionKind.EDIT, ActionKind.RESTORE, ActionKind.PURGE]
@@ -151,7 +151,7 @@ def test_hidden_comment_edit_history_and_purge(app, client, auth, make_user, mak
 def test_author_removes_personal_data_at_any_time(app, client, auth, make_user, make_issue, moderator):
     reporter = make_user()
     issue_id = make_issue(reporter, title="Broken light", description="Outside my house, 12 Elm St, ring Maria")
-    with app.app_context():  # long past the 24-hour edit window
+    with app.app_context(), unit_of_work():  # long past the 24-hour edit window
         db.session.get(Issue, issue_id).created_at = utcnow() - timedelta(days=40)
         db.session.commit()
     auth.login_as(reporter)
@@ -169,7 +169,7 @@ def test_author_removes_personal_data_at_any_time(app, client, auth, make_user, 
     auth.logout()
     auth.login_as(moderator)
     assert "ring Maria" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         [revision] = db.session.scalars(sa.select(IssueRevision))
         assert revision.reason == "Personal details removed by the author." and "Maria" in revision.description
 
@@ -197,7 +197,7 @@ def test_moderator_redacts_a_photo_by_replacing_it(app, client, auth, make_user,
     buf, name = jpeg("blue")
     client.post(f"/moderation/photo/{photo_id}/replace", data={"reason": "Number plate", "photo": (buf, name)},
                 content_type="multipart/form-data")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         photo = db.session.get(Photo, photo_id)
         assert photo.key != old_key and storage.path_for(photo.key).exists()
         assert not storage.path_for(old_key).exists() and not storage.path_for(old_thumb).exists()
@@ -221,7 +221,7 @@ def test_suspension_ends_sessions_and_only_admins_suspend_moderators(app, make_u
 
     assert moderator_http.post(f"/moderation/users/{admin.id}", data={"suspend": "1", "reason": "x"}).status_code == 403
     admin_http.post(f"/moderation/users/{moderator.id}", data={"suspend": "1", "reason": "Abused the tools"})
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(User, moderator.id).is_suspended
     admin_http.post(f"/moderation/users/{resident.id}", data={"suspend": "0", "reason": "Appeal accepted"})
     assert resident_http.post("/login", data={"email": resident.email, "password": resident.password}).status_code == 302

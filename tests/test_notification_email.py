@@ -7,6 +7,7 @@ import pytest
 
 from civic.accounts.models import EmailFrequency, User
 from civic.extensions import db
+from civic.database import unit_of_work
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def mail_app(make_app, smtp_server):
 
 
 def set_frequency(app, user, frequency: EmailFrequency):
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(User, user.id).email_frequency = frequency
         db.session.commit()
 
@@ -44,7 +45,7 @@ def test_immediate_mail_has_a_one_click_unsubscribe(mail_app, smtp_server, make_
                                            content_type="application/x-www-form-urlencoded")
     mail_app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 200
-    with mail_app.app_context():
+    with mail_app.app_context(), unit_of_work():
         assert db.session.get(User, reporter.id).email_frequency is EmailFrequency.NEVER
     comment(mail_app, neighbour, issue_id, "Anyone?")
     assert len(smtp_server.messages) == 1
@@ -84,13 +85,13 @@ def test_unsubscribe_page_and_bad_links(app, client, make_user):
     from civic.notifications.email import unsubscribe_token
 
     user = make_user()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         token = unsubscribe_token(db.session.get(User, user.id))
     page = client.get(f"/unsubscribe/{token}")
     assert page.status_code == 200 and f"Stop all notification e-mails to {user.email}?" in page.get_data(as_text=True)
     bad = client.post(f"/unsubscribe/{token[:-2]}xx")
     assert bad.status_code == 400 and "This unsubscribe link is not valid" in bad.get_data(as_text=True)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(User, user.id).email_frequency is EmailFrequency.DAILY
 
 
@@ -98,7 +99,7 @@ def test_email_settings_page(app, client, auth, make_user):
     user = make_user()
     auth.login_as(user)
     assert client.post("/account/email", data={"email_frequency": "immediate"}).status_code == 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(User, user.id).email_frequency is EmailFrequency.IMMEDIATE
     assert client.post("/account/email", data={"email_frequency": "hourly"}).status_code == 400
 

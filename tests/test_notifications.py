@@ -9,10 +9,11 @@ from civic.extensions import db
 from civic.issues.models import Issue, IssueStatus, StatusChange
 from civic.notifications.models import AreaFollow, Follow, Notification
 from tests.conftest import FISHTOWN, offset
+from civic.database import unit_of_work
 
 
 def notes(app, user_id) -> list[Notification]:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         rows = list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)
                                        .order_by(Notification.id)))
         for row in rows:
@@ -21,7 +22,7 @@ def notes(app, user_id) -> list[Notification]:
 
 
 def following(app, user_id, issue_id) -> bool | None:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         follow = db.session.get(Follow, (user_id, issue_id))
         return None if follow is None else follow.active
 
@@ -120,7 +121,7 @@ def test_bad_areas_are_explained(app, client, auth, make_user):
         response = client.post("/follows/areas", data=data)
         assert response.status_code == 400, data
         assert message in response.get_data(as_text=True), data
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AreaFollow)) == 0
 
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from civic.accounts.models import User
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from civic.extensions import db
 from civic.issues.models import Comment, Issue, IssueStatus
 from civic.open311 import outbox, sync
@@ -27,7 +27,7 @@ def city():
 @pytest.fixture
 def connected(app, city, categories):
     """An endpoint pointing at the sandbox, with its services fetched and mapped."""
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         endpoint = Endpoint(name="Sandbox", base_url=city.base_url, api_key="sandbox-key", page_size=2)
         db.session.add(endpoint)
         db.session.commit()
@@ -41,14 +41,14 @@ def run_outbox(app, later_minutes: float = 0):
 
 
 def submission_of(app, issue_id) -> Submission:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         row = db.session.scalar(sa.select(Submission).where(Submission.issue_id == issue_id))
         db.session.expunge(row)
         return row
 
 
 def test_services_are_fetched_and_mapped_in_json_and_xml(app, city, connected, categories):
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         services = {s.service_code: s for s in db.session.scalars(sa.select(CityService))}
         assert services["POTHOLE"].category_id == categories["pothole"]
         assert services["STREETLIGHT"].category_id == categories["street-light"]
@@ -114,7 +114,7 @@ def test_garbage_reply_is_kept_and_shown_to_staff_only(app, city, connected, mak
 def test_a_refusal_is_final_with_the_citys_words(app, city, connected, make_issue):
     city.require_address_string = True
     issue_id = make_issue()  # no address
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Endpoint, connected).needs_address = False
         db.session.commit()
     run_outbox(app)
@@ -124,7 +124,7 @@ def test_a_refusal_is_final_with_the_citys_words(app, city, connected, make_issu
 
 def test_endpoint_that_needs_an_address_gets_one(app, city, connected, make_issue):
     city.require_address_string = True
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Endpoint, connected).needs_address = True
         db.session.commit()
     issue_id = make_issue()
@@ -162,7 +162,7 @@ def test_link_an_existing_ticket(app, client, auth, city, connected, make_issue,
     client.post(f"/issues/{issue_id}/311/link", data={"service_request_id": "999999"})
     assert "The city has no ticket 999999" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
     client.post(f"/issues/{issue_id}/311/link", data={"service_request_id": ticket["service_request_id"]})
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         linked = db.session.scalar(sa.select(Submission).where(Submission.linked.is_(True)))
         assert linked.service_request_id == ticket["service_request_id"] and linked.state is SubmissionState.ACCEPTED
 
@@ -180,7 +180,7 @@ def test_city_status_flows_back_and_closed_is_not_fixed(app, client, city, conne
     city.close(closed_ticket, "Closed by the city")
     with app.test_request_context():
         sync.sync_all()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(Issue, fixed_id).status is IssueStatus.FIXED
         closed = db.session.get(Issue, closed_id)
         assert closed.status is IssueStatus.CLOSED and closed.closed_reason == "no_further_action"
@@ -206,13 +206,13 @@ def test_requests_from_another_311_app_are_not_filed_back(app, client, city, con
     from civic.open311.keys import create_api_key
 
     partner = make_user(display_name="Partner app")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         key = create_api_key("Partner", db.session.get(User, partner.id))
     response = client.post("/open311/v2/requests.json", data={
         "api_key": key, "service_code": "pothole", "lat": str(FISHTOWN[0]), "long": str(FISHTOWN[1]),
         "description": "Deep pothole reported through a partner app"})
     assert response.status_code == 200
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
 
 
@@ -233,7 +233,7 @@ def test_the_citys_required_attributes_are_asked_and_sent(app, client, auth, cit
     assert missing.status_code == 400 and "The city needs this detail" in missing.get_data(as_text=True)
     wrong = client.post("/issues/new", data={**data, "attribute[pole_type]": "plastic"})
     assert wrong.status_code == 400 and "from the list" in wrong.get_data(as_text=True)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 0
     assert client.post("/issues/new", data={**data, "attribute[pole_type]": "metal"}).status_code == 302
     run_outbox(app)
@@ -248,7 +248,7 @@ def test_endpoint_from_the_environment(make_app, city, categories, monkeypatch):
     app = make_app()
     result = app.test_cli_runner().invoke(args=["open311", "services"])
     assert result.exit_code == 0 and "POTHOLE" in result.output and "-> pothole" in result.output
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         endpoint = db.session.scalar(sa.select(Endpoint).where(Endpoint.name == "environment"))
         assert (endpoint.base_url, endpoint.api_key, endpoint.page_size) == (city.base_url, "sandbox-key", 25)
 
@@ -260,7 +260,7 @@ def test_city_updates_name_the_agency(app, client, city, connected, make_issue):
     city.close(ticket, "Pothole filled", status="fixed")
     with app.test_request_context():
         sync.sync_all()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         bodies = [c.body for c in db.session.scalars(sa.select(Comment).where(Comment.issue_id == issue_id))]
     assert bodies == [f"Streets Department (311 #{ticket}): Pothole filled"]
     assert "Streets Department" in client.get(f"/issues/{issue_id}").get_data(as_text=True)

@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from civic.extensions import db
 from tests.conftest import FISHTOWN, offset
+from civic.database import unit_of_work
 
 FORMATS = ("json", "xml")
 BASE = "/open311/v2"
@@ -161,7 +162,7 @@ def reported_at(app, issue_id: int, at: datetime) -> None:
     """Move a report (and its initial history row) back in time."""
     from civic.issues.models import Issue
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
         issue.created_at = issue.updated_at = at
         for change in issue.status_changes:
@@ -174,7 +175,7 @@ def change_status(app, issue_id: int, to: str, reason: str | None, at: datetime 
     """What the staff workflow does: a StatusChange row and the issue's new status."""
     from civic.issues.models import Issue, IssueStatus, StatusChange
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
         change = StatusChange(issue_id=issue_id, from_status=issue.status, to_status=IssueStatus(to), reason=reason,
                               **({"created_at": at} if at else {}))
@@ -192,7 +193,7 @@ def api_key(app, make_user):
     from civic.open311.keys import create_api_key
 
     user = make_user(display_name="Partner App Account")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return create_api_key("Partner 311 app", db.session.get(User, user.id)), user
 
 
@@ -207,7 +208,7 @@ def post_form(**overrides) -> dict:
 def issue_row(app, issue_id: int) -> dict:
     from civic.issues.models import Issue
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, int(issue_id))
         return {"category": issue.category.slug, "lat": issue.lat, "lon": issue.lon, "title": issue.title,
                 "description": issue.description, "address": issue.address, "reporter_id": issue.reporter_id,
@@ -218,7 +219,7 @@ def issue_row(app, issue_id: int) -> dict:
 def issue_count(app) -> int:
     from civic.issues.models import Issue
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Issue))
 
 
@@ -250,7 +251,7 @@ def test_discovery_names_this_endpoint_and_both_formats(client, fmt):
 def test_services_are_the_active_categories(app, client, categories):
     from civic.issues.models import Category
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Category, categories["graffiti"]).active = False
         db.session.commit()
 
@@ -279,7 +280,7 @@ def test_service_definition_has_no_attributes(app, client, categories, fmt):
 
     from civic.issues.models import Category
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Category, categories["graffiti"]).active = False
         db.session.commit()
     for code in ("no-such-service", "graffiti"):
@@ -453,7 +454,7 @@ def test_post_without_a_valid_key_is_403(app, client, categories, api_key, fmt):
     error(client, f"requests.{fmt}", fmt, 403, method="post", data=post_form())
     error(client, f"requests.{fmt}", fmt, 403, method="post", data=post_form(api_key=""))
     error(client, f"requests.{fmt}", fmt, 403, method="post", data=post_form(api_key=key + "x"))
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         revoke_api_key(db.session.scalar(sa.select(ApiKey)))
     assert "api_key" in error(client, f"requests.{fmt}", fmt, 403, method="post", data=post_form(api_key=key))
     assert issue_count(app) == 0
@@ -664,7 +665,7 @@ def test_api_keys_store_only_a_hash_and_can_be_revoked(app, make_user):
     from civic.open311.models import ApiKey
 
     info = make_user()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         user = db.session.get(User, info.id)
         plain = create_api_key("  Partner app  ", user)
         other = create_api_key("Another app", user)

@@ -10,7 +10,7 @@ from civic.caching import LruCache
 from civic.extensions import db
 from civic.issues import services
 from civic.issues.models import Issue
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 
 
 def kept_pages(app) -> int:
@@ -58,7 +58,7 @@ def test_the_next_reader_sees_every_change(app, client, auth, make_issue, make_u
         services.set_upvote(db.session.get(User, neighbour.id), issue_id, True)
     assert "1 neighbour wants this fixed" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Issue, issue_id).hidden_at = utcnow()
         db.session.commit()
     assert client.get(f"/issues/{issue_id}").status_code == 404

@@ -7,10 +7,11 @@ import sqlalchemy as sa
 
 from civic.extensions import db
 from civic.mail.models import OutgoingMail
+from civic.database import unit_of_work
 
 
 def outbox(app) -> list[OutgoingMail]:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return list(db.session.scalars(sa.select(OutgoingMail).order_by(OutgoingMail.id)))
 
 

@@ -16,6 +16,7 @@ from civic.extensions import db
 from civic.issues.models import Comment, Issue, Upvote
 from civic.notifications.models import Follow, Notification
 from tests.conftest import FISHTOWN
+from civic.database import unit_of_work
 
 SECRET_EMAIL = "rosa.private@example.org"
 SECRET_CONTACT = "Mr Ortiz, 215-555-0123"
@@ -136,7 +137,7 @@ def test_delete_my_account_anonymises_and_erases(app, client, auth, make_user, m
 
     assert client.get("/account").status_code == 302  # signed out
     assert client.post("/login", data={"email": leaving.email, "password": leaving.password}).status_code != 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(User, leaving.id) is None
         issue = db.session.get(Issue, reported)
         assert issue is not None and issue.reporter_id is None

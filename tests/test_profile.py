@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from civic.accounts.models import User
 from civic.extensions import db
+from civic.database import unit_of_work
 
 
 def saved(app, user_id) -> User:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         user = db.session.get(User, user_id)
         db.session.expunge(user)
         return user

@@ -19,6 +19,7 @@ from civic.ratelimits import limited
 from tests.conftest import FISHTOWN, AuthActions
 from tests.live import server_process
 from tests.services import REDIS_URL, require_redis
+from civic.database import unit_of_work
 
 LOCKED = "Too many failed sign-ins for this account."
 WRONG = "That email and password do not match an account."
@@ -27,7 +28,7 @@ WRONG = "That email and password do not match an account."
 # --- helpers ----------------------------------------------------------------------------------
 
 def count(app, model, *where) -> int:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
@@ -153,7 +154,7 @@ def test_upvotes_from_the_page_and_the_api_share_one_budget(make_app, make_user,
     api = client.post(f"/api/v1/issues/{other_issue}/upvote", json={"upvoted": True})
     assert_json_429(api)
     assert count(app, Upvote, Upvote.issue_id == other_issue) == 0
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(Issue, other_issue).upvote_count == 0
 
     neighbour = signed_in(app, make_user())
@@ -173,7 +174,7 @@ def test_api_writes_are_limited_per_user(make_app, make_user):
     refused = client.patch("/api/v1/me", json={"display_name": "Three"})
     data = assert_json_429(refused)
     assert "You can try again in" in data["error"]["message"]
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.get(User, user.id).display_name == "Two"
     assert client.get("/api/v1/me").status_code == 200  # reads have their own budget
 
@@ -199,7 +200,7 @@ def api_key(app, make_user):
     from civic.open311.keys import create_api_key
 
     user = make_user(display_name="Partner App Account")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return create_api_key("Partner 311 app", db.session.get(User, user.id))
 
 

@@ -6,10 +6,11 @@ import sqlalchemy as sa
 
 from civic.accounts.models import Role, User
 from civic.extensions import db
+from civic.database import unit_of_work
 
 
 def count_users(app) -> int:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         return db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
@@ -21,7 +22,7 @@ def test_register_creates_a_signed_in_resident_with_a_hashed_password(app, clien
     response = register(client, email="  Rosa@Example.ORG ")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/account")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         user = db.session.scalar(sa.select(User))
         assert user.email == "rosa@example.org"
         assert user.role is Role.RESIDENT

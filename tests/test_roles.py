@@ -7,10 +7,11 @@ from civic.accounts import services
 from civic.accounts.models import Department, Role, User
 from civic.errors import Conflict, PermissionDenied
 from civic.extensions import db
+from civic.database import unit_of_work
 
 
 def get_user(app, user_id) -> User:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         user = db.session.get(User, user_id)
         db.session.expunge(user)
         return user
@@ -45,7 +46,7 @@ def test_anonymous_visitor_is_sent_to_sign_in(client):
 def test_resident_asks_for_staff_status_and_an_admin_verifies_it(app, make_user):
     admin = make_user("admin")
     resident = make_user()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         streets = Department(slug="streets", name="Streets Department")
         db.session.add(streets)
         db.session.commit()
@@ -92,7 +93,7 @@ def test_non_admin_cannot_verify_even_by_posting_directly(app, client, auth, mak
 
 def test_services_check_authorisation_themselves(app, make_user):
     moderator_info, target_info = make_user("moderator"), make_user("liaison", verified=False)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         moderator, target = db.session.get(User, moderator_info.id), db.session.get(User, target_info.id)
         with pytest.raises(PermissionDenied):
             services.verify(moderator, target)
@@ -104,7 +105,7 @@ def test_services_check_authorisation_themselves(app, make_user):
 def test_admin_sets_a_role_with_department_on_the_user_page(app, client, auth, make_user):
     auth.login_as(make_user("admin"))
     target = make_user()
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         dept = Department(slug="parks", name="Parks & Recreation")
         db.session.add(dept)
         db.session.commit()
@@ -122,7 +123,7 @@ def test_admin_sets_a_role_with_department_on_the_user_page(app, client, auth, m
 
 def test_the_last_admin_cannot_demote_themselves(app, make_user):
     admin_info = make_user("admin")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         admin = db.session.get(User, admin_info.id)
         with pytest.raises(Conflict):
             services.set_role(admin, admin, Role.RESIDENT, verified=False)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from civic.extensions import db
 from civic.issues.models import Comment, Issue, IssueStatus, StatusChange, Upvote
 from civic.notifications.models import Follow
@@ -21,7 +21,7 @@ def http_as(app, user):
 
 
 def issue_row(app, issue_id) -> Issue:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
         db.session.expunge(issue)
         return issue
@@ -42,7 +42,7 @@ def test_verified_staff_of_any_department_reply_officially(app, make_user, make_
     parks = make_user("staff", department="parks-recreation", display_name="Pat Parks")
     response = http_as(app, parks).post(f"/staff/issues/{issue_id}/reply", data={"body": "Passed to Streets."})
     assert response.status_code == 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         reply = db.session.scalar(sa.select(Comment))
         assert reply.official and reply.department.slug == "parks-recreation"
         assert db.session.get(Issue, issue_id).first_response_at is not None
@@ -55,7 +55,7 @@ def test_unverified_staff_and_residents_cannot_reply_officially(app, make_user, 
     for user in (make_user("staff", verified=False), make_user(), make_user("liaison")):
         response = http_as(app, user).post(f"/staff/issues/{issue_id}/reply", data={"body": "Official?"})
         assert response.status_code == 403
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
 
 
@@ -68,7 +68,7 @@ def test_only_the_owning_department_or_admins_change_status(app, make_user, make
     assert status_of(app, issue_id) is IssueStatus.OPEN
     assert set_status(http_as(app, make_user("staff", department="streets")), issue_id, "acknowledged").status_code == 302
     assert set_status(http_as(app, make_user("admin")), issue_id, "in_progress", "Crew booked").status_code == 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         history = [(c.to_status.value, c.reason) for c in db.session.scalars(
             sa.select(StatusChange).where(StatusChange.issue_id == issue_id).order_by(StatusChange.id))]
     assert history == [("open", None), ("acknowledged", "Because"), ("in_progress", "Crew booked")]
@@ -110,7 +110,7 @@ def test_duplicate_points_to_the_original_and_carries_votes_and_followers(app, m
     set_status(streets, middle, "closed", "Same hole", closed_reason="duplicate", duplicate_of=str(original))
     set_status(streets, latest, "closed", "Same hole", closed_reason="duplicate", duplicate_of=str(middle))
     assert issue_row(app, latest).duplicate_of_id == original  # followed to the root, not the middle one
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         voters = set(db.session.scalars(sa.select(Upvote.user_id).where(Upvote.issue_id == original)))
         assert voters == {voter_a.id, voter_b.id}
         assert db.session.get(Issue, original).upvote_count == 2
@@ -136,7 +136,7 @@ def test_reporter_confirms_or_reopens_within_30_days(app, make_user, make_issue)
     reporter_http.post(f"/staff/issues/{issue_id}/fixed", data={"answer": "no", "comment": "Still a hole"})
     issue = issue_row(app, issue_id)
     assert issue.status is IssueStatus.OPEN and issue.fixed_at is not None
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         last = db.session.scalars(sa.select(StatusChange).order_by(StatusChange.id.desc())).first()
         assert last.from_status is IssueStatus.FIXED and "Still a hole" in last.reason
         assert db.session.scalar(sa.select(FixConfirmation.confirmed)) is False
@@ -148,7 +148,7 @@ def test_answer_window_closes_after_30_days(app, make_user, make_issue):
     reporter = make_user()
     issue_id = make_issue(reporter)
     set_status(http_as(app, make_user("staff", department="streets")), issue_id, "fixed", "Patched")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Issue, issue_id).fixed_at = utcnow() - timedelta(days=31)
         db.session.commit()
     assert http_as(app, reporter).post(f"/staff/issues/{issue_id}/fixed",
@@ -163,7 +163,7 @@ def test_templates_prefill_and_status_suggestions(app, make_user, make_issue, ca
     client = http_as(app, staff)
     assert client.post("/staff/templates/new", data={"title": "Pothole fixed", "category": str(categories["pothole"]),
                                                      "status": "fixed", "body": "Our crew filled this pothole."}).status_code == 302
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         template = db.session.scalar(sa.select(ResponseTemplate))
     page = client.get(f"/issues/{issue_id}?template={template.id}").get_data(as_text=True)
     assert "Our crew filled this pothole.</textarea>" in page
@@ -180,7 +180,7 @@ def test_internal_notes_stay_with_staff(app, make_user, make_issue):
                     f"/feeds/area.atom?lat={FISHTOWN[0]}&lon={FISHTOWN[1]}&radius=200"):
             assert "SECRET-42" not in viewer.get(url).get_data(as_text=True), url
     assert http_as(app, make_user()).post(f"/staff/issues/{issue_id}/notes", data={"note": "x"}).status_code == 403
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(InternalNote)) == 1
 
 
@@ -188,7 +188,7 @@ def test_queue_shows_the_department_filters_and_bulk_acknowledges(app, make_user
     old = make_issue(title="Old pothole")
     new = make_issue(title="New pothole", at=offset(*FISHTOWN, north_m=300))
     make_issue(title="Some graffiti", category="graffiti")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(Issue, old).created_at = utcnow() - timedelta(days=20)
         db.session.commit()
     streets = http_as(app, make_user("staff", department="streets"))

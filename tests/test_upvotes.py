@@ -8,11 +8,12 @@ from civic.extensions import db
 from civic.issues import services
 from civic.issues.models import Issue, Upvote
 from tests.concurrency import run_together
+from civic.database import unit_of_work
 
 
 def counts(app, issue_id) -> tuple[int, int]:
     """(the issue's counter, the rows behind it)"""
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         counter = db.session.get(Issue, issue_id).upvote_count
         rows = db.session.scalar(sa.select(sa.func.count()).select_from(Upvote).where(Upvote.issue_id == issue_id))
         return counter, rows
@@ -48,7 +49,7 @@ def test_api_upvote_errors(client, auth, make_user, make_issue):
 
 def voting(app, user_id: int, issue_id: int):
     def action():
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             services.set_upvote(db.session.get(User, user_id), issue_id, True)
             db.session.remove()
     return action

@@ -48,7 +48,7 @@ from lxml import etree
 from werkzeug.routing.converters import AnyConverter, NumberConverter
 
 from civic.accounts.models import EmailFrequency, Role, User
-from civic.database import utcnow
+from civic.database import utcnow, unit_of_work
 from civic.extensions import db
 from tests.conftest import DEFAULT_PASSWORD, FISHTOWN, build_app, offset
 
@@ -301,7 +301,7 @@ def _account(app, name: str, email: str, role: Role = Role.RESIDENT, *, departme
              frequency: EmailFrequency | None = None) -> int:
     from civic.accounts import services
 
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         user = services.register_user(name, email, DEFAULT_PASSWORD)
         user.role = role
         user.department_id = department_id
@@ -335,7 +335,7 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
     _post(admin, "/admin/categories/new", {
         "name": value("category name", pid), "name_es": value("category name (es)", pid), "slug": rec["slug"],
         "department": department_id, "position": 0, "active": "y"}, what="new category")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         from civic.issues.models import Category
 
         rec["category"] = db.session.scalar(sa.select(Category.id).where(Category.slug == rec["slug"]))
@@ -343,7 +343,7 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
     # A neighbour follows the area around where it will be reported.
     _post(follower, "/follows/areas", {"kind": "circle", "name": value("area name", pid), "lat": lat, "lon": lon,
                                        "radius_m": 200, "neighbourhood": "", "category": ""}, what="follow an area")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         from civic.notifications.models import AreaFollow
 
         rec["area"] = db.session.scalar(sa.select(sa.func.max(AreaFollow.id)))
@@ -355,7 +355,7 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
     _post(reporter, "/register", {"display_name": value("display name", pid), "email": email,
                                   "password": DEFAULT_PASSWORD}, what="register", keep_message=True)
     world.fetch("reporter", pid, "/account?welcome=1")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         rec["user"] = db.session.scalar(sa.select(User.id).where(User.email == email))
     _post(reporter, "/account", {"display_name": value("display name", pid), "locale": "", "home_neighbourhood": "",
                                  "home_lat": "", "home_lon": ""}, what="save the profile")
@@ -378,7 +378,7 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
     _post(staff, "/staff/templates/new", {
         "title": value("template title", pid), "body": value("template body", pid), "category": rec["category"],
         "status": "acknowledged"}, what="response template")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         from civic.staff.models import ResponseTemplate
 
         rec["template"] = db.session.scalar(sa.select(sa.func.max(ResponseTemplate.id)))
@@ -416,7 +416,7 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
     [confirm] = [m for m in world.sink.messages if m["To"] == guest_email]
     rec["confirm"] = re.search(r"http://localhost(/events/confirm/\S+)", _plain_body(confirm)).group(1)
     world.fetch("anon", None, rec["confirm"])
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         from civic.events.models import Rsvp
 
         rec["guest_code"] = db.session.scalar(sa.select(Rsvp.checkin_code).where(Rsvp.guest_email == guest_email))
@@ -430,7 +430,7 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
     response = _post(reporter, "/events/new", {**event_form, "meeting_point": value("meeting point", pid),
                                                "issue_id": ""}, what="second event")
     rec["event2"] = _new_id(response, r"/events/(\d+)")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         from civic.events.models import Event
 
         event = db.session.get(Event, rec["event2"])
@@ -454,7 +454,7 @@ def world(_sqlite_template, tmp_path_factory):
     app = build_app(f"sqlite:///{folder / 'civic.db'}", MAIL_SERVER=sink.host, MAIL_PORT=sink.port,
                     UPLOAD_DIR=str(folder / "uploads"), RATELIMIT_ENABLED=False, DASHBOARD_CACHE_SECONDS=0)
     try:
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             ensure_categories()
             from civic.accounts.models import Department
 
@@ -464,7 +464,7 @@ def world(_sqlite_template, tmp_path_factory):
         _account(app, "Fran Follower", "follower@example.org", frequency=EmailFrequency.IMMEDIATE)
         _account(app, "Dee Digest", "digest@example.org", frequency=EmailFrequency.DAILY)
         app_user = _account(app, "Another 311 app", "app@example.org")
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             api_key = create_api_key("XSS test app", db.session.get(User, app_user))
         clients = {"anon": app.test_client(), "anon_es": app.test_client()}
         for role in ("admin", "staff", "follower", "digest"):
@@ -483,7 +483,7 @@ def world(_sqlite_template, tmp_path_factory):
         yield w
     finally:
         sink.stop()
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             db.session.remove()
             db.engine.dispose()
 
@@ -849,7 +849,7 @@ def _client_of(app, user):
 
 
 def _immediate(app, user) -> None:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         db.session.get(User, user.id).email_frequency = EmailFrequency.IMMEDIATE
         db.session.commit()
 

@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import DEFAULT_PASSWORD, UserInfo, build_app, migrate_database
 from tests.services import CHROMIUM, free_port, require_chromium
+from civic.database import unit_of_work
 
 BROWSER_DIR = Path(__file__).parent
 
@@ -76,7 +77,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         thread.join(timeout=10)
         from civic.extensions import db
 
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             db.session.remove()
             db.engine.dispose()
 
@@ -103,7 +104,7 @@ def make_live_user(live_server, unique_email) -> Callable[..., UserInfo]:
     def factory(role: str = "resident", *, password: str = DEFAULT_PASSWORD,
                 display_name: str = "Browser Neighbour", locale: str | None = None) -> UserInfo:
         email = unique_email(role)
-        with live_server.app.app_context():
+        with live_server.app.app_context(), unit_of_work():
             user = services.register_user(display_name, email, password, locale=locale)
             user.role = Role(role)
             if user.role.needs_verification:

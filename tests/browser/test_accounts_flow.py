@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import submit
 from tests.conftest import DEFAULT_PASSWORD
+from civic.database import unit_of_work
 
 PHONE = {"width": 360, "height": 740}
 
@@ -19,7 +20,7 @@ def _user_count(live_server, email: str) -> int:
     from civic.accounts.models import User
     from civic.extensions import db
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         return db.session.scalar(select(func.count()).select_from(User).where(User.email == email))
 
 

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import report_issue_as, submit
+from civic.database import unit_of_work
 
 # A point in Fishtown not used by the other browser tests.
 PIN = (39.9712, -75.1290)
@@ -65,7 +66,7 @@ def _make_it_started(live_server, event_id: int) -> None:
     from civic.events.models import Event
     from civic.extensions import db
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         event = db.session.get(Event, event_id)
         now = utcnow()
         event.starts_at, event.ends_at = now - timedelta(hours=2), now - timedelta(hours=1)
@@ -184,7 +185,7 @@ def _assert_fixed_by_community(live_server, issue_id: int) -> None:
     from civic.extensions import db
     from civic.issues.models import Issue, IssueStatus, StatusChange
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
         assert issue.status is IssueStatus.FIXED
         assert issue.fixed_by_community is True

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import submit
+from civic.database import unit_of_work
 
 # A point in Fishtown, Philadelphia, for the JavaScript flow, and another ~500 m away for the no-JS one.
 PIN = (39.9712, -75.1339)
@@ -29,7 +30,7 @@ def categories(live_server) -> dict[str, int]:
     """The default service list in the live database: {slug: category id}."""
     from civic.issues.catalog import ensure_categories
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         return {slug: category.id for slug, category in ensure_categories().items()}
 
 
@@ -53,7 +54,7 @@ def _existing_issue(live_server, reporter, category_id: int, lat: float, lon: fl
     from civic.extensions import db
     from civic.issues.services import IssueDraft, report_issue
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         user = db.session.get(User, reporter.id)
         issue = report_issue(user, IssueDraft(category_id=category_id, title=title,
                                               description="Seen on my way to work.", lat=lat, lon=lon))
@@ -65,7 +66,7 @@ def _issue_state(live_server, issue_id: int) -> tuple[int, int]:
     from civic.extensions import db
     from civic.issues.models import Issue
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
         return issue.upvote_count, issue.comment_count
 
@@ -76,7 +77,7 @@ def _issues_titled(live_server, title: str) -> int:
     from civic.extensions import db
     from civic.issues.models import Issue
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         return db.session.scalar(select(func.count()).select_from(Issue).where(Issue.title == title))
 
 

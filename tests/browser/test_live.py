@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import submit
+from civic.database import unit_of_work
 
 # Fishtown, away from the points test_issue_flow.py uses (39.9712/-75.1339 and 39.9675/-75.1290), and
 # several hundred metres from each other, so the home map never clusters one test's marker with another's.
@@ -40,7 +41,7 @@ MAP_TIMEOUT = 3_000  # ms: the map waits 400 ms to coalesce bursts, then fetches
 def categories(live_server) -> dict[str, int]:
     from civic.issues.catalog import ensure_categories
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         return {slug: category.id for slug, category in ensure_categories().items()}
 
 
@@ -94,7 +95,7 @@ def _unread(live_server, user_id: int) -> int:
     from civic.extensions import db
     from civic.notifications.services import unread_count
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         return unread_count(db.session.get(User, user_id))
 
 

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import submit
 from tests.browser.test_live import _assert_not_reloaded, _mark_not_reloaded, _wait_in_room
+from civic.database import unit_of_work
 
 # Fishtown, more than 100 m from every pothole the other browser tests report (test_staff_flow.py's
 # nearest pin is ~260 m west), so the "Already reported?" step should not appear; if it does, the test
@@ -56,7 +57,7 @@ def city(live_server):
     from civic.open311.sandbox import SandboxCity
 
     with SandboxCity() as sandbox:
-        with live_server.app.app_context():
+        with live_server.app.app_context(), unit_of_work():
             categories = ensure_categories()
             others = list(db.session.scalars(select(Endpoint).where(Endpoint.active.is_(True))))
             for other in others:
@@ -76,7 +77,7 @@ def city(live_server):
         try:
             yield sandbox
         finally:
-            with live_server.app.app_context():
+            with live_server.app.app_context(), unit_of_work():
                 for service in db.session.scalars(select(CityService).where(CityService.endpoint_id == endpoint_id)):
                     service.category_id = None
                 db.session.get(Endpoint, endpoint_id).active = False
@@ -94,7 +95,7 @@ def _run_job(live_server, job) -> None:
 def _submission(live_server, issue_id: int) -> tuple[str, str | None]:
     from civic.open311.outbox import current_submission
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         submission = current_submission(issue_id)
         assert submission is not None, f"issue {issue_id} was not queued for 311"
         return submission.state.value, submission.service_request_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import submit
+from civic.database import unit_of_work
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def test_admin_verifies_a_liaison_on_a_phone(page, check_a11y, sign_in, make_liv
     from civic.accounts.models import Role, User
     from civic.extensions import db
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         db.session.get(User, liaison.id).role = Role.LIAISON
         db.session.commit()
 
@@ -54,5 +55,5 @@ def test_admin_verifies_a_liaison_on_a_phone(page, check_a11y, sign_in, make_liv
     submit(page, row.get_by_role("button", name="Verify"))
     assert page.get_by_text("Pending Liaison is verified.").is_visible()
     check_a11y(page)
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         assert db.session.get(User, liaison.id).verified_at is not None

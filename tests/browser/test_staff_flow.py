@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import submit
+from civic.database import unit_of_work
 
 # Two points in Fishtown ~150 m apart (0.00135° of latitude), away from the other browser tests' pins
 # (39.9712,-75.1339 and 39.9675,-75.1290), so their "Already reported?" radius never sees these issues.
@@ -98,7 +99,7 @@ def _fix_confirmations(live_server, issue_id: int, user_id: int) -> list[bool]:
     from civic.extensions import db
     from civic.staff.models import FixConfirmation
 
-    with live_server.app.app_context():
+    with live_server.app.app_context(), unit_of_work():
         return list(db.session.scalars(select(FixConfirmation.confirmed).where(
             FixConfirmation.issue_id == issue_id, FixConfirmation.user_id == user_id)))
 

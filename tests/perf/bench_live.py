@@ -33,6 +33,7 @@ from pathlib import Path
 from tests.perf.bench_map import percentile
 from tests.servers import serve
 from tests.services import REDIS_URL
+from civic.database import unit_of_work
 
 TARGET_P95_MS = 500
 DELIVERY_TIMEOUT = 10.0  # seconds after a vote before a client that has not heard of it counts as missed
@@ -58,7 +59,7 @@ def prepare(url: str, voters: int) -> tuple[int, list[tuple[int, str]]]:
     from tests.conftest import build_app
 
     app = build_app(url)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issue_id = db.session.scalar(sa.select(Issue.id).where(Issue.hidden_at.is_(None))
                                      .order_by(Issue.upvote_count, Issue.id).limit(1))
         voted = sa.select(Upvote.user_id).where(Upvote.issue_id == issue_id)

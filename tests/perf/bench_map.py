@@ -10,6 +10,7 @@ import argparse
 import random
 import statistics
 import time
+from civic.database import unit_of_work
 
 VIEWS = 200
 # About 1 km x 1 km at Philadelphia's latitude (40° N): 0.009° of latitude, 0.0117° of longitude.
@@ -59,7 +60,7 @@ def run(url: str, count: int = VIEWS) -> dict:
 
     # Measuring the map, not the rate limiter, nor the answer cache (bench_throughput measures both ways).
     app = build_app(url, API_READ_RATE_LIMIT="", MAP_CACHE_ENTRIES=0)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issues = db.session.scalar(sa.select(sa.func.count()).select_from(Issue))
         bounds = city_bounds()
     client = app.test_client()

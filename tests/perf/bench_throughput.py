@@ -40,6 +40,7 @@ import sqlalchemy as sa
 
 from tests.perf.bench_map import views
 from tests.servers import serve
+from civic.database import unit_of_work
 
 TARGETS = {"bbox": 0.40, "issue": 0.25}  # share of /healthz's req/s
 PATHS = 500  # distinct paths per endpoint for wrk to cycle through
@@ -94,7 +95,7 @@ def endpoint_paths(url: str, count: int = PATHS) -> tuple[dict[str, list[str]], 
     from tests.conftest import build_app
 
     app = build_app(url)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         issues = db.session.scalar(sa.select(sa.func.count()).select_from(Issue))
         bounds = city_bounds()
         # Random visible issues: sample ids from the id range, keep those that exist and are not hidden.

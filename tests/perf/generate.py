@@ -13,6 +13,7 @@ import sys
 import time
 
 import sqlalchemy as sa
+from civic.database import unit_of_work
 
 
 def build(url: str, issues: int, *, fresh: bool = False) -> float:
@@ -32,7 +33,7 @@ def build(url: str, issues: int, *, fresh: bool = False) -> float:
     bulk = {} if url.startswith("sqlite") else {
         "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c session_replication_role=replica"}}}
     app = build_app(url, **bulk)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         have = db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) or 0
         if have >= issues:
             print(f"reusing {url}: {have:,} issues")
