@@ -1,15 +1,57 @@
-"""Blinker signals: producers send them, other domains connect to them (never the other way round)."""
+"""The two kinds of signal, by which other domains take part in a domain's work without being imported by it.
+
+- **Validating hooks** (`Hook`) run inside a service *before* it writes. A receiver may refuse the action by
+  raising `ValidationError`, or return a dict of extra data the service hands on (to the event signal that
+  follows). `validate_report` is one: the city's 311 domain checks the service attributes it needs.
+- **Event signals** fire *after* the service has written (flushed) its change, in the same transaction.
+  Receivers may write in that transaction too (a 311 outbox row, notifications: both or neither are kept);
+  anything outside the database (a push, a mail) goes through `civic.database.on_commit`.
+
+Producers send them; other domains connect to them, never the other way round.
+"""
 from __future__ import annotations
+
+from typing import Any
 
 from blinker import Namespace
 
 _signals = Namespace()
+_hooks = Namespace()
+
+
+class Hook:
+    """A validating hook: `collect()` calls every receiver and merges the dicts they return."""
+
+    def __init__(self, name: str) -> None:
+        self.signal = _hooks.signal(name)
+
+    def connect(self, receiver):
+        self.signal.connect(receiver)
+        return receiver
+
+    def collect(self, sender: Any, **kwargs: Any) -> dict[str, Any]:
+        extras: dict[str, Any] = {}
+        for _receiver, returned in self.signal.send(sender, **kwargs):
+            extras.update(returned or {})
+        return extras
+
+
+# --- validating hooks ---------------------------------------------------------------------------
+
+# Run by issues.services.report_issue before the issue is written, for every channel (form, JSON API,
+# civic's own GeoReport POST). Receivers get category=Category, draft=IssueDraft (draft.extra_fields holds
+# the submitted fields issues does not know, such as "attribute[code]" -> [values]).
+validate_report = Hook("validate-report")
+
+
+# --- event signals ------------------------------------------------------------------------------
 
 user_registered = _signals.signal("user-registered")
 password_reset = _signals.signal("password-reset")
 role_changed = _signals.signal("role-changed")
 
 # Issues. Receivers get the issue (and comment) as keyword arguments.
+# issue_reported: issue=Issue, extras=dict (what validate_report's receivers returned), origin="web"|"api"|"georeport"
 issue_reported = _signals.signal("issue-reported")
 issue_edited = _signals.signal("issue-edited")
 issue_upvoted = _signals.signal("issue-upvoted")      # voted=True/False, count=N
@@ -27,9 +69,6 @@ issue_merged = _signals.signal("issue-merged")      # duplicate=Issue, original=
 # Open311: a community issue's 311 ticket changed (queued, accepted, refused, city status).
 ticket_changed = _signals.signal("ticket-changed")   # submission=Submission
 
-# Sent by the report form before an issue is created: receivers check extra fields they own (the city's
-# service attributes) and return a dict of extras, or raise ValidationError to refuse the report.
-report_submitted = _signals.signal("report-submitted")   # category_id=int, data=MultiDict
 
 # Events.
 event_changed = _signals.signal("event-changed")     # event=Event, change="edited"|"cancelled"
