@@ -52,15 +52,31 @@ def _number(data: dict, name: str) -> float:
 @operation("Report an issue (photos: use the site's form)", ok=ref("IssueFeature"), status=201, body="NewIssue",
            errors=(400,), write=True)
 def report_issue():
-    data = json_object({"category_id", "title", "description", "lat", "lon", "address"},
+    data = json_object({"category_id", "title", "description", "lat", "lon", "address", "attributes"},
                        {"category_id", "title", "description", "lat", "lon"})
     category = data["category_id"]
     if isinstance(category, bool) or not isinstance(category, int):
         raise ValidationError(_("category_id must be a whole number."), field="category_id")
     issue = services.report_issue(current_user, services.IssueDraft(
         category_id=category, title=_text(data, "title"), description=_text(data, "description"),
-        lat=_number(data, "lat"), lon=_number(data, "lon"), address=_text(data, "address") or None))
+        lat=_number(data, "lat"), lon=_number(data, "lon"), address=_text(data, "address") or None,
+        extra_fields=_attribute_fields(data.get("attributes"))), origin="api")
     return jsonify(issue_feature(issue)), 201
+
+
+def _attribute_fields(attributes) -> dict[str, list[str]]:
+    """{"code": "value" or ["v1", "v2"]} -> the form's attribute[code] fields, for the city's check."""
+    if attributes is None:
+        return {}
+    if not isinstance(attributes, dict):
+        raise ValidationError(_("attributes must be an object of attribute codes and values."), field="attributes")
+    fields = {}
+    for code, value in attributes.items():
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values):
+            raise ValidationError(_("Each attribute value must be text or a number."), field="attributes")
+        fields[f"attribute[{code}]"] = [str(v) for v in values]
+    return fields
 
 
 def comment_json(comment: Comment) -> dict:

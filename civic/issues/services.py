@@ -2,7 +2,8 @@
 writes, commits and sends a signal; views, the JSON API and later the Open311 server all call these."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
@@ -40,6 +41,8 @@ class IssueDraft:
     show_reporter_name: bool = False
     on_behalf_name: str | None = None
     on_behalf_contact: str | None = None
+    # Submitted fields this domain does not know, for the validating hooks (the city's "attribute[code]").
+    extra_fields: Mapping[str, list[str]] = field(default_factory=dict)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -151,10 +154,14 @@ def _validate_draft(reporter: User, draft: IssueDraft) -> tuple[Category, str]:
     return category, locate(draft.lat, draft.lon)
 
 
-def report_issue(reporter: User, draft: IssueDraft, uploads=()) -> Issue:
+def report_issue(reporter: User, draft: IssueDraft, uploads=(), *, origin: str = "web") -> Issue:
+    """File a report from any channel (`origin`: "web", "api", "georeport"). Other domains' validating
+    hooks (signals.validate_report) check their own fields first; what they return reaches the
+    issue_reported receivers as `extras`."""
     if reporter is None or not reporter.is_authenticated:
         raise PermissionDenied(_("Sign in to report an issue."))
     category, hood = _validate_draft(reporter, draft)
+    extras = signals.validate_report.collect(current_app._get_current_object(), category=category, draft=draft)
     processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads),
                                            allowed=issue_photos.MAX_ISSUE_PHOTOS)
     with issue_photos.saving_photos() as stored:
@@ -169,7 +176,7 @@ def report_issue(reporter: User, draft: IssueDraft, uploads=()) -> Issue:
         db.session.add(StatusChange(issue_id=issue.id, from_status=None, to_status=IssueStatus.OPEN,
                                     actor_id=reporter.id))
         stored.build(processed, issue_id=issue.id, uploader_id=reporter.id)
-    signals.issue_reported.send(current_app._get_current_object(), issue=issue)
+    signals.issue_reported.send(current_app._get_current_object(), issue=issue, extras=extras, origin=origin)
     return issue
 
 
@@ -201,6 +208,8 @@ def edit_issue(user: User, issue: Issue, *, title: str, description: str,
         issue_photos.remove(removing)
         next_position = max((p.position for p in current), default=-1) + 1
         stored.build(processed, issue_id=issue.id, uploader_id=user.id, first_position=next_position)
+        db.session.flush()
+        db.session.expire(issue, ["photos"])  # the new rows were added by id, not through the collection
     signals.issue_edited.send(current_app._get_current_object(), issue=issue)
     return issue
 

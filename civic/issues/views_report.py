@@ -1,12 +1,11 @@
 """Reporting an issue (with the 'Already reported?' step) and the reporter's 24-hour edit."""
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from civic import signals
 from civic.errors import DomainError
 from civic.geo.geocoding import geocode
 from civic.issues import bp, maps, services
@@ -65,13 +64,9 @@ def report():
         show_reporter_name=form.show_reporter_name.data,
         on_behalf_name=form.on_behalf_name.data if current_user.acts_as_liaison else None,
         on_behalf_contact=form.on_behalf_contact.data if current_user.acts_as_liaison else None,
+        extra_fields=request.form.to_dict(flat=False),  # other domains' fields (the city's attributes)
     )
     try:
-        # Other domains (the city's 311 attributes) check their own extra fields first.
-        g.report_extras = {}
-        for _receiver, extras in signals.report_submitted.send(current_app._get_current_object(),
-                                                              category_id=form.category.data, data=request.form):
-            g.report_extras.update(extras or {})
         issue = services.report_issue(current_user, draft, form.photos.data)
     except DomainError as error:
         status = show_error(form, error)

@@ -436,12 +436,14 @@ def create_request(fmt: str):
     #   resident's contact details on an issue, and must never show them publicly, so they are neither
     #   stored nor echoed. The issue is the api_key user's own report (on_behalf_* stay empty).
     # - media_url: civic stores only photos it has processed itself; fetching remote images is not done yet.
-    # - attribute[...]: civic's services have no attributes. jurisdiction_id: civic serves one city.
+    # - jurisdiction_id: civic serves one city. attribute[...] fields go to the validating hooks, as the
+    #   form's do (the city's required attributes, where the category is mapped to a city service).
     draft = issue_services.IssueDraft(
         category_id=category.id, title=_title_from(description), description=description, lat=lat, lon=lon,
-        address=form.get("address_string") or None,
+        address=form.get("address_string") or None, extra_fields=form.to_dict(flat=False),
     )
-    issue = issue_services.report_issue(user, draft)  # ValidationError -> 400, PermissionDenied -> 403
+    # ValidationError -> 400, PermissionDenied -> 403
+    issue = issue_services.report_issue(user, draft, origin="georeport")
     return _respond(fmt, [{"service_request_id": str(issue.id), "service_notice": "", "account_id": ""}],
                     root="service_requests", item="request")
 
