@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from civic import demo
 from civic.accounts import services
 from civic.accounts.models import User
+from civic.database import UnitOfWorkGroup as AppGroup
 from civic.errors import DomainError
 from civic.extensions import db
 from civic.issues.catalog import ensure_categories
@@ -110,7 +110,6 @@ def add_endpoint(name, base_url, api_key, jurisdiction, fmt, page_size, needs_ad
     endpoint.base_url, endpoint.api_key, endpoint.jurisdiction_id = base_url, api_key, jurisdiction
     endpoint.format, endpoint.page_size, endpoint.needs_address = fmt, page_size, needs_address
     db.session.add(endpoint)
-    db.session.commit()
     click.echo(f"Endpoint {name} saved.")
 
 

@@ -10,6 +10,7 @@ Also: timezone-aware timestamps, portable INSERT ... ON CONFLICT DO NOTHING, and
 """
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from flask.cli import AppGroup
 from sqlalchemy import DateTime, Enum, event, text
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _EFFECTS = "civic.on_commit"   # session.info key: callables waiting for the commit
+_UNDO = "civic.on_rollback"    # session.info key: clean-ups for work outside the database (files written)
 _DOOMED = "civic.doomed"       # session.info key: this unit of work must end in a rollback
 
 
@@ -44,6 +47,11 @@ def on_commit(effect: Callable[[], object]) -> None:
     something (a mail's delivery) opens `independent_transaction()`. An effect that fails is logged; the
     commit it followed stands."""
     db.session.info.setdefault(_EFFECTS, []).append(effect)
+
+
+def on_rollback(undo: Callable[[], object]) -> None:
+    """Run `undo` if the current transaction rolls back (delete the files a failed write had stored)."""
+    db.session.info.setdefault(_UNDO, []).append(undo)
 
 
 def doom() -> None:
@@ -66,6 +74,12 @@ def finish(*, success: bool = True) -> None:
         session.commit()
     else:
         session.rollback()
+
+
+def abandon() -> None:
+    """Roll back now: for error handlers, whose error page must render on a clean session after a failed
+    statement (the request's end then has nothing left to commit)."""
+    db.session.rollback()
 
 
 @contextmanager
@@ -94,6 +108,25 @@ def independent_transaction() -> Iterator[Session]:
         session.close()
 
 
+class UnitOfWorkGroup(AppGroup):
+    """A `flask` command group whose every command runs as one unit of work (inside its app context):
+    committed when the command returns, rolled back if it raises. Long-running commands (the job loop)
+    end units of their own as they go."""
+
+    def command(self, *args, **kwargs):
+        make_command = super().command
+
+        def decorator(callback):
+            @functools.wraps(callback)
+            def in_unit_of_work(*a, **kw):
+                with unit_of_work():
+                    return callback(*a, **kw)
+
+            return make_command(*args, **kwargs)(in_unit_of_work)
+
+        return decorator
+
+
 def init_app(app: Flask) -> None:
     """The request owns the transaction: one commit after a view that answered below 400 and did not
     `doom()` its work; a rollback for an error status or an exception (the error page then renders on a
@@ -107,22 +140,29 @@ def init_app(app: Flask) -> None:
     @app.teardown_request
     def _abandon_on_error(exc: BaseException | None) -> None:
         if exc is not None:
-            db.session.rollback()
+            abandon()
+
+
+def _run_all(callbacks: list[Callable[[], object]], what: str) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("%s failed: %r", what, callback)
 
 
 @event.listens_for(Session, "after_commit")
 def _run_effects(session: Session) -> None:
-    for effect in session.info.pop(_EFFECTS, []):
-        try:
-            effect()
-        except Exception:
-            log.exception("an effect after commit failed: %r", effect)
+    session.info.pop(_UNDO, None)
+    _run_all(session.info.pop(_EFFECTS, []), "an effect after commit")
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_effects(session: Session, previous_transaction: SessionTransaction) -> None:
-    if not previous_transaction.nested:  # a savepoint's rollback leaves the outer transaction's effects
-        session.info.pop(_EFFECTS, None)
+    if previous_transaction.nested:  # a savepoint's rollback leaves the outer transaction's work alone
+        return
+    session.info.pop(_EFFECTS, None)
+    _run_all(session.info.pop(_UNDO, []), "an undo after rollback")
 
 
 # --- columns and statements ---------------------------------------------------------------------

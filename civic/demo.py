@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from civic.accounts import services as accounts
 from civic.accounts.models import Role, User
 from civic.accounts.passwords import hash_password
-from civic.database import follow_explicit_ids, utcnow
+from civic.database import follow_explicit_ids, unit_of_work, utcnow
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.issues.catalog import ensure_categories
@@ -90,7 +90,7 @@ def seed_people() -> list[tuple[str, str, str]]:
         user.home_neighbourhood, user.home_lat, user.home_lon = hood.slug, lat, lon
         credentials.append((email, password, role.value))
     _seed_templates(departments["streets"].id, {c.slug: c for c in ensure_categories().values()})
-    db.session.commit()
+    db.session.flush()
     return credentials
 
 
@@ -120,7 +120,7 @@ def _neighbours_pool(rng: random.Random, size: int) -> list[int]:
     for chunk in _chunks(rows):
         db.session.execute(insert(User), chunk)
     follow_explicit_ids(User)
-    db.session.commit()
+    db.session.flush()
     return list(db.session.scalars(select(User.id).where(User.role == Role.RESIDENT)))
 
 
@@ -232,8 +232,9 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
 
 
 def _write(*row_lists: list[dict]) -> None:
-    for model, rows in zip((Issue, StatusChange, Upvote, Comment), row_lists):
-        for chunk in _chunks(rows):
-            db.session.execute(insert(model), chunk)
-    follow_explicit_ids(Issue, Comment)
-    db.session.commit()
+    """One batch of generated rows, committed as a unit of its own (a million issues is too much for one)."""
+    with unit_of_work():
+        for model, rows in zip((Issue, StatusChange, Upvote, Comment), row_lists):
+            for chunk in _chunks(rows):
+                db.session.execute(insert(model), chunk)
+        follow_explicit_ids(Issue, Comment)

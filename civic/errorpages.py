@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from civic.errors import DomainError
-from civic.extensions import db
+from civic.database import abandon
 from civic.ratelimits import seconds_to_wait, wait_message
 
 log = logging.getLogger(__name__)
@@ -103,11 +103,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DataError)       # PostgreSQL: the same, and other values a column cannot hold
     def out_of_range(exc: Exception):
         """A number from the request that no column can hold: the request is wrong, not the server."""
-        db.session.rollback()
+        abandon()
         return render_error(400, _("A number in the request is out of range."), exc)
 
     @app.errorhandler(InternalServerError)
     def internal_error(exc: InternalServerError):
         log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc.original_exception)
-        db.session.rollback()  # the failed request's transaction must not leak into the error page
+        abandon()  # the failed request's transaction must not leak into the error page
         return render_error(500, None, exc)

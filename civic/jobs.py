@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from sqlalchemy import Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civic.database import UTCDateTime, insert_ignoring_duplicates, utcnow
+from civic.database import UTCDateTime, insert_ignoring_duplicates, unit_of_work, utcnow
 from civic.extensions import db
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,6 @@ def claim(job: Job, now: datetime) -> bool:
         .values(due_at=job.next_due(now), runs=JobLease.runs + 1, last_holder=HOLDER, last_started_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return moved == 1
 
 
@@ -96,13 +95,14 @@ def run_due(jobs: Sequence[Job] | None = None, now: datetime | None = None) -> l
     logged and does not stop the others."""
     ran = []
     for job in jobs if jobs is not None else default_jobs(current_app):
-        if not claim(job, now or utcnow()):
-            continue
+        with unit_of_work():  # the claim is committed before the job runs
+            if not claim(job, now or utcnow()):
+                continue
         ran.append(job.name)
         try:
-            job.run()
+            with unit_of_work():  # a job may also end units of its own as it goes (one per item)
+                job.run()
         except Exception:  # noqa: BLE001 - one bad job must not stop the scheduler; the error is logged
-            db.session.rollback()
             log.exception("background job %s failed", job.name)
     return ran
 

@@ -110,7 +110,7 @@ def make_app(database_url):
 
     yield factory
     for app in apps:
-        with app.app_context(), unit_of_work():
+        with app.app_context():
             db.session.remove()
             db.engine.dispose()
 
@@ -249,7 +249,7 @@ def make_issue(app, categories, make_user, upload_dir):
                 title: str = "Deep pothole", description: str = "Right by the bus stop.",
                 status: str | None = None, photos=(), **draft) -> int:
         reporter = reporter or make_user()
-        with app.test_request_context():
+        with app.test_request_context(), unit_of_work():
             user = db.session.get(User, reporter.id)
             issue = services.report_issue(user, services.IssueDraft(
                 category_id=categories[category], title=title, description=description,

@@ -20,6 +20,7 @@ from civic.accounts.models import User
 from civic.api.tokens import create_token
 from civic.extensions import db
 from tests.conftest import FISHTOWN
+from civic.database import unit_of_work
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
 
@@ -44,7 +45,7 @@ def api_world(make_app, make_user, make_issue):
     issue_id = make_issue(resident)
     make_issue(title="Another pothole")
     starts = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         user = db.session.get(User, resident.id)
         services.add_comment(user, services.get_issue(issue_id), "Still there")
         events.create_event(user, title="Tidy", description="", starts_local=starts,

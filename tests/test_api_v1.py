@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from civic.accounts.models import User
 from civic.extensions import db
 from tests.conftest import FISHTOWN
+from civic.database import unit_of_work
 
 
 def test_every_api_route_is_in_the_openapi_document(app, client):
@@ -58,7 +59,7 @@ def test_events_and_rsvps_through_the_api(app, client, auth, make_user):
 
     organiser, first, second = make_user(), make_user(), make_user()
     starts = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         event_id = events.create_event(db.session.get(User, organiser.id), title="Tidy", description="Bring gloves",
                                        starts_local=starts, ends_local=starts + timedelta(hours=1),
                                        meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=1).id

@@ -12,6 +12,7 @@ import pytest
 from civic.accounts.models import User
 from civic.extensions import db
 from tests.conftest import FISHTOWN
+from civic.database import unit_of_work
 
 ROLES = ("anonymous", "resident", "staff", "moderator", "admin")
 OK = "ok"  # any 2xx, or a 3xx that is not the sign-in page
@@ -55,7 +56,7 @@ def world(app, make_user, make_issue):
     organiser = make_user()
     issue_id = make_issue(organiser)  # a pothole: the streets department's
     starts = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         event_id = events.create_event(db.session.get(User, organiser.id), title="Tidy", description="",
                                        starts_local=starts, ends_local=starts + timedelta(hours=1),
                                        meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1],

@@ -80,7 +80,7 @@ def world(app, make_user, make_issue, categories):
     issue_id = make_issue(neighbour, title="Loose paving slab")
     starts = (datetime.now(ZoneInfo("America/New_York")).replace(tzinfo=None, second=0, microsecond=0)
               + timedelta(days=3))
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         admin_row, staff_row = db.session.get(User, admin.id), db.session.get(User, staff.id)
         neighbour_row = db.session.get(User, neighbour.id)
         issue = issues.get_issue(issue_id)

@@ -189,7 +189,7 @@ def test_backlog_by_hand():
 def test_human_durations(app):
     from civic.dashboard.views import human_duration
 
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         assert [human_duration(h) for h in (None, 0.25, 1, 4, 24, 36.5, 48, 72, 156, 240)] == [
             "—", "15 minutes", "1 hour", "4 hours", "24 hours", "36.5 hours", "2 days", "3 days", "6.5 days",
             "10 days"]

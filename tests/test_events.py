@@ -21,7 +21,7 @@ def make_event(app, make_user):
     def factory(organiser=None, *, capacity=None, starts_local=None, hours=3):
         organiser = organiser or make_user()
         starts = starts_local or (datetime.now() + timedelta(days=7)).replace(hour=10, minute=0, second=0, microsecond=0)
-        with app.test_request_context():
+        with app.test_request_context(), unit_of_work():
             event = services.create_event(
                 db.session.get(User, organiser.id), title="Alley clean-up", description="Bring gloves.",
                 starts_local=starts, ends_local=starts + timedelta(hours=hours), meeting_point="Corner of Norris & Front",
@@ -31,7 +31,7 @@ def make_event(app, make_user):
 
 
 def sign_up(app, user_info, event_id):
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         rsvp = services.sign_up(db.session.get(User, user_info.id), event_id)
         return rsvp.status
 
@@ -49,7 +49,6 @@ def test_capacity_is_exact_under_concurrent_sign_ups(app, make_user, make_event)
         def action():
             with app.app_context(), unit_of_work():
                 services.sign_up(db.session.get(User, person.id), event_id)
-                db.session.remove()
         return action
 
     assert run_together([signing_up(p) for p in people]) == []
@@ -62,7 +61,7 @@ def test_waiting_list_is_promoted_in_order(app, make_user, make_event):
     first, second, third = make_user(), make_user(), make_user()
     assert [sign_up(app, p, event_id) for p in (first, second, third)] == [
         RsvpStatus.GOING, RsvpStatus.WAITLISTED, RsvpStatus.WAITLISTED]
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         promoted = services.withdraw(db.session.get(User, first.id), event_id)
         assert [p.user_id for p in promoted] == [second.id]
     assert statuses(app, event_id) == {first.id: RsvpStatus.NOT_GOING, second.id: RsvpStatus.GOING,
@@ -103,7 +102,7 @@ def test_bad_events_are_refused(app, make_user):
         values = dict(title="Clean-up", description="", starts_local=start, ends_local=start + timedelta(hours=2),
                       meeting_point="Here", lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=None)
         values.update(overrides)
-        with app.test_request_context():
+        with app.test_request_context(), unit_of_work():
             with pytest.raises(ValidationError, match=message):
                 services.create_event(db.session.get(User, organiser.id), **values)
 
@@ -112,7 +111,7 @@ def test_only_organisers_cancel_and_check_in(app, make_user, make_event):
     organiser, attendee, stranger = make_user(), make_user(), make_user()
     event_id = make_event(organiser)
     sign_up(app, attendee, event_id)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         event = services.get_event(event_id)
         code = services.rsvp_of(db.session.get(User, attendee.id), event_id).checkin_code
         with pytest.raises(PermissionDenied):
@@ -183,12 +182,12 @@ def test_cancellation_and_promotion_are_notified(app, make_user, make_event):
     event_id = make_event(organiser, capacity=1)
     sign_up(app, first, event_id)
     sign_up(app, second, event_id)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         services.withdraw(db.session.get(User, first.id), event_id)
     with app.app_context(), unit_of_work():
         [note] = db.session.scalars(sa.select(Notification).where(Notification.user_id == second.id))
         assert note.kind is NotificationKind.EVENT_PLACE and note.payload["event_id"] == event_id
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         services.cancel_event(db.session.get(User, organiser.id), services.get_event(event_id))
     with app.app_context(), unit_of_work():
         kinds = [n.kind for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == second.id)
@@ -208,7 +207,7 @@ def test_guest_signs_up_and_confirms_through_real_smtp(make_app, make_user, smtp
     app = make_app(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
     organiser, member = make_user(), make_user()
     starts = (datetime.now() + timedelta(days=6)).replace(hour=9, minute=0, second=0, microsecond=0)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         event = services.create_event(db.session.get(User, organiser.id), title="Park tidy", description="",
                                       starts_local=starts, ends_local=starts + timedelta(hours=2),
                                       meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=1)

@@ -33,7 +33,7 @@ def new_event(app, make_user):
     def factory(organiser=None, *, starts=None, hours=2, capacity=None, at=FISHTOWN, title="Alley clean-up", **extra):
         organiser = organiser or make_user()
         starts = starts or city_time(days=5)
-        with app.test_request_context():
+        with app.test_request_context(), unit_of_work():
             event = services.create_event(
                 db.session.get(User, organiser.id), title=title, description="Bring gloves.", starts_local=starts,
                 ends_local=starts + timedelta(hours=hours), meeting_point="Corner of Norris & Front",
@@ -44,7 +44,7 @@ def new_event(app, make_user):
 
 
 def join(app, person, event_id) -> RsvpStatus:
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         return services.sign_up(db.session.get(User, person.id), event_id).status
 
 
@@ -125,7 +125,7 @@ def test_more_places_promote_the_waiting_list_in_order(app, make_user, new_event
     event_id = new_event(organiser, capacity=1)  # the organiser takes the place
     assert [join(app, p, event_id) for p in (a, b, c)] == [RsvpStatus.WAITLISTED] * 3
     event = load_event(app, event_id)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         organising.update_event(db.session.get(User, organiser.id), db.session.get(Event, event_id),
                                 title=event.title, description=event.description,
                                 starts_local=event.starts_at.astimezone(CITY).replace(tzinfo=None),
@@ -250,7 +250,7 @@ def test_day_before_reminders_go_out_once_by_app_and_mail(make_app, make_user, s
                                   (quiet, EmailFrequency.NEVER)):
             db.session.get(User, person.id).email_frequency = frequency
         db.session.commit()
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         soon = services.create_event(db.session.get(User, organiser.id), title="Tomorrow's tidy", description="",
                                      starts_local=city_time(hours=20), ends_local=city_time(hours=22),
                                      meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1])
@@ -270,12 +270,12 @@ def test_day_before_reminders_go_out_once_by_app_and_mail(make_app, make_user, s
     counts = []
 
     def worker():
-        with app.test_request_context():
+        with app.test_request_context(), unit_of_work():
             counts.append(reminders.send_due_reminders())
 
     assert run_together([worker, worker]) == []
     assert sum(counts) == 4  # three members and the guest; nothing for next week's event
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         assert reminders.send_due_reminders() == 0
     for person in (organiser, daily, quiet):
         kinds = [n.kind for n in notes_for(app, person.id)]
@@ -292,7 +292,7 @@ def test_day_before_reminders_go_out_once_by_app_and_mail(make_app, make_user, s
 def test_guests_hear_of_edits_and_cancellation_by_mail(make_app, make_user, smtp_server):
     app = make_app(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
     organiser = make_user()
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         event = services.create_event(db.session.get(User, organiser.id), title="Park tidy", description="",
                                       starts_local=city_time(days=3), ends_local=city_time(days=3, hours=2),
                                       meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1])
@@ -300,7 +300,7 @@ def test_guests_hear_of_edits_and_cancellation_by_mail(make_app, make_user, smtp
         services.sign_up_guest(event_id, "Gus Guest", "gus@example.org")
     [confirmation] = smtp_server.wait_for(1)
     app.test_client().get(re.search(r"http://localhost(/events/confirm/\S+)", confirmation.get_content()).group(1))
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         user, event = db.session.get(User, organiser.id), db.session.get(Event, event_id)
         organising.update_event(user, event, title=event.title, description="", starts_local=city_time(days=4),
                                 ends_local=city_time(days=4, hours=2), meeting_point="The other gate",
@@ -363,7 +363,7 @@ def test_upcoming_near_a_place_and_in_the_map_view(app, client, auth, make_user,
     near_id = new_event(title="Fishtown sweep")
     new_event(title="South Philly sweep", at=FAR)
     gone_id = new_event(title="Cancelled sweep")
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         services.cancel_event(db.session.get(User, db.session.get(Event, gone_id).organiser_id),
                               db.session.get(Event, gone_id))
     listing = client.get("/events/?near=fishtown&radius=1").get_data(as_text=True)
@@ -402,7 +402,7 @@ def test_an_issue_page_offers_the_clean_ups_i_organise_and_no_others(app, client
     cancelled = new_event(me, title="Called off")
     past = new_event(me, title="Last month")
     join(app, me, attended)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         held = db.session.get(Event, past)  # as if it had happened a month ago
         held.starts_at, held.ends_at = held.starts_at - timedelta(days=35), held.ends_at - timedelta(days=35)
         organiser = db.session.get(User, neighbour.id)

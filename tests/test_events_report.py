@@ -33,7 +33,7 @@ def clean_up(app, make_user, make_issue, upload_dir):
         organiser = make_user()
         issues = [make_issue(title="Bags by the fence"), make_issue(title="Mattress in the alley")]
         starts = (datetime.now() + timedelta(days=2)).replace(second=0, microsecond=0)
-        with app.test_request_context():
+        with app.test_request_context(), unit_of_work():
             event = services.create_event(db.session.get(User, organiser.id), title="Girard clean-up", description="",
                                           starts_local=starts, ends_local=starts + timedelta(hours=2),
                                           meeting_point="Girard & Front", lat=FISHTOWN[0], lon=FISHTOWN[1])
@@ -54,7 +54,7 @@ def report_data(**overrides) -> dict:
 def test_report_marks_issues_fixed_by_the_neighbourhood(app, client, auth, make_user, clean_up):
     organiser, event_id, (fixed_id, left_id) = clean_up()
     follower = make_user()
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         from civic.notifications.services import set_following
 
         set_following(db.session.get(User, follower.id), fixed_id, True)

@@ -52,7 +52,7 @@ def as_user(app, info):
 def comment(app, author, issue_id: int, body: str, at: datetime | None = None) -> int:
     from civic.issues import services
 
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         posted = services.add_comment(as_user(app, author), services.get_issue(issue_id), body)
         if at is not None:
             posted.created_at = at
@@ -157,7 +157,7 @@ def test_deleted_comments_are_left_out_and_html_is_sanitised(app, client, make_u
     issue = make_issue(description='<script>alert("report")</script> see [map](javascript:alert(1))')
     kept = comment(app, author, issue, '<script>alert("x")</script><img src=x onerror=alert(2)> **ok**')
     gone = comment(app, author, issue, "Oops, wrong issue: call me on 215-555-0100")
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         services.delete_comment(as_user(app, author), services.get_comment(gone))
 
     feed, raw = fetch(client, f"/issues/{issue}/feed.atom")

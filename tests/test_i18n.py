@@ -7,6 +7,7 @@ import sys
 from babel.messages.pofile import read_po
 
 from civic import ROOT
+from civic.database import unit_of_work
 
 SKIP_LINK_ES = "Saltar al contenido principal"
 
@@ -86,7 +87,7 @@ def test_templates_follow_force_locale_and_refresh_within_one_request(app):
     from civic.i18n import SESSION_KEY
 
     hello = "{{ _('Hello %(name)s,', name='Sol') }}"
-    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+    with app.test_request_context("/", headers={"Accept-Language": "es"}), unit_of_work():
         assert render_template_string(hello) == "Hola, Sol:"
         with force_locale("en"):
             assert render_template_string(hello) == "Hello Sol,"

@@ -146,7 +146,7 @@ def test_list_view_filters_and_sorts_without_javascript(app, client, auth, make_
 
     for _ in range(2):
         voter = make_user()
-        with app.test_request_context():
+        with app.test_request_context(), unit_of_work():
             services.set_upvote(db.session.get(User, voter.id), popular, True)
 
     page = client.get("/issues?category=pothole&sort=upvotes").get_data(as_text=True)

@@ -143,7 +143,7 @@ def test_liaison_reports_for_a_resident_and_keeps_their_details_private(app, cli
 def test_only_verified_liaisons_report_for_others(app, make_user, categories):
     for role, verified in (("resident", True), ("liaison", False)):
         info = make_user(role, verified=verified)
-        with app.test_request_context():
+        with app.test_request_context(), unit_of_work():
             user = db.session.get(User, info.id)
             draft = services.IssueDraft(categories["pothole"], "Deep pothole", "Here.", *FISHTOWN, on_behalf_name="Someone")
             with pytest.raises(PermissionDenied):
@@ -192,7 +192,7 @@ def test_edit_window_and_ownership(app, client, auth, make_user, make_issue):
 def test_edit_replaces_photos_within_the_limit(app, make_user, make_issue):
     reporter = make_user()
     issue_id = make_issue(reporter, photos=[upload("red"), upload("green"), upload("blue")])
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         user, issue = db.session.get(User, reporter.id), db.session.get(Issue, issue_id)
         first = issue.photos[0]
         with pytest.raises(ValidationError, match="You can add 1 more photo"):

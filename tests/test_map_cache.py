@@ -39,7 +39,7 @@ def test_every_change_a_map_shows_reaches_the_next_answer(app, client, make_issu
     assert set(features(client)) == {first, second}                       # reported
 
     voter = make_user()
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         services.set_upvote(db.session.get(User, voter.id), first, True)
     assert features(client)[first]["upvotes"] == 1                          # voted
 

@@ -54,12 +54,12 @@ def decoded(data: bytes) -> Image.Image:
 
 
 def process(app, data: bytes, filename: str = "photo.jpg"):
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         return process_upload(upload(data, filename))
 
 
 def refused(app, data: bytes, filename: str = "photo.jpg") -> str:
-    with app.test_request_context(), pytest.raises(ValidationError) as info:
+    with app.test_request_context(), unit_of_work(), pytest.raises(ValidationError) as info:
         process_upload(upload(data, filename))
     assert info.value.field == "photos"
     return info.value.message
@@ -219,7 +219,7 @@ def test_size_limit_is_exact_and_only_limit_plus_one_bytes_are_read(make_app):
 
     app = make_app(PHOTO_MAX_BYTES=5 * 1024 * 1024)
     stream = Endless()
-    with app.test_request_context(), pytest.raises(ValidationError) as info:
+    with app.test_request_context(), unit_of_work(), pytest.raises(ValidationError) as info:
         process_upload(stream)
     assert info.value.message == "“endless.jpg” is too large (over 5 MB)."
     assert stream.reads == [5 * 1024 * 1024 + 1]
@@ -297,7 +297,7 @@ def test_upload_dir_defaults_to_instance_uploads(app):
     "ab/cd" + "0" * 30 + ".jpg", "AB/AB" + "0" * 30 + ".jpg", "ab/ab0.jpg", "ab\\ab" + "0" * 30 + ".jpg", "",
 ])
 def test_path_for_rejects_anything_but_a_key(upload_app, key):
-    with upload_app.test_request_context(), pytest.raises(NotFound) as info:
+    with upload_app.test_request_context(), unit_of_work(), pytest.raises(NotFound) as info:
         storage.path_for(key)
     assert info.value.message == "That photo was not found."
 
@@ -325,7 +325,7 @@ def media_app(upload_app):
 
 
 def test_saved_photo_is_served_with_long_caching(media_app):
-    with media_app.test_request_context():
+    with media_app.test_request_context(), unit_of_work():
         data = process_upload(upload(encode(two_halves((64, 48)), "PNG"), "a.png")).full
         key = storage.save(data)
         url = url_for_photo(key)

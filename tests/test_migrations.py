@@ -51,5 +51,4 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     with app.app_context(), unit_of_work():
         assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
-        db.session.remove()
         db.engine.dispose()

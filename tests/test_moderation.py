@@ -177,7 +177,7 @@ def test_author_removes_personal_data_at_any_time(app, client, auth, make_user, 
 def test_moderator_redacts_a_photo_by_replacing_it(app, client, auth, make_user, make_issue, moderator, upload_dir):
     issue_id = make_issue()
     reporter = make_user()
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         from werkzeug.datastructures import FileStorage
 
         from civic.issues import services
@@ -238,7 +238,7 @@ def test_hidden_event_leaves_lists_and_map(app, client, auth, make_user, moderat
 
     organiser = make_user()
     starts = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         event_id = services.create_event(db.session.get(User, organiser.id), title="Free crypto meetup", description="",
                                          starts_local=starts, ends_local=starts + timedelta(hours=1),
                                          meeting_point="Park", lat=FISHTOWN[0], lon=FISHTOWN[1]).id
@@ -263,7 +263,7 @@ def test_hidden_photo_is_not_served_to_the_public(app, client, auth, make_user, 
     from civic.issues import services
 
     buf, name = jpeg("green")
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         issue = services.report_issue(db.session.get(User, make_user().id), services.IssueDraft(
             category_id=categories["pothole"], title="Hole", description="Deep", lat=FISHTOWN[0], lon=FISHTOWN[1]),
             [FileStorage(stream=buf, filename=name, content_type="image/jpeg")])

@@ -68,7 +68,7 @@ def test_status_changes_notify_followers(app, make_user, make_issue):
 
     reporter, staff = make_user(), make_user("staff")
     issue_id = make_issue(reporter)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
         change = StatusChange(issue_id=issue_id, from_status=IssueStatus.OPEN, to_status=IssueStatus.FIXED,
                               reason="Patched on Tuesday", actor_id=staff.id)

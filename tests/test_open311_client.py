@@ -36,7 +36,7 @@ def connected(app, city, categories):
 
 
 def run_outbox(app, later_minutes: float = 0):
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         return outbox.process_due(now=utcnow() + timedelta(minutes=later_minutes))
 
 
@@ -147,7 +147,7 @@ def test_token_only_city(app, city, connected, make_issue):
 def test_slow_city_times_out(app, city, connected, make_issue):
     city.mode, city.hang_seconds = "hang", 3
     issue_id = make_issue()
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         submission = db.session.scalar(sa.select(Submission).where(Submission.issue_id == issue_id))
         outbox.send(submission, GeoReportClient(city.base_url, api_key="sandbox-key", timeout=0.5))
         assert submission.state is SubmissionState.QUEUED and "did not answer" in submission.last_error
@@ -173,12 +173,12 @@ def test_city_status_flows_back_and_closed_is_not_fixed(app, client, city, conne
     run_outbox(app)
     fixed_ticket, closed_ticket = submission_of(app, fixed_id).service_request_id, submission_of(app, closed_id).service_request_id
     city.update(fixed_ticket, "in_progress", "Crew booked for Tuesday")
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         assert sync.sync_all() >= 1
     assert "Crew booked for Tuesday" in client.get(f"/issues/{fixed_id}").get_data(as_text=True)
     city.close(fixed_ticket, "Pothole filled", status="fixed")
     city.close(closed_ticket, "Closed by the city")
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         sync.sync_all()
     with app.app_context(), unit_of_work():
         assert db.session.get(Issue, fixed_id).status is IssueStatus.FIXED
@@ -258,7 +258,7 @@ def test_city_updates_name_the_agency(app, client, city, connected, make_issue):
     run_outbox(app)
     ticket = submission_of(app, issue_id).service_request_id
     city.close(ticket, "Pothole filled", status="fixed")
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         sync.sync_all()
     with app.app_context(), unit_of_work():
         bodies = [c.body for c in db.session.scalars(sa.select(Comment).where(Comment.issue_id == issue_id))]

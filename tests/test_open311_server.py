@@ -578,7 +578,7 @@ def test_no_personal_data_in_any_response(app, client, make_user, make_issue, up
     named = make_issue(shy, show_reporter_name=True)
     commenter = make_user(display_name="Carl Commentwriter", email="carl@comments.example")
     staff = make_user("staff", display_name="Stella Staffmember", email="stella@city.example")
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         services.add_comment(db.session.get(User, commenter.id), services.get_issue(named), "Secret-ish comment text")
         db.session.add(InternalNote(issue_id=for_someone, author_id=staff.id, body="Internal note: call Maria"))
         db.session.commit()

@@ -54,7 +54,7 @@ def test_the_next_reader_sees_every_change(app, client, auth, make_issue, make_u
     commenter.post(f"/issues/{issue_id}/comments", data={"body": "Still there this morning"})
     assert "Still there this morning" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
 
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         services.set_upvote(db.session.get(User, neighbour.id), issue_id, True)
     assert "1 neighbour wants this fixed" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
 

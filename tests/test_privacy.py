@@ -34,7 +34,7 @@ def test_personal_data_never_appears_anywhere_public(app, client, auth, make_use
 
     rosa = make_user(email=SECRET_EMAIL, display_name="Rosa")
     liaison = make_user("liaison", display_name="Lia Liaison")
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         issue = services.report_issue(db.session.get(User, liaison.id), services.IssueDraft(
             category_id=categories["pothole"], title="Crater on Norris St", description="Deep.", lat=FISHTOWN[0],
             lon=FISHTOWN[1], on_behalf_name="Mr Ortiz", on_behalf_contact=SECRET_CONTACT))
@@ -65,7 +65,7 @@ def test_download_my_data_holds_everything_about_me_only(app, client, auth, make
     from civic.notifications.services import set_following
 
     me, other = make_user(display_name="Maya Me"), make_user(email="someone.else@example.org")
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         user = db.session.get(User, me.id)
         mine = services.report_issue(user, services.IssueDraft(
             category_id=categories["pothole"], title="My pothole", description="By the school.", lat=FISHTOWN[0],
@@ -112,7 +112,8 @@ def test_delete_my_account_anonymises_and_erases(app, client, auth, make_user, m
     leaving, neighbour = make_user(display_name="Leo Leaving"), make_user()
     reported = make_issue(leaving, title="Leo's pothole", show_reporter_name=True)
     other_issue = make_issue(neighbour)
-    with app.test_request_context():
+    waiting = make_user()
+    with app.test_request_context(), unit_of_work():
         user = db.session.get(User, leaving.id)
         services.add_comment(user, db.session.get(Issue, other_issue), "Leo was here")
         services.set_upvote(user, other_issue, True)
@@ -123,7 +124,6 @@ def test_delete_my_account_anonymises_and_erases(app, client, auth, make_user, m
                                        lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=2).id
         events.sign_up(db.session.get(User, neighbour.id), event_id)
         events.sign_up(user, event_id)
-        waiting = make_user()
         events.sign_up(db.session.get(User, waiting.id), event_id)
         db.session.add(OutgoingMail(to_address=leaving.email, subject="Hello Leo", body_text="Dear Leo"))
         db.session.commit()

@@ -343,7 +343,7 @@ def test_a_password_reset_lifts_the_lock(lockout_app, make_user):
     client = lockout_app.test_client()
     fail(client, user.email, 5)
     assert sign_in(client, user.email, user.password).status_code == 429
-    with lockout_app.test_request_context():
+    with lockout_app.test_request_context(), unit_of_work():
         token = make_reset_token(db.session.get(User, user.id))
     reset = client.post(f"/reset-password/{token}", data={"password": "a brand new long secret"})
     assert reset.status_code == 302

@@ -34,6 +34,7 @@ from civic import ROOT
 from tests.conftest import FISHTOWN, build_app, migrate_database
 from tests.servers import GUNICORN, Server, serve, server_env
 from tests.services import POSTGRES_URL, REDIS_URL, require_postgres, require_redis
+from civic.database import unit_of_work
 
 # Its servers use a PostgreSQL database made here, whatever --db says: `make test` runs it once, in the
 # default pass, and leaves it out of the PostgreSQL pass.
@@ -85,7 +86,7 @@ def seed(url: str) -> tuple[dict[str, str], int, int]:
     from civic.issues.catalog import ensure_categories
 
     app = build_app(url, RATELIMIT_ENABLED=False)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         category_id = ensure_categories()["pothole"].id
         tokens = {}
         for name in USERS:
@@ -96,7 +97,6 @@ def seed(url: str) -> tuple[dict[str, str], int, int]:
             category_id=category_id, title="Streetlight out", description="Dark since Monday.",
             lat=FISHTOWN[0], lon=FISHTOWN[1]), ())
         issue_id = issue.id
-        db.session.remove()
         db.engine.dispose()
     return tokens, category_id, issue_id
 

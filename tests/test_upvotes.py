@@ -51,7 +51,6 @@ def voting(app, user_id: int, issue_id: int):
     def action():
         with app.app_context(), unit_of_work():
             services.set_upvote(db.session.get(User, user_id), issue_id, True)
-            db.session.remove()
     return action
 
 

@@ -483,7 +483,7 @@ def world(_sqlite_template, tmp_path_factory):
         yield w
     finally:
         sink.stop()
-        with app.app_context(), unit_of_work():
+        with app.app_context():
             db.session.remove()
             db.engine.dispose()
 

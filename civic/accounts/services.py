@@ -1,4 +1,5 @@
-"""Account rules: each function validates, writes, commits and sends a signal. Views and the API call these."""
+"""Account rules: each function validates, writes (flushes) and sends a signal. Views and the API call these;
+the caller's unit of work commits (civic/database.py)."""
 from __future__ import annotations
 
 import hashlib
@@ -48,11 +49,10 @@ def register_user(display_name: str, email: str, password: str, locale: str | No
         role=Role.RESIDENT,
         locale=locale if locale in SUPPORTED_LOCALES else None,
     )
-    db.session.add(user)
     try:
-        db.session.commit()
+        with db.session.begin_nested():  # a savepoint: a lost race for the address undoes only this insert
+            db.session.add(user)
     except IntegrityError:
-        db.session.rollback()
         if find_user_by_email(email) is None:  # not the email's uniqueness: a fault to report, not the user's
             raise
         # A concurrent registration won the race for this email.
@@ -75,7 +75,7 @@ def authenticate(email: str, password: str) -> User:
         raise PermissionDenied(_("This account is suspended by the moderators. Write to the city's civic team "
                                  "if you think this is a mistake."))
     user.last_login_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -178,7 +178,7 @@ def reset_password(token: str, new_password: str) -> User:
     validate_password(new_password, email=user.email, display_name=user.display_name)
     user.password_hash = hash_password(new_password)
     user.rotate_session_nonce()  # signs out every other session
-    db.session.commit()
+    db.session.flush()
     _clear_failed_sign_ins(user.email)  # the reset proves the mailbox: the sign-in lock has done its job
     signals.password_reset.send(current_app._get_current_object(), user=user)
     return user
@@ -190,7 +190,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     validate_password(new_password, email=user.email, display_name=user.display_name)
     user.password_hash = hash_password(new_password)
     user.rotate_session_nonce()
-    db.session.commit()
+    db.session.flush()
 
 
 def update_profile(
@@ -226,7 +226,7 @@ def update_profile(
     user.locale = locale or None
     user.home_neighbourhood = home_neighbourhood or None
     user.home_lat, user.home_lon = home_lat, home_lon
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -234,7 +234,7 @@ def set_locale(user: User, locale: str) -> None:
     if locale not in SUPPORTED_LOCALES:
         raise ValidationError(_("Choose English or Spanish."), field="locale")
     user.locale = locale
-    db.session.commit()
+    db.session.flush()
 
 
 def request_role(user: User, role: Role, department: Department | None = None) -> None:
@@ -249,7 +249,7 @@ def request_role(user: User, role: Role, department: Department | None = None) -
     user.department = department if role is Role.STAFF else None
     user.verified_at = None
     user.verified_by = None
-    db.session.commit()
+    db.session.flush()
     signals.role_changed.send(current_app._get_current_object(), user=user, actor=user)
 
 
@@ -276,7 +276,7 @@ def set_role(actor: User, user: User, role: Role, department: Department | None 
     else:
         user.verified_at = None
         user.verified_by = None
-    db.session.commit()
+    db.session.flush()
     signals.role_changed.send(current_app._get_current_object(), user=user, actor=actor)
 
 
@@ -287,7 +287,7 @@ def verify(actor: User, user: User) -> None:
     if user.role is Role.STAFF and user.department_id is None:
         raise ValidationError(_("Staff must belong to a department."), field="department")
     user.verified_at, user.verified_by = utcnow(), actor
-    db.session.commit()
+    db.session.flush()
     signals.role_changed.send(current_app._get_current_object(), user=user, actor=actor)
 
 
@@ -296,7 +296,7 @@ def revoke(actor: User, user: User) -> None:
     _require_admin(actor)
     user.verified_at = None
     user.verified_by = None
-    db.session.commit()
+    db.session.flush()
     signals.role_changed.send(current_app._get_current_object(), user=user, actor=actor)
 
 
@@ -311,5 +311,5 @@ def create_admin(email: str, password: str, display_name: str = "Administrator")
         user = register_user(display_name, email, password)
     user.role = Role.ADMIN
     user.department = None
-    db.session.commit()
+    db.session.flush()
     return user

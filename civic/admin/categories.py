@@ -13,11 +13,10 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from civic.accounts.decorators import admin_required
 from civic.accounts.models import Department
 from civic.admin import bp
-from civic.errors import DomainError
 from civic.extensions import db
 from civic.issues.category_services import save_category
 from civic.issues.models import Category
-from civic.web import show_error
+from civic.web import submit_form
 
 
 class CategoryForm(FlaskForm):
@@ -49,18 +48,10 @@ def category(category_id: int | None = None):
         form.department.data = existing.department_id
     form.department.choices = [SelectChoice(d.id, d.name) for d in
                                db.session.scalars(select(Department).order_by(Department.name))]
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                saved = save_category(current_user, existing, slug=form.slug.data, name=form.name.data,
-                                      name_es=form.name_es.data, department_id=form.department.data,
-                                      active=form.active.data, position=form.position.data or 0)
-            except DomainError as error:
-                db.session.rollback()
-                status = show_error(form, error)
-            else:
-                flash(_("Saved “%(name)s”.", name=saved.name), "success")
-                return redirect(url_for("admin.categories"))
-    return render_template("admin/category.html", form=form, category=existing), status
+    outcome = submit_form(form, lambda: save_category(
+        current_user, existing, slug=form.slug.data, name=form.name.data, name_es=form.name_es.data,
+        department_id=form.department.data, active=form.active.data, position=form.position.data or 0))
+    if outcome.done:
+        flash(_("Saved “%(name)s”.", name=outcome.result.name), "success")
+        return redirect(url_for("admin.categories"))
+    return render_template("admin/category.html", form=form, category=existing), outcome.status

@@ -15,7 +15,7 @@ from civic.admin.forms import ROLE_LABELS, UserRoleForm
 from civic.forms import ActionForm
 from civic.errors import DomainError
 from civic.extensions import db
-from civic.web import show_error
+from civic.web import submit_form
 
 PAGE_SIZE = 50
 
@@ -62,20 +62,17 @@ def _role_form(user: User) -> UserRoleForm:
 def user(user_id: int):
     user = _get_user(user_id)
     form = _role_form(user)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            department = db.session.get(Department, int(form.department.data)) if form.department.data else None
-            try:
-                services.set_role(current_user, user, Role(form.role.data), department, verified=form.verified.data)
-            except DomainError as error:
-                db.session.rollback()
-                status = show_error(form, error)
-            else:
-                flash(_("Saved the role of %(name)s.", name=user.display_name), "success")
-                return redirect(url_for("admin.user", user_id=user.id))
-    return render_template("admin/user.html", user=user, form=form, role_labels=ROLE_LABELS, confirm=ActionForm()), status
+
+    def save_role():
+        department = db.session.get(Department, int(form.department.data)) if form.department.data else None
+        services.set_role(current_user, user, Role(form.role.data), department, verified=form.verified.data)
+
+    outcome = submit_form(form, save_role)
+    if outcome.done:
+        flash(_("Saved the role of %(name)s.", name=user.display_name), "success")
+        return redirect(url_for("admin.user", user_id=user.id))
+    return (render_template("admin/user.html", user=user, form=form, role_labels=ROLE_LABELS, confirm=ActionForm()),
+            outcome.status)
 
 
 @bp.post("/users/<int:user_id>/verify")

@@ -66,7 +66,7 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:PREFIX_LENGTH])
     db.session.add(token)
-    db.session.commit()
+    db.session.flush()
     return token, plaintext
 
 
@@ -85,7 +85,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
         raise NotFound(_("There is no such token among yours."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        db.session.commit()
+        db.session.flush()
     return token
 
 
@@ -102,5 +102,5 @@ def user_for_token(plaintext: str | None) -> User | None:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
         token.last_used_at = now
-        db.session.commit()
+        db.session.flush()
     return user

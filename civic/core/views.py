@@ -32,8 +32,7 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
-    except SQLAlchemyError:
-        db.session.rollback()
+    except SQLAlchemyError:  # answered 503: the unit of work rolls back
         database = "unreachable"
     status = 200 if database == "ok" else 503
     return jsonify(status="ok" if status == 200 else "degraded", database=database), status

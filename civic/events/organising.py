@@ -61,7 +61,7 @@ def update_event(user: User, event: Event, *, title: str, description: str, star
     event.starts_at, event.ends_at, event.meeting_point, event.lat, event.lon = starts, ends, meeting_point, lat, lon
     event.capacity, event.what_to_bring = capacity, (what_to_bring or "").strip() or None
     event.area_neighbourhood, event.updated_at = area, utcnow()
-    db.session.commit()
+    db.session.flush()
     if "capacity" in noticed:
         fill_free_places(event)   # more places: the waiting list moves up, in order
     if noticed:
@@ -91,7 +91,7 @@ def add_co_organiser(user: User, event: Event, email: str) -> User:
     if count >= MAX_CO_ORGANISERS:
         raise ValidationError(_("An event can have at most %(n)d co-organisers.", n=MAX_CO_ORGANISERS), field="email")
     db.session.add(EventOrganiser(event_id=event.id, user_id=person.id))
-    db.session.commit()
+    db.session.flush()
     return person
 
 
@@ -102,7 +102,7 @@ def remove_co_organiser(user: User, event: Event, person_id: int) -> None:
     link = db.session.get(EventOrganiser, (event.id, person_id))
     if link is not None:
         db.session.delete(link)
-        db.session.commit()
+        db.session.flush()
 
 
 # Asked on every open issue's page a signed-in person reads: built once, run with parameters.
@@ -151,7 +151,7 @@ def link_issues(user: User, event: Event, issue_ids: list[int]) -> int:
     if len(already) + len(found) > MAX_LINKED_ISSUES:
         raise ValidationError(_("An event can tackle at most %(n)d issues.", n=MAX_LINKED_ISSUES), field="issue_ids")
     db.session.add_all(EventIssue(event_id=event.id, issue_id=issue_id) for issue_id in sorted(found))
-    db.session.commit()
+    db.session.flush()
     return len(found)
 
 
@@ -160,7 +160,7 @@ def unlink_issue(user: User, event: Event, issue_id: int) -> None:
     link = db.session.get(EventIssue, (event.id, issue_id))
     if link is not None and not link.fixed_at_event:
         db.session.delete(link)
-        db.session.commit()
+        db.session.flush()
 
 
 # --- supplies from the city ----------------------------------------------------------------------
@@ -172,7 +172,7 @@ def request_supplies(user: User, event: Event, text: str) -> None:
     text = check_supplies(text, required=True)
     event.supplies_request, event.supplies_status = text, SuppliesStatus.REQUESTED
     event.supplies_response = event.supplies_decided_by_id = event.supplies_decided_at = None
-    db.session.commit()
+    db.session.flush()
 
 
 def decide_supplies(staff: User, event: Event, accept: bool, response: str) -> None:
@@ -188,7 +188,7 @@ def decide_supplies(staff: User, event: Event, accept: bool, response: str) -> N
         raise ValidationError(_("Use at most %(n)d characters.", n=SUPPLIES_MAX), field="supplies_response")
     event.supplies_status = SuppliesStatus.ACCEPTED if accept else SuppliesStatus.DECLINED
     event.supplies_response, event.supplies_decided_by_id, event.supplies_decided_at = response, staff.id, utcnow()
-    db.session.commit()
+    db.session.flush()
     signals.event_changed.send(current_app._get_current_object(), event=event, change="supplies", what=[])
 
 

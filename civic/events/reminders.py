@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 
 from civic.accounts.models import User
 from civic.accounts.tokens import make_standing_token, user_from_standing_token
-from civic.database import utcnow
+from civic.database import unit_of_work, utcnow
 from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus
 from civic.extensions import db
 
@@ -37,18 +37,18 @@ def send_due_reminders(now: datetime | None = None) -> int:
         .order_by(Event.starts_at, Rsvp.id)).all()
     sent = 0
     for rsvp_id, event_id in due:
-        claimed = db.session.execute(update(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.reminded_at.is_(None))
-                                     .values(reminded_at=now)).rowcount
-        db.session.commit()
-        if not claimed:
-            continue  # another process took this one
-        rsvp, event = db.session.get(Rsvp, rsvp_id), db.session.get(Event, event_id)
-        if rsvp.user_id is not None:
-            notifications.notify([rsvp.user_id], NotificationKind.EVENT_REMINDER, issue=None,
-                                 payload={"event_id": event.id, "event_title": event.title})
-        elif rsvp.guest_email:
-            mail_guest(rsvp, event, "reminder")
-        sent += 1
+        with unit_of_work():  # the claim, the notification and the mail: one reminder, all or nothing
+            claimed = db.session.execute(update(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.reminded_at.is_(None))
+                                         .values(reminded_at=now)).rowcount
+            if not claimed:
+                continue  # another process took this one
+            rsvp, event = db.session.get(Rsvp, rsvp_id), db.session.get(Event, event_id)
+            if rsvp.user_id is not None:
+                notifications.notify([rsvp.user_id], NotificationKind.EVENT_REMINDER, issue=None,
+                                     payload={"event_id": event.id, "event_title": event.title})
+            elif rsvp.guest_email:
+                mail_guest(rsvp, event, "reminder")
+            sent += 1
     return sent
 
 

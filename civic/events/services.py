@@ -101,7 +101,7 @@ def create_event(user: User, *, title: str, description: str, starts_local: date
                   capacity=capacity, what_to_bring=(what_to_bring or "").strip() or None, area_neighbourhood=area,
                   supplies_request=supplies, supplies_status=SuppliesStatus.REQUESTED if supplies else None)
     db.session.add(event)
-    db.session.commit()
+    db.session.flush()
     return event
 
 
@@ -109,7 +109,7 @@ def cancel_event(user: User, event: Event) -> None:
     if not is_organiser(user, event):
         raise PermissionDenied(_("Only the organisers can change this event."))
     event.cancelled_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     signals.event_changed.send(current_app._get_current_object(), event=event, change="cancelled", what=[])
     reminders.mail_guests(event, "cancelled")
 
@@ -150,11 +150,10 @@ def sign_up(user: User, event_id: int) -> Rsvp:
     _lock(event_id)
     event = get_event(event_id)
     if event.is_cancelled or event.ends_at < utcnow():
-        db.session.rollback()
         raise ValidationError(_("This event is cancelled or over."))
     rsvp = rsvp_of(user, event_id)
     if rsvp is not None and rsvp.status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
-        db.session.commit()
+        db.session.flush()
         return rsvp
     if rsvp is None:
         # Pending until placed: _place counts who is going, and must not count this row.
@@ -163,7 +162,7 @@ def sign_up(user: User, event_id: int) -> Rsvp:
     else:
         rsvp.status = RsvpStatus.PENDING
     _place(rsvp, event)
-    db.session.commit()
+    db.session.flush()
     return rsvp
 
 
@@ -189,7 +188,7 @@ def sign_up_guest(event_id: int, name: str, email: str) -> Rsvp:
     if rsvp is None:
         rsvp = Rsvp(event_id=event_id, guest_name=name, guest_email=email, status=RsvpStatus.PENDING)
         db.session.add(rsvp)
-        db.session.commit()
+        db.session.flush()
     if rsvp.status is RsvpStatus.PENDING:
         link = url_for("events.confirm_guest", token=_guest_serializer().dumps({"rsvp": rsvp.id}), _external=True)
         send_mail(email, _("Confirm your place at “%(title)s”", title=event.title), "guest_rsvp",
@@ -213,11 +212,10 @@ def confirm_guest(token: str) -> Rsvp:
         _lock(rsvp.event_id)
         event = get_event(rsvp.event_id)
         if event.is_cancelled:
-            db.session.rollback()
             raise ValidationError(_("This event is cancelled or over."))
         _place(rsvp, event)
         rsvp.confirmed_at = utcnow()
-        db.session.commit()
+        db.session.flush()
     return rsvp
 
 
@@ -226,11 +224,11 @@ def withdraw(user: User, event_id: int) -> list[Rsvp]:
     _lock(event_id)
     rsvp = rsvp_of(user, event_id)
     if rsvp is None or rsvp.status is RsvpStatus.NOT_GOING:
-        db.session.commit()
+        db.session.flush()
         return []
     rsvp.status = RsvpStatus.NOT_GOING
     promoted = _fill_free_places(get_event(event_id))
-    db.session.commit()
+    db.session.flush()
     _announce_promotions(promoted)
     return promoted
 
@@ -239,7 +237,7 @@ def fill_free_places(event: Event) -> list[Rsvp]:
     """After the capacity grows: the waiting list moves up, in order, into the new places."""
     _lock(event.id)
     promoted = _fill_free_places(event)
-    db.session.commit()
+    db.session.flush()
     _announce_promotions(promoted)
     return promoted
 
@@ -279,5 +277,5 @@ def attendee_by_code(user, event: Event, code: str) -> Rsvp:
 def check_in(user: User, event: Event, code: str) -> Rsvp:
     rsvp = attendee_by_code(user, event, code)
     rsvp.checked_in_at = rsvp.checked_in_at or utcnow()
-    db.session.commit()
+    db.session.flush()
     return rsvp

@@ -87,7 +87,6 @@ def new():
             else:
                 if issue is not None:
                     db.session.add(EventIssue(event_id=event.id, issue_id=issue.id))
-                    db.session.commit()
                 services.sign_up(current_user, event.id)  # organisers come to their own event
                 flash(_("Your event is published. Share its page so neighbours can sign up."), "success")
                 return redirect(url_for("events.detail", event_id=event.id))

@@ -49,5 +49,5 @@ def ensure_categories() -> dict[str, Category]:
             existing[slug] = Category(slug=slug, name=name, name_es=name_es, department=departments[dept],
                                       position=position, active=True)
             db.session.add(existing[slug])
-    db.session.commit()
+    db.session.flush()
     return existing

@@ -39,5 +39,5 @@ def save_category(actor: User, category: Category | None, *, slug: str, name: st
         db.session.add(category)
     category.slug, category.name, category.name_es = slug, name[:80], name_es[:80]
     category.department, category.active, category.position = department, active, position
-    db.session.commit()
+    db.session.flush()
     return category

@@ -150,7 +150,7 @@ def rebuild() -> None:
             f"FROM issues i CROSS JOIN issue_cell_levels l WHERE i.hidden_at IS NULL "
             f"GROUP BY l.level, {gx}, {gy}{kinds}"))
     db.session.execute(text("UPDATE change_counters SET n = n + 1"))  # cached answers are out of date
-    db.session.commit()
+    db.session.flush()
 
 
 def live_totals() -> dict[tuple, tuple[int, float, float, int]]:

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from flask_babel import gettext as _
 
-from civic.database import utcnow
+from civic.database import on_rollback, utcnow
 from civic.errors import ValidationError
 from civic.extensions import db
 from civic.issues.models import Photo
@@ -65,15 +65,16 @@ class StoredPhotos:
 
 @contextmanager
 def saving_photos() -> Iterator[StoredPhotos]:
-    """A write that stores photos: commit at the end; on any error roll back and delete the files."""
+    """A write that stores photos: flushed at the end of the block; the files are deleted if the block fails
+    or if the unit of work it belongs to rolls back later."""
     stored = StoredPhotos()
     try:
         yield stored
-        db.session.commit()
+        db.session.flush()
     except Exception:
-        db.session.rollback()
         stored.discard()
         raise
+    on_rollback(stored.discard)
 
 
 def remove(photos: Sequence[Photo]) -> None:

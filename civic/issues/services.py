@@ -237,7 +237,7 @@ def set_upvote(user: User, issue_id: int, voted: bool) -> tuple[bool, int]:
     if changed:
         db.session.execute(update(Issue).where(Issue.id == issue_id)
                            .values(upvote_count=Issue.upvote_count + delta))
-    db.session.commit()
+    db.session.flush()
     count = db.session.scalar(select(Issue.upvote_count).where(Issue.id == issue_id))
     if changed:
         signals.issue_upvoted.send(current_app._get_current_object(), issue_id=issue_id, user_id=user.id,
@@ -304,7 +304,7 @@ def rewrite_issue(editor: User, issue: Issue, *, title: str, description: str, r
     db.session.add(IssueRevision(issue_id=issue.id, editor_id=editor.id, title=issue.title, reason=reason,
                                  description=issue.description, photo_ids=[p.id for p in issue.photos]))
     issue.title, issue.description, issue.updated_at = title, description, utcnow()
-    db.session.commit()
+    db.session.flush()
     signals.issue_edited.send(current_app._get_current_object(), issue=issue)
     return issue
 
@@ -315,7 +315,7 @@ def rewrite_comment(editor: User, comment: Comment, body: str, *, reason: str | 
         return comment
     db.session.add(CommentRevision(comment_id=comment.id, editor_id=editor.id, body=comment.body, reason=reason))
     comment.body, comment.edited_at = body, utcnow()
-    db.session.commit()
+    db.session.flush()
     signals.comment_changed.send(current_app._get_current_object(), comment=comment)
     return comment
 
@@ -329,7 +329,7 @@ def delete_comment(user: User, comment: Comment) -> Comment:
     issue_photos.remove(list(comment.photos))
     db.session.execute(update(Issue).where(Issue.id == comment.issue_id)
                        .values(comment_count=Issue.comment_count - 1))
-    db.session.commit()
+    db.session.flush()
     signals.comment_changed.send(current_app._get_current_object(), comment=comment)
     return comment
 

@@ -1,5 +1,6 @@
-"""Compose and deliver mail. `send_mail` records the message, then delivers it:
-over SMTP when MAIL_SERVER is configured, otherwise to the console (the development outbox)."""
+"""Compose and deliver mail. `send_mail` records the message in the caller's unit of work; once that
+commits, the message is delivered: over SMTP when MAIL_SERVER is configured, otherwise to the console (the
+development outbox). A rolled-back request sends nothing."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,7 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 
-from civic.database import utcnow
+from civic.database import independent_transaction, on_commit, utcnow
 from civic.extensions import db
 from civic.mail.models import OutgoingMail
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def send_mail(to: str, subject: str, template: str, headers: dict | None = None, **context) -> OutgoingMail:
-    """Render `templates/mail/<template>.txt`, store it in the outbox and deliver it.
+    """Render `templates/mail/<template>.txt`, store it in the outbox and deliver it after commit.
 
     Delivery failures are recorded on the row (for a later retry) and never raised to the caller:
     a user who asked for a reset link sees the same page whether or not SMTP answered.
@@ -29,9 +30,17 @@ def send_mail(to: str, subject: str, template: str, headers: dict | None = None,
     message = OutgoingMail(to_address=_one_line(to), subject=_one_line(subject)[:200], body_text=body,
                            headers={name: _one_line(value) for name, value in (headers or {}).items()})
     db.session.add(message)
-    db.session.commit()
-    deliver(message)
+    db.session.flush()
+    message_id = message.id
+    on_commit(lambda: deliver_by_id(message_id))
     return message
+
+
+def deliver_by_id(message_id: int) -> bool:
+    """Deliver a committed message and record the outcome in a transaction of its own (run after commit)."""
+    with independent_transaction() as session:
+        message = session.get(OutgoingMail, message_id)
+        return deliver(message) if message is not None else False
 
 
 def _one_line(value: str) -> str:
@@ -39,23 +48,21 @@ def _one_line(value: str) -> str:
 
 
 def deliver(message: OutgoingMail) -> bool:
+    """One delivery attempt; the outcome is written on the row (its session commits it)."""
     cfg = current_app.config
     message.attempts += 1
     if not cfg.get("MAIL_SERVER"):
         _print_to_console(message)
         message.sent_at = utcnow()
-        db.session.commit()
         return True
     try:
         _send_smtp(message)
     except (OSError, smtplib.SMTPException, ValueError) as exc:  # ValueError: a header Python refuses
         log.warning("mail %s to %s not sent: %s", message.id, message.to_address, exc)
         message.last_error = str(exc)[:2000]
-        db.session.commit()
         return False
     message.sent_at = utcnow()
     message.last_error = None
-    db.session.commit()
     return True
 
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from civic.accounts.models import Role, User
-from civic.database import insert_ignoring_duplicates, utcnow
+from civic.database import insert_ignoring_duplicates, on_commit, on_rollback, utcnow
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.events.models import Event
 from civic.extensions import db
@@ -113,7 +113,7 @@ def flag(user: User, kind: ContentKind, target_id: int, reason: str, note: str |
     if hidden_now:
         target.hidden_at = utcnow()
         _log(None, ActionKind.AUTO_HIDE, kind.value, target_id, None, flags=count)
-    db.session.commit()
+    db.session.flush()
     return hidden_now
 
 
@@ -165,7 +165,7 @@ def hide(moderator: User, kind: ContentKind, target_id: int, reason: str) -> Non
     target.hidden_at = target.hidden_at or utcnow()
     _resolve_flags(kind, target_id)
     _log(moderator, ActionKind.HIDE, kind.value, target_id, reason)
-    db.session.commit()
+    db.session.flush()
 
 
 def restore(moderator: User, kind: ContentKind, target_id: int, reason: str) -> None:
@@ -175,7 +175,7 @@ def restore(moderator: User, kind: ContentKind, target_id: int, reason: str) -> 
     target.hidden_at = None
     _resolve_flags(kind, target_id)
     _log(moderator, ActionKind.RESTORE, kind.value, target_id, reason)
-    db.session.commit()
+    db.session.flush()
 
 
 def dismiss(moderator: User, kind: ContentKind, target_id: int, reason: str | None = None) -> None:
@@ -184,7 +184,7 @@ def dismiss(moderator: User, kind: ContentKind, target_id: int, reason: str | No
     get_target(kind, target_id)
     _resolve_flags(kind, target_id)
     _log(moderator, ActionKind.DISMISS, kind.value, target_id, _clean_reason(reason, required=False))
-    db.session.commit()
+    db.session.flush()
 
 
 # --- edits and history ------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def _rewrite(editor: User, kind: ContentKind, target, fields: dict[str, str], re
             setattr(target, name, value if value or name != "what_to_bring" else None)
         # Events keep no revision table: the earlier text lives in the audit entry (moderators only).
         _log(editor, ActionKind.EDIT, kind.value, target.id, reason, before=before)
-        db.session.commit()
+        db.session.flush()
     else:
         raise ValidationError(_("A photo cannot be edited: replace it instead."))
 
@@ -230,7 +230,7 @@ def moderator_edit(moderator: User, kind: ContentKind, target_id: int, fields: d
     if kind is not ContentKind.EVENT:
         _log(moderator, ActionKind.EDIT, kind.value, target_id, reason)
     _resolve_flags(kind, target_id)
-    db.session.commit()
+    db.session.flush()
 
 
 def can_remove_personal_data(user, kind: ContentKind, target) -> bool:
@@ -278,7 +278,7 @@ def purge_history(moderator: User, kind: ContentKind, target_id: int, reason: st
     else:
         removed = 0
     _log(moderator, ActionKind.PURGE, kind.value, target_id, reason, versions=removed)
-    db.session.commit()
+    db.session.flush()
     return removed
 
 
@@ -292,18 +292,22 @@ def replace_photo(moderator: User, photo_id: int, upload, reason: str) -> Photo:
     image = process_upload(upload)
     old_keys = (photo.key, photo.thumb_key)
     new_key, new_thumb = storage.save(image.full), storage.save(image.thumb)
+
+    def delete_new_files() -> None:
+        storage.delete(new_key)
+        storage.delete(new_thumb)
+
     try:
         photo.key, photo.thumb_key, photo.width, photo.height = new_key, new_thumb, image.width, image.height
         _resolve_flags(ContentKind.PHOTO, photo_id)
         _log(moderator, ActionKind.REPLACE_PHOTO, ContentKind.PHOTO.value, photo_id, reason)
-        db.session.commit()
+        db.session.flush()
     except Exception:
-        db.session.rollback()
-        storage.delete(new_key)
-        storage.delete(new_thumb)
+        delete_new_files()
         raise
-    for key in old_keys:
-        storage.delete(key)
+    on_rollback(delete_new_files)
+    for key in old_keys:  # the original files go only once the redaction is committed
+        on_commit(lambda key=key: storage.delete(key))
     return photo
 
 
@@ -332,7 +336,7 @@ def suspend(moderator: User, user_id: int, reason: str) -> User:
     person.suspended_at, person.suspended_reason = utcnow(), reason
     person.rotate_session_nonce()
     _log(moderator, ActionKind.SUSPEND, "user", person.id, reason)
-    db.session.commit()
+    db.session.flush()
     return person
 
 
@@ -340,7 +344,7 @@ def unsuspend(moderator: User, user_id: int, reason: str) -> User:
     person, reason = _account_for(moderator, user_id, reason)
     person.suspended_at = person.suspended_reason = None
     _log(moderator, ActionKind.UNSUSPEND, "user", person.id, reason)
-    db.session.commit()
+    db.session.flush()
     return person
 
 

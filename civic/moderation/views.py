@@ -105,7 +105,6 @@ def _act(kind: str, target_id: int, do, done: str):
     try:
         do(content_kind)
     except DomainError as error:
-        db.session.rollback()
         flash_or_raise(error)
     else:
         flash(done, "success")
@@ -179,7 +178,6 @@ def user(user_id: int):
                 services.unsuspend(current_user, user_id, request.form.get("reason", ""))
                 flash(_("The account can sign in again."), "success")
         except DomainError as error:
-            db.session.rollback()
             flash_or_raise(error)
         return redirect(url_for("moderation.user", user_id=user_id))
     return render_template("moderation/user.html", person=person, actions=services.actions_on("user", user_id),
@@ -208,8 +206,7 @@ def remove_personal_data(kind: str, target_id: int):
         fields = {name: request.form.get(name, "") for name in text}
         try:
             services.remove_personal_data(current_user, content_kind, target_id, fields)
-        except DomainError as failure:
-            db.session.rollback()
+        except DomainError as failure:  # answered with its error status: the unit of work rolls back
             text, status, error = fields, failure.status_code, failure
         else:
             flash(_("Saved. Only moderators can still see the earlier version, until they delete it."), "success")

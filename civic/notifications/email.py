@@ -14,7 +14,7 @@ from sqlalchemy import select
 from civic import signals
 from civic.accounts.models import EmailFrequency, User
 from civic.accounts.tokens import make_standing_token, user_from_standing_token
-from civic.database import utcnow
+from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from civic.mail.services import send_mail
 from civic.notifications.messages import describe, link
@@ -54,8 +54,7 @@ def _send_immediately(app, notification: Notification | None = None, **_extra) -
         unsubscribe, headers = _unsubscribe_headers(user)
         send_mail(user.email, describe(notification), "notification", headers=headers, user=user,
                   text=describe(notification), link=link(notification, external=True), unsubscribe=unsubscribe)
-    notification.emailed_at = utcnow()
-    db.session.commit()
+    notification.emailed_at = utcnow()  # in the notification's own transaction; the mail leaves after commit
 
 
 def send_digests(now: datetime | None = None) -> int:
@@ -74,17 +73,20 @@ def send_digests(now: datetime | None = None) -> int:
     for notification in pending:
         by_user[notification.user_id].append(notification)
     for user_id, notifications in by_user.items():
-        user = db.session.get(User, user_id)
-        with force_locale(user.locale or "en"):
-            by_issue: dict[str, list[tuple[str, str]]] = defaultdict(list)
-            for n in notifications:
-                heading = n.issue.title if n.issue else _("Other news")
-                by_issue[heading].append((describe(n), link(n, external=True)))
-            unsubscribe, headers = _unsubscribe_headers(user)
-            subject = ngettext("civic: %(num)d update near you", "civic: %(num)d updates near you", len(notifications))
-            send_mail(user.email, subject, "digest", headers=headers, user=user, groups=by_issue,
-                      unsubscribe=unsubscribe)
-        for n in notifications:
-            n.emailed_at = now
-        db.session.commit()
+        with unit_of_work():  # each digest commits on its own: a later failure leaves it marked as sent
+            _send_digest(db.session.get(User, user_id), notifications, now)
     return len(by_user)
+
+
+def _send_digest(user: User, notifications: list[Notification], now: datetime) -> None:
+    with force_locale(user.locale or "en"):
+        by_issue: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for n in notifications:
+            heading = n.issue.title if n.issue else _("Other news")
+            by_issue[heading].append((describe(n), link(n, external=True)))
+        unsubscribe, headers = _unsubscribe_headers(user)
+        subject = ngettext("civic: %(num)d update near you", "civic: %(num)d updates near you", len(notifications))
+        send_mail(user.email, subject, "digest", headers=headers, user=user, groups=by_issue,
+                  unsubscribe=unsubscribe)
+    for n in notifications:
+        n.emailed_at = now

@@ -33,7 +33,7 @@ def auto_follow(user_id: int, issue_id: int, reason: FollowReason) -> None:
     """Reporting, commenting and voting follow the issue, unless the user chose to stop following it."""
     db.session.execute(insert_ignoring_duplicates(Follow, user_id=user_id, issue_id=issue_id, active=True,
                                                   reason=reason, created_at=utcnow()))
-    db.session.commit()
+    db.session.flush()
 
 
 def set_following(user: User, issue_id: int, following: bool) -> None:
@@ -45,7 +45,7 @@ def set_following(user: User, issue_id: int, following: bool) -> None:
         follow = Follow(user_id=user.id, issue_id=issue_id, reason=FollowReason.CHOSEN)
         db.session.add(follow)
     follow.active = following
-    db.session.commit()
+    db.session.flush()
 
 
 def is_following(user, issue_id: int) -> bool:
@@ -101,7 +101,7 @@ def follow_area(user: User, *, name: str, kind: AreaKind, lat: float | None = No
     area.name = (name or "").strip()[:120] or default_name
     area.min_lon, area.min_lat, area.max_lon, area.max_lat = box.min_lon, box.min_lat, box.max_lon, box.max_lat
     db.session.add(area)
-    db.session.commit()
+    db.session.flush()
     return area
 
 
@@ -111,7 +111,7 @@ def stop_following_area(user: User, area_id: int) -> None:
     if area is None or area.user_id != user.id:
         raise NotFound(_("You do not follow that area."))
     db.session.delete(area)
-    db.session.commit()
+    db.session.flush()
 
 
 def user_areas(user: User) -> list[AreaFollow]:
@@ -151,7 +151,7 @@ def notify(user_ids, kind: NotificationKind, *, issue: Issue | None, actor_id: i
     if not created:
         return []
     db.session.add_all(created)
-    db.session.commit()
+    db.session.flush()
     app = current_app._get_current_object()
     for notification in created:
         signals.notification_created.send(app, notification=notification)
@@ -182,14 +182,14 @@ def mark_read(user: User, notification_ids: list[int] | None = None) -> int:
     if notification_ids is not None:
         stmt = stmt.where(Notification.id.in_(notification_ids))
     changed = db.session.execute(stmt.values(read_at=utcnow())).rowcount
-    db.session.commit()
+    db.session.flush()
     signals.notification_created.send(current_app._get_current_object(), notification=None, user_id=user.id)
     return changed
 
 
 def set_email_frequency(user: User, frequency: EmailFrequency) -> None:
     user.email_frequency = frequency
-    db.session.commit()
+    db.session.flush()
 
 
 # --- "near me" ------------------------------------------------------------------------------------
@@ -214,4 +214,4 @@ def near_me(user: User) -> dict:
 
 def mark_near_me_seen(user: User) -> None:
     user.near_me_seen_at = utcnow()
-    db.session.commit()
+    db.session.flush()

@@ -136,5 +136,5 @@ def delete_account(user: User, password: str, confirmation: str) -> None:
     recount = select(func.count()).select_from(Upvote).where(Upvote.issue_id == Issue.id).scalar_subquery()
     if voted:
         db.session.execute(update(Issue).where(Issue.id.in_(voted)).values(upvote_count=recount))
-    db.session.commit()
+    db.session.flush()
     db.session.expunge_all()

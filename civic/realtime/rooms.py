@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from civic import signals
+from civic.database import on_commit
 from civic.extensions import db, socketio
 from civic.issues.spatial import BBox
 from civic.text import render_user_text
@@ -55,7 +56,9 @@ def tile_rooms_for_view(box: BBox) -> list[str]:
 # --- pushes -------------------------------------------------------------------------------------
 
 def _emit(event: str, data: dict, rooms: list[str] | str) -> None:
-    socketio.emit(event, data, to=rooms)
+    """Push once the change is committed (the payload is computed now, inside the transaction); a change
+    that is rolled back is never announced."""
+    on_commit(lambda: socketio.emit(event, data, to=rooms))
 
 
 def _issue_changed(issue, change: str) -> None:

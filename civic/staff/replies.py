@@ -38,7 +38,7 @@ def post_official_reply(actor: User, issue: Issue, body: str) -> Comment:
     issue.comment_count = Issue.comment_count + 1
     if issue.first_response_at is None:
         issue.first_response_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(issue)
     signals.comment_posted.send(current_app._get_current_object(), issue=issue, comment=comment)
     return comment
@@ -83,7 +83,7 @@ def save_template(actor: User, template: ResponseTemplate | None, *, title: str,
         template = ResponseTemplate(department_id=actor.department_id)
         db.session.add(template)
     template.title, template.body, template.category_id, template.status = title, body, category_id, status
-    db.session.commit()
+    db.session.flush()
     return template
 
 
@@ -94,7 +94,7 @@ def add_internal_note(actor: User, issue: Issue, body: str) -> InternalNote:
     note = InternalNote(issue_id=issue.id, author_id=actor.id,
                         body=_text(body, field="note", limit=NOTE_MAX, missing=_("Write the note first.")))
     db.session.add(note)
-    db.session.commit()
+    db.session.flush()
     return note
 
 
@@ -115,7 +115,7 @@ def assign(actor: User, issue: Issue, assignee_id: int | None) -> None:
         raise ValidationError(_("Assign it to verified staff of %(dept)s.", dept=issue.category.department.name),
                               field="assignee")
     issue.assignee_id = assignee_id
-    db.session.commit()
+    db.session.flush()
 
 
 def bulk_acknowledge(actor: User, issue_ids: list[int], reason: str) -> int:

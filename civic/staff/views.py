@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from civic.accounts.decorators import staff_required
 from civic.accounts.models import Department
+from civic.database import doom
 from civic.errors import DomainError
 from civic.extensions import db
 from civic.forms import ActionForm
@@ -19,7 +20,7 @@ from civic.staff import bp, replies, triage, workflow
 from civic.staff.forms import AssignForm, FixedAnswerForm, NoteForm, ReplyForm, StatusForm, TemplateForm
 from civic.staff.models import ClosedReason, ResponseTemplate
 from civic.staff.permissions import is_any_staff, owns
-from civic.web import show_error
+from civic.web import submit_form
 
 PAGE_SIZE = 50
 DEFAULT_ACK = "Thank you for reporting this. We have received it and will look into it."
@@ -113,9 +114,9 @@ def _act(issue_id: int, action, done: str, anchor: str = "staff-panel"):
     try:
         action(issue)
     except DomainError as error:
-        db.session.rollback()
         if error.status_code == 403:
             raise
+        doom()
         flash(error.message, "error")
     else:
         flash(done, "success")
@@ -223,18 +224,11 @@ def template(template_id: int | None = None):
     if request.method == "GET" and existing:
         form.category.data = str(existing.category_id or "")
         form.status.data = existing.status.value if existing.status else ""
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                replies.save_template(current_user, existing, title=form.title.data, body=form.body.data,
-                                      category_id=int(form.category.data) if form.category.data else None,
-                                      status=IssueStatus(form.status.data) if form.status.data else None)
-            except DomainError as error:
-                db.session.rollback()
-                status = show_error(form, error)
-            else:
-                flash(_("The template is saved."), "success")
-                return redirect(url_for("staff.templates"))
-    return render_template("staff/template.html", form=form, existing=existing), status
+    outcome = submit_form(form, lambda: replies.save_template(
+        current_user, existing, title=form.title.data, body=form.body.data,
+        category_id=int(form.category.data) if form.category.data else None,
+        status=IssueStatus(form.status.data) if form.status.data else None))
+    if outcome.done:
+        flash(_("The template is saved."), "success")
+        return redirect(url_for("staff.templates"))
+    return render_template("staff/template.html", form=form, existing=existing), outcome.status

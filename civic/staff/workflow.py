@@ -75,7 +75,7 @@ def change_status(actor: User, issue: Issue, new: IssueStatus, reason: str, *,
         if original is not None:
             issue.duplicate_of_id = original.id
             _carry_votes(issue, original)
-    db.session.commit()
+    db.session.flush()
     app = current_app._get_current_object()
     signals.status_changed.send(app, issue=issue, change=change)
     if original is not None:
@@ -135,7 +135,7 @@ def confirm_community_fix(actor: User, issue: Issue) -> None:
         raise ValidationError(_("Only an issue fixed by the neighbourhood can be confirmed."))
     if issue.community_fix_confirmed_at is None:
         issue.community_fix_confirmed_at, issue.community_fix_confirmed_by_id = utcnow(), actor.id
-        db.session.commit()
+        db.session.flush()
 
 
 # --- "is it fixed?" ---------------------------------------------------------------------------
@@ -180,7 +180,7 @@ def answer_fixed(user: User, issue: Issue, fixed: bool, comment_text: str) -> Fi
     if not fixed:
         change = _record(issue, IssueStatus.OPEN, _("Reopened by a resident: %(text)s", text=comment.body[:500]),
                          user.id)
-    db.session.commit()
+    db.session.flush()
     if change is not None:
         signals.status_changed.send(current_app._get_current_object(), issue=issue, change=change)
     return answer

@@ -215,7 +215,7 @@ def report_issue_as(live_server, reporter: UserInfo, category_slug: str, title: 
     from civic.issues.catalog import ensure_categories
     from civic.issues.services import IssueDraft, report_issue
 
-    with live_server.app.test_request_context():
+    with live_server.app.test_request_context(), unit_of_work():
         category = ensure_categories()[category_slug]
         issue = report_issue(db.session.get(User, reporter.id), IssueDraft(
             category_id=category.id, title=title, description=description, lat=at[0], lon=at[1]))

@@ -47,7 +47,7 @@ def _event_for(live_server, organiser, attendee, issue_id: int, title: str) -> i
 
     day = datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=4)
     starts = datetime(day.year, day.month, day.day, 10, 0)
-    with live_server.app.test_request_context():
+    with live_server.app.test_request_context(), unit_of_work():
         event = services.create_event(
             db.session.get(User, organiser.id), title=title, description="Bring gloves; we have bags.",
             starts_local=starts, ends_local=starts + timedelta(hours=2),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from civic.database import unit_of_work
 
 PAGES = [
     "/", "/issues", "/issues?sort=upvotes", "/issues/new", "/issues/{issue}", "/issues/{issue}/edit",
@@ -26,7 +27,7 @@ def admin_with_issue(live_server, make_live_user):
     from civic.issues.catalog import ensure_categories
 
     admin = make_live_user("admin", display_name="Ada Admin")
-    with live_server.app.test_request_context():
+    with live_server.app.test_request_context(), unit_of_work():
         categories = ensure_categories()
         user = db.session.get(User, admin.id)
         issue = services.report_issue(user, services.IssueDraft(

@@ -82,7 +82,7 @@ def _report(live_server, reporter, category_id: int, lat: float, lon: float, tit
     from civic.extensions import db
     from civic.issues.services import IssueDraft, report_issue
 
-    with live_server.app.test_request_context():
+    with live_server.app.test_request_context(), unit_of_work():
         user = db.session.get(User, reporter.id)
         issue = report_issue(user, IssueDraft(category_id=category_id, title=title,
                                               description="Seen on my way to work.", lat=lat, lon=lon))

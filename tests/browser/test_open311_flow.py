@@ -88,7 +88,7 @@ def city(live_server):
 
 def _run_job(live_server, job) -> None:
     """Run a background job as the worker does: in a request context of the live app (for url_for)."""
-    with live_server.app.test_request_context(base_url=live_server.url):
+    with live_server.app.test_request_context(base_url=live_server.url), unit_of_work():
         job()
 
 

@@ -48,7 +48,7 @@ def _set_the_scene(live_server, staff, reporter, tag: str) -> StaffScene:
     titles = (f"Pothole outside the bakery {tag}", f"Pothole at the bus stop {tag}")
     template_title = f"Pothole filled (test) {tag}"
     template_body = "Our crew filled this pothole (test template)."
-    with live_server.app.test_request_context():
+    with live_server.app.test_request_context(), unit_of_work():
         pothole = ensure_categories()["pothole"]
         streets = db.session.scalar(select(Department).where(Department.slug == "streets"))
         assert streets is not None, "ensure_categories() did not create the streets department"

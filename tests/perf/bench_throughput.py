@@ -160,7 +160,7 @@ def ensure_reader(url: str) -> None:
     from tests.conftest import build_app
 
     app = build_app(url)
-    with app.test_request_context():
+    with app.test_request_context(), unit_of_work():
         if db.session.scalar(sa.select(User.id).where(User.email == BENCH_READER[0])) is None:
             services.register_user("Bench reader", *BENCH_READER)
         db.engine.dispose()
