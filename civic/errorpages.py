@@ -54,6 +54,8 @@ def render_error(status: int, message: str | None = None, exc: Exception | None 
     title, explanation = _messages().get(status, _messages()[500 if status >= 500 else 400])
     if wants_json():
         body = {"error": {"code": _code_name(status, exc), "message": message or title}}
+        if isinstance(exc, DomainError) and exc.field:
+            body["error"]["field"] = exc.field  # the input the message is about
         return jsonify(body), status
     return render_template("errors/error.html", status=status, title=title, message=message, explanation=explanation), status
 

@@ -88,7 +88,13 @@ SCHEMAS: dict[str, dict] = {
         "properties": {"category_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "title": {"type": "string", "minLength": 3, "maxLength": 120},
                        "description": {"type": "string", "minLength": 1, "maxLength": 5000},
                        "lat": {"type": "number"}, "lon": {"type": "number"},
-                       "address": {"type": "string", "maxLength": 200}},
+                       "address": {"type": "string", "maxLength": 200},
+                       "attributes": {
+                           "type": "object", "description": "The city's service attributes for the category, by "
+                           "code (GET /open311/v2/services/{code}.json lists them); a list for a multivaluelist.",
+                           "additionalProperties": {"oneOf": [
+                               {"type": "string"}, {"type": "number"},
+                               {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "number"}]}}]}}},
         "additionalProperties": False,
     },
     "Category": {
