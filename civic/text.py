@@ -1,4 +1,6 @@
-"""User text to safe HTML: paragraphs, line breaks, links and a little emphasis, nothing else.
+"""User text: cleaning what people type (`clean_text`, the one rule for titles, descriptions, reasons, event
+fields, token and key names) and rendering it to safe HTML (`render_user_text`: paragraphs, line breaks,
+links and a little emphasis, nothing else).
 
 Markdown-it renders with raw HTML disabled and bare URLs linked; nh3 (the Rust `ammonia` sanitiser)
 then allows only a short list of tags and forces rel="nofollow ugc noopener" on links. Two layers, so a
@@ -9,8 +11,11 @@ from __future__ import annotations
 import functools
 
 import nh3
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from civic.errors import ValidationError
 
 _ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "ul", "ol", "li", "blockquote", "code"}
 _ALLOWED_ATTRIBUTES = {"a": {"href"}}
@@ -21,6 +26,19 @@ _markdown = (
     .enable("linkify")
     .disable(["image", "heading", "lheading", "table", "fence", "code", "hr"], ignoreInvalid=True)
 )
+
+
+def clean_text(value: str | None, *, field: str, max_len: int, required: str | None = None, min_len: int = 1,
+               one_line: bool = False) -> str | None:
+    """What a person typed, trimmed (`one_line`: every run of white space made one space). Empty gives None,
+    unless `required` is the message to refuse it with (also for text shorter than `min_len`); longer than
+    `max_len` is refused. Refusals are ValidationErrors naming `field`."""
+    text = " ".join((value or "").split()) if one_line else (value or "").strip()
+    if required is not None and len(text) < min_len:
+        raise ValidationError(required, field=field)
+    if len(text) > max_len:
+        raise ValidationError(_("Use at most %(n)d characters.", n=max_len), field=field)
+    return text or None
 
 
 def render_user_text(text: str | None) -> Markup:

@@ -26,6 +26,7 @@ from civic.api.models import ApiToken
 from civic.database import utcnow
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
+from civic.text import clean_text
 
 TOKEN_PREFIX = "civic_"
 PREFIX_LENGTH = 12  # "civic_" and 6 random characters: enough to recognise, far too few to guess the rest
@@ -51,11 +52,8 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
         raise PermissionDenied(_("Sign in to create an API token."))
     if user.is_suspended:
         raise PermissionDenied(_("A suspended account cannot create API tokens."))
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError(_("Give the token a name, so you can recognise it later."), field="name")
-    if len(name) > NAME_MAX:
-        raise ValidationError(_("Use at most %(max)d characters.", max=NAME_MAX), field="name")
+    name = clean_text(name, field="name", max_len=NAME_MAX, one_line=True,
+                      required=_("Give the token a name, so you can recognise it later."))
     # Serialise this person's token creation (PostgreSQL locks the row; SQLite has one writer anyway).
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if _active_count(user) >= MAX_ACTIVE_TOKENS:

@@ -49,7 +49,7 @@ def update_event(user: User, event: Event, *, title: str, description: str, star
     if starts != event.starts_at and starts < utcnow():
         raise ValidationError(_("Choose a start time in the future."), field="starts_at")
     area = check_area(area_neighbourhood)
-    meeting_point = meeting_point.strip()[:200]
+    meeting_point = meeting_point.strip()
     noticed = []
     if starts != event.starts_at or ends != event.ends_at:
         noticed.append("time")
@@ -57,7 +57,7 @@ def update_event(user: User, event: Event, *, title: str, description: str, star
         noticed.append("place")
     if capacity != event.capacity:
         noticed.append("capacity")
-    event.title, event.description = title.strip()[:120], (description or "").strip()
+    event.title, event.description = title.strip(), (description or "").strip()
     event.starts_at, event.ends_at, event.meeting_point, event.lat, event.lon = starts, ends, meeting_point, lat, lon
     event.capacity, event.what_to_bring = capacity, (what_to_bring or "").strip() or None
     event.area_neighbourhood, event.updated_at = area, utcnow()

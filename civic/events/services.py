@@ -18,11 +18,13 @@ from civic.errors import InvalidToken, NotFound, PermissionDenied, ValidationErr
 from civic.events import reminders
 from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus, SuppliesStatus
 from civic.extensions import db
+from civic.text import clean_text
 from civic.geo import neighbourhoods
 
 MAX_CAPACITY = 10_000
 GUEST_LINK_MAX_AGE = 7 * 24 * 3600
 SUPPLIES_MAX = 1000
+TITLE_MAX, DESCRIPTION_MAX, MEETING_POINT_MAX = 120, 4000, 200  # as the event form allows
 
 
 def city_zone() -> ZoneInfo:
@@ -53,10 +55,9 @@ def is_organiser(user, event: Event) -> bool:
 
 def validate_details(title: str, description: str, starts: datetime, ends: datetime, meeting_point: str,
               lat: float | None, lon: float | None, capacity: int | None) -> None:
-    if not (title or "").strip():
-        raise ValidationError(_("Give the event a title."), field="title")
-    if not (meeting_point or "").strip():
-        raise ValidationError(_("Say where people meet."), field="meeting_point")
+    clean_text(title, field="title", max_len=TITLE_MAX, required=_("Give the event a title."))
+    clean_text(description, field="description", max_len=DESCRIPTION_MAX)
+    clean_text(meeting_point, field="meeting_point", max_len=MEETING_POINT_MAX, required=_("Say where people meet."))
     if ends <= starts:
         raise ValidationError(_("The event must end after it starts."), field="ends_at")
     if ends - starts > timedelta(days=2):
@@ -76,13 +77,8 @@ def check_area(slug: str | None) -> str | None:
 
 
 def check_supplies(text: str | None, *, required: bool = False) -> str | None:
-    text = (text or "").strip()
-    if not text and required:
-        raise ValidationError(_("Say what you need: for example 20 bags, 10 pairs of gloves, a skip."),
-                              field="supplies_request")
-    if len(text) > SUPPLIES_MAX:
-        raise ValidationError(_("Use at most %(n)d characters.", n=SUPPLIES_MAX), field="supplies_request")
-    return text or None
+    return clean_text(text, field="supplies_request", max_len=SUPPLIES_MAX, required=_(
+        "Say what you need: for example 20 bags, 10 pairs of gloves, a skip.") if required else None)
 
 
 def create_event(user: User, *, title: str, description: str, starts_local: datetime, ends_local: datetime,
@@ -96,8 +92,8 @@ def create_event(user: User, *, title: str, description: str, starts_local: date
     if starts < utcnow():
         raise ValidationError(_("Choose a start time in the future."), field="starts_at")
     area, supplies = check_area(area_neighbourhood), check_supplies(supplies_request)
-    event = Event(organiser_id=user.id, title=title.strip()[:120], description=(description or "").strip(),
-                  starts_at=starts, ends_at=ends, meeting_point=meeting_point.strip()[:200], lat=lat, lon=lon,
+    event = Event(organiser_id=user.id, title=title.strip(), description=(description or "").strip(),
+                  starts_at=starts, ends_at=ends, meeting_point=meeting_point.strip(), lat=lat, lon=lon,
                   capacity=capacity, what_to_bring=(what_to_bring or "").strip() or None, area_neighbourhood=area,
                   supplies_request=supplies, supplies_status=SuppliesStatus.REQUESTED if supplies else None)
     db.session.add(event)

@@ -21,6 +21,7 @@ from civic.issues import photos as issue_photos
 from civic.issues.models import (OPEN_STATUSES, Category, Comment, CommentRevision, Issue, IssueRevision, IssueStatus,
                                  Photo, StatusChange, Upvote)
 from civic.issues.spatial import BBox, distance_m, within
+from civic.text import clean_text
 
 REPORT_EDIT_WINDOW = timedelta(hours=24)
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
@@ -108,13 +109,18 @@ def has_upvoted(user, issue_id: int) -> bool:
 
 # --- reporting --------------------------------------------------------------------------------
 
-def _clean_text(value: str | None, *, field: str, required_message: str, max_len: int, min_len: int = 1) -> str:
-    value = (value or "").strip()
-    if len(value) < min_len:
-        raise ValidationError(required_message, field=field)
-    if len(value) > max_len:
-        raise ValidationError(_("Use at most %(n)d characters.", n=max_len), field=field)
-    return value
+def _clean_title(title: str | None) -> str:
+    return clean_text(title, field="title", max_len=TITLE_MAX, min_len=TITLE_MIN,
+                      required=_("Give the problem a short title (at least 3 characters)."))
+
+
+def _clean_description(description: str | None) -> str:
+    return clean_text(description, field="description", max_len=DESCRIPTION_MAX,
+                      required=_("Describe the problem so the city can find and fix it."))
+
+
+def _clean_comment(body: str | None) -> str:
+    return clean_text(body, field="body", max_len=COMMENT_MAX, required=_("Write your comment first."))
 
 
 def locate(lat: float | None, lon: float | None) -> str:
@@ -137,17 +143,14 @@ def _validate_draft(reporter: User, draft: IssueDraft) -> tuple[Category, str]:
     category = db.session.get(Category, draft.category_id) if draft.category_id else None
     if category is None or not category.active:
         raise ValidationError(_("Choose what kind of problem it is."), field="category")
-    draft.title = _clean_text(draft.title, field="title", max_len=TITLE_MAX, min_len=TITLE_MIN,
-                              required_message=_("Give the problem a short title (at least 3 characters)."))
-    draft.description = _clean_text(draft.description, field="description", max_len=DESCRIPTION_MAX,
-                                     required_message=_("Describe the problem so the city can find and fix it."))
+    draft.title, draft.description = _clean_title(draft.title), _clean_description(draft.description)
     draft.address = (draft.address or "").strip()[:200] or None
     on_behalf = (draft.on_behalf_name or "").strip() or (draft.on_behalf_contact or "").strip()
     if on_behalf:
         if not reporter.acts_as_liaison:
             raise PermissionDenied(_("Only verified neighbourhood liaisons can report for someone else."))
-        draft.on_behalf_name = _clean_text(draft.on_behalf_name, field="on_behalf_name", max_len=120,
-                                           required_message=_("Give the name of the person you report for."))
+        draft.on_behalf_name = clean_text(draft.on_behalf_name, field="on_behalf_name", max_len=120,
+                                          required=_("Give the name of the person you report for."))
         draft.on_behalf_contact = (draft.on_behalf_contact or "").strip()[:200] or None
     else:
         draft.on_behalf_name = draft.on_behalf_contact = None
@@ -191,10 +194,7 @@ def edit_issue(user: User, issue: Issue, *, title: str, description: str,
                remove_photo_ids: set[int] = frozenset(), uploads=()) -> Issue:
     if not can_edit_issue(user, issue):
         raise PermissionDenied(_("Only the reporter can edit an issue, within 24 hours of reporting it."))
-    title = _clean_text(title, field="title", max_len=TITLE_MAX, min_len=TITLE_MIN,
-                        required_message=_("Give the problem a short title (at least 3 characters)."))
-    description = _clean_text(description, field="description", max_len=DESCRIPTION_MAX,
-                              required_message=_("Describe the problem so the city can find and fix it."))
+    title, description = _clean_title(title), _clean_description(description)
     current = list(issue.photos)
     removing = [p for p in current if p.id in remove_photo_ids]
     processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads),
@@ -255,7 +255,7 @@ def toggle_upvote(user: User, issue_id: int) -> tuple[bool, int]:
 def add_comment(user: User, issue: Issue, body: str, uploads=()) -> Comment:
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to comment."))
-    body = _clean_text(body, field="body", max_len=COMMENT_MAX, required_message=_("Write your comment first."))
+    body = _clean_comment(body)
     processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads), allowed=1)
     with issue_photos.saving_photos() as stored:
         comment = Comment(issue_id=issue.id, author_id=user.id, body=body)
@@ -295,10 +295,7 @@ def edit_comment(user: User, comment: Comment, body: str) -> Comment:
 # Callers check who may; these keep the earlier version (shown to moderators only) and announce the change.
 
 def rewrite_issue(editor: User, issue: Issue, *, title: str, description: str, reason: str | None) -> Issue:
-    title = _clean_text(title, field="title", max_len=TITLE_MAX, min_len=TITLE_MIN,
-                        required_message=_("Give the problem a short title (at least 3 characters)."))
-    description = _clean_text(description, field="description", max_len=DESCRIPTION_MAX,
-                              required_message=_("Describe the problem so the city can find and fix it."))
+    title, description = _clean_title(title), _clean_description(description)
     if (title, description) == (issue.title, issue.description):
         return issue
     db.session.add(IssueRevision(issue_id=issue.id, editor_id=editor.id, title=issue.title, reason=reason,
@@ -310,7 +307,7 @@ def rewrite_issue(editor: User, issue: Issue, *, title: str, description: str, r
 
 
 def rewrite_comment(editor: User, comment: Comment, body: str, *, reason: str | None) -> Comment:
-    body = _clean_text(body, field="body", max_len=COMMENT_MAX, required_message=_("Write your comment first."))
+    body = _clean_comment(body)
     if body == comment.body:
         return comment
     db.session.add(CommentRevision(comment_id=comment.id, editor_id=editor.id, body=comment.body, reason=reason))

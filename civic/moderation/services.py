@@ -17,6 +17,7 @@ from civic.database import insert_ignoring_duplicates, on_commit, on_rollback, u
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.events.models import Event
 from civic.extensions import db
+from civic.text import clean_text
 from civic.issues import services as issue_services
 from civic.issues.models import Comment, CommentRevision, Issue, IssueRevision, Photo
 from civic.media import storage
@@ -73,12 +74,8 @@ def _log(moderator: User | None, action: ActionKind, kind: str, target_id: int, 
 
 
 def _clean_reason(reason: str | None, *, required: bool = True) -> str | None:
-    reason = (reason or "").strip()
-    if required and not reason:
-        raise ValidationError(_("Give a reason: it goes into the audit log."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise ValidationError(_("Use at most %(n)d characters.", n=REASON_MAX), field="reason")
-    return reason or None
+    return clean_text(reason, field="reason", max_len=REASON_MAX,
+                      required=_("Give a reason: it goes into the audit log.") if required else None)
 
 
 def _resolve_flags(kind: ContentKind, target_id: int) -> None:

@@ -13,6 +13,7 @@ from civic.accounts.models import User
 from civic.database import insert_ignoring_duplicates, utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
+from civic.text import clean_text
 from civic.issues import services as issue_services
 from civic.issues.models import OPEN_STATUSES, Comment, Issue, IssueStatus, StatusChange, Upvote
 from civic.staff.models import ClosedReason, FixConfirmation
@@ -48,12 +49,8 @@ def _record(issue: Issue, new: IssueStatus, reason: str, actor_id: int | None, *
 
 
 def _clean_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Give a reason: residents see it in the status history."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise ValidationError(_("Use at most %(n)d characters.", n=REASON_MAX), field="reason")
-    return reason
+    return clean_text(reason, field="reason", max_len=REASON_MAX,
+                      required=_("Give a reason: residents see it in the status history."))
 
 
 def change_status(actor: User, issue: Issue, new: IssueStatus, reason: str, *,
