@@ -98,13 +98,14 @@ def _configure_login(app: Flask, login_manager) -> None:
     from flask import flash, redirect, request, url_for
     from flask_babel import lazy_gettext as _l
 
-    from civic.accounts.models import User
+    from civic.accounts.models import Anonymous, User
     from civic.errorpages import render_error
     from civic.extensions import db
 
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "accounts.login"
+    login_manager.anonymous_user = Anonymous  # the role predicates answer no for visitors
 
     @login_manager.user_loader
     def load_user(session_id: str):
