@@ -10,7 +10,6 @@ Also: timezone-aware timestamps, portable INSERT ... ON CONFLICT DO NOTHING, and
 """
 from __future__ import annotations
 
-import functools
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -18,7 +17,6 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from flask.cli import AppGroup
 from sqlalchemy import DateTime, Enum, event, text
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -106,25 +104,6 @@ def independent_transaction() -> Iterator[Session]:
             yield session
     finally:
         session.close()
-
-
-class UnitOfWorkGroup(AppGroup):
-    """A `flask` command group whose every command runs as one unit of work (inside its app context):
-    committed when the command returns, rolled back if it raises. Long-running commands (the job loop)
-    end units of their own as they go."""
-
-    def command(self, *args, **kwargs):
-        make_command = super().command
-
-        def decorator(callback):
-            @functools.wraps(callback)
-            def in_unit_of_work(*a, **kw):
-                with unit_of_work():
-                    return callback(*a, **kw)
-
-            return make_command(*args, **kwargs)(in_unit_of_work)
-
-        return decorator
 
 
 def init_app(app: Flask) -> None:

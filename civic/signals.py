@@ -43,6 +43,10 @@ class Hook:
 # the submitted fields issues does not know, such as "attribute[code]" -> [values]).
 validate_report = Hook("validate-report")
 
+# Asked by staff.workflow before a resident answers "is it fixed?": does this person follow the issue?
+# Receivers get user_id=, issue_id= and return {"follows": True} when they do (notifications owns follows).
+follows_issue = Hook("follows-issue")
+
 
 # --- event signals ------------------------------------------------------------------------------
 

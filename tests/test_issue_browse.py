@@ -27,7 +27,7 @@ def test_bbox_returns_only_issues_inside(client, make_issue):
 def test_map_markers_and_clusters_show_what_the_issue_api_shows(app, client, make_issue, language):
     """The bbox API builds markers from plain rows (civic/issues/markers.py); each must say exactly what the
     one-issue API says of the same issue, labels translated, whether listed or shown alone among clusters."""
-    from civic import demo
+    from civic.demo import seeding as demo
 
     fixed = make_issue(title="Fixed one", category="graffiti", status="fixed")
     listed = client.get(f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17",
@@ -95,7 +95,7 @@ def test_filters_by_category_status_and_age(app, client, make_issue):
 
 
 def test_many_issues_come_back_as_server_side_clusters(app, client, categories):
-    from civic import demo
+    from civic.demo import seeding as demo
 
     with app.app_context(), unit_of_work():
         demo.seed_people()
@@ -112,7 +112,7 @@ def test_many_issues_come_back_as_server_side_clusters(app, client, categories):
 
 
 def test_cluster_view_needs_a_zoom(app, client, categories):
-    from civic import demo
+    from civic.demo import seeding as demo
 
     with app.app_context(), unit_of_work():
         demo.seed_people()
@@ -174,7 +174,7 @@ def test_list_with_bad_filter_is_400_with_message(client, categories):
 
 
 def test_list_pages_keep_the_filters(app, client, categories):
-    from civic import demo
+    from civic.demo import seeding as demo
 
     with app.app_context(), unit_of_work():
         demo.seed_people()

@@ -59,7 +59,7 @@ def test_counts_follow_every_change_to_an_issue(app, make_issue, categories):
 
 
 def test_city_view_is_answered_from_the_counts_as_grouping_would(app, client, categories):
-    from civic import demo
+    from civic.demo import seeding as demo
     from civic.issues.queries import IssueFilters, clusters, parse_bbox
 
     with app.app_context(), unit_of_work():
@@ -99,7 +99,7 @@ def test_city_view_is_answered_from_the_counts_as_grouping_would(app, client, ca
 
 @pytest.mark.parametrize("zoom", [9, 14, 16])
 def test_clusters_add_up_at_every_level(app, client, categories, zoom):
-    from civic import demo
+    from civic.demo import seeding as demo
 
     with app.app_context(), unit_of_work():
         demo.seed_people()
@@ -110,7 +110,7 @@ def test_clusters_add_up_at_every_level(app, client, categories, zoom):
 
 
 def test_days_filter_is_grouped_live(app, client, categories):
-    from civic import demo
+    from civic.demo import seeding as demo
 
     with app.app_context(), unit_of_work():
         demo.seed_people()
@@ -127,7 +127,7 @@ def test_days_filter_is_grouped_live(app, client, categories):
 
 
 def test_a_rebuild_counts_the_same_as_the_triggers(app, client, categories):
-    from civic import demo
+    from civic.demo import seeding as demo
 
     with app.app_context(), unit_of_work():
         demo.seed_people()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -49,6 +50,84 @@ def test_a_failing_job_does_not_stop_the_others(app):
         names = jobs.run_due([jobs.Job("broken", broken, jobs.every(60)),
                               jobs.Job("fine", lambda: ran.append(1), jobs.every(60))], now=T0)
     assert names == ["broken", "fine"] and ran == [1]
+
+
+def test_each_job_is_one_unit_of_work(app):
+    """A job's writes are committed when it ends; a failing job's are rolled back (nothing half-done)."""
+    def writes():
+        db.session.add(jobs.JobLease(name="written", due_at=T0))
+
+    def fails_halfway():
+        db.session.add(jobs.JobLease(name="half-done", due_at=T0))
+        db.session.flush()
+        raise RuntimeError("the city is down")
+
+    with app.app_context(), unit_of_work():
+        jobs.run_due([jobs.Job("fails", fails_halfway, jobs.every(60)), jobs.Job("writes", writes, jobs.every(60))],
+                     now=T0)
+    with app.app_context(), unit_of_work():
+        assert db.session.get(jobs.JobLease, "written") is not None
+        assert db.session.get(jobs.JobLease, "half-done") is None
+
+
+def test_domains_register_their_jobs_with_the_app(app):
+    """civic/jobs.py names no domain: the factory asks each domain for its jobs."""
+    assert [job.name for job in jobs.registered(app)] == ["open311-outbox", "open311-sync", "event-reminders",
+                                                           "daily-digest"]
+
+
+def _loop(app, tick: float) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=jobs.run_forever, args=(app,), kwargs={"tick": tick, "stop": stop}, daemon=True)
+    thread.start()
+    return thread, stop
+
+
+def _end(thread: threading.Thread, stop: threading.Event) -> None:
+    stop.set()
+    jobs.wake()
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_wake_runs_a_named_job_at_once_although_its_period_is_not_over(app, monkeypatch):
+    monkeypatch.setitem(app.extensions, "civic.jobs", {"jobs": {}, "at_start": []})
+    runs, ran = [], threading.Event()
+
+    def ping():
+        runs.append(1)
+        ran.set()
+
+    jobs.register(app, jobs.Job("ping", ping, jobs.every(3600)))
+    thread, stop = _loop(app, tick=3600)   # without a wake-up the loop would sleep for an hour
+    assert ran.wait(10)                    # the first tick: due, never ran
+    ran.clear()
+    jobs.wake("ping")
+    assert ran.wait(10)                    # woken: run now, though it is due again only in an hour
+    _end(thread, stop)
+    assert len(runs) == 2
+
+
+def test_the_loop_prepares_before_its_first_jobs_and_retries_until_ready(app, monkeypatch):
+    monkeypatch.setitem(app.extensions, "civic.jobs", {"jobs": {}, "at_start": []})
+    order, attempts, done = [], [], threading.Event()
+
+    def prepare():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("the database is not there yet")
+        order.append("prepared")
+
+    def job():
+        order.append("job")
+        done.set()
+
+    jobs.at_start(app, prepare)
+    jobs.register(app, jobs.Job("after-preparing", job, jobs.every(3600)))
+    thread, stop = _loop(app, tick=0.05)
+    assert done.wait(10)
+    _end(thread, stop)
+    assert order == ["prepared", "job"] and len(attempts) == 2
 
 
 def test_the_digest_is_due_each_morning_in_the_citys_time():

@@ -137,3 +137,31 @@ def test_admin_user_list_searches_by_name_or_email(client, auth, make_user):
     body = client.get("/admin/users?q=QUENTIN").get_data(as_text=True)
     assert "Quentin Searchable" in body and "Other Person" not in body
     assert client.get("/admin/users/99999").status_code == 404
+
+
+def test_role_predicates_live_on_the_user_and_say_no_for_visitors(app, make_user, make_issue):
+    """Every domain asks the user object (civic/accounts/models.py): any staff, owner of the issue's department."""
+    from civic.accounts.models import Anonymous
+    from civic.issues.models import Issue
+
+    issue_id = make_issue(category="pothole")   # handled by the streets department
+    people = {name: make_user(role, department=dept) if role == "staff" else make_user(role)
+              for name, role, dept in [("streets", "staff", "streets"), ("sanitation", "staff", "sanitation"),
+                                       ("admin", "admin", None), ("resident", "resident", None)]}
+    unverified = make_user("staff", department="streets", verified=False)
+    with app.app_context(), unit_of_work():
+        issue = db.session.get(Issue, issue_id)
+        user = {name: db.session.get(User, info.id) for name, info in people.items()}
+        waiting = db.session.get(User, unverified.id)
+        assert [name for name in user if user[name].is_any_staff] == ["streets", "sanitation", "admin"]
+        assert [name for name in user if user[name].owns_issue(issue)] == ["streets", "admin"]
+        assert not waiting.is_any_staff and not waiting.owns_issue(issue)
+        user["sanitation"].require_any_staff()
+        with pytest.raises(PermissionDenied, match="Only staff of Streets Department"):
+            user["sanitation"].require_owner(issue)
+        with pytest.raises(PermissionDenied, match="Only verified city staff"):
+            user["resident"].require_any_staff()
+        visitor = Anonymous()
+        assert not (visitor.is_any_staff or visitor.is_admin or visitor.is_moderator or visitor.owns_issue(issue))
+        with pytest.raises(PermissionDenied):
+            visitor.require_owner(issue)

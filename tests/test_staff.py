@@ -155,6 +155,20 @@ def test_answer_window_closes_after_30_days(app, make_user, make_issue):
                                        data={"answer": "yes", "comment": "Thanks"}).status_code == 403
 
 
+def test_a_follower_may_answer_is_it_fixed_until_they_stop_following(app, make_user, make_issue):
+    """Following alone counts as taking part: staff asks notifications, which owns follows, through a hook."""
+    issue_id = make_issue()
+    follower_http = http_as(app, make_user())
+    assert follower_http.post(f"/issues/{issue_id}/follow", data={"following": "1"}).status_code == 302
+    set_status(http_as(app, make_user("staff", department="streets")), issue_id, "fixed", "Patched")
+    assert "The city says this is fixed. Is it?" in follower_http.get(f"/issues/{issue_id}").get_data(as_text=True)
+
+    assert follower_http.post(f"/issues/{issue_id}/follow", data={"following": "0"}).status_code == 302
+    assert "The city says this is fixed" not in follower_http.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert follower_http.post(f"/staff/issues/{issue_id}/fixed",
+                              data={"answer": "yes", "comment": "Thanks"}).status_code == 403
+
+
 # --- templates, notes, queue ----------------------------------------------------------------------
 
 def test_templates_prefill_and_status_suggestions(app, make_user, make_issue, categories):

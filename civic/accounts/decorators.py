@@ -15,7 +15,7 @@ def staff_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if current_user.is_admin or current_user.acts_as_staff:
+        if current_user.is_any_staff:
             return view(*args, **kwargs)
         if current_user.awaiting_verification:
             raise PermissionDenied(_("Your staff account is waiting for an administrator to verify it."))

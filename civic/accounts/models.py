@@ -1,16 +1,27 @@
-"""User, Role and Department."""
+"""User, Role and Department, and what each role may do (the role predicates every domain asks: staff,
+owner of an issue's department, moderator, admin), on the signed-in user and on `Anonymous` alike."""
 from __future__ import annotations
 
 import enum
 import secrets
 from datetime import datetime
+from typing import Protocol
 
-from flask_login import UserMixin
+from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.database import UTCDateTime, string_enum, utcnow
+from civic.errors import PermissionDenied
 from civic.extensions import db
+
+
+class HandledIssue(Protocol):
+    """What the role predicates need of an issue (issues sit above accounts, so no import of Issue)."""
+
+    @property
+    def category(self): ...
 
 
 class Role(str, enum.Enum):
@@ -109,6 +120,24 @@ class User(UserMixin, db.Model):
         return self.role is Role.LIAISON and self.is_verified
 
     @property
+    def is_any_staff(self) -> bool:
+        """Verified staff of any department, or an admin: may reply officially and see the staff tools."""
+        return self.acts_as_staff or self.is_admin
+
+    def owns_issue(self, issue: HandledIssue) -> bool:
+        """Verified staff of the department that handles the issue's category, or an admin."""
+        return self.is_admin or (self.acts_as_staff and self.department_id == issue.category.department_id)
+
+    def require_any_staff(self) -> None:
+        if not self.is_any_staff:
+            raise PermissionDenied(_("Only verified city staff can do this."))
+
+    def require_owner(self, issue: HandledIssue) -> None:
+        if not self.owns_issue(issue):
+            raise PermissionDenied(_("Only staff of %(dept)s can change this issue.",
+                                     dept=issue.category.department.name))
+
+    @property
     def awaiting_verification(self) -> bool:
         return self.role.needs_verification and not self.is_verified
 
@@ -126,3 +155,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class Anonymous(AnonymousUserMixin):
+    """Flask-Login's visitor who has not signed in: every role predicate says no."""
+
+    is_admin = is_moderator = acts_as_staff = acts_as_liaison = is_any_staff = False
+
+    def owns_issue(self, issue: HandledIssue) -> bool:
+        return False
+
+    def require_any_staff(self) -> None:
+        raise PermissionDenied(_("Only verified city staff can do this."))
+
+    def require_owner(self, issue: HandledIssue) -> None:
+        raise PermissionDenied(_("Only staff of %(dept)s can change this issue.",
+                                 dept=issue.category.department.name))

@@ -20,7 +20,6 @@ from civic.events.services import (SUPPLIES_MAX, check_area, check_supplies, fil
 from civic.extensions import db
 from civic.issues import services as issue_services
 from civic.issues.models import Issue
-from civic.staff.permissions import require_any_staff
 
 MAX_LINKED_ISSUES = 50
 MAX_CO_ORGANISERS = 10
@@ -177,7 +176,7 @@ def request_supplies(user: User, event: Event, text: str) -> None:
 
 def decide_supplies(staff: User, event: Event, accept: bool, response: str) -> None:
     """A public answer from verified city staff; the organisers are told."""
-    require_any_staff(staff)
+    staff.require_any_staff()
     if event.supplies_status is not SuppliesStatus.REQUESTED:
         raise ValidationError(_("There is no request for supplies waiting for an answer."))
     response = (response or "").strip()

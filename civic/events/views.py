@@ -23,7 +23,6 @@ from civic.issues import services as issue_services
 from civic.issues.queries import parse_bbox
 from civic.database import utcnow
 from civic.errors import InvalidToken, NotFound
-from civic.staff.permissions import is_any_staff
 from civic.web import show_error
 
 
@@ -108,7 +107,7 @@ def detail(event_id: int):
         organiser=services.is_organiser(current_user, event), action=ActionForm(),
         issues=organising.linked_issues(event), co_organisers=organising.co_organisers(event),
         report=reports.report_of(event), photos=reports.photos_of(event),
-        can_report=reports.can_report(current_user, event), staff=is_any_staff(current_user),
+        can_report=reports.can_report(current_user, event), staff=current_user.is_any_staff,
         area=neighbourhoods.by_slug(event.area_neighbourhood) if event.area_neighbourhood else None,
         fmap=maps.issue_map(event.lat, event.lon),
     )

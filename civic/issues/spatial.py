@@ -7,16 +7,13 @@ autogenerate from proposing to drop them.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 from sqlalchemy import Column, Float, Integer, MetaData, Select, Table, and_, func
 
 from civic.extensions import db
+from civic.geo.areas import BBox, distance_m  # noqa: F401  (re-exported for the callers of issues.spatial)
 from civic.issues.models import Issue
 
 SPATIAL_NAMES = ("issue_rtree", "ix_issues_location_gist")
-EARTH_RADIUS_M = 6_371_000.0
 
 # A description of the R*Tree for building queries; never created through this metadata.
 issue_rtree = Table(
@@ -28,24 +25,6 @@ issue_rtree = Table(
 
 # R*Tree stores 32-bit floats rounded outwards; widen the query a hair, then filter exactly.
 _RTREE_SLACK = 1e-5
-
-
-@dataclass(frozen=True)
-class BBox:
-    min_lon: float
-    min_lat: float
-    max_lon: float
-    max_lat: float
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        return (self.min_lat + self.max_lat) / 2, (self.min_lon + self.max_lon) / 2
-
-    @classmethod
-    def around(cls, lat: float, lon: float, radius_m: float) -> BBox:
-        dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-        dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
-        return cls(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
 
 
 def dialect_name() -> str:
@@ -69,14 +48,6 @@ def within(stmt: Select, bbox: BBox, *, use_index: bool = True) -> Select:
             exact,
         )
     return stmt.where(exact)
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine), good to centimetres at city scale."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def grid_cell(column, origin: float, cell: float):

@@ -1,11 +1,14 @@
 """Serving stored photos. Keys are random and a file never changes under its key, so caches keep it a year.
-Photos hidden by the moderators are served to moderators only."""
+Media knows storage keys only: a domain that hides some of its photos registers a check with
+`withhold_when` (issues: photos hidden by the moderators), and a withheld key is served to moderators only."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import send_file, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from civic.errors import NotFound
 from civic.media import bp, storage
@@ -14,25 +17,27 @@ ONE_YEAR = 31_536_000
 CACHE_CONTROL = f"public, max-age={ONE_YEAR}, immutable"
 MIMETYPES = {".jpg": "image/jpeg"}  # we only ever write re-encoded JPEGs
 
+_withholding: list[Callable[[str], bool]] = []
 
-def _hidden_by_moderators(key: str) -> bool:
-    """A photo hidden by the moderators is served to moderators only (its key may have been seen before)."""
-    from flask_login import current_user
-    from sqlalchemy import or_, select
 
-    from civic.extensions import db
-    from civic.issues.models import Photo
+def withhold_when(check: Callable[[str], bool]) -> Callable[[str], bool]:
+    """Register `check(key) -> bool`: True withholds that key from everyone but the moderators."""
+    if check not in _withholding:
+        _withholding.append(check)
+    return check
 
+
+def _withheld(key: str) -> bool:
+    """A withheld photo is served to moderators only (its key may have been seen before)."""
     if current_user.is_authenticated and current_user.is_moderator:
         return False
-    return db.session.scalar(select(Photo.id).where(or_(Photo.key == key, Photo.thumb_key == key),
-                                                    Photo.hidden_at.is_not(None)).limit(1)) is not None
+    return any(check(key) for check in _withholding)
 
 
 @bp.get("/<path:key>")
 def photo(key: str):
     path: Path = storage.path_for(key)  # NotFound for a malformed key
-    if _hidden_by_moderators(key):
+    if _withheld(key):
         raise NotFound(_("That photo was not found."))
     mimetype = MIMETYPES.get(path.suffix)
     if mimetype is None:

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from civic.accounts.models import EmailFrequency
-from civic.api import bp as api_bp
-from civic.api.openapi import operation
 from civic.errors import DomainError, InvalidToken
 from civic.extensions import csrf, db
 from civic.forms import ActionForm
@@ -74,14 +72,6 @@ def mark_read():
     services.mark_read(current_user, ids or None)
     flash(_("Marked as read."), "success")
     return redirect(url_for("notifications.centre"))
-
-
-@api_bp.get("/notifications/unread")
-@login_required
-@operation("How many of my notifications are unread", errors=(401,), ok={
-    "type": "object", "required": ["unread"], "properties": {"unread": {"type": "integer"}}})
-def unread():
-    return jsonify(unread=services.unread_count(current_user))
 
 
 # --- following areas --------------------------------------------------------------------------

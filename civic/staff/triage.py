@@ -12,9 +12,9 @@ from werkzeug.datastructures import MultiDict
 
 from civic.database import utcnow
 from civic.errors import ValidationError
+from civic.geo.areas import shape_polygon
 from civic.issues.models import OPEN_STATUSES, Category, Issue, IssueStatus
 from civic.issues.spatial import BBox, within
-from civic.notifications.areas import shape_polygon
 
 SORTS = ("oldest_unanswered", "most_upvoted", "newest")
 

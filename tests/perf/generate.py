@@ -18,7 +18,7 @@ from civic.database import unit_of_work
 
 def build(url: str, issues: int, *, fresh: bool = False) -> float:
     """Create (or reuse) the database at `url` with `issues` issues; returns the seconds the build took."""
-    from civic import demo
+    from civic.demo import seeding as demo
     from civic.extensions import db
     from civic.issues.models import Issue
     from tests.conftest import build_app, migrate_database

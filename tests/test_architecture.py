@@ -1,0 +1,47 @@
+"""The layers of docs/architecture.md hold: import-linter's contracts in pyproject.toml are kept (function-local
+imports included), and the same contracts report an upward import as broken."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = ROOT / "pyproject.toml"
+
+
+def lint_imports(config: Path) -> subprocess.CompletedProcess:
+    beside_python = Path(sys.executable).with_name("lint-imports")
+    command = str(beside_python) if beside_python.exists() else shutil.which("lint-imports")
+    assert command, "lint-imports is not installed (pip install -e '.[dev]')"
+    return subprocess.run([command, "--no-cache", "--no-logo", str(config)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_the_import_contracts_are_kept():
+    result = lint_imports(PYPROJECT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 2 kept, 0 broken." in result.stdout
+
+
+def test_an_import_from_a_higher_layer_breaks_the_contract(tmp_path):
+    """The same contracts with accounts put above issues: issues' real imports of the accounts models are now
+    upward, and lint-imports must fail naming them. (Every layer is made optional here, so this check does not
+    depend on which packages exist.)"""
+    text = PYPROJECT.read_text()
+    layers = re.search(r'^layers = \[\n(.*?)^\]', text, re.S | re.M)
+    assert layers, "the layers contract is missing from pyproject.toml"
+    body = layers.group(1)
+    assert '    "issues",\n' in body and '    "accounts",\n' in body
+    swapped = body.replace('    "issues",\n', '    "@@",\n').replace('    "accounts",\n', '    "issues",\n')
+    swapped = swapped.replace('    "@@",\n', '    "accounts",\n')
+    optional = "".join(re.sub(r'(?<=[" |:])([a-z0-9_]+)(?=[" |:])', r"(\1)", line) if line.lstrip().startswith('"')
+                       else line for line in swapped.splitlines(keepends=True))
+    config = tmp_path / "pyproject.toml"
+    config.write_text(text.replace(body, optional))
+
+    result = lint_imports(config)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "civic.issues is not allowed to import civic.accounts" in result.stdout, result.stdout
