@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import flask
@@ -158,8 +158,9 @@ def test_nothing_queries_while_the_issue_page_renders(make_app, make_user, make_
 # --- the 311 ticket line, on the page and pushed live ---------------------------------------------
 
 TICKETS = {
-    "accepted": dict(state=SubmissionState.ACCEPTED, service_request_id="4521", agency_responsible="Streets <Dept> & Co",
-                     city_status="in_progress", expected_at=datetime(2026, 3, 9, 15, tzinfo=timezone.utc), linked=True),
+    "accepted": dict(state=SubmissionState.ACCEPTED, service_request_id="4521",
+                     agency_responsible="Streets <Dept> & Co", city_status="in_progress",
+                     expected_at=datetime(2026, 3, 9, 15, tzinfo=UTC), linked=True),
     "queued": dict(state=SubmissionState.QUEUED),
     "failed": dict(state=SubmissionState.FAILED, last_error="Bad service code"),
 }
@@ -189,5 +190,6 @@ def test_the_pushed_ticket_line_is_the_one_on_the_page(make_app, make_issue, kin
     assert pushed["html"] == on_page.strip()
     if kind == "accepted":
         assert "Streets &lt;Dept&gt; &amp; Co" in pushed["html"]
-        assert pushed["text"].startswith("311 ticket #4521 · Streets <Dept> & Co · City status: in_progress · Expected by")
+        assert pushed["text"].startswith(
+            "311 ticket #4521 · Streets <Dept> & Co · City status: in_progress · Expected by")
         assert pushed["text"].endswith("(linked by a resident)")
