@@ -145,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     from civic.privacy import bp as privacy_bp
     from civic.notifications import bp as notifications_bp
     from civic.open311 import handlers as _open311_handlers  # noqa: F401  (files new issues with the city)
+    from civic.open311 import panels as _open311_panels  # noqa: F401  (the ticket box, the city's questions)
     from civic.open311.server import bp as open311_server_bp
     from civic.open311.views import bp as open311_bp
     from civic.staff import bp as staff_bp

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import format_datetime
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from civic.database import utcnow
-from civic.events.models import Event, RsvpStatus
+from civic.events.models import Event, EventIssue, RsvpStatus
 from civic.events.services import counts_by_status
 from civic.extensions import db
 from civic.issues.spatial import BBox, distance_m
@@ -61,3 +61,15 @@ def _feature(event: Event, going: int) -> dict:
             "url": url_for("events.detail", event_id=event.id),
         },
     }
+
+
+# Asked by every issue page: built once, run with the issue and the time as parameters.
+_PLANNED = (select(Event).join(EventIssue, EventIssue.event_id == Event.id)
+            .where(EventIssue.issue_id == bindparam("issue_id"), Event.cancelled_at.is_(None),
+                   Event.ends_at >= bindparam("now", type_=Event.ends_at.type), Event.hidden_at.is_(None))
+            .order_by(Event.starts_at))
+
+
+def planned_for_issue(issue_id: int) -> list[Event]:
+    """Upcoming events that will tackle the issue (the issues domain stays unaware)."""
+    return list(db.session.scalars(_PLANNED, {"issue_id": issue_id, "now": utcnow()}))

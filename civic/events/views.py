@@ -8,20 +8,19 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from civic.errors import DomainError
 from civic.events import bp, finding, organising, reminders, reports, services
 from civic.events.forms import EventForm, area_choices
 from civic.events.ical import calendar_for
-from civic.events.models import Event, EventIssue, Rsvp, RsvpStatus
+from civic.events.models import EventIssue, Rsvp, RsvpStatus
 from civic.extensions import db
 from civic.forms import ActionForm
 from civic.issues import maps
 from civic.geo import neighbourhoods
 from civic.issues import services as issue_services
 from civic.issues.queries import parse_bbox
-from civic.database import utcnow
 from civic.errors import InvalidToken, NotFound
 from civic.web import show_error
 
@@ -229,16 +228,3 @@ def calendar_feed(token: str):
         return Response(error.message, status=404, mimetype="text/plain")
     return Response(calendar_for(reminders.my_events(user), _("My civic events")), mimetype="text/calendar",
                     headers={"Cache-Control": "private, max-age=900"})
-
-
-# Asked by every issue page: built once, run with the issue and the time as parameters.
-_PLANNED = (select(Event).join(EventIssue, EventIssue.event_id == Event.id)
-            .where(EventIssue.issue_id == bindparam("issue_id"), Event.cancelled_at.is_(None),
-                   Event.ends_at >= bindparam("now", type_=Event.ends_at.type), Event.hidden_at.is_(None))
-            .order_by(Event.starts_at))
-
-
-@bp.app_template_global("planned_events")
-def planned_events(issue_id: int) -> list[Event]:
-    """For an issue page: upcoming events that will tackle it (the issues domain stays unaware)."""
-    return list(db.session.scalars(_PLANNED, {"issue_id": issue_id, "now": utcnow()}))

@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from civic.errors import DomainError
 from civic.events import bp, organising, reports, services
 from civic.events.forms import EditEventForm, ReportForm, area_choices
-from civic.events.models import Event
 from civic.forms import ActionForm
 from civic.issues import maps
 from civic.web import flash_or_raise, require_action_form, show_error
@@ -177,24 +176,3 @@ def report(event_id: int):
     return render_template("events/report.html", form=form, event=event, links=links,
                            can_report=reports.can_report(current_user, event),
                            checked=set(_ids(request.form.getlist("fixed")))), status
-
-
-# --- for other pages (template globals, so the issues and staff domains stay unaware of events) -----
-
-@bp.app_template_global("events_i_organise")
-def events_i_organise() -> list[Event]:
-    """For an issue page: my upcoming events, to add the issue to one of them."""
-    if not current_user.is_authenticated:
-        return []
-    return organising.upcoming_organised_by(current_user)
-
-
-@bp.app_template_global("supplies_waiting")
-def supplies_waiting() -> list[Event]:
-    return organising.waiting_supplies_requests()
-
-
-@bp.app_template_global("community_fix_event")
-def community_fix_event(issue_id: int) -> Event | None:
-    return reports.community_fix_event(issue_id)
-

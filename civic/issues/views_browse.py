@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from civic import panels
 from civic.errors import DomainError
 from civic.extensions import db
 from civic.forms import ActionForm
@@ -76,6 +77,10 @@ def detail(issue_id: int):
         comments=(comments := _comments(issue)),
         official=next((item["comment"] for item in reversed(comments)
                        if item["comment"].official and not item["comment"].is_deleted), None),
+        # The issue's own collections, loaded here: nothing queries while the page renders.
+        photos=list(issue.photos), history=list(issue.status_changes), revisions=list(issue.revisions),
+        # What other domains show on the page (civic/panels.py), their queries run here too.
+        panels=panels.collect("issue", issue=issue, viewer=current_user),
         # Forms only for those who see them (every action on the page needs an account).
         comment_form=CommentForm(formdata=None) if signed_in else None,
         action=ActionForm() if signed_in else None,

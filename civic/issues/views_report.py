@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from civic import panels
 from civic.errors import DomainError
 from civic.geo.geocoding import geocode
 from civic.issues import bp, maps, services
@@ -30,6 +31,7 @@ def _render_report(form: ReportForm, status: int = 200, duplicates=None, placed=
         "issues/report.html", form=form, duplicates=duplicates or [], placed=placed,
         fmap=maps.picker_map(form.lat.data, form.lon.data),
         liaison=current_user.acts_as_liaison,
+        fields=panels.collect("report-form", form=form),  # other domains' questions (the city's attributes)
     ), status
 
 

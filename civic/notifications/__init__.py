@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("notifications", __name__)
 
-from civic.notifications import email, handlers, views  # noqa: E402,F401
+from civic.notifications import email, handlers, panels, views  # noqa: E402,F401

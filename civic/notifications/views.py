@@ -23,12 +23,6 @@ from civic.notifications.models import AreaKind, Notification
 from civic.web import safe_next, show_error
 
 
-@bp.app_template_global("is_following")
-def _is_following(issue_id: int) -> bool:
-    """For issue pages: the issues domain renders the button without importing this one."""
-    return services.is_following(current_user, issue_id)
-
-
 @bp.post("/issues/<int:issue_id>/follow")
 @login_required
 def follow_issue(issue_id: int):

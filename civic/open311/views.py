@@ -9,43 +9,8 @@ from civic.errors import DomainError
 from civic.forms import ActionForm
 from civic.issues import services as issue_services
 from civic.open311 import outbox
-from civic.open311.models import Submission, SubmissionState
 
 bp = Blueprint("open311", __name__)
-
-
-@bp.app_template_global("ticket_box")
-def ticket_box(issue) -> dict:
-    """What the issue page shows about the city's ticket (the issues domain stays unaware of 311)."""
-    submission: Submission | None = outbox.current_submission(issue.id)
-    can_send = (outbox.may_send(current_user, issue) and outbox.route_for(issue) is not None
-                and (submission is None or submission.state is SubmissionState.FAILED))
-    can_link = current_user.is_authenticated and (submission is None or submission.state is SubmissionState.FAILED)
-    return {
-        "submission": submission,
-        "states": SubmissionState,
-        "can_send": can_send,
-        "can_link": can_link,
-        "staff": current_user.is_authenticated and (current_user.acts_as_staff or current_user.is_admin),
-        "action": ActionForm() if can_send or can_link else None,
-    }
-
-
-@bp.app_template_global("city_attribute_blocks")
-def city_attribute_blocks() -> list[dict]:
-    """For the report form: the city's extra questions per category (shown for the chosen category)."""
-    from sqlalchemy import select
-
-    from civic.extensions import db
-    from civic.open311.models import CityService
-
-    blocks = []
-    for service in db.session.scalars(select(CityService).where(CityService.category_id.is_not(None))):
-        attributes = [a for a in service.attributes or [] if isinstance(a, dict) and a.get("variable", True) not in (False, "false")]
-        if attributes:
-            blocks.append({"category_id": service.category_id, "category": service.category,
-                           "attributes": sorted(attributes, key=lambda a: int(a.get("order") or 0))})
-    return blocks
 
 
 @bp.post("/issues/<int:issue_id>/311/send")

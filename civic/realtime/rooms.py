@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import math
 
+from flask import get_template_attribute
+from markupsafe import Markup
+
 from civic import signals
 from civic.database import on_commit
 from civic.extensions import db, socketio
@@ -137,19 +140,7 @@ def _notification(app, notification=None, user_id: int | None = None, **_extra) 
 
 @signals.ticket_changed.connect
 def _ticket_changed(app, submission, **_extra) -> None:
-    from flask_babel import gettext as _
-
-    from civic.open311.models import SubmissionState
-
-    if submission.state is SubmissionState.ACCEPTED:
-        parts = [_("311 ticket #%(number)s", number=submission.service_request_id)]
-        if submission.agency_responsible:
-            parts.append(submission.agency_responsible)
-        if submission.city_status:
-            parts.append(_("City status: %(status)s", status=submission.city_status))
-        text = " · ".join(parts)
-    elif submission.state is SubmissionState.FAILED:
-        text = _("The city did not accept this issue.")
-    else:
-        text = _("Queued for 311: the ticket number appears here once the city accepts it.")
-    _emit("ticket", {"issue_id": submission.issue_id, "text": text}, issue_room(submission.issue_id))
+    """The ticket line of the issue page, rendered by the page's own partial (open311/_ticket_status.html)."""
+    html = str(get_template_attribute("open311/_ticket_status.html", "ticket_status")(submission)).strip()
+    _emit("ticket", {"issue_id": submission.issue_id, "html": html, "text": Markup(html).striptags()},
+          issue_room(submission.issue_id))

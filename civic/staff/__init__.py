@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from civic.staff import views  # noqa: E402,F401
+from civic.staff import panels, views  # noqa: E402,F401

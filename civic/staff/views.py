@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from civic import panels
 from civic.accounts.decorators import staff_required
 from civic.accounts.models import Department
 from civic.database import doom
@@ -19,7 +20,6 @@ from civic.issues.services import active_categories
 from civic.staff import bp, replies, triage, workflow
 from civic.staff.forms import AssignForm, FixedAnswerForm, NoteForm, ReplyForm, StatusForm, TemplateForm
 from civic.staff.models import ClosedReason, ResponseTemplate
-from civic.staff.permissions import is_any_staff, owns
 from civic.web import submit_form
 
 PAGE_SIZE = 50
@@ -52,6 +52,7 @@ def queue():
         categories=[c for c in active_categories() if c.department_id == department_id],
         statuses=list(STATUS_LABELS.items()), colleagues=replies.colleagues(department_id), action=ActionForm(),
         default_ack=_(DEFAULT_ACK), fmap=maps.picker_map(None, None),
+        panels=panels.collect("staff-queue", department_id=department_id, viewer=current_user),
     ), (400 if error else 200)
 
 
@@ -69,39 +70,6 @@ def acknowledge():
     else:
         flash(_("%(n)d issue(s) acknowledged.", n=done), "success")
     return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/staff") else url_for("staff.queue"))
-
-
-# --- the panel on an issue page -----------------------------------------------------------------
-
-@bp.app_template_global("staff_panel")
-def staff_panel(issue):
-    """What a staff member sees on an issue page; None for everyone else (the issues domain stays unaware)."""
-    if not is_any_staff(current_user):
-        return None
-    templates = replies.templates_for(issue.category.department_id, issue.category_id)
-    reply_form = ReplyForm(formdata=None)
-    reply_form.template.choices = [SelectChoice("", "—")] + [SelectChoice(str(t.id), t.title) for t in templates]
-    chosen = request.args.get("template", type=int)
-    chosen_template = next((t for t in templates if t.id == chosen), None)
-    if chosen_template:
-        reply_form.body.data = chosen_template.body
-    owner = owns(current_user, issue)
-    assign_form = AssignForm(formdata=None, assignee=str(issue.assignee_id or ""))
-    assign_form.assignee.choices = [SelectChoice("", _("Nobody"))] + [
-        SelectChoice(str(u.id), u.display_name) for u in replies.colleagues(issue.category.department_id)]
-    return {
-        "owner": owner,
-        "status_form": StatusForm(formdata=None, status=issue.status.value),
-        "allowed": [s.value for s in workflow.TRANSITIONS[issue.status]],
-        "reply_form": reply_form,
-        "templates": templates,
-        "suggestions": {s.value: (t.body if (t := replies.suggested_template(issue, s, templates)) else "")
-                        for s in IssueStatus},
-        "note_form": NoteForm(formdata=None),
-        "notes": replies.internal_notes(current_user, issue) if owner else [],
-        "assign_form": assign_form,
-        "action": ActionForm(),
-    }
 
 
 def _back(issue_id: int, anchor: str = "staff-panel"):
@@ -180,13 +148,6 @@ def confirm_community_fix(issue_id: int):
 
 
 # --- residents: "is it fixed?" ----------------------------------------------------------------
-
-@bp.app_template_global("fix_question")
-def fix_question(issue):
-    if not workflow.can_answer_fixed(current_user, issue):
-        return None
-    return {"form": FixedAnswerForm(formdata=None)}
-
 
 @bp.post("/issues/<int:issue_id>/fixed")
 @login_required

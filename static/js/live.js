@@ -100,7 +100,12 @@
 
     socket.on("ticket", function (data) {
       var ticket = document.getElementById("ticket-status");
-      if (data.issue_id === issueId && ticket) ticket.textContent = data.text;
+      if (data.issue_id !== issueId || !ticket) return;
+      // The server renders the line with the page's own partial (escaped there); the live region stays.
+      var box = document.createElement("div");
+      box.innerHTML = data.html;
+      var line = box.querySelector("#ticket-status");
+      if (line) ticket.innerHTML = line.innerHTML;
     });
 
     socket.on("status", function (data) {
