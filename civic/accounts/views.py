@@ -23,7 +23,7 @@ from civic.errors import DomainError, InvalidToken
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.ratelimits import RateLimited, limited
-from civic.web import invalid_status, safe_next, show_error
+from civic.web import invalid_status, safe_next, show_error, submit_form
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -134,71 +134,54 @@ def _role_form() -> RoleRequestForm:
 @login_required
 def profile():
     form = _profile_form()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_profile(
-                current_user,
-                display_name=form.display_name.data,
-                locale=form.locale.data or None,
-                home_neighbourhood=form.home_neighbourhood.data or None,
-                home_lat=form.home_lat.data,
-                home_lon=form.home_lon.data,
-            )
-        except DomainError as error:
-            status = show_error(form, error)
-        else:
-            flash(_("Your profile is saved."), "success")
-            return redirect(url_for("accounts.profile"))
-    elif request.method == "POST":
-        status = 400
+    outcome = submit_form(form, lambda: services.update_profile(
+        current_user, display_name=form.display_name.data, locale=form.locale.data or None,
+        home_neighbourhood=form.home_neighbourhood.data or None, home_lat=form.home_lat.data,
+        home_lon=form.home_lon.data))
+    if outcome.done:
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.profile"))
     return render_template(
         "accounts/profile.html", form=form, password_form=ChangePasswordForm(formdata=None),
         role_form=_role_form(),
-    ), status
+    ), outcome.status
 
 
 @bp.post("/account/password")
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            status = show_error(form, error)
-        else:
-            login_user(current_user._get_current_object())  # the session id changed with the nonce: keep this device signed in
-            flash(_("Your password is changed. Other devices have been signed out."), "success")
-            return redirect(url_for("accounts.profile"))
-    else:
-        status = 400
+    outcome = submit_form(form, lambda: services.change_password(
+        current_user, form.current_password.data, form.password.data))
+    if outcome.done:
+        login_user(current_user._get_current_object())  # the session id changed with the nonce: keep this device signed in
+        flash(_("Your password is changed. Other devices have been signed out."), "success")
+        return redirect(url_for("accounts.profile"))
     return render_template(
         "accounts/profile.html", form=_profile_form(), password_form=form, role_form=_role_form()
-    ), status
+    ), outcome.status
 
 
 @bp.post("/account/role")
 @login_required
 def request_role():
     form = _role_form()
-    status = 400
-    if form.validate_on_submit():
+
+    def ask():
         department = db.session.get(Department, int(form.department.data)) if form.department.data else None
-        try:
-            services.request_role(current_user, Role(form.role.data), department)
-        except DomainError as error:
-            status = show_error(form, error)
+        services.request_role(current_user, Role(form.role.data), department)
+
+    outcome = submit_form(form, ask)
+    if outcome.done:
+        if current_user.awaiting_verification:
+            flash(_("Thank you. An administrator will verify your role; until then you act as a resident."), "info")
         else:
-            if current_user.awaiting_verification:
-                flash(_("Thank you. An administrator will verify your role; until then you act as a resident."), "info")
-            else:
-                flash(_("Your role is saved."), "success")
-            return redirect(url_for("accounts.profile"))
+            flash(_("Your role is saved."), "success")
+        return redirect(url_for("accounts.profile"))
     return render_template(
         "accounts/profile.html", form=_profile_form(), password_form=ChangePasswordForm(formdata=None),
         role_form=form,
-    ), status
+    ), outcome.status
 
 
 def _current_locale() -> str | None:

@@ -14,7 +14,7 @@ from civic.errors import DomainError
 from civic.events import bp, finding, organising, reminders, reports, services
 from civic.events.forms import EventForm, area_choices
 from civic.events.ical import calendar_for
-from civic.events.models import EventIssue, Rsvp, RsvpStatus
+from civic.events.models import Rsvp, RsvpStatus
 from civic.extensions import db
 from civic.forms import ActionForm
 from civic.issues import maps
@@ -22,7 +22,7 @@ from civic.geo import neighbourhoods
 from civic.issues import services as issue_services
 from civic.issues.queries import parse_bbox
 from civic.errors import InvalidToken, NotFound
-from civic.web import show_error
+from civic.web import submit_form
 
 
 @bp.get("/")
@@ -69,27 +69,26 @@ def new():
             form.issue_id.data = str(issue.id)
             form.lat.data, form.lon.data = issue.lat, issue.lon
             form.meeting_point.data = issue.address or issue.title
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                event = services.create_event(
-                    current_user, title=form.title.data, description=form.description.data or "",
-                    starts_local=form.starts_at.data, ends_local=form.ends_at.data,
-                    meeting_point=form.meeting_point.data, lat=form.lat.data, lon=form.lon.data,
-                    capacity=form.capacity.data, what_to_bring=form.what_to_bring.data,
-                    area_neighbourhood=form.area_neighbourhood.data, supplies_request=form.supplies_request.data)
-            except DomainError as error:
-                status = show_error(form, error)
-            else:
-                if issue is not None:
-                    db.session.add(EventIssue(event_id=event.id, issue_id=issue.id))
-                services.sign_up(current_user, event.id)  # organisers come to their own event
-                flash(_("Your event is published. Share its page so neighbours can sign up."), "success")
-                return redirect(url_for("events.detail", event_id=event.id))
+
+    def organise():
+        """The event, its link to the issue it was organised for and the organiser's place: one unit of work."""
+        event = services.create_event(
+            current_user, title=form.title.data, description=form.description.data or "",
+            starts_local=form.starts_at.data, ends_local=form.ends_at.data,
+            meeting_point=form.meeting_point.data, lat=form.lat.data, lon=form.lon.data,
+            capacity=form.capacity.data, what_to_bring=form.what_to_bring.data,
+            area_neighbourhood=form.area_neighbourhood.data, supplies_request=form.supplies_request.data)
+        if issue is not None:
+            organising.link_issues(current_user, event, [issue.id])
+        services.sign_up(current_user, event.id)  # organisers come to their own event
+        return event
+
+    outcome = submit_form(form, organise)
+    if outcome.done:
+        flash(_("Your event is published. Share its page so neighbours can sign up."), "success")
+        return redirect(url_for("events.detail", event_id=outcome.result.id))
     return render_template("events/new.html", form=form, issue=issue,
-                           fmap=maps.picker_map(form.lat.data, form.lon.data)), status
+                           fmap=maps.picker_map(form.lat.data, form.lon.data)), outcome.status
 
 
 @bp.get("/<int:event_id>")

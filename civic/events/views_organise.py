@@ -11,7 +11,7 @@ from civic.events import bp, organising, reports, services
 from civic.events.forms import EditEventForm, ReportForm, area_choices
 from civic.forms import ActionForm
 from civic.issues import maps
-from civic.web import flash_or_raise, require_action_form, show_error
+from civic.web import flash_or_raise, require_action_form, submit_form
 
 
 def _back(event_id: int, anchor: str | None = None):
@@ -34,26 +34,19 @@ def edit(event_id: int):
         form.starts_at.data = event.starts_at.astimezone(zone).replace(tzinfo=None)
         form.ends_at.data = event.ends_at.astimezone(zone).replace(tzinfo=None)
         form.area_neighbourhood.data = event.area_neighbourhood or ""
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                changed = organising.update_event(
-                    current_user, event, title=form.title.data, description=form.description.data or "",
-                    starts_local=form.starts_at.data, ends_local=form.ends_at.data,
-                    meeting_point=form.meeting_point.data, lat=form.lat.data, lon=form.lon.data,
-                    capacity=form.capacity.data, what_to_bring=form.what_to_bring.data,
-                    area_neighbourhood=form.area_neighbourhood.data)
-            except DomainError as error:
-                status = show_error(form, error)
-            else:
-                flash(_("Saved. Everyone signed up has been told of the change.") if changed else _("Saved."), "success")
-                return _back(event.id)
+    outcome = submit_form(form, lambda: organising.update_event(
+        current_user, event, title=form.title.data, description=form.description.data or "",
+        starts_local=form.starts_at.data, ends_local=form.ends_at.data,
+        meeting_point=form.meeting_point.data, lat=form.lat.data, lon=form.lon.data,
+        capacity=form.capacity.data, what_to_bring=form.what_to_bring.data,
+        area_neighbourhood=form.area_neighbourhood.data))
+    if outcome.done:
+        flash(_("Saved. Everyone signed up has been told of the change.") if outcome.result else _("Saved."), "success")
+        return _back(event.id)
     return render_template("events/edit.html", form=form, event=event, action=ActionForm(),
                            co_organisers=organising.co_organisers(event), linked=organising.linked_issues(event),
                            offered=organising.issues_to_offer(event),
-                           fmap=maps.picker_map(form.lat.data, form.lon.data)), status
+                           fmap=maps.picker_map(form.lat.data, form.lon.data)), outcome.status
 
 
 @bp.post("/<int:event_id>/organisers")
@@ -159,20 +152,12 @@ def report(event_id: int):
     existing = reports.report_of(event)
     form = ReportForm(obj=existing if request.method == "GET" else None)
     links = organising.linked_issues(event)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                reports.post_report(current_user, event, summary=form.summary.data,
-                                    before=request.files.getlist(form.before.name),
-                                    after=request.files.getlist(form.after.name),
-                                    fixed_issue_ids=_ids(request.form.getlist("fixed")))
-            except DomainError as error:
-                status = show_error(form, error)
-            else:
-                flash(_("Thank you! The report is on the event page, and the issues you marked are fixed."), "success")
-                return _back(event.id, "report-heading")
+    outcome = submit_form(form, lambda: reports.post_report(
+        current_user, event, summary=form.summary.data, before=request.files.getlist(form.before.name),
+        after=request.files.getlist(form.after.name), fixed_issue_ids=_ids(request.form.getlist("fixed"))))
+    if outcome.done:
+        flash(_("Thank you! The report is on the event page, and the issues you marked are fixed."), "success")
+        return _back(event.id, "report-heading")
     return render_template("events/report.html", form=form, event=event, links=links,
                            can_report=reports.can_report(current_user, event),
-                           checked=set(_ids(request.form.getlist("fixed")))), status
+                           checked=set(_ids(request.form.getlist("fixed")))), outcome.status

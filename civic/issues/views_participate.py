@@ -5,12 +5,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from civic.errors import DomainError
 from civic.forms import ActionForm
 from civic.issues import bp, services
 from civic.issues.forms import CommentForm, EditCommentForm
 from civic.ratelimits import limited, limited_when_done
-from civic.web import safe_next, show_error
+from civic.web import safe_next, submit_form
 
 
 @bp.post("/issues/<int:issue_id>/upvote")
@@ -34,17 +33,11 @@ def upvote(issue_id: int):
 def comment(issue_id: int):
     issue = services.get_issue(issue_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            posted = services.add_comment(current_user, issue, form.body.data, [form.photo.data])
-        except DomainError as error:
-            status = show_error(form, error)
-        else:
-            flash(_("Your comment is posted."), "success")
-            return redirect(url_for("issues.detail", issue_id=issue.id, _anchor=f"comment-{posted.id}"))
-    else:
-        status = 400
-    return render_template("issues/comment_form.html", issue=issue, form=form), status
+    outcome = submit_form(form, lambda: services.add_comment(current_user, issue, form.body.data, [form.photo.data]))
+    if outcome.done:
+        flash(_("Your comment is posted."), "success")
+        return redirect(url_for("issues.detail", issue_id=issue.id, _anchor=f"comment-{outcome.result.id}"))
+    return render_template("issues/comment_form.html", issue=issue, form=form), outcome.status
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -55,18 +48,11 @@ def edit_comment(comment_id: int):
         flash(_("You can edit your own comment for 15 minutes after posting it."), "error")
         return redirect(url_for("issues.detail", issue_id=comment.issue_id)), 303
     form = EditCommentForm(obj=comment if request.method == "GET" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                services.edit_comment(current_user, comment, form.body.data)
-            except DomainError as error:
-                status = show_error(form, error)
-            else:
-                flash(_("Your comment is updated."), "success")
-                return redirect(url_for("issues.detail", issue_id=comment.issue_id, _anchor=f"comment-{comment.id}"))
-    return render_template("issues/comment_edit.html", comment=comment, form=form), status
+    outcome = submit_form(form, lambda: services.edit_comment(current_user, comment, form.body.data))
+    if outcome.done:
+        flash(_("Your comment is updated."), "success")
+        return redirect(url_for("issues.detail", issue_id=comment.issue_id, _anchor=f"comment-{comment.id}"))
+    return render_template("issues/comment_edit.html", comment=comment, form=form), outcome.status
 
 
 @bp.post("/comments/<int:comment_id>/delete")

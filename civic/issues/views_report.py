@@ -12,7 +12,7 @@ from civic.geo.geocoding import geocode
 from civic.issues import bp, maps, services
 from civic.issues.forms import EditIssueForm, ReportForm
 from civic.ratelimits import limited_when_done
-from civic.web import show_error
+from civic.web import show_error, submit_form
 
 
 def _report_form() -> ReportForm:
@@ -85,17 +85,11 @@ def edit(issue_id: int):
         flash(_("Only the reporter can edit an issue, within 24 hours of reporting it."), "error")
         return redirect(url_for("issues.detail", issue_id=issue.id)), 303
     form = EditIssueForm(obj=issue if request.method == "GET" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            remove = {int(v) for v in request.form.getlist("remove_photo") if v.isdigit()}
-            try:
-                services.edit_issue(current_user, issue, title=form.title.data, description=form.description.data,
-                                    remove_photo_ids=remove, uploads=form.photos.data)
-            except DomainError as error:
-                status = show_error(form, error)
-            else:
-                flash(_("Your changes are saved. Earlier versions stay in the issue's history."), "success")
-                return redirect(url_for("issues.detail", issue_id=issue.id))
-    return render_template("issues/edit.html", issue=issue, form=form), status
+    remove = {int(v) for v in request.form.getlist("remove_photo") if v.isdigit()}
+    outcome = submit_form(form, lambda: services.edit_issue(
+        current_user, issue, title=form.title.data, description=form.description.data, remove_photo_ids=remove,
+        uploads=form.photos.data))
+    if outcome.done:
+        flash(_("Your changes are saved. Earlier versions stay in the issue's history."), "success")
+        return redirect(url_for("issues.detail", issue_id=issue.id))
+    return render_template("issues/edit.html", issue=issue, form=form), outcome.status
