@@ -151,3 +151,33 @@ def test_an_effect_runs_once_after_commit_and_its_failure_does_not_undo_the_comm
     assert ran == ["first", "after the failing one"]
     with app.app_context():
         assert db.session.get(Issue, issue_id).title == "Renamed"
+
+
+def test_organising_a_clean_up_for_an_issue_is_one_commit(app, client, auth, make_user, make_issue):
+    """The event, its link to the issue and the organiser's own place are written together: one commit for
+    the click (it used to be three)."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy.orm import Session
+
+    from civic.events.models import Event, EventIssue, Rsvp
+
+    issue_id = make_issue(title="Dumped tyres")
+    auth.login_as(make_user())
+    starts = (datetime.now() + timedelta(days=5)).replace(hour=9, minute=0)
+    commits = []
+
+    def counted(session):
+        commits.append(session)
+
+    sa.event.listen(Session, "after_commit", counted)
+    try:
+        response = client.post("/events/new", data={
+            "title": "Tyre clean-up", "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "meeting_point": "Norris & Front",
+            "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "capacity": "2", "issue_id": str(issue_id)})
+    finally:
+        sa.event.remove(Session, "after_commit", counted)
+    assert response.status_code == 302
+    assert len(commits) == 1
+    assert (count(app, Event), count(app, EventIssue), count(app, Rsvp)) == (1, 1, 1)
