@@ -87,7 +87,8 @@ def _import_models() -> None:
     from civic.issues import models as _issues  # noqa: F401
     from civic.notifications import models as _notifications  # noqa: F401
     from civic.events import models as _events  # noqa: F401
-    from civic.open311 import models as _open311  # noqa: F401
+    from civic.city311 import models as _city311  # noqa: F401
+    from civic.georeport import models as _georeport  # noqa: F401
     from civic.staff import models as _staff  # noqa: F401
     from civic.mail import models as _mail  # noqa: F401
     from civic.api import models as _api  # noqa: F401
@@ -143,13 +144,13 @@ def register_blueprints(app: Flask) -> None:
     from civic.moderation import bp as moderation_bp
     from civic.privacy import bp as privacy_bp
     from civic.notifications import bp as notifications_bp
-    from civic.open311 import handlers as _open311_handlers  # noqa: F401  (files new issues with the city)
-    from civic.open311.server import bp as open311_server_bp
-    from civic.open311.views import bp as open311_bp
+    from civic.city311 import handlers as _city311_handlers  # noqa: F401  (files new issues with the city)
+    from civic.city311.views import bp as city311_bp
+    from civic.georeport.views import bp as georeport_bp
     from civic.staff import bp as staff_bp
 
     for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, feeds_bp, dashboard_bp, admin_bp,
-               staff_bp, api_bp, open311_bp, open311_server_bp, events_bp, moderation_bp,
+               staff_bp, api_bp, city311_bp, georeport_bp, events_bp, moderation_bp,
                privacy_bp, api_tokens_bp):
         app.register_blueprint(bp)
 
@@ -161,7 +162,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from civic.cli import categories_cli, demo_cli, events_cli, jobs_cli, notifications_cli, open311_cli, users_cli
+    from civic.city311.cli import open311_cli
+    from civic.cli import categories_cli, demo_cli, events_cli, jobs_cli, notifications_cli, users_cli
+    from civic.georeport import cli as _georeport_cli  # noqa: F401  (adds create-api-key to open311_cli)
 
     for group in (demo_cli, users_cli, categories_cli, notifications_cli, events_cli, open311_cli, jobs_cli):
         app.cli.add_command(group)

@@ -66,13 +66,13 @@ def daily_at(hour: int, tz: str) -> Callable[[datetime], datetime]:
 
 
 def default_jobs(app: Flask) -> list[Job]:
+    from civic.city311 import sending, sync
     from civic.events.reminders import send_due_reminders
     from civic.notifications.email import send_digests
-    from civic.open311 import outbox, sync
 
     cfg = app.config
     return [
-        Job("open311-outbox", outbox.process_due, every(cfg.get("OPEN311_SEND_SECONDS", 15))),
+        Job("open311-outbox", sending.process_due, every(cfg.get("OPEN311_SEND_SECONDS", 15))),
         Job("open311-sync", sync.sync_all, every(cfg.get("OPEN311_SYNC_SECONDS", 300))),
         Job("event-reminders", send_due_reminders, every(cfg.get("EVENT_REMINDER_SECONDS", 900))),
         Job("daily-digest", send_digests, daily_at(cfg.get("DIGEST_HOUR", 7), cfg["BABEL_DEFAULT_TIMEZONE"])),
@@ -113,7 +113,8 @@ def leases() -> list[JobLease]:
 
 def run_forever(app: Flask, tick: float = TICK_SECONDS, stop: threading.Event | None = None) -> None:
     """The scheduler loop: due jobs every `tick` seconds, inside a request context (jobs build links)."""
-    from civic.open311.environment import ensure_environment_endpoint
+    from civic.city311.environment import ensure_environment_endpoint
+    from civic.database import unit_of_work
 
     stop = stop or threading.Event()
     endpoint_ready = False
@@ -121,7 +122,8 @@ def run_forever(app: Flask, tick: float = TICK_SECONDS, stop: threading.Event | 
         try:
             with app.test_request_context(base_url=app.config["BASE_URL"]):
                 if not endpoint_ready:  # processes starting together may race to create it: retried
-                    ensure_environment_endpoint()
+                    with unit_of_work():
+                        ensure_environment_endpoint()
                     endpoint_ready = True
                 run_due()
         except Exception:  # noqa: BLE001 - the loop must survive a bad tick (database away); logged

@@ -249,7 +249,7 @@ def make_issue(app, categories, make_user, upload_dir):
                 title: str = "Deep pothole", description: str = "Right by the bus stop.",
                 status: str | None = None, photos=(), **draft) -> int:
         reporter = reporter or make_user()
-        with app.test_request_context():
+        with app.test_request_context(), unit_of_work():  # the issue and what receivers write with it
             user = db.session.get(User, reporter.id)
             issue = services.report_issue(user, services.IssueDraft(
                 category_id=categories[category], title=title, description=description,

@@ -1,4 +1,4 @@
-"""The Open311 client, outbox and sync, over real HTTP against the sandbox city (civic/open311/sandbox.py)."""
+"""The Open311 client, outbox and sync, over real HTTP against the sandbox city (tools/pretend_city)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,11 +10,11 @@ from civic.accounts.models import User
 from civic.database import utcnow, unit_of_work
 from civic.extensions import db
 from civic.issues.models import Comment, Issue, IssueStatus
-from civic.open311 import outbox, sync
-from civic.open311.client import GeoReportClient
-from civic.open311.models import CityService, Endpoint, Submission, SubmissionState
-from civic.open311.sandbox import SandboxCity
-from civic.open311.services_list import refresh
+from civic.city311 import outbox, sending, sync
+from civic.city311.client import GeoReportClient
+from civic.city311.models import CityService, Endpoint, Submission, SubmissionState
+from tools.pretend_city import SandboxCity
+from civic.city311.services_list import refresh
 from tests.conftest import FISHTOWN, offset
 
 
@@ -37,7 +37,7 @@ def connected(app, city, categories):
 
 def run_outbox(app, later_minutes: float = 0):
     with app.test_request_context():
-        return outbox.process_due(now=utcnow() + timedelta(minutes=later_minutes))
+        return sending.process_due(now=utcnow() + timedelta(minutes=later_minutes))
 
 
 def submission_of(app, issue_id) -> Submission:
@@ -149,7 +149,7 @@ def test_slow_city_times_out(app, city, connected, make_issue):
     issue_id = make_issue()
     with app.test_request_context():
         submission = db.session.scalar(sa.select(Submission).where(Submission.issue_id == issue_id))
-        outbox.send(submission, GeoReportClient(city.base_url, api_key="sandbox-key", timeout=0.5))
+        sending.send(submission, GeoReportClient(city.base_url, api_key="sandbox-key", timeout=0.5))
         assert submission.state is SubmissionState.QUEUED and "did not answer" in submission.last_error
 
 
@@ -203,7 +203,7 @@ def test_batches_respect_the_page_size_and_404_means_none(app, city, connected):
 
 def test_requests_from_another_311_app_are_not_filed_back(app, client, city, connected, make_user, categories):
     """An issue POSTed into civic's own endpoint is not sent on to the city again."""
-    from civic.open311.keys import create_api_key
+    from civic.georeport.keys import create_api_key
 
     partner = make_user(display_name="Partner app")
     with app.app_context(), unit_of_work():

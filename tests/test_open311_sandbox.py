@@ -1,4 +1,4 @@
-"""The sandbox Open311 city (civic/open311/sandbox.py) over real HTTP: its GeoReport v2 shapes in JSON and
+"""The sandbox Open311 city (tools/pretend_city) over real HTTP: its GeoReport v2 shapes in JSON and
 XML, its errors, and every knob the client's tests turn (modes, failures, a lost reply, tokens, updates)."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from civic import ROOT
-from civic.open311.sandbox import SandboxCity
+from tools.pretend_city import SandboxCity
 from tests.services import free_port
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # 10:00 in Philadelphia
@@ -514,7 +514,7 @@ def test_extended_statuses_keep_the_plain_status_open_or_closed(city, http):
 
 def test_main_serves_on_the_given_port():
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "civic.open311.sandbox", "--port", str(port), "--quiet"],
+    process = subprocess.Popen([sys.executable, "-m", "tools.pretend_city", "--port", str(port), "--quiet"],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         base_url = process.stdout.readline().strip()

@@ -136,7 +136,7 @@ def _notification(app, notification=None, user_id: int | None = None, **_extra) 
 def _ticket_changed(app, submission, **_extra) -> None:
     from flask_babel import gettext as _
 
-    from civic.open311.models import SubmissionState
+    from civic.city311.models import SubmissionState
 
     if submission.state is SubmissionState.ACCEPTED:
         parts = [_("311 ticket #%(number)s", number=submission.service_request_id)]

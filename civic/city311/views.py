@@ -1,17 +1,20 @@
-"""The 311 ticket on an issue page: status of the submission, "Send to 311", "Link my ticket"."""
+"""The 311 ticket on an issue page: status of the submission, "Send to 311", "Link my ticket"; and the
+template globals the issue page and the report form read (ticket_box, city_attribute_blocks)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from civic.city311 import outbox
+from civic.city311.models import Submission, SubmissionState
+from civic.database import doom
 from civic.errors import DomainError
 from civic.forms import ActionForm
 from civic.issues import services as issue_services
-from civic.open311 import outbox
-from civic.open311.models import Submission, SubmissionState
+from civic.web import flash_or_raise
 
-bp = Blueprint("open311", __name__)
+bp = Blueprint("city311", __name__)
 
 
 @bp.app_template_global("ticket_box")
@@ -37,7 +40,7 @@ def city_attribute_blocks() -> list[dict]:
     from sqlalchemy import select
 
     from civic.extensions import db
-    from civic.open311.models import CityService
+    from civic.city311.models import CityService
 
     blocks = []
     for service in db.session.scalars(select(CityService).where(CityService.category_id.is_not(None))):
@@ -57,9 +60,8 @@ def send(issue_id: int):
     try:
         outbox.send_to_311(current_user, issue, contact_consent=request.form.get("consent") == "1")
     except DomainError as error:
-        if error.status_code == 403:
-            raise
-        flash(error.message, "error")
+        doom()  # answered with a message: nothing the service wrote is kept
+        flash_or_raise(error)
     else:
         flash(_("Queued for the city's 311 system. The ticket number appears here when the city accepts it."), "success")
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="ticket"))
@@ -74,9 +76,8 @@ def link(issue_id: int):
     try:
         submission = outbox.link_existing(current_user, issue, request.form.get("service_request_id", ""))
     except DomainError as error:
-        if error.status_code == 403:
-            raise
-        flash(error.message, "error")
+        doom()  # answered with a message: nothing the service wrote is kept
+        flash_or_raise(error)
     else:
         flash(_("Linked to 311 ticket #%(number)s.", number=submission.service_request_id), "success")
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="ticket"))
