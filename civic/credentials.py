@@ -10,7 +10,7 @@ keys (civic/georeport) — made, stored, recognised and retired one way.
 - Last use is recorded at most once per `granularity`, so a busy script does not cost a write per request.
 
 `CredentialMixin` gives a model the columns every credential has (created_at, revoked_at); the model names
-its hash column in `__secret_hash__`. Writes only flush: the caller's unit of work commits them.
+its hash column in `__hash_column__`. Writes only flush: the caller's unit of work commits them.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,11 +32,17 @@ MAX_PRESENTED = 200  # anything longer is not one of ours: do not even hash it
 C = TypeVar("C", bound="CredentialMixin")
 
 
+class Used(Protocol):
+    """A credential that records its last use (API tokens do; GeoReport keys have no such column)."""
+
+    last_used_at: datetime | None
+
+
 class CredentialMixin:
-    """created_at and revoked_at, and what follows from them. `__secret_hash__` names the model's column
+    """created_at and revoked_at, and what follows from them. `__hash_column__` names the model's column
     holding the secret's SHA-256 (hex, 64 characters, unique)."""
 
-    __secret_hash__: ClassVar[str]
+    __hash_column__: ClassVar[str]
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -47,7 +53,7 @@ class CredentialMixin:
 
     @property
     def secret_digest(self) -> str:
-        return getattr(self, self.__secret_hash__)
+        return getattr(self, self.__hash_column__)
 
     def revoke(self) -> bool:
         """Stop it working (the row stays, for the record); True when it was live. Revoking twice keeps
@@ -85,19 +91,18 @@ def find(model: type[C], plain: str | None, *, prefix: str = "") -> C | None:
         return None
     hashed = digest(plain)
     credential = db.session.scalar(
-        select(model).where(getattr(model, model.__secret_hash__) == hashed, model.revoked_at.is_(None))
+        select(model).where(getattr(model, model.__hash_column__) == hashed, model.revoked_at.is_(None))
     )
     if credential is None or not matches(plain, credential.secret_digest):
         return None
     return credential
 
 
-def record_use(credential: object, granularity: timedelta) -> bool:
+def record_use(credential: Used, granularity: timedelta) -> bool:
     """Move the credential's `last_used_at` to now, unless it moved less than `granularity` ago."""
     now = utcnow()
-    last = getattr(credential, "last_used_at")
-    if last is not None and now - last < granularity:
+    if credential.last_used_at is not None and now - credential.last_used_at < granularity:
         return False
-    setattr(credential, "last_used_at", now)
+    credential.last_used_at = now
     db.session.flush()
     return True

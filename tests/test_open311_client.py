@@ -7,15 +7,15 @@ import pytest
 import sqlalchemy as sa
 
 from civic.accounts.models import User
-from civic.database import utcnow, unit_of_work
-from civic.extensions import db
-from civic.issues.models import Comment, Issue, IssueStatus
 from civic.city311 import outbox, sending, sync
 from civic.city311.client import GeoReportClient
 from civic.city311.models import CityService, Endpoint, Submission, SubmissionState
-from tools.pretend_city import SandboxCity
 from civic.city311.services_list import refresh
+from civic.database import unit_of_work, utcnow
+from civic.extensions import db
+from civic.issues.models import Comment, Issue, IssueStatus
 from tests.conftest import FISHTOWN, offset
+from tools.pretend_city import SandboxCity
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from civic import ROOT
-from tools.pretend_city import SandboxCity
 from tests.services import free_port
+from tools.pretend_city import SandboxCity
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # 10:00 in Philadelphia
 

@@ -18,7 +18,7 @@ from civic.extensions import db
 
 class ApiToken(CredentialMixin, db.Model):
     __tablename__ = "api_tokens"
-    __secret_hash__ = "token_hash"
+    __hash_column__ = "token_hash"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Deleting the account deletes its tokens (the database does it: privacy.services.delete_account).

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 
 from civic import signals
 from civic.city311 import outbox
-from civic.errors import ValidationError
 from civic.city311.services_list import required_attributes
+from civic.errors import ValidationError
 
 
 @signals.issue_reported.connect

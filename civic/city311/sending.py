@@ -28,7 +28,7 @@ DESCRIPTION_MAX = 4000
 
 def backoff(attempts: int) -> timedelta:
     seconds = min(30 * 2 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
-    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not a secret
 
 
 def fields(submission: Submission) -> dict:
@@ -36,7 +36,8 @@ def fields(submission: Submission) -> dict:
     issue = submission.issue
     service = outbox.route_for(issue)
     endpoint = submission.endpoint
-    description = f"{issue.title}\n\n{issue.description}"[: DESCRIPTION_MAX - 60] + f"\n\n{outbox.reference(submission)}"
+    text = f"{issue.title}\n\n{issue.description}"[: DESCRIPTION_MAX - 60]
+    description = f"{text}\n\n{outbox.reference(submission)}"
     form = {"service_code": service.service_code, "lat": f"{issue.lat:.6f}", "long": f"{issue.lon:.6f}",
             "description": description}
     if issue.address or endpoint.needs_address:

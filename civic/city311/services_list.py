@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from civic.city311.client import GeoReportClient
+from civic.city311.models import CityService, Endpoint
 from civic.database import utcnow
 from civic.extensions import db
 from civic.issues.models import Category
-from civic.city311.client import GeoReportClient
-from civic.city311.models import CityService, Endpoint
 
 # Words in a city's service name that point at one of our default categories (a first guess an admin can fix).
 HINTS = {"pothole": "pothole", "light": "street-light", "dump": "illegal-dumping", "graffiti": "graffiti",

@@ -18,11 +18,11 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from civic import signals
+from civic.city311.client import CityRefused, CityUnavailable, GeoReportClient, Ticket
+from civic.city311.models import Endpoint, Submission, SubmissionState
 from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from civic.issues.models import Comment, Issue, IssueStatus, StatusChange
-from civic.city311.client import CityRefused, CityUnavailable, GeoReportClient, Ticket
-from civic.city311.models import Endpoint, Submission, SubmissionState
 from civic.staff.models import ClosedReason
 
 # FixMyStreet's extended statuses (case-insensitive) → our status and, for closed, why.

@@ -39,8 +39,8 @@ def city_attribute_blocks() -> list[dict]:
     """For the report form: the city's extra questions per category (shown for the chosen category)."""
     from sqlalchemy import select
 
-    from civic.extensions import db
     from civic.city311.models import CityService
+    from civic.extensions import db
 
     blocks = []
     for service in db.session.scalars(select(CityService).where(CityService.category_id.is_not(None))):

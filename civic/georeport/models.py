@@ -14,7 +14,7 @@ class ApiKey(CredentialMixin, db.Model):
     requests arrive as reports by the key's user."""
 
     __tablename__ = "open311_api_keys"
-    __secret_hash__ = "key_hash"
+    __hash_column__ = "key_hash"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
