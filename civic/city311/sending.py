@@ -118,8 +118,10 @@ def process_due(now: datetime | None = None, limit: int = 50) -> int:
     attempted = 0
     for submission_id in due:
         if _claim(submission_id, now):
-            send(db.session.get(Submission, submission_id))
-            attempted += 1
+            claimed = db.session.get(Submission, submission_id)
+            if claimed is not None:  # it was there a moment ago: the claim moved it
+                send(claimed)
+                attempted += 1
     with unit_of_work():
         waiting = list(db.session.scalars(
             select(Submission).where(Submission.state == SubmissionState.AWAITING_TOKEN)))

@@ -74,12 +74,11 @@ def _datetime(name: str) -> datetime | None:
 def window() -> tuple[datetime, datetime]:
     """start_date..end_date, at most 90 days; one alone reaches 90 days from it; neither: the last 90 days."""
     start, end = _datetime("start_date"), _datetime("end_date")
-    if start is None and end is None:
-        end = utcnow()
     try:
         if start is None:
+            end = end if end is not None else utcnow()
             start = end - MAX_WINDOW
-        if end is None:
+        elif end is None:
             end = start + MAX_WINDOW
     except OverflowError:  # 90 days from the year 1 or 9999
         raise ValidationError(_("start_date and end_date may be at most 90 days apart."), field="end_date") from None

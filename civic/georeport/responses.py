@@ -63,7 +63,7 @@ def _http_description(exc: HTTPException) -> str:
         413: _("That upload is too large"),
         429: _("Too many attempts"),
     }
-    return str(known.get(exc.code) or exc.description or exc.name)
+    return str(known.get(exc.code or 0) or exc.description or exc.name)
 
 
 def _http_error(exc: HTTPException):
@@ -73,7 +73,8 @@ def _http_error(exc: HTTPException):
         seconds = seconds_to_wait(exc)
         return error_response(429, f"{_http_description(exc)}. {wait_message(seconds)}",
                               {"Retry-After": str(seconds)})
-    headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+    methods = getattr(exc, "valid_methods", None)
+    headers = {"Allow": ", ".join(methods)} if methods else None
     return error_response(exc.code, _http_description(exc), headers)
 
 
