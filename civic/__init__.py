@@ -87,7 +87,8 @@ def _import_models() -> None:
     from civic.issues import models as _issues  # noqa: F401
     from civic.notifications import models as _notifications  # noqa: F401
     from civic.events import models as _events  # noqa: F401
-    from civic.open311 import models as _open311  # noqa: F401
+    from civic.city311 import models as _city311  # noqa: F401
+    from civic.georeport import models as _georeport  # noqa: F401
     from civic.staff import models as _staff  # noqa: F401
     from civic.mail import models as _mail  # noqa: F401
     from civic.api import models as _api  # noqa: F401
@@ -144,14 +145,14 @@ def register_blueprints(app: Flask) -> None:
     from civic.moderation import bp as moderation_bp
     from civic.privacy import bp as privacy_bp
     from civic.notifications import bp as notifications_bp
-    from civic.open311 import handlers as _open311_handlers  # noqa: F401  (files new issues with the city)
-    from civic.open311 import panels as _open311_panels  # noqa: F401  (the ticket box, the city's questions)
-    from civic.open311.server import bp as open311_server_bp
-    from civic.open311.views import bp as open311_bp
+    from civic.city311 import handlers as _city311_handlers  # noqa: F401  (files new issues with the city)
+    from civic.city311 import panels as _city311_panels  # noqa: F401  (the ticket box, the city's questions)
+    from civic.city311.views import bp as city311_bp
+    from civic.georeport.views import bp as georeport_bp
     from civic.staff import bp as staff_bp
 
     for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, feeds_bp, dashboard_bp, admin_bp,
-               staff_bp, api_bp, open311_bp, open311_server_bp, events_bp, moderation_bp,
+               staff_bp, api_bp, city311_bp, georeport_bp, events_bp, moderation_bp,
                privacy_bp, api_tokens_bp):
         app.register_blueprint(bp)
 
@@ -167,31 +168,19 @@ def register_commands(app: Flask) -> None:
     `jobs`) and the background jobs the domains bring (civic/jobs.py knows none of them)."""
     from civic import jobs
     from civic.accounts.cli import users_cli
-    from civic.cli import open311_cli
+    from civic.city311 import cli as city311
+    from civic.georeport import cli as _georeport_cli  # noqa: F401  (adds create-api-key to open311_cli)
     from civic.demo.cli import demo_cli
     from civic.events import cli as events
     from civic.issues.cli import categories_cli
     from civic.notifications import cli as notifications
 
     for group in (demo_cli, users_cli, categories_cli, notifications.notifications_cli, events.events_cli,
-                  open311_cli, jobs.cli):
+                  city311.open311_cli, jobs.cli):
         app.cli.add_command(group)
-    _register_open311_jobs(app)
+    city311.register_jobs(app)
     events.register_jobs(app)
     notifications.register_jobs(app)
-
-
-def _register_open311_jobs(app: Flask) -> None:
-    """The city's 311: send the outbox, bring statuses back; the scheduler first makes sure the endpoint
-    named by the environment exists. (To move into the 311 package's own cli.py.)"""
-    from civic import jobs
-    from civic.open311 import outbox, sync
-    from civic.open311.environment import ensure_environment_endpoint
-
-    cfg = app.config
-    jobs.register(app, jobs.Job("open311-outbox", outbox.process_due, jobs.every(cfg.get("OPEN311_SEND_SECONDS", 15))))
-    jobs.register(app, jobs.Job("open311-sync", sync.sync_all, jobs.every(cfg.get("OPEN311_SYNC_SECONDS", 300))))
-    jobs.at_start(app, ensure_environment_endpoint)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -19,7 +19,7 @@ Every limit is a Flask-Limiter string in config under a name ending in _RATE_LIM
 - The counts live in the limiter's storage: memory by default, Redis with CIVIC_REDIS_URL (shared by every
   process). `counter_key` gives other counters (the sign-in back-off) a key in that same storage.
 
-Refusals are 429 with a Retry-After header (civic/errorpages.py, civic/open311/server.py);
+Refusals are 429 with a Retry-After header (civic/errorpages.py, civic/georeport/responses.py);
 `seconds_to_wait()` and `wait_message()` say how long to wait.
 """
 from __future__ import annotations

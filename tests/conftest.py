@@ -110,7 +110,7 @@ def make_app(database_url):
 
     yield factory
     for app in apps:
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             db.session.remove()
             db.engine.dispose()
 
@@ -195,6 +195,31 @@ def auth(client) -> AuthActions:
     return AuthActions(client)
 
 
+# --- the pretend city's 311 server (tools/pretend_city), over real HTTP -------------------------------
+
+@pytest.fixture
+def city():
+    from tools.pretend_city import SandboxCity
+
+    with SandboxCity() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def connected(app, city, categories):
+    """An endpoint pointing at the pretend city, with its services fetched and mapped (small pages, so that
+    paging is exercised). Returns the endpoint's id."""
+    from civic.city311.models import Endpoint
+    from civic.city311.services_list import refresh
+
+    with app.app_context(), unit_of_work():
+        endpoint = Endpoint(name="Sandbox", base_url=city.base_url, api_key="sandbox-key", page_size=2)
+        db.session.add(endpoint)
+        db.session.flush()
+        refresh(endpoint)
+        return endpoint.id
+
+
 # --- a real SMTP server ------------------------------------------------------------------------
 
 @pytest.fixture
@@ -249,7 +274,7 @@ def make_issue(app, categories, make_user, upload_dir):
                 title: str = "Deep pothole", description: str = "Right by the bus stop.",
                 status: str | None = None, photos=(), **draft) -> int:
         reporter = reporter or make_user()
-        with app.test_request_context(), unit_of_work():
+        with app.test_request_context(), unit_of_work():  # the issue and what receivers write with it
             user = db.session.get(User, reporter.id)
             issue = services.report_issue(user, services.IssueDraft(
                 category_id=categories[category], title=title, description=description,

@@ -41,7 +41,7 @@ EXEMPT = {
     "notifications.unsubscribe": "one-click unsubscribe (RFC 8058), authorised by the signed token in the URL",
     # Open311 GeoReport v2: other 311 apps POST form-encoded requests with an api_key. The reporter is the
     # key's user, never the signed-in visitor, so a forged request from a browser has no one to act as.
-    "open311_server.create_request": "GeoReport v2 POST, authenticated by api_key, not by the session",
+    "georeport.create_request": "GeoReport v2 POST, authenticated by api_key, not by the session",
 }
 
 # blueprint -> why it may skip Flask-WTF's global check (reviewed). Each still refuses a session request without

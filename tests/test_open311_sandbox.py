@@ -1,4 +1,4 @@
-"""The sandbox Open311 city (civic/open311/sandbox.py) over real HTTP: its GeoReport v2 shapes in JSON and
+"""The sandbox Open311 city (tools/pretend_city) over real HTTP: its GeoReport v2 shapes in JSON and
 XML, its errors, and every knob the client's tests turn (modes, failures, a lost reply, tokens, updates)."""
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from civic import ROOT
-from civic.open311.sandbox import SandboxCity
 from tests.services import free_port
+from tools.pretend_city import SandboxCity
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # 10:00 in Philadelphia
 
@@ -514,7 +514,7 @@ def test_extended_statuses_keep_the_plain_status_open_or_closed(city, http):
 
 def test_main_serves_on_the_given_port():
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "civic.open311.sandbox", "--port", str(port), "--quiet"],
+    process = subprocess.Popen([sys.executable, "-m", "tools.pretend_city", "--port", str(port), "--quiet"],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         base_url = process.stdout.readline().strip()
@@ -524,6 +524,45 @@ def test_main_serves_on_the_given_port():
         process.terminate()
         process.wait(timeout=5)
         process.stdout.close()
+
+
+def test_connect_saves_it_as_civics_endpoint_with_its_services_mapped(app, database_url, categories):
+    """`python -m tools.pretend_city --connect`: the endpoint saved in the database CIVIC_* names, the
+    city's services fetched from it and mapped to civic's categories."""
+    import os
+
+    import sqlalchemy as sa
+
+    from civic.city311.models import CityService, Endpoint
+    from civic.database import unit_of_work
+    from civic.extensions import db
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVIC_")}
+    env.update(CIVIC_DATABASE_URL=database_url, CIVIC_SECRET_KEY="pretend-city-test")
+    process = subprocess.Popen([sys.executable, "-m", "tools.pretend_city", "--port", str(port), "--quiet",
+                                "--connect"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [process.stdout.readline().strip() for _ in range(3)]
+        assert lines[0] == f"http://127.0.0.1:{port}/open311/v2/"
+        assert lines[2].startswith("Connected to civic: ") and "services mapped" in lines[2]
+        with app.app_context(), unit_of_work():
+            endpoint = db.session.scalar(sa.select(Endpoint).where(Endpoint.name == "Sandbox"))
+            assert (endpoint.base_url, endpoint.api_key, endpoint.active) == (lines[0], "sandbox-key", True)
+            mapped = {s.service_code: s.category_id for s in db.session.scalars(
+                sa.select(CityService).where(CityService.endpoint_id == endpoint.id))}
+        assert mapped["POTHOLE"] == categories["pothole"] and set(mapped) == {"POTHOLE", "STREETLIGHT",
+                                                                              "DUMPING", "GRAFFITI"}
+        assert len(httpx.get(lines[0] + "services.json", timeout=5).json()) == 4  # and it keeps serving
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+        process.stdout.close()
+
+
+def test_the_old_flask_command_says_how_to_start_it(runner):
+    result = runner.invoke(args=["open311", "sandbox", "--port", "8311"])
+    assert result.exit_code == 0 and "python -m tools.pretend_city --port 8311 --connect" in result.output
 
 
 def test_add_ticket_makes_a_ticket_without_http(city, http):

@@ -190,7 +190,7 @@ def change_status(app, issue_id: int, to: str, reason: str | None, at: datetime 
 def api_key(app, make_user):
     """A live key for a resident account; returns (plain key, the user)."""
     from civic.accounts.models import User
-    from civic.open311.keys import create_api_key
+    from civic.georeport.keys import create_api_key
 
     user = make_user(display_name="Partner App Account")
     with app.app_context(), unit_of_work():
@@ -447,8 +447,8 @@ def test_post_title_falls_back_for_a_short_description(app, client, categories, 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_post_without_a_valid_key_is_403(app, client, categories, api_key, fmt):
-    from civic.open311.keys import revoke_api_key
-    from civic.open311.models import ApiKey
+    from civic.georeport.keys import revoke_api_key
+    from civic.georeport.models import ApiKey
 
     key, _user = api_key
     error(client, f"requests.{fmt}", fmt, 403, method="post", data=post_form())
@@ -624,14 +624,14 @@ def test_oversized_post_is_a_413_error_array(make_app, categories):
 
 
 def test_a_crash_is_a_500_error_array(make_app, monkeypatch, categories):
-    from civic.open311 import server
+    from civic.georeport import records
 
     app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
 
     def broken(category):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(server, "_service_record", broken)
+    monkeypatch.setattr(records, "service", broken)
     client = app.test_client()
     for fmt in FORMATS:
         assert "went wrong" in error(client, f"services.{fmt}", fmt, 500)
@@ -661,8 +661,8 @@ def test_api_keys_store_only_a_hash_and_can_be_revoked(app, make_user):
 
     from civic.accounts.models import User
     from civic.errors import ValidationError
-    from civic.open311.keys import create_api_key, revoke_api_key, user_for_key
-    from civic.open311.models import ApiKey
+    from civic.georeport.keys import create_api_key, revoke_api_key, user_for_key
+    from civic.georeport.models import ApiKey
 
     info = make_user()
     with app.app_context(), unit_of_work():
@@ -685,7 +685,7 @@ def test_api_keys_store_only_a_hash_and_can_be_revoked(app, make_user):
 
 
 def test_xml_writer_escapes_and_drops_what_xml_cannot_hold():
-    from civic.open311 import xml
+    from civic.georeport import xml
 
     body = xml.dumps("service_requests", "request", [
         {"description": "a < b & \"c\" \x00\x07\x1b done\ttab", "lat": 39.5, "flag": True, "none": None,

@@ -19,7 +19,7 @@ from civic.database import unit_of_work
 from civic.events import organising
 from civic.events import services as event_services
 from civic.extensions import db, socketio
-from civic.open311.models import Endpoint, Submission, SubmissionState
+from civic.city311.models import Endpoint, Submission, SubmissionState
 from tests.conftest import AuthActions
 
 CITY = ZoneInfo("America/New_York")

@@ -197,7 +197,7 @@ def test_api_reads_are_limited_per_user_else_per_address(make_app, make_user):
 
 @pytest.fixture
 def api_key(app, make_user):
-    from civic.open311.keys import create_api_key
+    from civic.georeport.keys import create_api_key
 
     user = make_user(display_name="Partner App Account")
     with app.app_context(), unit_of_work():

@@ -5,34 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from civic.accounts.models import User
 from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from civic.issues.models import Issue
-from civic.open311 import outbox
-from civic.open311.keys import create_api_key
-from civic.open311.models import Endpoint
-from civic.open311.sandbox import SandboxCity
-from civic.open311.services_list import refresh
+from civic.city311 import sending
+from civic.georeport.keys import create_api_key
 from tests.conftest import FISHTOWN
-
-
-@pytest.fixture
-def city():
-    with SandboxCity() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def connected(app, city, categories):
-    with app.app_context(), unit_of_work():
-        endpoint = Endpoint(name="Sandbox", base_url=city.base_url, api_key="sandbox-key")
-        db.session.add(endpoint)
-        db.session.flush()
-        refresh(endpoint)
 
 
 def issue_count(app) -> int:
@@ -60,7 +41,7 @@ def test_an_api_report_without_a_required_city_attribute_is_a_400_naming_it(app,
     made = client.post("/api/v1/issues", json=street_light(categories, attributes={"pole_type": "metal"}))
     assert made.status_code == 201, made.get_data(as_text=True)
     with app.test_request_context(), unit_of_work():
-        outbox.process_due(now=utcnow() + timedelta(minutes=1))
+        sending.process_due(now=utcnow() + timedelta(minutes=1))
     [post] = city.posts
     assert post["service_code"] == "STREETLIGHT" and post["attribute[pole_type]"] == "metal"
 

@@ -445,7 +445,7 @@ def world(_sqlite_template, tmp_path_factory):
     from tests.smtp import SmtpSink
 
     from civic.issues.catalog import ensure_categories
-    from civic.open311.keys import create_api_key
+    from civic.georeport.keys import create_api_key
 
     folder = tmp_path_factory.mktemp("xss")
     shutil.copyfile(_sqlite_template, folder / "civic.db")

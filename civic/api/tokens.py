@@ -10,20 +10,21 @@ Rules, kept here once for the token page and anything else that makes tokens:
 - a suspended account makes no tokens, and its tokens authenticate nobody until it is reinstated;
 - people revoke their own tokens only (someone else's token id is "not found", not "forbidden");
 - `last_used_at` moves at most once a minute, so a busy script does not cost a database write per request.
+
+Making, hashing, recognising and revoking the secret itself is civic/credentials.py's (shared with the
+GeoReport api keys).
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from civic import credentials
 from civic.accounts.models import User
 from civic.api.models import ApiToken
-from civic.database import utcnow
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.text import clean_text
@@ -33,11 +34,10 @@ PREFIX_LENGTH = 12  # "civic_" and 6 random characters: enough to recognise, far
 NAME_MAX = 80
 MAX_ACTIVE_TOKENS = 10
 LAST_USED_GRANULARITY = timedelta(minutes=1)
-_MAX_TOKEN_LENGTH = 200  # anything longer is not ours; do not even hash it
 
 
 def hash_token(plaintext: str) -> str:
-    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+    return credentials.digest(plaintext)
 
 
 def _active_count(user: User) -> int:
@@ -61,8 +61,9 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
             "You already have %(num)d active token, the most allowed. Revoke one you no longer use first.",
             "You already have %(num)d active tokens, the most allowed. Revoke one you no longer use first.",
             MAX_ACTIVE_TOKENS))
-    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plaintext), prefix=plaintext[:PREFIX_LENGTH])
+    plaintext = credentials.generate(TOKEN_PREFIX)
+    token = ApiToken(user_id=user.id, name=name, token_hash=credentials.digest(plaintext),
+                     prefix=credentials.display_prefix(plaintext, PREFIX_LENGTH))
     db.session.add(token)
     db.session.flush()
     return token, plaintext
@@ -81,24 +82,18 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or user is None or not user.is_authenticated or token.user_id != user.id:
         raise NotFound(_("There is no such token among yours."))
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
+    if token.revoke():
         db.session.flush()
     return token
 
 
 def user_for_token(plaintext: str | None) -> User | None:
     """The person a token belongs to; None for an unknown or revoked token, or a suspended account's."""
-    if not plaintext or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > _MAX_TOKEN_LENGTH:
-        return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
-    if token is None or token.revoked_at is not None:
+    token = credentials.find(ApiToken, plaintext, prefix=TOKEN_PREFIX)
+    if token is None:
         return None
     user = token.user
     if user is None or user.is_suspended:
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
-        token.last_used_at = now
-        db.session.flush()
+    credentials.record_use(token, LAST_USED_GRANULARITY)
     return user

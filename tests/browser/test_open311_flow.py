@@ -1,7 +1,7 @@
 """A pothole reported through the real form goes to the city's 311 system and the city's answer comes back,
 all seen on the reporter's open issue page without a reload.
 
-The city is civic.open311.sandbox.SandboxCity, a real GeoReport v2 server over HTTP. The background jobs
+The city is tools.pretend_city.SandboxCity, a real GeoReport v2 server over HTTP. The background jobs
 (the outbox, the status sync) are run from the test, in a request context of the live app, exactly as the
 worker runs them; their pushes reach the browser through the same signal receivers
 (civic/realtime/rooms.py) as a form's would. Before each job the test waits until the server has put the
@@ -52,9 +52,9 @@ def city(live_server):
 
     from civic.extensions import db
     from civic.issues.catalog import ensure_categories
-    from civic.open311.models import CityService, Endpoint
-    from civic.open311.services_list import refresh
-    from civic.open311.sandbox import SandboxCity
+    from civic.city311.models import CityService, Endpoint
+    from civic.city311.services_list import refresh
+    from tools.pretend_city import SandboxCity
 
     with SandboxCity() as sandbox:
         with live_server.app.app_context(), unit_of_work():
@@ -93,7 +93,7 @@ def _run_job(live_server, job) -> None:
 
 
 def _submission(live_server, issue_id: int) -> tuple[str, str | None]:
-    from civic.open311.outbox import current_submission
+    from civic.city311.outbox import current_submission
 
     with live_server.app.app_context(), unit_of_work():
         submission = current_submission(issue_id)
@@ -103,7 +103,7 @@ def _submission(live_server, issue_id: int) -> tuple[str, str | None]:
 
 def test_a_reported_pothole_becomes_a_311_ticket_and_the_citys_fix_comes_back_live(
         page, check_a11y, sign_in, make_live_user, live_server, live_sio, city):
-    from civic.open311 import outbox, sync
+    from civic.city311 import sending, sync
     from civic.realtime.rooms import issue_room
 
     tag = uuid.uuid4().hex[:6]
@@ -136,7 +136,7 @@ def test_a_reported_pothole_becomes_a_311_ticket_and_the_citys_fix_comes_back_li
     # --- 3. the outbox sends it; the ticket number appears live -------------------------------
     _wait_in_room(live_sio, page, [issue_room(issue_id)])
     _mark_not_reloaded(page)
-    _run_job(live_server, outbox.process_due)
+    _run_job(live_server, sending.process_due)
 
     assert len(city.tickets) == 1, f"the city has {len(city.tickets)} tickets, not one"
     ticket_id, ticket = next(iter(city.tickets.items()))

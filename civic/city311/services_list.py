@@ -1,13 +1,14 @@
-"""Fetch a city's service list (and service definitions) and map its services to our categories."""
+"""The city's service catalogue: fetch its service list (and service definitions), map its services to our
+categories, and read the attributes the city asks for. Writes only flush (the command's unit of work commits)."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from civic.city311.client import GeoReportClient
+from civic.city311.models import CityService, Endpoint
 from civic.database import utcnow
 from civic.extensions import db
 from civic.issues.models import Category
-from civic.open311.client import GeoReportClient
-from civic.open311.models import CityService, Endpoint
 
 # Words in a city's service name that point at one of our default categories (a first guess an admin can fix).
 HINTS = {"pothole": "pothole", "light": "street-light", "dump": "illegal-dumping", "graffiti": "graffiti",
@@ -36,7 +37,7 @@ def refresh(endpoint: Endpoint, client: GeoReportClient | None = None) -> list[C
         seen.append(service)
     if client.fmt != endpoint.format:
         endpoint.format = client.fmt  # the server turned out to speak XML only
-    db.session.commit()
+    db.session.flush()
     return seen
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from civic import signals
-from civic.open311 import outbox
+from civic.city311 import outbox
+from civic.city311.services_list import required_attributes
 from civic.errors import ValidationError
-from civic.open311.services_list import required_attributes
 
 
 @signals.issue_reported.connect

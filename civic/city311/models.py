@@ -1,5 +1,5 @@
-"""City endpoints, their service lists, the outbox of submissions (and links to existing tickets),
-and API keys for civic's own GeoReport v2 endpoint."""
+"""City endpoints, their service lists, and the outbox of submissions (and links to existing tickets).
+Table names keep their open311_ prefix (the migrations made them)."""
 from __future__ import annotations
 
 import enum
@@ -95,18 +95,3 @@ class Submission(db.Model):
     endpoint: Mapped[Endpoint] = relationship()
     requested_by: Mapped[User | None] = relationship()
 
-
-class ApiKey(db.Model):
-    """A key another 311 app uses to POST requests into civic's own GeoReport endpoint. Only a hash is kept;
-    requests arrive as reports by the key's user."""
-
-    __tablename__ = "open311_api_keys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    user: Mapped[User] = relationship()

@@ -1,16 +1,19 @@
-"""The 311 ticket on an issue page: status of the submission, "Send to 311", "Link my ticket"."""
+"""The 311 ticket's buttons on an issue page: "Send to 311" and "Link my ticket". (What the page shows of the
+ticket, and the city's questions on the report form, are panels: civic/city311/panels.py.)"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from civic.city311 import outbox
+from civic.database import doom
 from civic.errors import DomainError
 from civic.forms import ActionForm
 from civic.issues import services as issue_services
-from civic.open311 import outbox
+from civic.web import flash_or_raise
 
-bp = Blueprint("open311", __name__)
+bp = Blueprint("city311", __name__)
 
 
 @bp.post("/issues/<int:issue_id>/311/send")
@@ -22,9 +25,8 @@ def send(issue_id: int):
     try:
         outbox.send_to_311(current_user, issue, contact_consent=request.form.get("consent") == "1")
     except DomainError as error:
-        if error.status_code == 403:
-            raise
-        flash(error.message, "error")
+        doom()  # answered with a message: nothing the service wrote is kept
+        flash_or_raise(error)
     else:
         flash(_("Queued for the city's 311 system. The ticket number appears here when the city accepts it."), "success")
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="ticket"))
@@ -39,9 +41,8 @@ def link(issue_id: int):
     try:
         submission = outbox.link_existing(current_user, issue, request.form.get("service_request_id", ""))
     except DomainError as error:
-        if error.status_code == 403:
-            raise
-        flash(error.message, "error")
+        doom()  # answered with a message: nothing the service wrote is kept
+        flash_or_raise(error)
     else:
         flash(_("Linked to 311 ticket #%(number)s.", number=submission.service_request_id), "success")
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="ticket"))

@@ -1,8 +1,9 @@
-"""A sandbox GeoReport v2 ("Open311") city: a small 311 server over real HTTP, standard library only.
+"""The pretend city: a sandbox GeoReport v2 ("Open311") 311 server over real HTTP, standard library only.
 
 civic's Open311 client is tested against it over real HTTP, and demos can point an endpoint at it:
 
-    python -m civic.open311.sandbox --port 8311      # prints http://127.0.0.1:8311/open311/v2/
+    python -m tools.pretend_city --port 8311         # prints http://127.0.0.1:8311/open311/v2/
+    python -m tools.pretend_city --connect           # and saves it as civic's endpoint, services mapped
 
 In tests:
 
@@ -29,7 +30,6 @@ Lists of requests are newest first.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import threading
@@ -592,26 +592,3 @@ def _xml_fill(element: ET.Element, record: dict) -> None:
             child.text = "true" if value else "false"
         elif value is not None:
             child.text = str(value)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m civic.open311.sandbox",
-                                     description="Serve a sandbox GeoReport v2 (Open311) city for demos.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8311)
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
-    parser.add_argument("--mode", choices=MODES, default="normal")
-    parser.add_argument("--quiet", action="store_true", help="do not log each request")
-    args = parser.parse_args(argv)
-    city = SandboxCity(args.host, args.port, api_key=args.api_key, verbose=not args.quiet)
-    city.mode = args.mode
-    print(city.base_url, flush=True)
-    print(f"api_key: {city.api_key}  mode: {city.mode}  (Ctrl-C stops)", flush=True)
-    try:
-        city.serve_forever()
-    except KeyboardInterrupt:
-        pass
-
-
-if __name__ == "__main__":
-    main()

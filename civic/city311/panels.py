@@ -8,8 +8,8 @@ from sqlalchemy import select
 from civic import panels
 from civic.extensions import db
 from civic.forms import ActionForm
-from civic.open311 import outbox
-from civic.open311.models import CityService, Submission, SubmissionState
+from civic.city311 import outbox
+from civic.city311.models import CityService, Submission, SubmissionState
 
 
 @panels.panel(page="issue", name="311-ticket", template="open311/_ticket.html", order=10,

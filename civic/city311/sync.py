@@ -4,7 +4,10 @@ For every accepted submission still open at the city: GET requests in batches (c
 than the endpoint's page size), and, where offered, servicerequestupdates with their extended statuses.
 Each change becomes an official update from the city agency in the thread (status_notes as its text)
 and, when it means something new for residents, a status change: "closed" is never "fixed" unless the
-city says fixed. Signals then notify followers and push the change live.
+city says fixed. Signals then notify followers and push the change live (after the commit).
+
+Job code: `sync_endpoint` owns its transactions, one `unit_of_work()` per ticket applied (as each ticket
+was committed on its own before); `apply_ticket` itself only flushes.
 """
 from __future__ import annotations
 
@@ -15,11 +18,11 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from civic import signals
-from civic.database import utcnow
+from civic.city311.client import CityRefused, CityUnavailable, GeoReportClient, Ticket
+from civic.city311.models import Endpoint, Submission, SubmissionState
+from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from civic.issues.models import Comment, Issue, IssueStatus, StatusChange
-from civic.open311.client import CityRefused, CityUnavailable, GeoReportClient, Ticket
-from civic.open311.models import Endpoint, Submission, SubmissionState
 from civic.staff.models import ClosedReason
 
 # FixMyStreet's extended statuses (case-insensitive) → our status and, for closed, why.
@@ -54,7 +57,7 @@ def apply_ticket(submission: Submission, ticket: Ticket, extended: str | None = 
         submission.expected_at = ticket.expected_at
     if (ticket.status, ticket.status_notes or None) == (submission.city_status, submission.city_status_notes) \
             and extended is None:
-        db.session.commit()
+        db.session.flush()
         return False
     issue: Issue = submission.issue
     submission.city_status, submission.city_status_notes = ticket.status, ticket.status_notes or None
@@ -79,7 +82,7 @@ def apply_ticket(submission: Submission, ticket: Ticket, extended: str | None = 
         issue.fixed_by_community, issue.community_fix_confirmed_at = False, None
     if issue.first_response_at is None:
         issue.first_response_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(issue)
     app = current_app._get_current_object()
     signals.comment_posted.send(app, issue=issue, comment=comment)
@@ -108,11 +111,11 @@ def sync_endpoint(endpoint: Endpoint, client: GeoReportClient | None = None) -> 
     since = min((s.synced_at or s.accepted_at or s.created_at) for s in submissions) - timedelta(minutes=5)
     try:
         tickets = client.get_requests(list(by_ticket))
-        for ticket in tickets:  # the agency and expected date first, so updates can name the agency
-            for submission in by_ticket.get(ticket.service_request_id, []):
-                submission.agency_responsible = ticket.agency_responsible or submission.agency_responsible
-                submission.expected_at = ticket.expected_at or submission.expected_at
-        db.session.commit()
+        with unit_of_work():
+            for ticket in tickets:  # the agency and expected date first, so updates can name the agency
+                for submission in by_ticket.get(ticket.service_request_id, []):
+                    submission.agency_responsible = ticket.agency_responsible or submission.agency_responsible
+                    submission.expected_at = ticket.expected_at or submission.expected_at
         for record in client.updates(since, utcnow() + timedelta(minutes=5)):
             ticket_id = str(record.get("service_request_id", ""))
             for submission in by_ticket.get(ticket_id, []):
@@ -120,14 +123,18 @@ def sync_endpoint(endpoint: Endpoint, client: GeoReportClient | None = None) -> 
                 final = community_status("", extended)[0] in (IssueStatus.CLOSED, IssueStatus.FIXED)
                 update = Ticket(service_request_id=ticket_id, status="closed" if final else "open",
                                 status_notes=str(record.get("description") or ""))
-                changed += apply_ticket(submission, update, extended)
+                with unit_of_work():
+                    changed += apply_ticket(submission, update, extended)
         for ticket in tickets:
             for submission in by_ticket.get(ticket.service_request_id, []):
-                changed += apply_ticket(submission, ticket)
+                with unit_of_work():
+                    changed += apply_ticket(submission, ticket)
     except (CityUnavailable, CityRefused) as exc:
         current_app.logger.warning("open311 sync of %s failed: %s", endpoint.name, exc)
     return changed
 
 
 def sync_all() -> int:
-    return sum(sync_endpoint(e) for e in db.session.scalars(select(Endpoint).where(Endpoint.active.is_(True))))
+    with unit_of_work():
+        endpoints = list(db.session.scalars(select(Endpoint).where(Endpoint.active.is_(True))))
+    return sum(sync_endpoint(e) for e in endpoints)

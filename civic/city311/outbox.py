@@ -1,0 +1,125 @@
+"""The outbox that turns community issues into 311 tickets, safely.
+
+A submission is written before anything is sent, in the same transaction as the issue it belongs to
+(`queue` only adds and flushes; the `issue_reported` receiver calls it), so an issue and its outbox row
+are kept both or neither. Each attempt is counted and committed BEFORE the POST (sending.py), so after a
+crash between the city's answer and our commit, the next attempt first looks for a ticket carrying the
+submission's reference (put into the description) and adopts it instead of creating a second one.
+Transient failures back off exponentially; a 4xx is final and shown to staff with the city's words.
+
+This module holds the services (flush only; the request or the job's unit of work commits); the
+background send that owns its transactions is sending.py.
+"""
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, select
+
+from civic import signals
+from civic.accounts.models import User
+from civic.city311.client import CityRefused, CityUnavailable, GeoReportClient, Ticket
+from civic.city311.models import CityService, Endpoint, Submission, SubmissionState
+from civic.database import utcnow
+from civic.errors import PermissionDenied, ValidationError
+from civic.extensions import db
+from civic.issues.models import Issue
+
+
+def reference(submission: Submission) -> str:
+    return f"[civic ref {submission.idempotency_key}]"
+
+
+def route_for(issue: Issue) -> CityService | None:
+    """The city service mapped to the issue's category, on an active endpoint."""
+    return db.session.scalar(
+        select(CityService).join(Endpoint, Endpoint.id == CityService.endpoint_id)
+        .where(CityService.category_id == issue.category_id, Endpoint.active.is_(True)).limit(1)
+    )
+
+
+# Asked by every issue page: built once, run with the issue as a parameter.
+_CURRENT = (select(Submission).where(Submission.issue_id == bindparam("issue_id"))
+            .order_by(Submission.id.desc()).limit(1))
+
+
+def current_submission(issue_id: int) -> Submission | None:
+    return db.session.scalar(_CURRENT, {"issue_id": issue_id})
+
+
+def may_send(user, issue: Issue) -> bool:
+    return bool(user is not None and user.is_authenticated and
+                (user.id == issue.reporter_id or user.acts_as_liaison or user.acts_as_staff or user.is_admin))
+
+
+def queue(issue: Issue, requested_by: User | None, *, contact_consent: bool = False,
+          attributes: dict | None = None) -> Submission:
+    """Record the intention to send. Idempotent: an issue that already has a live submission keeps it."""
+    existing = current_submission(issue.id)
+    if existing is not None and existing.state is not SubmissionState.FAILED:
+        return existing
+    service = route_for(issue)
+    if service is None:
+        raise ValidationError(_("No city 311 service is set up for this kind of problem yet."))
+    submission = Submission(issue_id=issue.id, endpoint_id=service.endpoint_id, idempotency_key=uuid.uuid4().hex,
+                            requested_by_id=requested_by.id if requested_by else None,
+                            contact_consent=contact_consent, attributes=attributes or {},
+                            state=SubmissionState.QUEUED, next_attempt_at=utcnow())
+    db.session.add(submission)
+    db.session.flush()
+    return submission
+
+
+def send_to_311(user: User, issue: Issue, **options) -> Submission:
+    if not may_send(user, issue):
+        raise PermissionDenied(_("The reporter, liaisons and city staff can send an issue to 311."))
+    return queue(issue, user, **options)
+
+
+def link_existing(user: User, issue: Issue, service_request_id: str) -> Submission:
+    """A resident who already called 311 links that ticket; civic checks it exists first."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(_("Sign in to link a 311 ticket."))
+    number = (service_request_id or "").strip()
+    if not number or len(number) > 100:
+        raise ValidationError(_("Enter the ticket number the city gave you."), field="service_request_id")
+    service = route_for(issue)
+    endpoint = (service.endpoint if service is not None else
+                db.session.scalar(select(Endpoint).where(Endpoint.active.is_(True)).limit(1)))
+    if endpoint is None:
+        raise ValidationError(_("No city 311 system is connected yet."))
+    try:
+        ticket = GeoReportClient.for_endpoint(endpoint).get_request(number)
+    except CityUnavailable:
+        raise ValidationError(_("The city's 311 system is not answering; try again later."),
+                              field="service_request_id") from None
+    except CityRefused as exc:
+        raise ValidationError(_("The city said: %(text)s", text=str(exc)), field="service_request_id") from None
+    if ticket is None:
+        raise ValidationError(_("The city has no ticket %(number)s. Check the number.", number=number),
+                              field="service_request_id")
+    submission = Submission(issue_id=issue.id, endpoint_id=endpoint.id, idempotency_key=uuid.uuid4().hex,
+                            linked=True, requested_by_id=user.id)
+    db.session.add(submission)
+    db.session.flush()
+    accept(submission, ticket.service_request_id, ticket)
+    return submission
+
+
+def accept(submission: Submission, service_request_id: str, ticket: Ticket | None = None, notice: str = "") -> None:
+    """The city holds a ticket for this submission: record its number and what the city said about it."""
+    submission.state = SubmissionState.ACCEPTED
+    submission.service_request_id = service_request_id
+    submission.accepted_at = utcnow()
+    submission.next_attempt_at = None
+    submission.last_error = None
+    submission.service_notice = notice or (ticket.service_notice if ticket else None) or submission.service_notice
+    if ticket is not None:
+        submission.agency_responsible = ticket.agency_responsible or None
+        submission.city_status = ticket.status
+        submission.city_status_notes = ticket.status_notes or None
+        submission.expected_at = ticket.expected_at
+    db.session.flush()
+    signals.ticket_changed.send(current_app._get_current_object(), submission=submission)
