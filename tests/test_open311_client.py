@@ -250,11 +250,6 @@ def test_city_updates_name_the_agency(app, client, city, connected, make_issue):
 
 # --- the outbox row joins the issue's transaction: both or neither --------------------------------
 
-BOTH_OR_NEITHER = pytest.mark.xfail(
-    strict=True,
-    reason="issues.photos.saving_photos and notifications.services (auto_follow, notify, run by another "
-           "issue_reported receiver) still commit; passes once they flush (the lead's conversion): then remove "
-           "this marker")
 
 
 def counts(app) -> tuple[int, int]:
@@ -291,7 +286,6 @@ def test_without_a_failure_the_issue_and_its_outbox_row_are_both_kept(app, clien
     assert counts(app) == (1, 1)
 
 
-@BOTH_OR_NEITHER
 def test_a_failure_after_the_outbox_row_keeps_neither_through_a_request(make_app, connected, make_user, categories,
                                                                         crash_after_the_outbox_row):
     app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
@@ -304,7 +298,6 @@ def test_a_failure_after_the_outbox_row_keeps_neither_through_a_request(make_app
     assert counts(app) == (0, 0)
 
 
-@BOTH_OR_NEITHER
 def test_a_failure_after_the_outbox_row_keeps_neither_in_a_unit_of_work(app, connected, make_user, categories,
                                                                         crash_after_the_outbox_row):
     from civic.issues import services

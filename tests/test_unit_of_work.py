@@ -181,3 +181,26 @@ def test_organising_a_clean_up_for_an_issue_is_one_commit(app, client, auth, mak
     assert response.status_code == 302
     assert len(commits) == 1
     assert (count(app, Event), count(app, EventIssue), count(app, Rsvp)) == (1, 1, 1)
+
+
+def test_the_outbox_is_woken_after_commit_and_not_for_a_rolled_back_report(app, city, connected, make_user,
+                                                                           categories):
+    from civic import jobs
+    from civic.city311.outbox import SEND_JOB
+
+    jobs._take_woken()  # whatever earlier tests left
+    reporter = make_user()
+
+    def report():
+        return services.report_issue(db.session.get(User, reporter.id), services.IssueDraft(
+            category_id=categories["pothole"], title="Deep pothole", description="By the stop.",
+            lat=FISHTOWN[0], lon=FISHTOWN[1]))
+
+    with pytest.raises(Boom), app.test_request_context(), unit_of_work():
+        report()
+        raise Boom
+    assert jobs._take_woken() == set()
+    with app.test_request_context(), unit_of_work():
+        report()
+        assert jobs._take_woken() == set()  # queued, not yet committed
+    assert jobs._take_woken() == {SEND_JOB}

@@ -18,17 +18,15 @@ from civic.extensions import db
 
 open311_cli = AppGroup("open311", help="The city's 311 system (Open311 GeoReport v2).")
 
-OUTBOX_JOB = "open311-outbox"
-
-
 def register_jobs(app: Flask) -> None:
     """Send the outbox, bring statuses back; the scheduler first makes sure the endpoint named by the
     environment exists."""
     from civic.city311 import sending, sync
     from civic.city311.environment import ensure_environment_endpoint
+    from civic.city311.outbox import SEND_JOB
 
     cfg = app.config
-    jobs.register(app, jobs.Job(OUTBOX_JOB, sending.process_due, jobs.every(cfg.get("OPEN311_SEND_SECONDS", 15))))
+    jobs.register(app, jobs.Job(SEND_JOB, sending.process_due, jobs.every(cfg.get("OPEN311_SEND_SECONDS", 15))))
     jobs.register(app, jobs.Job("open311-sync", sync.sync_all, jobs.every(cfg.get("OPEN311_SYNC_SECONDS", 300))))
     jobs.at_start(app, ensure_environment_endpoint)
 

@@ -18,14 +18,17 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
-from civic import signals
+from civic import jobs, signals
 from civic.accounts.models import User
 from civic.city311.client import CityRefused, CityUnavailable, GeoReportClient, Ticket
 from civic.city311.models import CityService, Endpoint, Submission, SubmissionState
-from civic.database import utcnow
+from civic.database import on_commit, utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.issues.models import Issue
+
+
+SEND_JOB = "open311-outbox"  # the background job that sends queued submissions (civic/city311/sending.py)
 
 
 def reference(submission: Submission) -> str:
@@ -69,6 +72,7 @@ def queue(issue: Issue, requested_by: User | None, *, contact_consent: bool = Fa
                             state=SubmissionState.QUEUED, next_attempt_at=utcnow())
     db.session.add(submission)
     db.session.flush()
+    on_commit(lambda: jobs.wake(SEND_JOB))  # send it now rather than at the next tick; never if rolled back
     return submission
 
 
