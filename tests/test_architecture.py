@@ -45,3 +45,29 @@ def test_an_import_from_a_higher_layer_breaks_the_contract(tmp_path):
     result = lint_imports(config)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "civic.issues is not allowed to import civic.accounts" in result.stdout, result.stdout
+
+
+def _calls_in_civic(pattern: str) -> list[str]:
+    """Lines of civic/ (outside civic/database.py, which owns the unit of work) that match `pattern`."""
+    found = []
+    for path in sorted((ROOT / "civic").rglob("*.py")):
+        if path == ROOT / "civic" / "database.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(pattern, line.split("#")[0]):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    return found
+
+
+def test_only_the_unit_of_work_commits_or_rolls_back():
+    """Services flush; the request, unit_of_work() and independent_transaction() (civic/database.py) are the
+    only places a transaction ends, so no view, service, receiver or job commits or rolls back by hand."""
+    assert _calls_in_civic(r"\.(commit|rollback)\(\)") == []
+
+
+def test_flask_g_carries_no_domain_data():
+    """g holds only request plumbing (the CSP nonce, the bearer-token flag, Flask-Login's user, Babel's state)."""
+    allowed = {"csp_nonce", "get", "setdefault", "_login_user"}
+    uses = [line for line in _calls_in_civic(r"\bg\.[a-z_]+") if
+            set(re.findall(r"\bg\.([a-z_]+)", line.split(": ", 1)[1])) - allowed]
+    assert uses == []
