@@ -161,7 +161,7 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
                 batch: int = 20_000, progress=None) -> int:
     """Add `count` issues. Small counts stay around the demo neighbourhood; large ones cover the city.
     Rows are built and written `batch` issues at a time, so a million fit in little memory (tests/perf)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
     categories = ensure_categories()
     citywide = count > 2000 if citywide is None else citywide
     area = _area(citywide)
@@ -217,7 +217,7 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
                             "actor_id": staff_id, "created_at": when})
             previous = status
         upvotes.extend({"issue_id": issue_id, "user_id": v, "created_at": created} for v in voters_here)
-        for k in range(n_comments):
+        for _ in range(n_comments):
             next_comment += 1
             comments.append({"id": next_comment - 1, "issue_id": issue_id,
                              "author_id": rng.choice(voter_ids), "body": rng.choice(COMMENTS), "official": False,
@@ -232,7 +232,7 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
 
 
 def _write(*row_lists: list[dict]) -> None:
-    for model, rows in zip((Issue, StatusChange, Upvote, Comment), row_lists):
+    for model, rows in zip((Issue, StatusChange, Upvote, Comment), row_lists, strict=True):
         for chunk in _chunks(rows):
             db.session.execute(insert(model), chunk)
     follow_explicit_ids(Issue, Comment)

@@ -27,7 +27,7 @@ from civic.database import utcnow
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 
-TOKEN_PREFIX = "civic_"
+TOKEN_PREFIX = "civic_"  # noqa: S105 - the public marker every token starts with, not a secret
 PREFIX_LENGTH = 12  # "civic_" and 6 random characters: enough to recognise, far too few to guess the rest
 NAME_MAX = 80
 MAX_ACTIVE_TOKENS = 10

@@ -195,7 +195,7 @@ def backlog(issues: list[IssueRow], changes: Iterable[ChangeRow], ends: list[dat
             status = steps[last - 1].to_status if last else IssueStatus.OPEN.value  # reported = open
             if status in OPEN:
                 counts[n] += 1
-    return list(zip(ends, counts))
+    return list(zip(ends, counts, strict=True))
 
 
 def compute(issues: list[IssueRow], changes: list[ChangeRow], now: datetime) -> Dashboard:

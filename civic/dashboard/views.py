@@ -197,7 +197,7 @@ def neighbourhoods():
     error = sort.lstrip("-") not in SORTS or sort.count("-") > 1
     if error:
         sort = "name"
-    legend = [(label, colour) for label, (_limit, colour) in zip(bin_labels(), BINS)]
+    legend = [(label, colour) for label, (_limit, colour) in zip(bin_labels(), BINS, strict=True)]
     return render_template(
         "dashboard/neighbourhoods.html", rows=sort_rows(rows, sort), sort=sort, sort_error=error,
         fmap=equity_map(rows), legend=legend, no_data_colour=NO_DATA_COLOUR, outline=OUTLINE, now=data.now,

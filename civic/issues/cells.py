@@ -145,7 +145,7 @@ def rebuild() -> None:
     for category, status, kinds in (("i.category_id", "i.status", ", i.category_id, i.status"),
                                     (str(ALL_KINDS[0]), f"'{ALL_KINDS[1]}'", "")):
         db.session.execute(text(
-            f"INSERT INTO issue_cells (level, gx, gy, category_id, status, n, sum_lat, sum_lon, sum_id) "
+            f"INSERT INTO issue_cells (level, gx, gy, category_id, status, n, sum_lat, sum_lon, sum_id) "  # noqa: S608 - fixed fragments
             f"SELECT l.level, {gx}, {gy}, {category}, {status}, count(*), sum(i.lat), sum(i.lon), sum(i.id) "
             f"FROM issues i CROSS JOIN issue_cell_levels l WHERE i.hidden_at IS NULL "
             f"GROUP BY l.level, {gx}, {gy}{kinds}"))

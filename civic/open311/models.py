@@ -52,7 +52,7 @@ class CityService(db.Model):
 
 class SubmissionState(str, enum.Enum):
     QUEUED = "queued"          # recorded, not yet accepted by the city (retried with backoff)
-    AWAITING_TOKEN = "token"   # the city answered with a token; the ticket number comes later
+    AWAITING_TOKEN = "token"  # noqa: S105 - a state, not a secret: the city answered with a token; the ticket number comes later
     ACCEPTED = "accepted"      # we hold the city's service_request_id
     FAILED = "failed"          # the city refused it (4xx): staff see the city's error text
 

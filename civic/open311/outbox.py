@@ -35,7 +35,7 @@ def reference(submission: Submission) -> str:
 
 def backoff(attempts: int) -> timedelta:
     seconds = min(30 * 2 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
-    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311 - retry jitter, not a secret
 
 
 def route_for(issue: Issue) -> CityService | None:
