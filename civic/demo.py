@@ -175,6 +175,7 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
     now = utcnow()
     next_comment = first_comment
 
+    upvotes: list[dict]
     issues, changes, upvotes, comments = [], [], [], []
     for n in range(count):
         issue_id = first_issue + n
@@ -212,7 +213,7 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
         changes.append({"issue_id": issue_id, "from_status": None, "to_status": IssueStatus.OPEN, "created_at": created})
         previous = IssueStatus.OPEN
         for status, when in steps:
-            reason = CLOSE_REASONS[closed_reason] if status is IssueStatus.CLOSED else STEP_REASONS[status]
+            reason = CLOSE_REASONS[closed_reason] if status is IssueStatus.CLOSED else STEP_REASONS[status]  # type: ignore[index]  # CLOSED has a reason
             changes.append({"issue_id": issue_id, "from_status": previous, "to_status": status, "reason": reason,
                             "actor_id": staff_id, "created_at": when})
             previous = status
@@ -232,7 +233,7 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
 
 
 def _write(*row_lists: list[dict]) -> None:
-    for model, rows in zip((Issue, StatusChange, Upvote, Comment), row_lists, strict=True):
+    for model, rows in zip((Issue, StatusChange, Upvote, Comment), row_lists):
         for chunk in _chunks(rows):
             db.session.execute(insert(model), chunk)
     follow_explicit_ids(Issue, Comment)

@@ -24,13 +24,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.database import UTCDateTime, insert_ignoring_duplicates, utcnow
 from civic.extensions import db
+from civic.extensions import Model
 
 log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 TICK_SECONDS = 15.0  # how often the scheduler looks for due jobs
 
 
-class JobLease(db.Model):
+class JobLease(Model):
     """One row per job: when it is next due, and which process ran it last."""
     __tablename__ = "job_leases"
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.database import UTCDateTime, string_enum, utcnow
 from civic.extensions import db
+from civic.extensions import Model
 
 
 class Role(str, enum.Enum):
@@ -33,7 +34,7 @@ class EmailFrequency(str, enum.Enum):
     NEVER = "never"
 
 
-class Department(db.Model):
+class Department(Model):
     __tablename__ = "departments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,7 +51,7 @@ def _new_session_nonce() -> str:
     return secrets.token_hex(8)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -258,7 +258,7 @@ def _fill_free_places(event: Event) -> list[Rsvp]:
 
 
 def _announce_promotions(promoted: list[Rsvp]) -> None:
-    app = current_app._get_current_object()
+    app = signals.sender()
     for person in promoted:
         signals.rsvp_promoted.send(app, rsvp=person)   # an in-app notice for people with an account
         if person.user_id is None and person.guest_email:

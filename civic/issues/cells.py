@@ -75,7 +75,7 @@ def _columns(wide: bool):
 def _window(x0: int, x1: int, y0: int, y1: int) -> tuple[bool, dict]:
     """Whether the columns x0..x1 make a wide view, and the parameters of a window for _columns."""
     wide = x1 - x0 >= WIDE_COLUMNS
-    params = {"y0": y0, "y1": y1}
+    params: dict[str, int | list[int]] = {"y0": y0, "y1": y1}
     params.update({"x0": x0, "x1": x1} if wide else {"columns": list(range(x0, x1 + 1))})
     return wide, params
 

@@ -61,7 +61,7 @@ def _folium_map(name: str, centre: tuple[float, float], zoom: int, tiles: str, a
 def _render(fmap: folium.Map) -> tuple[str, str]:
     root = fmap.get_root()
     root.render()
-    return root.html.render(), root.script.render()
+    return root.html.render(), root.script.render()  # type: ignore[attr-defined]  # a Map's root is a Figure
 
 
 def parts(fmap: folium.Map, name: str) -> MapParts:

@@ -2,7 +2,7 @@
 writes, commits and sends a signal; views, the JSON API and later the Open311 server all call these."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -161,7 +161,7 @@ def report_issue(reporter: User, draft: IssueDraft, uploads=(), *, origin: str =
     if reporter is None or not reporter.is_authenticated:
         raise PermissionDenied(_("Sign in to report an issue."))
     category, hood = _validate_draft(reporter, draft)
-    extras = signals.validate_report.collect(current_app._get_current_object(), category=category, draft=draft)
+    extras = signals.validate_report.collect(signals.sender(), category=category, draft=draft)
     processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads),
                                            allowed=issue_photos.MAX_ISSUE_PHOTOS)
     with issue_photos.saving_photos() as stored:
@@ -176,7 +176,7 @@ def report_issue(reporter: User, draft: IssueDraft, uploads=(), *, origin: str =
         db.session.add(StatusChange(issue_id=issue.id, from_status=None, to_status=IssueStatus.OPEN,
                                     actor_id=reporter.id))
         stored.build(processed, issue_id=issue.id, uploader_id=reporter.id)
-    signals.issue_reported.send(current_app._get_current_object(), issue=issue, extras=extras, origin=origin)
+    signals.issue_reported.send(signals.sender(), issue=issue, extras=extras, origin=origin)
     return issue
 
 
@@ -188,7 +188,7 @@ def can_edit_issue(user, issue: Issue) -> bool:
 
 
 def edit_issue(user: User, issue: Issue, *, title: str, description: str,
-               remove_photo_ids: set[int] = frozenset(), uploads=()) -> Issue:
+               remove_photo_ids: set[int] | frozenset[int] = frozenset(), uploads: Sequence = ()) -> Issue:
     if not can_edit_issue(user, issue):
         raise PermissionDenied(_("Only the reporter can edit an issue, within 24 hours of reporting it."))
     title = _clean_text(title, field="title", max_len=TITLE_MAX, min_len=TITLE_MIN,
@@ -210,7 +210,7 @@ def edit_issue(user: User, issue: Issue, *, title: str, description: str,
         stored.build(processed, issue_id=issue.id, uploader_id=user.id, first_position=next_position)
         db.session.flush()
         db.session.expire(issue, ["photos"])  # the new rows were added by id, not through the collection
-    signals.issue_edited.send(current_app._get_current_object(), issue=issue)
+    signals.issue_edited.send(signals.sender(), issue=issue)
     return issue
 
 
@@ -231,7 +231,7 @@ def set_upvote(user: User, issue_id: int, voted: bool) -> tuple[bool, int]:
         statement = insert_ignoring_duplicates(Upvote, issue_id=issue_id, user_id=user.id, created_at=utcnow())
         delta = 1
     else:
-        statement = Upvote.__table__.delete().where(Upvote.issue_id == issue_id, Upvote.user_id == user.id)
+        statement = Upvote.__table__.delete().where(Upvote.issue_id == issue_id, Upvote.user_id == user.id)  # type: ignore[attr-defined]  # a Table
         delta = -1
     changed = db.session.execute(statement.returning(Upvote.user_id)).first() is not None
     if changed:
@@ -240,9 +240,9 @@ def set_upvote(user: User, issue_id: int, voted: bool) -> tuple[bool, int]:
     db.session.commit()
     count = db.session.scalar(select(Issue.upvote_count).where(Issue.id == issue_id))
     if changed:
-        signals.issue_upvoted.send(current_app._get_current_object(), issue_id=issue_id, user_id=user.id,
+        signals.issue_upvoted.send(signals.sender(), issue_id=issue_id, user_id=user.id,
                                    voted=voted, count=count)
-    return voted, count
+    return voted, count or 0
 
 
 def toggle_upvote(user: User, issue_id: int) -> tuple[bool, int]:
@@ -264,7 +264,7 @@ def add_comment(user: User, issue: Issue, body: str, uploads=()) -> Comment:
         stored.build(processed, issue_id=issue.id, comment_id=comment.id, uploader_id=user.id)
         db.session.execute(update(Issue).where(Issue.id == issue.id)
                            .values(comment_count=Issue.comment_count + 1))
-    signals.comment_posted.send(current_app._get_current_object(), issue=issue, comment=comment)
+    signals.comment_posted.send(signals.sender(), issue=issue, comment=comment)
     return comment
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal, overload
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -72,6 +73,10 @@ def _log(moderator: User | None, action: ActionKind, kind: str, target_id: int, 
     return entry
 
 
+@overload
+def _clean_reason(reason: str | None, *, required: Literal[True] = True) -> str: ...
+@overload
+def _clean_reason(reason: str | None, *, required: bool) -> str | None: ...
 def _clean_reason(reason: str | None, *, required: bool = True) -> str | None:
     reason = (reason or "").strip()
     if required and not reason:
@@ -109,7 +114,7 @@ def flag(user: User, kind: ContentKind, target_id: int, reason: str, note: str |
                                                   reason=reason.value, note=note, created_at=utcnow()))
     count = db.session.scalar(select(func.count(func.distinct(Flag.user_id))).where(
         Flag.kind == kind, Flag.target_id == target_id, Flag.resolved_at.is_(None)))
-    hidden_now = count >= hide_threshold() and target.hidden_at is None
+    hidden_now = (count or 0) >= hide_threshold() and target.hidden_at is None
     if hidden_now:
         target.hidden_at = utcnow()
         _log(None, ActionKind.AUTO_HIDE, kind.value, target_id, None, flags=count)
@@ -121,7 +126,7 @@ def flag(user: User, kind: ContentKind, target_id: int, reason: str, note: str |
 class QueueItem:
     kind: ContentKind
     target_id: int
-    target: object
+    target: Any  # an Issue, Comment, Photo or Event (MODELS)
     flags: int
     reasons: Counter = field(default_factory=Counter)
     first_flagged_at: datetime | None = None
@@ -267,9 +272,9 @@ def purge_history(moderator: User, kind: ContentKind, target_id: int, reason: st
     reason = _clean_reason(reason)
     get_target(kind, target_id)
     if kind is ContentKind.ISSUE:
-        removed = db.session.execute(delete(IssueRevision).where(IssueRevision.issue_id == target_id)).rowcount
+        removed = db.session.execute(delete(IssueRevision).where(IssueRevision.issue_id == target_id)).rowcount  # type: ignore[attr-defined]  # a CursorResult
     elif kind is ContentKind.COMMENT:
-        removed = db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == target_id)).rowcount
+        removed = db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == target_id)).rowcount  # type: ignore[attr-defined]  # a CursorResult
     elif kind is ContentKind.EVENT:
         entries = history(kind, target_id)
         for entry in entries:

@@ -74,7 +74,7 @@ def follow_area(user: User, *, name: str, kind: AreaKind, lat: float | None = No
                 category_id: int | None = None) -> AreaFollow:
     _require_user(user)
     count = db.session.scalar(select(func.count()).select_from(AreaFollow).where(AreaFollow.user_id == user.id))
-    if count >= MAX_AREAS:
+    if (count or 0) >= MAX_AREAS:
         raise ValidationError(_("You follow %(n)d areas already; stop following one first.", n=MAX_AREAS))
     if category_id is not None and db.session.get(Category, category_id) is None:
         raise ValidationError(_("Choose a category from the list."), field="category")

@@ -67,7 +67,8 @@ def acknowledge():
         flash(error.message, "error")
     else:
         flash(_("%(n)d issue(s) acknowledged.", n=done), "success")
-    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/staff") else url_for("staff.queue"))
+    back = request.form.get("back") or ""
+    return redirect(back if back.startswith("/staff") else url_for("staff.queue"))
 
 
 # --- the panel on an issue page -----------------------------------------------------------------
