@@ -6,6 +6,7 @@ CLI commands. It never creates tables: `flask db upgrade` does (make run runs it
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -65,11 +66,11 @@ def register_extensions(app: Flask) -> None:
     install_template_gettext(app)
     queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
     # Flask-SocketIO keeps options between init_app calls; without a queue, reset its manager too.
-    reset: dict[str, object] = {} if queue else {"client_manager": None}
+    reset: dict[str, Any] = {} if queue else {"client_manager": None}
     socketio.init_app(
         app,
         message_queue=queue,
-        **reset,  # type: ignore[arg-type]  # the stubs type each option; None resets the manager
+        **reset,
         channel=app.config.get("SOCKETIO_CHANNEL", "civic"),
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),

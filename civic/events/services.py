@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select, update
 
 from civic import signals
@@ -43,7 +44,7 @@ def get_event(event_id: int) -> Event:
     return event
 
 
-def is_organiser(user, event: Event) -> bool:
+def is_organiser(user: User | AnonymousUserMixin, event: Event) -> bool:
     if user is None or not user.is_authenticated:
         return False
     if user.id == event.organiser_id or user.is_admin:
@@ -137,7 +138,7 @@ def counts_by_status(event_ids: list[int]) -> dict[int, dict[RsvpStatus, int]]:
     return counts
 
 
-def rsvp_of(user, event_id: int) -> Rsvp | None:
+def rsvp_of(user: User | AnonymousUserMixin, event_id: int) -> Rsvp | None:
     if user is None or not user.is_authenticated:
         return None
     return db.session.scalar(select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.user_id == user.id))
@@ -265,7 +266,7 @@ def _announce_promotions(promoted: list[Rsvp]) -> None:
             reminders.mail_guest(person, get_event(person.event_id), "promoted")
 
 
-def attendee_by_code(user, event: Event, code: str) -> Rsvp:
+def attendee_by_code(user: User | AnonymousUserMixin, event: Event, code: str) -> Rsvp:
     """The person going to the event with this check-in code; only organisers may look it up."""
     if not is_organiser(user, event):
         raise PermissionDenied(_("Only the organisers can check people in."))

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
@@ -60,7 +61,7 @@ def get_issue(issue_id: int, *, for_page: bool = False) -> Issue:
     return issue
 
 
-def get_visible_issue(issue_id: int, viewer, *, for_page: bool = False) -> Issue:
+def get_visible_issue(issue_id: int, viewer: User | AnonymousUserMixin, *, for_page: bool = False) -> Issue:
     """An issue as the public sees it: one hidden by the moderators is shown to moderators only."""
     issue = get_issue(issue_id, for_page=for_page)
     if issue.hidden_at is not None and not (viewer is not None and viewer.is_authenticated and viewer.is_moderator):
@@ -73,14 +74,14 @@ def active_categories() -> list[Category]:
                                    .order_by(Category.position, Category.name)))
 
 
-def sees_private_details(viewer, issue: Issue) -> bool:
+def sees_private_details(viewer: User | AnonymousUserMixin, issue: Issue) -> bool:
     """The reporter, staff, moderators and admins always see who reported, and for whom."""
     if viewer is None or not viewer.is_authenticated:
         return False
     return viewer.id == issue.reporter_id or viewer.acts_as_staff or viewer.is_moderator
 
 
-def reporter_label(issue: Issue, viewer) -> str:
+def reporter_label(issue: Issue, viewer: User | AnonymousUserMixin) -> str:
     if issue.reporter is not None and (issue.show_reporter_name or sees_private_details(viewer, issue)):
         return issue.reporter.display_name
     return _("A neighbour")
@@ -100,7 +101,7 @@ def nearby_open_issues(lat: float, lon: float, category_id: int | None, *, radiu
     return sorted(found, key=lambda pair: pair[1])[:limit]
 
 
-def has_upvoted(user, issue_id: int) -> bool:
+def has_upvoted(user: User | AnonymousUserMixin, issue_id: int) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return db.session.get(Upvote, (issue_id, user.id)) is not None
@@ -154,7 +155,7 @@ def _validate_draft(reporter: User, draft: IssueDraft) -> tuple[Category, str]:
     return category, locate(draft.lat, draft.lon)
 
 
-def report_issue(reporter: User, draft: IssueDraft, uploads=(), *, origin: str = "web") -> Issue:
+def report_issue(reporter: User, draft: IssueDraft, uploads: Sequence = (), *, origin: str = "web") -> Issue:
     """File a report from any channel (`origin`: "web", "api", "georeport"). Other domains' validating
     hooks (signals.validate_report) check their own fields first; what they return reaches the
     issue_reported receivers as `extras`."""
@@ -182,7 +183,7 @@ def report_issue(reporter: User, draft: IssueDraft, uploads=(), *, origin: str =
 
 # --- editing (the reporter, for 24 hours) -----------------------------------------------------
 
-def can_edit_issue(user, issue: Issue) -> bool:
+def can_edit_issue(user: User | AnonymousUserMixin, issue: Issue) -> bool:
     return (user is not None and user.is_authenticated and user.id == issue.reporter_id
             and utcnow() - issue.created_at <= REPORT_EDIT_WINDOW)
 
@@ -216,7 +217,7 @@ def edit_issue(user: User, issue: Issue, *, title: str, description: str,
 
 # --- upvotes: one per person per issue; counts change by atomic increments ------------------
 
-def _require_voter(user) -> None:
+def _require_voter(user: User | AnonymousUserMixin) -> None:
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to add your vote."))
 
@@ -252,7 +253,7 @@ def toggle_upvote(user: User, issue_id: int) -> tuple[bool, int]:
 
 # --- comments ---------------------------------------------------------------------------------
 
-def add_comment(user: User, issue: Issue, body: str, uploads=()) -> Comment:
+def add_comment(user: User, issue: Issue, body: str, uploads: Sequence = ()) -> Comment:
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to comment."))
     body = _clean_text(body, field="body", max_len=COMMENT_MAX, required_message=_("Write your comment first."))
@@ -275,12 +276,12 @@ def get_comment(comment_id: int) -> Comment:
     return comment
 
 
-def can_edit_comment(user, comment: Comment) -> bool:
+def can_edit_comment(user: User | AnonymousUserMixin, comment: Comment) -> bool:
     return (user is not None and user.is_authenticated and user.id == comment.author_id
             and not comment.is_deleted and utcnow() - comment.created_at <= COMMENT_EDIT_WINDOW)
 
 
-def can_delete_comment(user, comment: Comment) -> bool:
+def can_delete_comment(user: User | AnonymousUserMixin, comment: Comment) -> bool:
     return (user is not None and user.is_authenticated and not comment.is_deleted
             and (user.id == comment.author_id or user.is_moderator))
 

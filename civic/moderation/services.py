@@ -11,6 +11,9 @@ from typing import Any, Literal, overload
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
+from flask_sqlalchemy.pagination import Pagination
+from werkzeug.datastructures import FileStorage
 from sqlalchemy import delete, func, select, update
 
 from civic.accounts.models import Role, User
@@ -39,34 +42,34 @@ def parse_kind(value: str) -> ContentKind:
         raise NotFound(_("There is nothing of that kind to moderate.")) from None
 
 
-def get_target(kind: ContentKind, target_id: int):
+def get_target(kind: ContentKind, target_id: int) -> Any:  # an instance of MODELS[kind]
     target = db.session.get(MODELS[kind], target_id)
     if target is None or getattr(target, "deleted_at", None) is not None or getattr(target, "removed_at", None):
         raise NotFound(_("That content does not exist or was removed."))
     return target
 
 
-def owner_id(kind: ContentKind, target) -> int | None:
+def owner_id(kind: ContentKind, target: Any) -> int | None:
     return {ContentKind.ISSUE: lambda t: t.reporter_id, ContentKind.COMMENT: lambda t: t.author_id,
             ContentKind.PHOTO: lambda t: t.uploader_id, ContentKind.EVENT: lambda t: t.organiser_id}[kind](target)
 
 
-def issue_of(kind: ContentKind, target) -> int | None:
+def issue_of(kind: ContentKind, target: Any) -> int | None:
     """The issue a piece of content belongs to (for links back), if any."""
     return target.id if kind is ContentKind.ISSUE else getattr(target, "issue_id", None)
 
 
-def is_moderator(user) -> bool:
+def is_moderator(user: User | AnonymousUserMixin | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_moderator and not user.is_suspended)
 
 
-def require_moderator(user) -> None:
+def require_moderator(user: User | AnonymousUserMixin | None) -> None:
     if not is_moderator(user):
         raise PermissionDenied(_("Only moderators can do this."))
 
 
 def _log(moderator: User | None, action: ActionKind, kind: str, target_id: int, reason: str | None,
-         **details) -> ModerationAction:
+         **details: Any) -> ModerationAction:
     entry = ModerationAction(moderator_id=moderator.id if moderator else None, action=action, target_kind=kind,
                              target_id=target_id, reason=reason, details=details)
     db.session.add(entry)
@@ -194,7 +197,7 @@ def dismiss(moderator: User, kind: ContentKind, target_id: int, reason: str | No
 
 # --- edits and history ------------------------------------------------------------------------------
 
-def text_of(kind: ContentKind, target) -> dict[str, str]:
+def text_of(kind: ContentKind, target: Any) -> dict[str, str]:
     if kind is ContentKind.ISSUE:
         return {"title": target.title, "description": target.description}
     if kind is ContentKind.COMMENT:
@@ -204,7 +207,7 @@ def text_of(kind: ContentKind, target) -> dict[str, str]:
     return {}
 
 
-def _rewrite(editor: User, kind: ContentKind, target, fields: dict[str, str], reason: str) -> None:
+def _rewrite(editor: User, kind: ContentKind, target: Any, fields: dict[str, str], reason: str) -> None:
     if kind is ContentKind.ISSUE:
         issue_services.rewrite_issue(editor, target, title=fields.get("title", target.title),
                                      description=fields.get("description", target.description), reason=reason)
@@ -238,7 +241,7 @@ def moderator_edit(moderator: User, kind: ContentKind, target_id: int, fields: d
     db.session.commit()
 
 
-def can_remove_personal_data(user, kind: ContentKind, target) -> bool:
+def can_remove_personal_data(user: User | AnonymousUserMixin, kind: ContentKind, target: Any) -> bool:
     return (user is not None and user.is_authenticated and kind in (ContentKind.ISSUE, ContentKind.COMMENT)
             and owner_id(kind, target) == user.id)
 
@@ -287,7 +290,7 @@ def purge_history(moderator: User, kind: ContentKind, target_id: int, reason: st
     return removed
 
 
-def replace_photo(moderator: User, photo_id: int, upload, reason: str) -> Photo:
+def replace_photo(moderator: User, photo_id: int, upload: FileStorage | None, reason: str) -> Photo:
     """Redact part of a photo: the moderator uploads an edited copy; the original files are deleted."""
     require_moderator(moderator)
     reason = _clean_reason(reason)
@@ -357,7 +360,7 @@ def actions_on(target_kind: str, target_id: int) -> list[ModerationAction]:
                                    .order_by(ModerationAction.id)))
 
 
-def audit_log(user: User, *, page: int = 1, per_page: int = 50):
+def audit_log(user: User, *, page: int = 1, per_page: int = 50) -> Pagination:
     if user is None or not user.is_authenticated or not user.is_admin:
         raise PermissionDenied(_("Only administrators can read the audit log."))
     return db.paginate(select(ModerationAction).order_by(ModerationAction.id.desc()), page=page, per_page=per_page,

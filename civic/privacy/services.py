@@ -9,7 +9,7 @@ import zipfile
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 
 from civic.accounts.models import User
 from civic.accounts.passwords import password_matches
@@ -32,7 +32,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _rows(stmt, fields: tuple[str, ...]) -> list[dict]:
+def _rows(stmt: Select, fields: tuple[str, ...]) -> list[dict]:
     out = []
     for row in db.session.scalars(stmt):
         item = {}
