@@ -186,7 +186,7 @@ class GeoReportClient:
 
     def get_requests(self, ids: list[str]) -> list[Ticket]:
         """Many tickets by id, in comma lists no longer than the city's page size."""
-        tickets = []
+        tickets: list[Ticket] = []
         for start in range(0, len(ids), self.page_size):
             batch = ids[start:start + self.page_size]
             records = self._call("GET", "requests", params={"service_request_id": ",".join(batch)}) or []
