@@ -95,4 +95,4 @@ update-catalogs: extract-messages
 	$(BIN)/pybabel --quiet update -i civic/translations/messages.pot -d civic/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
