@@ -4,7 +4,8 @@ Seven issues with exact timestamps (NOW is the start of the test, D a day, H an 
 
   id  category (department)                neighbourhood  reported   first response  status changes after the report
   A   pothole (Streets Department)         Fishtown       NOW-30D    +2H             +2H ack, +24H fixed
-  B   pothole (Streets Department)         Old City       NOW-30D    +6H             +72H fixed, +96H open (reopened), +120H fixed
+  B   pothole (Streets Department)         Old City       NOW-30D    +6H             +72H fixed, +96H open (reopened),
+                                                                                  +120H fixed
   C   street-light (Streets Department)    Fishtown       NOW-20D    +10H            +48H closed (duplicate of A)
   D   graffiti (Community Life ...)        Old City       NOW-20D    none            +240H fixed
   E   graffiti (Community Life ...)        Fishtown       NOW-10D    +1H             +1H acknowledged

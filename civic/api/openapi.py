@@ -196,10 +196,11 @@ def operation(summary: str, *, ok: dict | None = None, status: int = 200, params
     """Describe an API view for the OpenAPI document. `ok` is the success body's schema; `errors` the error
     statuses it may answer (400, 404 …); `write` adds 401/403/429 and the security requirement."""
     def mark(view: Callable) -> Callable:
-        view.openapi = {"summary": summary, "ok": ok, "status": status, "params": params or [], "body": body,  # type: ignore[attr-defined]  # read back by document()
-                        "body_required": body_required,
-                        "errors": sorted(set(errors) | ({401, 403, 429} if write else {429})), "write": write,
-                        "description": description or (view.__doc__ or "").strip() or None}
+        meta = {"summary": summary, "ok": ok, "status": status, "params": params or [], "body": body,
+                "body_required": body_required,
+                "errors": sorted(set(errors) | ({401, 403, 429} if write else {429})), "write": write,
+                "description": description or (view.__doc__ or "").strip() or None}
+        view.openapi = meta  # type: ignore[attr-defined]  # a mark on the function, read back by document()
         return view
     return mark
 

@@ -7,7 +7,7 @@ from civic.issues.models import Issue, IssueStatus
 from civic.issues.queries import Cluster
 
 
-def marker_feature(*, id: int, title: str, category: str, category_label: str, status: IssueStatus,  # noqa: A002 - keyword-only, named after GeoJSON's "id"
+def marker_feature(*, id: int, title: str, category: str, category_label: str, status: IssueStatus,
                    status_label: str, upvotes: int, comments: int, neighbourhood: str | None, created_at,
                    url: str, lat: float, lon: float) -> dict:
     """An issue's map feature, the same from an Issue (issue_feature) and from a marker row (markers.py)."""
