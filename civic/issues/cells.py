@@ -2,8 +2,9 @@
 
 `issue_cells` (migration 0010) holds, per grid level 8-16, per cell, category and status (and for all of
 them together), how many visible issues lie in the cell and the sums of their coordinates and ids; triggers
-keep it exact on every insert, move, status or category change, hide and delete. A view then costs a few hundred rows whatever the
-number of issues, where grouping the issues themselves costs one row read per issue in view.
+keep it exact on every insert, move, status or category change, hide and delete. A view then costs a few
+hundred rows whatever the number of issues, where grouping the issues themselves costs one row read per issue
+in view.
 
 A cell at level z is 90 / 2**z degrees square, about 64 screen pixels at zoom z (see CLUSTER_CELL_PX).
 The table cannot answer the `days` filter (counts are not kept per date); queries.clusters falls back to
