@@ -6,7 +6,7 @@ no, with its own words). Nothing here touches the database: outbox.py and sync.p
 """
 from __future__ import annotations
 
-import defusedxml.ElementTree as ET  # noqa: N817 - the usual name; the city's XML is untrusted (no entities, no DTD)
+import defusedxml.ElementTree as ET  # noqa: N817 - the usual name; the city's XML is untrusted: no entities
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
