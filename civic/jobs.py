@@ -102,7 +102,7 @@ def run_due(jobs: Sequence[Job] | None = None, now: datetime | None = None) -> l
         ran.append(job.name)
         try:
             job.run()
-        except Exception:  # one bad job must not stop the scheduler; the error is logged
+        except Exception:  # noqa: BLE001 - one bad job must not stop the scheduler; the error is logged
             db.session.rollback()
             log.exception("background job %s failed", job.name)
     return ran
@@ -125,7 +125,7 @@ def run_forever(app: Flask, tick: float = TICK_SECONDS, stop: threading.Event | 
                     ensure_environment_endpoint()
                     endpoint_ready = True
                 run_due()
-        except Exception:  # the loop must survive a bad tick (database away); logged
+        except Exception:  # noqa: BLE001 - the loop must survive a bad tick (database away); logged
             log.exception("background jobs failed")
         stop.wait(tick)
 

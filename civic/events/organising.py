@@ -58,7 +58,7 @@ def update_event(user: User, event: Event, *, title: str, description: str, star
     if capacity != event.capacity:
         noticed.append("capacity")
     event.title, event.description = title.strip()[:120], (description or "").strip()
-    event.starts_at, event.ends_at, event.meeting_point, event.lat, event.lon = starts, ends, meeting_point, lat, lon  # type: ignore[assignment]  # validate_details refused None
+    event.starts_at, event.ends_at, event.meeting_point, event.lat, event.lon = starts, ends, meeting_point, lat, lon
     event.capacity, event.what_to_bring = capacity, (what_to_bring or "").strip() or None
     event.area_neighbourhood, event.updated_at = area, utcnow()
     db.session.commit()

@@ -35,7 +35,7 @@ def reference(submission: Submission) -> str:
 
 def backoff(attempts: int) -> timedelta:
     seconds = min(30 * 2 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
-    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311 - retry jitter, not a secret
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
 
 
 def route_for(issue: Issue) -> CityService | None:
@@ -207,7 +207,7 @@ def link_existing(user: User, issue: Issue, service_request_id: str) -> Submissi
     number = (service_request_id or "").strip()
     if not number or len(number) > 100:
         raise ValidationError(_("Enter the ticket number the city gave you."), field="service_request_id")
-    endpoint = (route.endpoint if (route := route_for(issue)) else
+    endpoint = (route_for(issue).endpoint if route_for(issue) else
                 db.session.scalar(select(Endpoint).where(Endpoint.active.is_(True)).limit(1)))
     if endpoint is None:
         raise ValidationError(_("No city 311 system is connected yet."))
