@@ -6,14 +6,22 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev translations browser-deps bench-deps extract-messages update-catalogs clean api-fuzz bench
+.PHONY: run test lint install install-dev translations browser-deps bench-deps extract-messages update-catalogs clean api-fuzz bench
 
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty --issues 300
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install-dev translations browser-deps
+# The checks run before the tests (and on commit, by .pre-commit-config.yaml): any finding fails `make test`.
+# `ruff check --fix .` and `ruff format .` apply what ruff can fix by itself.
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint translations browser-deps
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --db=postgresql -m "not browser and not own_database" -q
 
@@ -87,4 +95,4 @@ update-catalogs: extract-messages
 	$(BIN)/pybabel --quiet update -i civic/translations/messages.pot -d civic/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ CLI commands. It never creates tables: `flask db upgrade` does (make run runs it
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -33,7 +34,7 @@ def create_app(config: object | dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = int(app.config["PROXY_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
 
     register_extensions(app)
     from civic.web import DatabaseId
@@ -64,11 +65,12 @@ def register_extensions(app: Flask) -> None:
     )
     install_template_gettext(app)
     queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    # Flask-SocketIO keeps options between init_app calls; without a queue, reset its manager too.
+    reset: dict[str, Any] = {} if queue else {"client_manager": None}
     socketio.init_app(
         app,
         message_queue=queue,
-        # Flask-SocketIO keeps options between init_app calls; without a queue, reset its manager too.
-        **({} if queue else {"client_manager": None}),
+        **reset,
         channel=app.config.get("SOCKETIO_CHANNEL", "civic"),
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),

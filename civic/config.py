@@ -98,7 +98,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - TestConfig only
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
     PASSWORD_RESET_MAX_AGE = 3600
     SERVER_NAME = None

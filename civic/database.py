@@ -218,5 +218,5 @@ def follow_explicit_ids(*models) -> None:
         return
     for model in models:
         table = model.__tablename__
-        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - a model's table
                                 f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"))

@@ -7,7 +7,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
 from civic.errors import DomainError
@@ -96,7 +96,7 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 429:  # a rate limit (Flask-Limiter's RateLimitExceeded) or abort(429)
             return render_rate_limited(exc)
         response = render_error(exc.code, None, exc)
-        if exc.code == 405 and exc.valid_methods:  # keep the Allow header
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # keep the Allow header
             body, status = response
             return body, status, {"Allow": ", ".join(exc.valid_methods)}
         return response

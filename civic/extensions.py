@@ -1,6 +1,8 @@
 """The Flask extensions, created unbound here and bound to an app in `create_app`."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -29,6 +31,16 @@ class Base(DeclarativeBase):
 # A unit of work commits once, at its end (civic/database.py): objects stay readable afterwards, as they
 # were before the commit, instead of being expired and reloaded.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+# Models subclass `Model`, which is `db.Model`. mypy cannot take an attribute of an object (`db.Model`) as a base
+# class, so while type checking it is spelled as the class it is built from: Flask-SQLAlchemy's Model and Base.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskSQLAlchemyModel
+
+    class Model(_FlaskSQLAlchemyModel, Base):
+        pass
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True)  # batch mode lets SQLite alter tables
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -16,7 +16,7 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     chosen = session.get(SESSION_KEY)
-    if chosen in supported:
+    if chosen is not None and chosen in supported:
         return chosen
     return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -39,7 +39,7 @@ def request_translations():
 
 def install_template_gettext(app: Flask) -> None:
     """Replace the callables Flask-Babel gave Jinja with the same ones over request_translations()."""
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=lambda s: request_translations().ugettext(s),
         ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
         pgettext=lambda c, s: request_translations().upgettext(c, s),

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.database import UTCDateTime, insert_ignoring_duplicates, unit_of_work, utcnow
 from civic.extensions import db
+from civic.extensions import Model
 
 log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
@@ -40,7 +41,7 @@ _woken: set[str] = set()          # jobs to run at the next tick even if their p
 _woken_lock = threading.Lock()
 
 
-class JobLease(db.Model):
+class JobLease(Model):
     """One row per job: when it is next due, and which process ran it last."""
     __tablename__ = "job_leases"
 

@@ -43,12 +43,12 @@ def for_anonymous_readers(view):
     def cached_view(*args, **kwargs):
         cache = _cache()
         key = _key() if cache is not None else None
-        kept = cache.get(key) if key is not None else None
+        kept = cache.get(key) if cache is not None and key is not None else None
         if kept is not None:
             body = kept.replace(_NONCE, csp_nonce()).replace(_CSRF, generate_csrf())
             return current_app.response_class(body, mimetype="text/html")
         response = make_response(view(*args, **kwargs))
-        if key is not None and response.status_code == 200 and response.mimetype == "text/html":
+        if cache is not None and key is not None and response.status_code == 200 and response.mimetype == "text/html":
             cache.put(key, _without_secrets(response.get_data(as_text=True)))
         return response
     return cached_view

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from blinker import Namespace
+from flask import Flask, current_app
 
 _signals = Namespace()
 _hooks = Namespace()
@@ -34,6 +35,11 @@ class Hook:
         for _receiver, returned in self.signal.send(sender, **kwargs):
             extras.update(returned or {})
         return extras
+
+
+def sender() -> Flask:
+    """The app itself, not the `current_app` proxy: what every hook and signal is sent by."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method, untyped
 
 
 # --- validating hooks ---------------------------------------------------------------------------

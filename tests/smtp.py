@@ -16,7 +16,7 @@ class _Collector:
         self.envelopes: list = []
         self.received = threading.Condition()
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.received:
             self.messages.append(message)

@@ -4,7 +4,8 @@ Seven issues with exact timestamps (NOW is the start of the test, D a day, H an 
 
   id  category (department)                neighbourhood  reported   first response  status changes after the report
   A   pothole (Streets Department)         Fishtown       NOW-30D    +2H             +2H ack, +24H fixed
-  B   pothole (Streets Department)         Old City       NOW-30D    +6H             +72H fixed, +96H open (reopened), +120H fixed
+  B   pothole (Streets Department)         Old City       NOW-30D    +6H             +72H fixed, +96H open (reopened),
+                                                                                  +120H fixed
   C   street-light (Streets Department)    Fishtown       NOW-20D    +10H            +48H closed (duplicate of A)
   D   graffiti (Community Life ...)        Old City       NOW-20D    none            +240H fixed
   E   graffiti (Community Life ...)        Fishtown       NOW-10D    +1H             +1H acknowledged
@@ -77,7 +78,7 @@ def city(app, make_issue, make_user) -> City:
     liaison = make_user("liaison", display_name=LIAISON_NAME, email=LIAISON_EMAIL)
     staff = make_user("staff", department="streets")
     ids = {}
-    for name, (category, at, ago, _response, _changes) in CITY.items():
+    for name, (category, at, _ago, _response, _changes) in CITY.items():
         extra = {}
         if name == "F":  # reported by a liaison for a resident without an account
             extra = {"reporter": liaison, "on_behalf_name": ON_BEHALF_NAME, "on_behalf_contact": ON_BEHALF_CONTACT}
@@ -129,7 +130,7 @@ def _rows(now):
     departments = {"pothole": "Streets", "street-light": "Streets", "graffiti": "Community",
                    "illegal-dumping": "Sanitation", "abandoned-vehicle": "Police"}
     issues, changes = [], []
-    for n, (name, (category, at, ago, response, steps)) in enumerate(CITY.items(), start=1):
+    for n, (_name, (category, at, ago, response, steps)) in enumerate(CITY.items(), start=1):
         created = now - ago
         status = "open"
         changes.append(ChangeRow(n, None, "open", created))
@@ -267,7 +268,7 @@ def test_equity_view_lists_neighbourhoods_sorted_with_a_map(client, city):
     # Old City: B D F, F open; fixes [72, 240] -> 156 h = 6.5 days; response [6]; none closed of {B, D}.
     assert _cells(table, "Old City") == "3 1 6.5 days (156 h) 6 hours (6 h) 0% (0 of 2)"
     assert _cells(table, "Rittenhouse").startswith("1 0 — No data — No data 100% (1 of 1)")
-    order = lambda page: [n for n in ("Fishtown", "Old City", "Rittenhouse") if n in page]  # noqa: E731
+    order = lambda page: [n for n in ("Fishtown", "Old City", "Rittenhouse") if n in page]  # noqa: E731 - a one-line helper read where it is used
     assert order(table) == ["Fishtown", "Old City", "Rittenhouse"]
     slowest_first = client.get("/dashboard/neighbourhoods?sort=-fix").get_data(as_text=True)
     table = slowest_first.split('id="neighbourhood-table"')[1]
@@ -369,7 +370,7 @@ def test_exports_stream_in_chunks(app, client, city, monkeypatch):
 
 def test_figures_are_kept_for_a_minute(app, client, city, make_issue):
     """Every figure reads every issue, so a public page must not redo that on each reload."""
-    overall = lambda: _text(client.get("/dashboard").get_data(as_text=True).split('id="overall">')[1])  # noqa: E731
+    overall = lambda: _text(client.get("/dashboard").get_data(as_text=True).split('id="overall">')[1])  # noqa: E731 - a one-line helper read where it is used
     assert overall().startswith("Issues reported 7 ")
     make_issue(category="graffiti")
     assert overall().startswith("Issues reported 7 ")

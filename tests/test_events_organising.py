@@ -178,7 +178,7 @@ def test_issues_are_linked_from_the_nearby_list_and_from_an_issue_page(app, clie
     organiser = make_user()
     event_id = new_event(organiser)
     near = make_issue(title="Bags by the fence")
-    far = make_issue(title="Far away pothole", at=FAR)
+    make_issue(title="Far away pothole", at=FAR)
     other = make_issue(title="Broken bench")
     auth.login_as(organiser)
     edit_page = client.get(f"/events/{event_id}/edit").get_data(as_text=True)

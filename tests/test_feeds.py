@@ -196,7 +196,7 @@ def test_unknown_issue_is_404(client, categories):
 
 
 def test_feed_follows_the_readers_language(client, make_issue):
-    issue = make_issue()
+    make_issue()
     feed, raw = fetch(client, f"/feeds/area.atom?bbox={AROUND_FISHTOWN}", **{"Accept-Language": "es"})
     assert 'xml:lang="es"' in raw
     assert feed.entries[0].title == "Bache: Deep pothole (Abierto)"

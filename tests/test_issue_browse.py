@@ -79,7 +79,7 @@ def test_filters_by_category_status_and_age(app, client, make_issue):
     graffiti = make_issue(category="graffiti", at=offset(*FISHTOWN, north_m=200))
     make_issue(status="fixed", at=offset(*FISHTOWN, north_m=300))
     base = f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17"
-    ids = lambda q: sorted(f["id"] for f in client.get(base + q).get_json()["features"])  # noqa: E731
+    ids = lambda q: sorted(f["id"] for f in client.get(base + q).get_json()["features"])  # noqa: E731 - a one-line helper read where it is used
     assert ids("&category=graffiti") == [graffiti]
     assert ids("&status=open") == sorted([pothole, graffiti])
     assert ids("&status=open,fixed&category=pothole") == sorted(ids("&category=pothole"))
@@ -138,7 +138,7 @@ def test_bbox_query_uses_the_spatial_index(app, backend, make_issue):
 
 
 def test_list_view_filters_and_sorts_without_javascript(app, client, auth, make_user, make_issue):
-    quiet = make_issue(title="Quiet pothole", at=offset(*FISHTOWN, north_m=900))
+    make_issue(title="Quiet pothole", at=offset(*FISHTOWN, north_m=900))
     popular = make_issue(title="Popular pothole", at=offset(*FISHTOWN, north_m=-900))
     make_issue(title="Some graffiti", category="graffiti")
     from civic.accounts.models import User

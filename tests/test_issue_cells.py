@@ -80,7 +80,7 @@ def test_city_view_is_answered_from_the_counts_as_grouping_would(app, client, ca
                      f["properties"].get("count", 1)) for f in data["features"])
     grouped = sorted((c.lat, c.lon, c.count) for c in live)
     assert [n for *_, n in served] == [n for *_, n in grouped]
-    assert all(math.isclose(a, b, abs_tol=2e-6) for s, g in zip(served, grouped) for a, b in zip(s[:2], g[:2]))
+    assert all(math.isclose(a, b, abs_tol=2e-6) for s, g in zip(served, grouped, strict=True) for a, b in zip(s[:2], g[:2], strict=True))
     singles = [f for f in data["features"] if "cluster" not in f["properties"]]
     assert singles and all(f["properties"]["title"] for f in singles)  # one issue: shown as itself
 

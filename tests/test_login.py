@@ -14,7 +14,7 @@ def test_sign_in_and_out(client, auth, make_user):
 
 
 def test_sign_in_accepts_email_in_any_case(auth, make_user):
-    user = make_user(email="mixed@example.org")
+    make_user(email="mixed@example.org")
     assert auth.login("  MIXED@Example.org").status_code == 302
 
 

@@ -44,7 +44,7 @@ def two_halves(size=(1200, 800)) -> Image.Image:
 
 
 def close_to(pixel, colour, tolerance=40) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour))
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=False))  # RGB against RGBA compares RGB
 
 
 def decoded(data: bytes) -> Image.Image:

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from civic.accounts import views  # noqa: E402,F401  (registers routes on bp)
+from civic.accounts import views  # noqa: E402,F401 - after bp: the views register their routes on it

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civic.database import UTCDateTime, string_enum, utcnow
 from civic.errors import PermissionDenied
 from civic.extensions import db
+from civic.extensions import Model
 
 
 class HandledIssue(Protocol):
@@ -44,7 +45,7 @@ class EmailFrequency(str, enum.Enum):
     NEVER = "never"
 
 
-class Department(db.Model):
+class Department(Model):
     __tablename__ = "departments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +62,7 @@ def _new_session_nonce() -> str:
     return secrets.token_hex(8)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,7 +57,7 @@ def register_user(display_name: str, email: str, password: str, locale: str | No
             raise
         # A concurrent registration won the race for this email.
         raise Conflict(_("An account with this email already exists. Sign in, or reset your password."), field="email") from None
-    signals.user_registered.send(current_app._get_current_object(), user=user)
+    signals.user_registered.send(signals.sender(), user=user)
     return user
 
 
@@ -95,7 +95,8 @@ class AccountLocked(RateLimited):
 
 def _lockout_keys(email: str) -> tuple[str, str, str]:
     digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]  # no addresses in the store
-    return tuple(counter_key("sign-in", kind, digest) for kind in ("failures", "lock", "lockouts"))
+    return counter_key("sign-in", "failures", digest), counter_key("sign-in", "lock", digest), counter_key(
+        "sign-in", "lockouts", digest)
 
 
 def _locked_error(seconds: float) -> AccountLocked:
@@ -180,7 +181,7 @@ def reset_password(token: str, new_password: str) -> User:
     user.rotate_session_nonce()  # signs out every other session
     db.session.flush()
     _clear_failed_sign_ins(user.email)  # the reset proves the mailbox: the sign-in lock has done its job
-    signals.password_reset.send(current_app._get_current_object(), user=user)
+    signals.password_reset.send(signals.sender(), user=user)
     return user
 
 
@@ -210,7 +211,7 @@ def update_profile(
         raise ValidationError(_("Choose English or Spanish."), field="locale")
     if (home_lat is None) != (home_lon is None):
         raise ValidationError(_("Give both latitude and longitude, or neither."), field="home_lat")
-    if home_lat is not None and not (-90 <= home_lat <= 90 and -180 <= home_lon <= 180):
+    if home_lat is not None and home_lon is not None and not (-90 <= home_lat <= 90 and -180 <= home_lon <= 180):
         raise ValidationError(_("That is not a place on Earth: check latitude and longitude."), field="home_lat")
     if home_neighbourhood:
         hood = neighbourhoods.by_slug(home_neighbourhood)
@@ -218,7 +219,7 @@ def update_profile(
             raise ValidationError(_("Choose a neighbourhood from the list."), field="home_neighbourhood")
         if home_lat is None:
             home_lat, home_lon = hood.centre
-    elif home_lat is not None:
+    elif home_lat is not None and home_lon is not None:
         hood = neighbourhoods.containing(home_lat, home_lon)
         home_neighbourhood = hood.slug if hood else None
 

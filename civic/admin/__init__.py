@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from civic.admin import categories, views  # noqa: E402,F401
+from civic.admin import categories, views  # noqa: E402,F401 - after bp: the views register their routes on it

@@ -97,4 +97,5 @@ def _one_click(user_id: int, action, done_message: str):
         flash(error.message, "error")
     else:
         flash(done_message % {"name": user.display_name}, "success")
-    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/admin/") else url_for("admin.user", user_id=user.id))
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/admin/") else url_for("admin.user", user_id=user.id))

@@ -75,7 +75,7 @@ def _authenticate_bearer() -> None:
         return
     g.setdefault(_BEARER, True)
     user = load_user_from_request(request)
-    g._login_user = user if user is not None else current_app.login_manager.anonymous_user()
+    g._login_user = user if user is not None else login_manager.anonymous_user()
 
 
 def _refuse_invalid_token():
@@ -126,4 +126,4 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _authenticate_bearer)
     app.before_request(_refuse_invalid_token)
     if not isinstance(app.session_interface, _NoSessionForBearerRequests):
-        app.session_interface = _NoSessionForBearerRequests(app.session_interface)
+        app.session_interface = _NoSessionForBearerRequests(app.session_interface)  # type: ignore[assignment]  # delegates the rest

@@ -59,7 +59,7 @@ def _view(filters, zoom: int | None) -> dict:
     clustered = must_cluster(total, zoom)
     writer = markers.FeatureWriter()
     if clustered:
-        if zoom is None:
+        if groups is None:  # no zoom given
             raise ValidationError(_("There are too many issues here to list: give zoom, or a smaller bbox."),
                                   field="zoom")
         singles = markers.by_id(c.issue_id for c in groups if c.count == 1)  # shown as themselves

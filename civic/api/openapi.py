@@ -202,10 +202,11 @@ def operation(summary: str, *, ok: dict | None = None, status: int = 200, params
     """Describe an API view for the OpenAPI document. `ok` is the success body's schema; `errors` the error
     statuses it may answer (400, 404 …); `write` adds 401/403/429 and the security requirement."""
     def mark(view: Callable) -> Callable:
-        view.openapi = {"summary": summary, "ok": ok, "status": status, "params": params or [], "body": body,
-                        "body_required": body_required,
-                        "errors": sorted(set(errors) | ({401, 403, 429} if write else {429})), "write": write,
-                        "description": description or (view.__doc__ or "").strip() or None}
+        meta = {"summary": summary, "ok": ok, "status": status, "params": params or [], "body": body,
+                "body_required": body_required,
+                "errors": sorted(set(errors) | ({401, 403, 429} if write else {429})), "write": write,
+                "description": description or (view.__doc__ or "").strip() or None}
+        view.openapi = meta  # type: ignore[attr-defined]  # a mark on the function, read back by document()
         return view
     return mark
 
@@ -227,10 +228,10 @@ def _path_and_params(rule: str) -> tuple[str, list[dict]]:
 
 
 def _responses(meta: dict) -> dict:
-    ok = {"description": "Success."}
+    ok: dict = {"description": "Success."}
     if meta["ok"] is not None:
         ok["content"] = {"application/json": {"schema": meta["ok"]}}
-    responses = {str(meta["status"]): ok}
+    responses: dict[str, dict] = {str(meta["status"]): ok}
     for code in meta["errors"]:
         responses[str(code)] = {"description": _ERROR_TEXT[code],
                                 "content": {"application/json": {"schema": ref("Error")}}}
@@ -247,7 +248,7 @@ def document(app: Flask) -> dict:
         if meta is None:
             continue
         path, path_params = _path_and_params(rule.rule)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             op = {"operationId": rule.endpoint.removeprefix("api.") + ("" if method == "GET" else f"_{method.lower()}"),
                   "summary": meta["summary"], "parameters": path_params + meta["params"],
                   "responses": _responses(meta)}

@@ -18,7 +18,7 @@ from civic.notifications import services as follows
 from civic.ratelimits import limited
 
 
-def json_object(allowed: set[str], required: set[str] = frozenset()) -> dict:
+def json_object(allowed: set[str], required: set[str] | frozenset[str] = frozenset()) -> dict:
     """The request's JSON object, with only known fields and the required ones present."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civic.accounts.models import User
 from civic.database import UTCDateTime, string_enum, utcnow
 from civic.extensions import db
+from civic.extensions import Model
 from civic.issues.models import Category, Issue
 
 
-class Endpoint(db.Model):
+class Endpoint(Model):
     """A city's GeoReport v2 server (base URL ending before `services.json`)."""
 
     __tablename__ = "open311_endpoints"
@@ -31,7 +32,7 @@ class Endpoint(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class CityService(db.Model):
+class CityService(Model):
     """One service of a city's list, mapped (by an admin or `flask open311 services`) to one of our categories."""
 
     __tablename__ = "open311_services"
@@ -52,12 +53,12 @@ class CityService(db.Model):
 
 class SubmissionState(str, enum.Enum):
     QUEUED = "queued"          # recorded, not yet accepted by the city (retried with backoff)
-    AWAITING_TOKEN = "token"   # the city answered with a token; the ticket number comes later
+    AWAITING_TOKEN = "token"  # noqa: S105 - a state, not a secret: the city answered with a token; the ticket number comes later
     ACCEPTED = "accepted"      # we hold the city's service_request_id
     FAILED = "failed"          # the city refused it (4xx): staff see the city's error text
 
 
-class Submission(db.Model):
+class Submission(Model):
     """The outbox row for one community issue's 311 ticket: written before anything is sent, so a crash
     or an unreachable city never loses it, and its idempotency key stops a second ticket."""
 

@@ -84,7 +84,7 @@ def apply_ticket(submission: Submission, ticket: Ticket, extended: str | None = 
         issue.first_response_at = utcnow()
     db.session.flush()
     db.session.refresh(issue)
-    app = current_app._get_current_object()
+    app = signals.sender()
     signals.comment_posted.send(app, issue=issue, comment=comment)
     if change is not None:
         signals.status_changed.send(app, issue=issue, change=change)
@@ -106,7 +106,7 @@ def sync_endpoint(endpoint: Endpoint, client: GeoReportClient | None = None) -> 
         return 0
     by_ticket: dict[str, list[Submission]] = {}
     for submission in submissions:  # several community issues may share one ticket
-        by_ticket.setdefault(submission.service_request_id, []).append(submission)
+        by_ticket.setdefault(submission.service_request_id, []).append(submission)  # type: ignore[arg-type]  # open ones have a number
     changed = 0
     since = min((s.synced_at or s.accepted_at or s.created_at) for s in submissions) - timedelta(minutes=5)
     try:

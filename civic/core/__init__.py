@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("core", __name__)
 
-from civic.core import views  # noqa: E402,F401
+from civic.core import views  # noqa: E402,F401 - after bp: the views register their routes on it

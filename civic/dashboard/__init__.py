@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)
 
-from civic.dashboard import views  # noqa: E402,F401
+from civic.dashboard import views  # noqa: E402,F401 - after bp: the views register their routes on it

@@ -81,7 +81,7 @@ def line_chart(chart_id: str, title: str, desc: str, points: Sequence[tuple[str,
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="3" stroke-linejoin="round"/>')
     last = len(points) - 1
-    for n, ((label, value), (x, y)) in enumerate(zip(points, coords)):
+    for n, ((label, value), (x, y)) in enumerate(zip(points, coords, strict=True)):
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{BAR}" stroke="#fff" stroke-width="1.5"/>'
                     f'<text x="{x:.1f}" y="{y - 10:.1f}" text-anchor="middle" font-size="14" font-weight="600">'
                     f'{value}</text>')

@@ -195,7 +195,7 @@ def backlog(issues: list[IssueRow], changes: Iterable[ChangeRow], ends: list[dat
             status = steps[last - 1].to_status if last else IssueStatus.OPEN.value  # reported = open
             if status in OPEN:
                 counts[n] += 1
-    return list(zip(ends, counts))
+    return list(zip(ends, counts, strict=True))
 
 
 def compute(issues: list[IssueRow], changes: list[ChangeRow], now: datetime) -> Dashboard:
@@ -212,7 +212,7 @@ def compute(issues: list[IssueRow], changes: list[ChangeRow], now: datetime) -> 
 
 # --- the one function that reads the database --------------------------------------------------
 
-def _value(status) -> str | None:
+def _value(status: IssueStatus | str) -> str:
     return status.value if isinstance(status, IssueStatus) else status
 
 
@@ -228,7 +228,7 @@ def load_rows() -> tuple[list[IssueRow], list[ChangeRow]]:
                                              Issue.community_fix_confirmed_at).where(Issue.hidden_at.is_(None)))
     ]
     changes = [
-        ChangeRow(row.issue_id, _value(row.from_status), _value(row.to_status), row.created_at, bool(row.by_community))
+        ChangeRow(row.issue_id, _value(row.from_status) if row.from_status is not None else None, _value(row.to_status), row.created_at, bool(row.by_community))
         for row in db.session.execute(
             select(StatusChange.issue_id, StatusChange.from_status, StatusChange.to_status, StatusChange.created_at,
                    StatusChange.by_community)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 import folium
@@ -86,7 +87,7 @@ def _fix_chart(chart_id: str, title: str, groups: list[tuple[str, stats.Figures]
     return charts.bar_chart(chart_id, title, _("Bar chart, in days. %(values)s", values=summary), bars)
 
 
-def _backlog_chart(points: list[tuple[object, int]]) -> Markup:
+def _backlog_chart(points: list[tuple[datetime, int]]) -> Markup:
     labelled = [(short_date(t), n) for t, n in points]
     summary = "; ".join(f"{label}: {n}" for label, n in labelled)
     return charts.line_chart(
@@ -176,7 +177,7 @@ def equity_map(rows: list[HoodRow]) -> maps.MapParts:
     for feature in _outlines()["features"]:
         row = found.get(feature["properties"]["slug"])
         n = row.bin if row else None
-        fix = human_duration(row.figures.fix.median) if n is not None else _("No fixed issue yet")
+        fix = human_duration(row.figures.fix.median) if row is not None and n is not None else _("No fixed issue yet")
         features.append({"type": "Feature", "id": feature["properties"]["slug"], "geometry": feature["geometry"],
                          "properties": {"name": feature["properties"]["name"], "fix": fix,
                                         "bin": -1 if n is None else n}})
@@ -197,7 +198,7 @@ def neighbourhoods():
     error = sort.lstrip("-") not in SORTS or sort.count("-") > 1
     if error:
         sort = "name"
-    legend = [(label, colour) for label, (_limit, colour) in zip(bin_labels(), BINS)]
+    legend = [(label, colour) for label, (_limit, colour) in zip(bin_labels(), BINS, strict=True)]
     return render_template(
         "dashboard/neighbourhoods.html", rows=sort_rows(rows, sort), sort=sort, sort_error=error,
         fmap=equity_map(rows), legend=legend, no_data_colour=NO_DATA_COLOUR, outline=OUTLINE, now=data.now,

@@ -161,7 +161,7 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
                 batch: int = 20_000, progress=None) -> int:
     """Add `count` issues. Small counts stay around the demo neighbourhood; large ones cover the city.
     Rows are built and written `batch` issues at a time, so a million fit in little memory (tests/perf)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
     categories = ensure_categories()
     citywide = count > 2000 if citywide is None else citywide
     area = _area(citywide)
@@ -175,6 +175,7 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
     now = utcnow()
     next_comment = first_comment
 
+    upvotes: list[dict]
     issues, changes, upvotes, comments = [], [], [], []
     for n in range(count):
         issue_id = first_issue + n
@@ -212,12 +213,12 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
         changes.append({"issue_id": issue_id, "from_status": None, "to_status": IssueStatus.OPEN, "created_at": created})
         previous = IssueStatus.OPEN
         for status, when in steps:
-            reason = CLOSE_REASONS[closed_reason] if status is IssueStatus.CLOSED else STEP_REASONS[status]
+            reason = CLOSE_REASONS[closed_reason] if status is IssueStatus.CLOSED else STEP_REASONS[status]  # type: ignore[index]  # CLOSED has a reason
             changes.append({"issue_id": issue_id, "from_status": previous, "to_status": status, "reason": reason,
                             "actor_id": staff_id, "created_at": when})
             previous = status
         upvotes.extend({"issue_id": issue_id, "user_id": v, "created_at": created} for v in voters_here)
-        for k in range(n_comments):
+        for _ in range(n_comments):
             next_comment += 1
             comments.append({"id": next_comment - 1, "issue_id": issue_id,
                              "author_id": rng.choice(voter_ids), "body": rng.choice(COMMENTS), "official": False,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
 from civic.database import UTCDateTime, string_enum, utcnow
-from civic.extensions import db
+from civic.extensions import Model
 from civic.issues.models import Issue
 
 
@@ -21,7 +21,7 @@ class SuppliesStatus(str, enum.Enum):
     DECLINED = "declined"
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +57,7 @@ class Event(db.Model):
         return self.cancelled_at is not None
 
 
-class EventOrganiser(db.Model):
+class EventOrganiser(Model):
     """A co-organiser: may edit the event and check people in."""
 
     __tablename__ = "event_organisers"
@@ -68,7 +68,7 @@ class EventOrganiser(db.Model):
     user: Mapped[User] = relationship()
 
 
-class EventIssue(db.Model):
+class EventIssue(Model):
     """An issue the event will tackle."""
 
     __tablename__ = "event_issues"
@@ -91,7 +91,7 @@ def _checkin_code() -> str:
     return secrets.token_hex(3).upper()  # six characters, read aloud or typed by the organiser
 
 
-class Rsvp(db.Model):
+class Rsvp(Model):
     __tablename__ = "rsvps"
     __table_args__ = (Index("ix_rsvps_event_id_status_created_at", "event_id", "status", "created_at"),)
 
@@ -111,7 +111,7 @@ class Rsvp(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class EventReport(db.Model):
+class EventReport(Model):
     """What the clean-up achieved, posted by an organiser afterwards (one per event, editable)."""
 
     __tablename__ = "event_reports"
@@ -129,7 +129,7 @@ class PhotoMoment(str, enum.Enum):
     AFTER = "after"
 
 
-class EventPhoto(db.Model):
+class EventPhoto(Model):
     """A processed image (see civic.media) in an event's report: before or after the clean-up."""
 
     __tablename__ = "event_photos"

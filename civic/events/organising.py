@@ -64,7 +64,7 @@ def update_event(user: User, event: Event, *, title: str, description: str, star
     if "capacity" in noticed:
         fill_free_places(event)   # more places: the waiting list moves up, in order
     if noticed:
-        signals.event_changed.send(current_app._get_current_object(), event=event, change="edited", what=noticed)
+        signals.event_changed.send(signals.sender(), event=event, change="edited", what=noticed)
         reminders.mail_guests(event, "edited")
     return noticed
 
@@ -87,7 +87,7 @@ def add_co_organiser(user: User, event: Event, email: str) -> User:
     if person.id == event.organiser_id or db.session.get(EventOrganiser, (event.id, person.id)):
         return person
     count = db.session.scalar(select(func.count()).select_from(EventOrganiser).where(EventOrganiser.event_id == event.id))
-    if count >= MAX_CO_ORGANISERS:
+    if (count or 0) >= MAX_CO_ORGANISERS:
         raise ValidationError(_("An event can have at most %(n)d co-organisers.", n=MAX_CO_ORGANISERS), field="email")
     db.session.add(EventOrganiser(event_id=event.id, user_id=person.id))
     db.session.flush()
@@ -168,7 +168,7 @@ def request_supplies(user: User, event: Event, text: str) -> None:
     """Ask (or ask again, after a change) for supplies: the request waits for staff to answer."""
     require_organiser(user, event)
     _require_open(event)
-    text = check_supplies(text, required=True)
+    text = check_supplies(text, required=True) or ""  # required: never None
     event.supplies_request, event.supplies_status = text, SuppliesStatus.REQUESTED
     event.supplies_response = event.supplies_decided_by_id = event.supplies_decided_at = None
     db.session.flush()

@@ -66,7 +66,7 @@ def mail_guest(rsvp: Rsvp, event: Event, notice: str) -> None:
     from civic.mail.services import send_mail
 
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
-        send_mail(rsvp.guest_email, GUEST_SUBJECTS[notice](event), "guest_event_notice", notice=notice,
+        send_mail(rsvp.guest_email or "", GUEST_SUBJECTS[notice](event), "guest_event_notice", notice=notice,
                   name=rsvp.guest_name, event=event, link=url_for("events.detail", event_id=event.id, _external=True))
 
 

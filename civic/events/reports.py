@@ -89,7 +89,7 @@ def post_report(user: User, event: Event, *, summary: str, before: Sequence = ()
             if link.fixed_at_event:
                 continue
             link.fixed_at_event = True
-            change = workflow.mark_fixed_by_community(user, db.session.get(Issue, issue_id), reason)
+            change = workflow.mark_fixed_by_community(user, db.session.get_one(Issue, issue_id), reason)
             if change is not None:
                 changes.append(change)
     workflow.announce(changes)

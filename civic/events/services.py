@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select, update
 
 from civic import signals
@@ -45,7 +46,7 @@ def get_event(event_id: int) -> Event:
     return event
 
 
-def is_organiser(user, event: Event) -> bool:
+def is_organiser(user: User | AnonymousUserMixin, event: Event) -> bool:
     if user is None or not user.is_authenticated:
         return False
     if user.id == event.organiser_id or user.is_admin:
@@ -133,7 +134,7 @@ def counts_by_status(event_ids: list[int]) -> dict[int, dict[RsvpStatus, int]]:
     return counts
 
 
-def rsvp_of(user, event_id: int) -> Rsvp | None:
+def rsvp_of(user: User | AnonymousUserMixin, event_id: int) -> Rsvp | None:
     if user is None or not user.is_authenticated:
         return None
     return db.session.scalar(select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.user_id == user.id))
@@ -252,14 +253,14 @@ def _fill_free_places(event: Event) -> list[Rsvp]:
 
 
 def _announce_promotions(promoted: list[Rsvp]) -> None:
-    app = current_app._get_current_object()
+    app = signals.sender()
     for person in promoted:
         signals.rsvp_promoted.send(app, rsvp=person)   # an in-app notice for people with an account
         if person.user_id is None and person.guest_email:
             reminders.mail_guest(person, get_event(person.event_id), "promoted")
 
 
-def attendee_by_code(user, event: Event, code: str) -> Rsvp:
+def attendee_by_code(user: User | AnonymousUserMixin, event: Event, code: str) -> Rsvp:
     """The person going to the event with this check-in code; only organisers may look it up."""
     if not is_organiser(user, event):
         raise PermissionDenied(_("Only the organisers can check people in."))

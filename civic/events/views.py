@@ -33,13 +33,13 @@ def index():
     centre, centre_name = None, None
     if place == "home" and current_user.is_authenticated and current_user.has_home:
         centre, centre_name = (current_user.home_lat, current_user.home_lon), _("your home")
-    elif place and place != "all" and neighbourhoods.by_slug(place):
-        hood = neighbourhoods.by_slug(place)
+    elif place and place != "all" and (hood := neighbourhoods.by_slug(place)):
         centre, centre_name = hood.centre, hood.name
     elif not place and current_user.is_authenticated and current_user.has_home:
         return redirect(url_for("events.index", near="home"))
+    found: list[tuple[Event, float | None]]
     if centre is not None:
-        found = finding.upcoming_near(*centre, radius)
+        found = list(finding.upcoming_near(*centre, radius))
     else:
         found = [(event, None) for event in finding.upcoming()]
     return render_template("events/index.html", found=found, near=place, radius=radius, radii=finding.RADII_KM,
@@ -190,7 +190,7 @@ def checkin_qr(event_id: int, code: str) -> Markup:
     url = url_for("events.checkin_scan", event_id=event_id, code=code, _external=True)
     svg = segno.make(url, error="m").svg_inline(scale=4, light="#fff", svgclass="qr-code")
     label = escape(_("QR code to show the organisers: %(code)s", code=code))
-    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))  # noqa: S704 - segno's SVG, label escaped
 
 
 @bp.post("/<int:event_id>/cancel")

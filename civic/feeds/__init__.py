@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("feeds", __name__)
 
-from civic.feeds import views  # noqa: E402,F401
+from civic.feeds import views  # noqa: E402,F401 - after bp: the views register their routes on it

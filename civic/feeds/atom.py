@@ -84,4 +84,5 @@ def atom_response(fg: FeedGenerator) -> Response:
     response.vary.update(("Accept-Language", "Cookie"))
     # Feed readers poll: let them ask "anything new?" and get a 304 when nothing is.
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: a 304 when the reader has this version
+    return response

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
@@ -127,7 +128,7 @@ def _num(value: float) -> str:
 
 
 def _many(args: MultiDict, name: str) -> list[str]:
-    values = []
+    values: list[str] = []
     for raw in args.getlist(name):
         values.extend(v.strip() for v in raw.split(",") if v.strip())
     return values
@@ -168,7 +169,7 @@ def parse_area(args: MultiDict) -> Area:
     return Area(bbox=BBox.around(lat, lon, radius), circle=(lat, lon, radius), categories=categories)
 
 
-def _recent_in_area(area: Area) -> list[tuple[Issue, object]]:
+def _recent_in_area(area: Area) -> list[tuple[Issue, datetime]]:
     """Issues in the area with their latest activity (report or status change), newest first, at most 50."""
     changed_at = (select(func.max(StatusChange.created_at)).where(StatusChange.issue_id == Issue.id)
                   .correlate(Issue).scalar_subquery())
@@ -181,7 +182,7 @@ def _recent_in_area(area: Area) -> list[tuple[Issue, object]]:
     # A circle: the box around it comes through the index; the corners are dropped here, reading on
     # only until 50 issues inside the circle are found.
     lat, lon, radius = area.circle
-    found: list[tuple[Issue, object]] = []
+    found: list[tuple[Issue, datetime]] = []
     result = db.session.execute(stmt.execution_options(yield_per=AREA_MAX_ENTRIES * 2))
     try:
         for issue, when in result:

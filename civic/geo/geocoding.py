@@ -50,7 +50,7 @@ def _from_geocoder(query: str) -> list[Place]:
     if not url:
         return []
     min_lon, min_lat, max_lon, max_lat = city_bounds()
-    params = {"q": query, "format": "jsonv2", "limit": 5, "bounded": 1,
+    params: dict[str, str | int] = {"q": query, "format": "jsonv2", "limit": 5, "bounded": 1,
               "viewbox": f"{min_lon},{max_lat},{max_lon},{min_lat}"}
     headers = {"User-Agent": current_app.config.get("GEOCODER_USER_AGENT", "civic"), "Accept": "application/json"}
     try:

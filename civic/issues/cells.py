@@ -1,9 +1,10 @@
 """Server-side clusters from precomputed counts: the map's city view without reading every issue.
 
 `issue_cells` (migration 0010) holds, per grid level 8-16, per cell, category and status (and for all of
-them together), how many visible issues lie in the cell and the sums of their coordinates and ids; triggers keep it exact on every insert,
-move, status or category change, hide and delete. A view then costs a few hundred rows whatever the
-number of issues, where grouping the issues themselves costs one row read per issue in view.
+them together), how many visible issues lie in the cell and the sums of their coordinates and ids; triggers
+keep it exact on every insert, move, status or category change, hide and delete. A view then costs a few
+hundred rows whatever the number of issues, where grouping the issues themselves costs one row read per issue
+in view.
 
 A cell at level z is 90 / 2**z degrees square, about 64 screen pixels at zoom z (see CLUSTER_CELL_PX).
 The table cannot answer the `days` filter (counts are not kept per date); queries.clusters falls back to
@@ -75,7 +76,7 @@ def _columns(wide: bool):
 def _window(x0: int, x1: int, y0: int, y1: int) -> tuple[bool, dict]:
     """Whether the columns x0..x1 make a wide view, and the parameters of a window for _columns."""
     wide = x1 - x0 >= WIDE_COLUMNS
-    params = {"y0": y0, "y1": y1}
+    params: dict[str, int | list[int]] = {"y0": y0, "y1": y1}
     params.update({"x0": x0, "x1": x1} if wide else {"columns": list(range(x0, x1 + 1))})
     return wide, params
 
@@ -145,7 +146,7 @@ def rebuild() -> None:
     for category, status, kinds in (("i.category_id", "i.status", ", i.category_id, i.status"),
                                     (str(ALL_KINDS[0]), f"'{ALL_KINDS[1]}'", "")):
         db.session.execute(text(
-            f"INSERT INTO issue_cells (level, gx, gy, category_id, status, n, sum_lat, sum_lon, sum_id) "
+            f"INSERT INTO issue_cells (level, gx, gy, category_id, status, n, sum_lat, sum_lon, sum_id) "  # noqa: S608 - fixed fragments
             f"SELECT l.level, {gx}, {gy}, {category}, {status}, count(*), sum(i.lat), sum(i.lon), sum(i.id) "
             f"FROM issues i CROSS JOIN issue_cell_levels l WHERE i.hidden_at IS NULL "
             f"GROUP BY l.level, {gx}, {gy}{kinds}"))

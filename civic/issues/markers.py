@@ -34,7 +34,7 @@ def _in_view_statement(shape: FilterShape, sort: str, limit: int) -> Select:
     return ordered(parametrised(marker_select(), shape), sort, None).limit(limit)
 
 
-def in_view(filters: IssueFilters, limit: int) -> list[Row]:
+def in_view(filters: IssueFilters, limit: int) -> Sequence[Row]:
     """Up to `limit` markers in the filters' view, in their order (the statement is kept per shape)."""
     stmt = _in_view_statement(filters.shape(), filters.sort, limit)
     return db.session.connection().execute(stmt, filters.parameters()).all()

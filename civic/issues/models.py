@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Department, User
 from civic.database import UTCDateTime, string_enum, utcnow
-from civic.extensions import db
+from civic.extensions import Model
 
 
 class IssueStatus(str, enum.Enum):
@@ -41,7 +41,7 @@ STATUS_LABELS = {
 
 
 
-class Category(db.Model):
+class Category(Model):
     """One of the city's services (pothole, graffiti...). Admins edit the list; each maps to a department."""
 
     __tablename__ = "categories"
@@ -65,7 +65,7 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
-class Issue(db.Model):
+class Issue(Model):
     __tablename__ = "issues"
     __table_args__ = (
         Index("ix_issues_category_id_status", "category_id", "status"),
@@ -119,7 +119,7 @@ class Issue(db.Model):
         return f"<Issue {self.id} {self.status.value}>"
 
 
-class Photo(db.Model):
+class Photo(Model):
     """A processed image on disk (see civic.media): on an issue, or on one of its comments."""
 
     __tablename__ = "photos"
@@ -138,7 +138,7 @@ class Photo(db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # by moderators (civic/moderation)
 
 
-class Upvote(db.Model):
+class Upvote(Model):
     __tablename__ = "upvotes"
 
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
@@ -146,7 +146,7 @@ class Upvote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "comments"
     __table_args__ = (Index("ix_comments_issue_id_created_at", "issue_id", "created_at"),)
 
@@ -174,7 +174,7 @@ class Comment(db.Model):
         return self.deleted_at is not None
 
 
-class StatusChange(db.Model):
+class StatusChange(Model):
     """The status history shown on an issue page; every change carries who and why."""
 
     __tablename__ = "status_changes"
@@ -192,7 +192,7 @@ class StatusChange(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class IssueRevision(db.Model):
+class IssueRevision(Model):
     """What an issue said before an edit: by its reporter (within 24 hours, or at any time to remove personal
     data), or by a moderator. Shown to moderators only; a moderator's purge deletes them for good."""
 
@@ -208,7 +208,7 @@ class IssueRevision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class CommentRevision(db.Model):
+class CommentRevision(Model):
     """What a comment said before an edit (by its author, or by a moderator with a reason)."""
 
     __tablename__ = "comment_revisions"

@@ -18,7 +18,7 @@ MAX_ISSUE_PHOTOS = 4
 
 def real_uploads(files: Sequence | None) -> list:
     """Browsers send an empty file part when nothing is chosen; drop those."""
-    return [f for f in (files or []) if f is not None and getattr(f, "filename", "")]
+    return [f for f in (files or []) if f is not None and bool(getattr(f, "filename", ""))]
 
 
 def check_uploads(files: Sequence, *, allowed: int) -> list[tuple[str, ProcessedImage]]:

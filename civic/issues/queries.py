@@ -73,7 +73,7 @@ class IssueFilters:
     def _recent_fewer_than_in_box(self) -> bool:
         """With `days` over a big box (last month, whole city), the date index finds fewer rows than the
         spatial one: compare the two counts, each bounded by the other, before choosing (SQLite only)."""
-        if not self.days or dialect_name() != "sqlite":
+        if not self.days or self.bbox is None or dialect_name() != "sqlite":
             return False
         in_box = cells.count_touching(self.bbox)
         recent = select(Issue.id).where(Issue.created_at >= self.since).limit(in_box + 1).subquery()
@@ -114,7 +114,7 @@ _PLACEHOLDERS = SimpleNamespace(
     categories=bindparam("categories", expanding=True),
     statuses=bindparam("statuses", expanding=True),
     since=bindparam("since"),
-    bbox=BBox(*(bindparam(name, type_=Float()) for name in ("min_lon", "min_lat", "max_lon", "max_lat"))),
+    bbox=BBox(*(bindparam(name, type_=Float()) for name in ("min_lon", "min_lat", "max_lon", "max_lat"))),  # type: ignore[arg-type]  # placeholders
 )
 
 
@@ -126,7 +126,7 @@ def parametrised(stmt: Select, shape: FilterShape) -> Select:
 
 def _many(args: MultiDict, name: str) -> list[str]:
     """`?status=open&status=fixed` and `?status=open,fixed` both work."""
-    values = []
+    values: list[str] = []
     for raw in args.getlist(name):
         values.extend(v.strip() for v in raw.split(",") if v.strip())
     return values

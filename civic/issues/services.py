@@ -2,12 +2,13 @@
 writes, commits and sends a signal; views, the JSON API and later the Open311 server all call these."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
@@ -61,7 +62,7 @@ def get_issue(issue_id: int, *, for_page: bool = False) -> Issue:
     return issue
 
 
-def get_visible_issue(issue_id: int, viewer, *, for_page: bool = False) -> Issue:
+def get_visible_issue(issue_id: int, viewer: User | AnonymousUserMixin, *, for_page: bool = False) -> Issue:
     """An issue as the public sees it: one hidden by the moderators is shown to moderators only."""
     issue = get_issue(issue_id, for_page=for_page)
     if issue.hidden_at is not None and not (viewer is not None and viewer.is_authenticated and viewer.is_moderator):
@@ -74,14 +75,14 @@ def active_categories() -> list[Category]:
                                    .order_by(Category.position, Category.name)))
 
 
-def sees_private_details(viewer, issue: Issue) -> bool:
+def sees_private_details(viewer: User | AnonymousUserMixin, issue: Issue) -> bool:
     """The reporter, staff, moderators and admins always see who reported, and for whom."""
     if viewer is None or not viewer.is_authenticated:
         return False
     return viewer.id == issue.reporter_id or viewer.acts_as_staff or viewer.is_moderator
 
 
-def reporter_label(issue: Issue, viewer) -> str:
+def reporter_label(issue: Issue, viewer: User | AnonymousUserMixin) -> str:
     if issue.reporter is not None and (issue.show_reporter_name or sees_private_details(viewer, issue)):
         return issue.reporter.display_name
     return _("A neighbour")
@@ -101,7 +102,7 @@ def nearby_open_issues(lat: float, lon: float, category_id: int | None, *, radiu
     return sorted(found, key=lambda pair: pair[1])[:limit]
 
 
-def has_upvoted(user, issue_id: int) -> bool:
+def has_upvoted(user: User | AnonymousUserMixin, issue_id: int) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return db.session.get(Upvote, (issue_id, user.id)) is not None
@@ -157,14 +158,14 @@ def _validate_draft(reporter: User, draft: IssueDraft) -> tuple[Category, str]:
     return category, locate(draft.lat, draft.lon)
 
 
-def report_issue(reporter: User, draft: IssueDraft, uploads=(), *, origin: str = "web") -> Issue:
+def report_issue(reporter: User, draft: IssueDraft, uploads: Sequence = (), *, origin: str = "web") -> Issue:
     """File a report from any channel (`origin`: "web", "api", "georeport"). Other domains' validating
     hooks (signals.validate_report) check their own fields first; what they return reaches the
     issue_reported receivers as `extras`."""
     if reporter is None or not reporter.is_authenticated:
         raise PermissionDenied(_("Sign in to report an issue."))
     category, hood = _validate_draft(reporter, draft)
-    extras = signals.validate_report.collect(current_app._get_current_object(), category=category, draft=draft)
+    extras = signals.validate_report.collect(signals.sender(), category=category, draft=draft)
     processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads),
                                            allowed=issue_photos.MAX_ISSUE_PHOTOS)
     with issue_photos.saving_photos() as stored:
@@ -179,19 +180,19 @@ def report_issue(reporter: User, draft: IssueDraft, uploads=(), *, origin: str =
         db.session.add(StatusChange(issue_id=issue.id, from_status=None, to_status=IssueStatus.OPEN,
                                     actor_id=reporter.id))
         stored.build(processed, issue_id=issue.id, uploader_id=reporter.id)
-    signals.issue_reported.send(current_app._get_current_object(), issue=issue, extras=extras, origin=origin)
+    signals.issue_reported.send(signals.sender(), issue=issue, extras=extras, origin=origin)
     return issue
 
 
 # --- editing (the reporter, for 24 hours) -----------------------------------------------------
 
-def can_edit_issue(user, issue: Issue) -> bool:
+def can_edit_issue(user: User | AnonymousUserMixin, issue: Issue) -> bool:
     return (user is not None and user.is_authenticated and user.id == issue.reporter_id
             and utcnow() - issue.created_at <= REPORT_EDIT_WINDOW)
 
 
 def edit_issue(user: User, issue: Issue, *, title: str, description: str,
-               remove_photo_ids: set[int] = frozenset(), uploads=()) -> Issue:
+               remove_photo_ids: set[int] | frozenset[int] = frozenset(), uploads: Sequence = ()) -> Issue:
     if not can_edit_issue(user, issue):
         raise PermissionDenied(_("Only the reporter can edit an issue, within 24 hours of reporting it."))
     title, description = _clean_title(title), _clean_description(description)
@@ -210,13 +211,13 @@ def edit_issue(user: User, issue: Issue, *, title: str, description: str,
         stored.build(processed, issue_id=issue.id, uploader_id=user.id, first_position=next_position)
         db.session.flush()
         db.session.expire(issue, ["photos"])  # the new rows were added by id, not through the collection
-    signals.issue_edited.send(current_app._get_current_object(), issue=issue)
+    signals.issue_edited.send(signals.sender(), issue=issue)
     return issue
 
 
 # --- upvotes: one per person per issue; counts change by atomic increments ------------------
 
-def _require_voter(user) -> None:
+def _require_voter(user: User | AnonymousUserMixin) -> None:
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to add your vote."))
 
@@ -231,7 +232,7 @@ def set_upvote(user: User, issue_id: int, voted: bool) -> tuple[bool, int]:
         statement = insert_ignoring_duplicates(Upvote, issue_id=issue_id, user_id=user.id, created_at=utcnow())
         delta = 1
     else:
-        statement = Upvote.__table__.delete().where(Upvote.issue_id == issue_id, Upvote.user_id == user.id)
+        statement = Upvote.__table__.delete().where(Upvote.issue_id == issue_id, Upvote.user_id == user.id)  # type: ignore[attr-defined]  # a Table
         delta = -1
     changed = db.session.execute(statement.returning(Upvote.user_id)).first() is not None
     if changed:
@@ -240,9 +241,9 @@ def set_upvote(user: User, issue_id: int, voted: bool) -> tuple[bool, int]:
     db.session.flush()
     count = db.session.scalar(select(Issue.upvote_count).where(Issue.id == issue_id))
     if changed:
-        signals.issue_upvoted.send(current_app._get_current_object(), issue_id=issue_id, user_id=user.id,
+        signals.issue_upvoted.send(signals.sender(), issue_id=issue_id, user_id=user.id,
                                    voted=voted, count=count)
-    return voted, count
+    return voted, count or 0
 
 
 def toggle_upvote(user: User, issue_id: int) -> tuple[bool, int]:
@@ -252,7 +253,7 @@ def toggle_upvote(user: User, issue_id: int) -> tuple[bool, int]:
 
 # --- comments ---------------------------------------------------------------------------------
 
-def add_comment(user: User, issue: Issue, body: str, uploads=()) -> Comment:
+def add_comment(user: User, issue: Issue, body: str, uploads: Sequence = ()) -> Comment:
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to comment."))
     body = _clean_comment(body)
@@ -264,7 +265,7 @@ def add_comment(user: User, issue: Issue, body: str, uploads=()) -> Comment:
         stored.build(processed, issue_id=issue.id, comment_id=comment.id, uploader_id=user.id)
         db.session.execute(update(Issue).where(Issue.id == issue.id)
                            .values(comment_count=Issue.comment_count + 1))
-    signals.comment_posted.send(current_app._get_current_object(), issue=issue, comment=comment)
+    signals.comment_posted.send(signals.sender(), issue=issue, comment=comment)
     return comment
 
 
@@ -275,12 +276,12 @@ def get_comment(comment_id: int) -> Comment:
     return comment
 
 
-def can_edit_comment(user, comment: Comment) -> bool:
+def can_edit_comment(user: User | AnonymousUserMixin, comment: Comment) -> bool:
     return (user is not None and user.is_authenticated and user.id == comment.author_id
             and not comment.is_deleted and utcnow() - comment.created_at <= COMMENT_EDIT_WINDOW)
 
 
-def can_delete_comment(user, comment: Comment) -> bool:
+def can_delete_comment(user: User | AnonymousUserMixin, comment: Comment) -> bool:
     return (user is not None and user.is_authenticated and not comment.is_deleted
             and (user.id == comment.author_id or user.is_moderator))
 

@@ -28,9 +28,11 @@ def key_for_request() -> tuple | None:
 
 
 def get(key: tuple | None) -> bytes | None:
-    return _cache().get(key) if key is not None else None
+    cache = _cache()
+    return cache.get(key) if key is not None and cache is not None else None
 
 
 def put(key: tuple | None, body: bytes) -> None:
-    if key is not None:
-        _cache().put(key, body)
+    cache = _cache()
+    if key is not None and cache is not None:
+        cache.put(key, body)

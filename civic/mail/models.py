@@ -7,10 +7,10 @@ from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.database import UTCDateTime, utcnow
-from civic.extensions import db
+from civic.extensions import Model
 
 
-class OutgoingMail(db.Model):
+class OutgoingMail(Model):
     __tablename__ = "outgoing_mail"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
-from civic.media import views  # noqa: E402,F401  (registers routes on bp)
+from civic.media import views  # noqa: E402,F401 - after bp: the views register their routes on it

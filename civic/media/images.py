@@ -64,7 +64,7 @@ def process_upload(file) -> ProcessedImage:
         thumb = full.copy()
         thumb.thumbnail((thumb_dimension, thumb_dimension), Image.Resampling.LANCZOS)
         return ProcessedImage(full=_jpeg(full), thumb=_jpeg(thumb), width=full.width, height=full.height)
-    except Exception:  # noqa: BLE001  (decoded but unusual: say so to the resident, not with a 500)
+    except Exception:  # (decoded but unusual: say so to the resident, not with a 500)
         log.warning("photo %r: decoded but could not be converted", name, exc_info=True)
         raise _unreadable(name) from None
 
@@ -114,7 +114,7 @@ def _decode(data: bytes, name: str, max_pixels: int, max_dimension: int) -> Imag
         raise _not_a_photo(name) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels(name) from None
-    except Exception:  # noqa: BLE001  (a malformed header can raise nearly anything)
+    except Exception:  # (a malformed header can raise nearly anything)
         log.info("photo %r: header could not be parsed", name, exc_info=True)
         raise _unreadable(name) from None
 
@@ -135,7 +135,7 @@ def _decode(data: bytes, name: str, max_pixels: int, max_dimension: int) -> Imag
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels(name) from None
-    except Exception:  # noqa: BLE001  (truncated or corrupt data: OSError, SyntaxError, ValueError, ...)
+    except Exception:  # (truncated or corrupt data: OSError, SyntaxError, ValueError, ...)
         log.info("photo %r: image data could not be decoded", name, exc_info=True)
         raise _unreadable(name) from None
     return img
@@ -147,7 +147,7 @@ def _upright(img: Image.Image) -> Image.Image:
     """Apply the EXIF orientation. A photo whose EXIF is broken is still a photo: keep it as stored."""
     try:
         return ImageOps.exif_transpose(img)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.info("photo: EXIF orientation could not be applied", exc_info=True)
         return img
 
@@ -187,7 +187,7 @@ def _to_srgb(img: Image.Image, icc: bytes) -> Image.Image | None:
             _srgb_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
         source = ImageCms.ImageCmsProfile(BytesIO(icc))
         return ImageCms.profileToProfile(img, source, _srgb_profile, outputMode="RGB")
-    except Exception:  # noqa: BLE001  (no littlecms, a broken profile, a profile not matching the mode)
+    except Exception:  # (no littlecms, a broken profile, a profile not matching the mode)
         log.info("photo: colour profile ignored", exc_info=True)
         return None
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
-from civic.moderation import views  # noqa: E402,F401
+from civic.moderation import views  # noqa: E402,F401 - after bp: the views register their routes on it

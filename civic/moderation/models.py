@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
 from civic.database import UTCDateTime, string_enum, utcnow
-from civic.extensions import db
+from civic.extensions import Model
 
 
 class ContentKind(str, enum.Enum):
@@ -41,7 +41,7 @@ FLAG_REASON_LABELS = {
 }
 
 
-class Flag(db.Model):
+class Flag(Model):
     """One person's report about one piece of content; resolved when a moderator acts on it."""
 
     __tablename__ = "flags"
@@ -74,7 +74,7 @@ class ActionKind(str, enum.Enum):
     UNSUSPEND = "unsuspend"
 
 
-class ModerationAction(db.Model):
+class ModerationAction(Model):
     """The audit log: who did what to which content or account, and why. Never edited, never deleted."""
 
     __tablename__ = "moderation_actions"

@@ -7,9 +7,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal, overload
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
+from flask_sqlalchemy.pagination import Pagination
+from werkzeug.datastructures import FileStorage
 from sqlalchemy import delete, func, select, update
 
 from civic.accounts.models import Role, User
@@ -39,40 +43,44 @@ def parse_kind(value: str) -> ContentKind:
         raise NotFound(_("There is nothing of that kind to moderate.")) from None
 
 
-def get_target(kind: ContentKind, target_id: int):
+def get_target(kind: ContentKind, target_id: int) -> Any:  # an instance of MODELS[kind]
     target = db.session.get(MODELS[kind], target_id)
     if target is None or getattr(target, "deleted_at", None) is not None or getattr(target, "removed_at", None):
         raise NotFound(_("That content does not exist or was removed."))
     return target
 
 
-def owner_id(kind: ContentKind, target) -> int | None:
+def owner_id(kind: ContentKind, target: Any) -> int | None:
     return {ContentKind.ISSUE: lambda t: t.reporter_id, ContentKind.COMMENT: lambda t: t.author_id,
             ContentKind.PHOTO: lambda t: t.uploader_id, ContentKind.EVENT: lambda t: t.organiser_id}[kind](target)
 
 
-def issue_of(kind: ContentKind, target) -> int | None:
+def issue_of(kind: ContentKind, target: Any) -> int | None:
     """The issue a piece of content belongs to (for links back), if any."""
     return target.id if kind is ContentKind.ISSUE else getattr(target, "issue_id", None)
 
 
-def is_moderator(user) -> bool:
+def is_moderator(user: User | AnonymousUserMixin | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_moderator and not user.is_suspended)
 
 
-def require_moderator(user) -> None:
+def require_moderator(user: User | AnonymousUserMixin | None) -> None:
     if not is_moderator(user):
         raise PermissionDenied(_("Only moderators can do this."))
 
 
 def _log(moderator: User | None, action: ActionKind, kind: str, target_id: int, reason: str | None,
-         **details) -> ModerationAction:
+         **details: Any) -> ModerationAction:
     entry = ModerationAction(moderator_id=moderator.id if moderator else None, action=action, target_kind=kind,
                              target_id=target_id, reason=reason, details=details)
     db.session.add(entry)
     return entry
 
 
+@overload
+def _clean_reason(reason: str | None, *, required: Literal[True] = True) -> str: ...
+@overload
+def _clean_reason(reason: str | None, *, required: bool) -> str | None: ...
 def _clean_reason(reason: str | None, *, required: bool = True) -> str | None:
     return clean_text(reason, field="reason", max_len=REASON_MAX,
                       required=_("Give a reason: it goes into the audit log.") if required else None)
@@ -106,7 +114,7 @@ def flag(user: User, kind: ContentKind, target_id: int, reason: str, note: str |
                                                   reason=reason.value, note=note, created_at=utcnow()))
     count = db.session.scalar(select(func.count(func.distinct(Flag.user_id))).where(
         Flag.kind == kind, Flag.target_id == target_id, Flag.resolved_at.is_(None)))
-    hidden_now = count >= hide_threshold() and target.hidden_at is None
+    hidden_now = (count or 0) >= hide_threshold() and target.hidden_at is None
     if hidden_now:
         target.hidden_at = utcnow()
         _log(None, ActionKind.AUTO_HIDE, kind.value, target_id, None, flags=count)
@@ -118,7 +126,7 @@ def flag(user: User, kind: ContentKind, target_id: int, reason: str, note: str |
 class QueueItem:
     kind: ContentKind
     target_id: int
-    target: object
+    target: Any  # an Issue, Comment, Photo or Event (MODELS)
     flags: int
     reasons: Counter = field(default_factory=Counter)
     first_flagged_at: datetime | None = None
@@ -186,7 +194,7 @@ def dismiss(moderator: User, kind: ContentKind, target_id: int, reason: str | No
 
 # --- edits and history ------------------------------------------------------------------------------
 
-def text_of(kind: ContentKind, target) -> dict[str, str]:
+def text_of(kind: ContentKind, target: Any) -> dict[str, str]:
     if kind is ContentKind.ISSUE:
         return {"title": target.title, "description": target.description}
     if kind is ContentKind.COMMENT:
@@ -196,7 +204,7 @@ def text_of(kind: ContentKind, target) -> dict[str, str]:
     return {}
 
 
-def _rewrite(editor: User, kind: ContentKind, target, fields: dict[str, str], reason: str) -> None:
+def _rewrite(editor: User, kind: ContentKind, target: Any, fields: dict[str, str], reason: str) -> None:
     if kind is ContentKind.ISSUE:
         issue_services.rewrite_issue(editor, target, title=fields.get("title", target.title),
                                      description=fields.get("description", target.description), reason=reason)
@@ -230,7 +238,7 @@ def moderator_edit(moderator: User, kind: ContentKind, target_id: int, fields: d
     db.session.flush()
 
 
-def can_remove_personal_data(user, kind: ContentKind, target) -> bool:
+def can_remove_personal_data(user: User | AnonymousUserMixin, kind: ContentKind, target: Any) -> bool:
     return (user is not None and user.is_authenticated and kind in (ContentKind.ISSUE, ContentKind.COMMENT)
             and owner_id(kind, target) == user.id)
 
@@ -264,9 +272,9 @@ def purge_history(moderator: User, kind: ContentKind, target_id: int, reason: st
     reason = _clean_reason(reason)
     get_target(kind, target_id)
     if kind is ContentKind.ISSUE:
-        removed = db.session.execute(delete(IssueRevision).where(IssueRevision.issue_id == target_id)).rowcount
+        removed = db.session.execute(delete(IssueRevision).where(IssueRevision.issue_id == target_id)).rowcount  # type: ignore[attr-defined]  # a CursorResult
     elif kind is ContentKind.COMMENT:
-        removed = db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == target_id)).rowcount
+        removed = db.session.execute(delete(CommentRevision).where(CommentRevision.comment_id == target_id)).rowcount  # type: ignore[attr-defined]  # a CursorResult
     elif kind is ContentKind.EVENT:
         entries = history(kind, target_id)
         for entry in entries:
@@ -279,7 +287,7 @@ def purge_history(moderator: User, kind: ContentKind, target_id: int, reason: st
     return removed
 
 
-def replace_photo(moderator: User, photo_id: int, upload, reason: str) -> Photo:
+def replace_photo(moderator: User, photo_id: int, upload: FileStorage | None, reason: str) -> Photo:
     """Redact part of a photo: the moderator uploads an edited copy; the original files are deleted."""
     require_moderator(moderator)
     reason = _clean_reason(reason)
@@ -353,7 +361,7 @@ def actions_on(target_kind: str, target_id: int) -> list[ModerationAction]:
                                    .order_by(ModerationAction.id)))
 
 
-def audit_log(user: User, *, page: int = 1, per_page: int = 50):
+def audit_log(user: User, *, page: int = 1, per_page: int = 50) -> Pagination:
     if user is None or not user.is_authenticated or not user.is_admin:
         raise PermissionDenied(_("Only administrators can read the audit log."))
     return db.paginate(select(ModerationAction).order_by(ModerationAction.id.desc()), page=page, per_page=per_page,

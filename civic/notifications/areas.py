@@ -19,7 +19,7 @@ def contains(area: AreaFollow, lat: float, lon: float) -> bool:
     if not (area.min_lon <= lon <= area.max_lon and area.min_lat <= lat <= area.max_lat):
         return False
     if area.kind is AreaKind.CIRCLE:
-        return distance_m(area.lat, area.lon, lat, lon) <= area.radius_m
+        return distance_m(area.lat, area.lon, lat, lon) <= area.radius_m  # type: ignore[arg-type, operator]  # a circle has all three
     if area.kind is AreaKind.NEIGHBOURHOOD:
         hood = neighbourhoods.containing(lat, lon)
         return hood is not None and hood.slug == area.neighbourhood

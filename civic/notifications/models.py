@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.database import UTCDateTime, string_enum, utcnow
-from civic.extensions import db
+from civic.extensions import Model
 from civic.issues.models import Category, Issue
 
 
@@ -20,7 +20,7 @@ class FollowReason(str, enum.Enum):
 
 
 
-class Follow(db.Model):
+class Follow(Model):
     """A user follows an issue. Stopping keeps the row (active=False), so taking part again later
     does not silently re-subscribe someone who chose to stop."""
 
@@ -41,7 +41,7 @@ class AreaKind(str, enum.Enum):
     SHAPE = "shape"
 
 
-class AreaFollow(db.Model):
+class AreaFollow(Model):
     """A followed area. Its bounding box is stored for a quick first filter; the exact test is in areas.py."""
 
     __tablename__ = "area_follows"
@@ -76,7 +76,7 @@ class NotificationKind(str, enum.Enum):
     SUPPLIES = "supplies"              # the city answered an event's request for supplies
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_id_read_at", "user_id", "read_at"),)
 

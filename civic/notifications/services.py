@@ -1,10 +1,13 @@
 """Follow rules and the notification centre. Notifications are made by handlers.py from signals."""
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import bindparam, func, or_, select, update
 
 from civic import signals
@@ -22,7 +25,7 @@ MAX_AREAS = 20
 NEAR_ME_DEFAULT_DAYS = 7
 
 
-def _require_user(user) -> None:
+def _require_user(user: User | AnonymousUserMixin) -> None:
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to follow issues and areas."))
 
@@ -48,7 +51,7 @@ def set_following(user: User, issue_id: int, following: bool) -> None:
     db.session.flush()
 
 
-def is_following(user, issue_id: int) -> bool:
+def is_following(user: User | AnonymousUserMixin, issue_id: int) -> bool:
     if user is None or not user.is_authenticated:
         return False
     follow = db.session.get(Follow, (user.id, issue_id))
@@ -70,11 +73,11 @@ def followed_issues(user: User) -> list[Issue]:
 # --- following areas --------------------------------------------------------------------------
 
 def follow_area(user: User, *, name: str, kind: AreaKind, lat: float | None = None, lon: float | None = None,
-                radius_m: int | None = None, neighbourhood: str | None = None, shape=None,
+                radius_m: int | None = None, neighbourhood: str | None = None, shape: Sequence | None = None,
                 category_id: int | None = None) -> AreaFollow:
     _require_user(user)
     count = db.session.scalar(select(func.count()).select_from(AreaFollow).where(AreaFollow.user_id == user.id))
-    if count >= MAX_AREAS:
+    if (count or 0) >= MAX_AREAS:
         raise ValidationError(_("You follow %(n)d areas already; stop following one first.", n=MAX_AREAS))
     if category_id is not None and db.session.get(Category, category_id) is None:
         raise ValidationError(_("Choose a category from the list."), field="category")
@@ -132,7 +135,7 @@ def area_followers_of(issue: Issue) -> list[tuple[int, AreaFollow]]:
     return list(found.items())
 
 
-def issues_in_area(area: AreaFollow, since=None, limit: int = 200) -> list[Issue]:
+def issues_in_area(area: AreaFollow, since: datetime | None = None, limit: int = 200) -> list[Issue]:
     stmt = within(select(Issue), areas.bounds_of(area)).where(Issue.hidden_at.is_(None))
     if area.category_id:
         stmt = stmt.where(Issue.category_id == area.category_id)
@@ -144,7 +147,7 @@ def issues_in_area(area: AreaFollow, since=None, limit: int = 200) -> list[Issue
 
 # --- notifications ------------------------------------------------------------------------------
 
-def notify(user_ids, kind: NotificationKind, *, issue: Issue | None, actor_id: int | None = None,
+def notify(user_ids: Iterable[int], kind: NotificationKind, *, issue: Issue | None, actor_id: int | None = None,
            payload: dict | None = None) -> list[Notification]:
     created = [Notification(user_id=uid, kind=kind, issue_id=issue.id if issue else None, actor_id=actor_id,
                             payload=payload or {}) for uid in dict.fromkeys(user_ids) if uid != actor_id]
@@ -163,13 +166,13 @@ _UNREAD = (select(func.count()).select_from(Notification)
            .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)))
 
 
-def unread_count(user) -> int:
+def unread_count(user: User | AnonymousUserMixin) -> int:
     if user is None or not user.is_authenticated:
         return 0
     return db.session.scalar(_UNREAD, {"user_id": user.id}) or 0
 
 
-def notifications_page(user: User, page: int = 1, per_page: int = 30):
+def notifications_page(user: User, page: int = 1, per_page: int = 30) -> Pagination:
     stmt = (select(Notification).where(Notification.user_id == user.id)
             .order_by(Notification.created_at.desc(), Notification.id.desc()))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

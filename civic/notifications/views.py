@@ -149,7 +149,8 @@ def email_settings():
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-@csrf.exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" with no CSRF token; the signed token is the proof
+# RFC 8058: mail clients POST "List-Unsubscribe=One-Click" with no CSRF token; the signed token is the proof.
+@csrf.exempt
 def unsubscribe(token: str):
     try:
         user = user_from_unsubscribe_token(token)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("privacy", __name__)
 
-from civic.privacy import views  # noqa: E402,F401
+from civic.privacy import views  # noqa: E402,F401 - after bp: the views register their routes on it

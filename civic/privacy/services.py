@@ -9,7 +9,7 @@ import zipfile
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 
 from civic.accounts.models import User
 from civic.accounts.passwords import password_matches
@@ -32,7 +32,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _rows(stmt, fields: tuple[str, ...]) -> list[dict]:
+def _rows(stmt: Select, fields: tuple[str, ...]) -> list[dict]:
     out = []
     for row in db.session.scalars(stmt):
         item = {}
@@ -121,7 +121,7 @@ def delete_account(user: User, password: str, confirmation: str) -> None:
         raise ValidationError(_("That is not your password."), field="password")
     if (confirmation or "").strip().upper() != CONFIRM_WORD:
         raise ValidationError(_("Type %(word)s to confirm.", word=CONFIRM_WORD), field="confirm")
-    if user.is_admin and db.session.scalar(select(func.count()).select_from(User).where(User.role == user.role)) <= 1:
+    if user.is_admin and (db.session.scalar(select(func.count()).select_from(User).where(User.role == user.role)) or 0) <= 1:
         raise ValidationError(_("You are the last administrator: make someone else an administrator first."))
     from civic.events import services as events
 

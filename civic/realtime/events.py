@@ -64,7 +64,7 @@ def on_watch_issue(data):
 def on_watch_area(data):
     raw = data.get("bbox") if isinstance(data, dict) else None
     try:
-        box = BBox(*[float(v) for v in raw])
+        box = BBox(*[float(v) for v in raw])  # type: ignore[union-attr]  # None: the TypeError below
     except (TypeError, ValueError):
         return {"ok": False, "error": "bbox must be [minLon, minLat, maxLon, maxLat]"}
     if not (box.min_lon < box.max_lon and box.min_lat < box.max_lat):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import Department, User
 from civic.database import UTCDateTime, string_enum, utcnow
-from civic.extensions import db
+from civic.extensions import Model
 from civic.issues.models import Category, IssueStatus
 
 
@@ -22,7 +22,7 @@ class ClosedReason(str, enum.Enum):
     CANNOT_LOCATE = "cannot_locate"
 
 
-class InternalNote(db.Model):
+class InternalNote(Model):
     """A note between staff about an issue. Kept apart from comments so no public query can reach it."""
 
     __tablename__ = "internal_notes"
@@ -36,7 +36,7 @@ class InternalNote(db.Model):
     author: Mapped[User | None] = relationship()
 
 
-class ResponseTemplate(db.Model):
+class ResponseTemplate(Model):
     """A department's standard answer, optionally for one category and one status change."""
 
     __tablename__ = "response_templates"
@@ -53,7 +53,7 @@ class ResponseTemplate(db.Model):
     category: Mapped[Category | None] = relationship()
 
 
-class FixConfirmation(db.Model):
+class FixConfirmation(Model):
     """A reporter's or follower's answer to "is it fixed?" within 30 days of the fix."""
 
     __tablename__ = "fix_confirmations"

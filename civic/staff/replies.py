@@ -1,7 +1,6 @@
 """Official replies, response templates, internal notes, assignment and bulk acknowledgement."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -40,7 +39,7 @@ def post_official_reply(actor: User, issue: Issue, body: str) -> Comment:
         issue.first_response_at = utcnow()
     db.session.flush()
     db.session.refresh(issue)
-    signals.comment_posted.send(current_app._get_current_object(), issue=issue, comment=comment)
+    signals.comment_posted.send(signals.sender(), issue=issue, comment=comment)
     return comment
 
 

@@ -69,7 +69,8 @@ def acknowledge():
         flash(error.message, "error")
     else:
         flash(_("%(n)d issue(s) acknowledged.", n=done), "success")
-    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/staff") else url_for("staff.queue"))
+    back = request.form.get("back") or ""
+    return redirect(back if back.startswith("/staff") else url_for("staff.queue"))
 
 
 def _back(issue_id: int, anchor: str = "staff-panel"):

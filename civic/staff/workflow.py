@@ -68,7 +68,7 @@ def change_status(actor: User, issue: Issue, new: IssueStatus, reason: str, *,
             original = _original_of(issue, duplicate_of_id)
     change = _record(issue, new, reason, actor.id)
     if new is IssueStatus.CLOSED:
-        issue.closed_reason = closed_reason.value
+        issue.closed_reason = closed_reason.value  # type: ignore[union-attr]  # CLOSED needs a reason (checked above)
         if original is not None:
             issue.duplicate_of_id = original.id
             _carry_votes(issue, original)
@@ -119,7 +119,7 @@ def mark_fixed_by_community(actor: User, issue: Issue, reason: str) -> StatusCha
 
 def announce(changes: list[StatusChange]) -> None:
     """After the commit: tell followers and live pages about status changes made elsewhere."""
-    app = current_app._get_current_object()
+    app = signals.sender()
     for change in changes:
         issue = db.session.get(Issue, change.issue_id)
         signals.status_changed.send(app, issue=issue, change=change)
@@ -151,8 +151,8 @@ def can_answer_fixed(user, issue: Issue) -> bool:
 
 def _takes_part(user_id: int, issue_id: int) -> bool:
     voted = db.session.get(Upvote, (issue_id, user_id)) is not None
-    commented = db.session.scalar(select(func.count()).select_from(Comment)
-                                  .where(Comment.issue_id == issue_id, Comment.author_id == user_id)) > 0
+    commented = (db.session.scalar(select(func.count()).select_from(Comment)
+                                   .where(Comment.issue_id == issue_id, Comment.author_id == user_id)) or 0) > 0
     return voted or commented or _follows(user_id, issue_id)
 
 
@@ -177,7 +177,7 @@ def answer_fixed(user: User, issue: Issue, fixed: bool, comment_text: str) -> Fi
                          user.id)
     db.session.flush()
     if change is not None:
-        signals.status_changed.send(current_app._get_current_object(), issue=issue, change=change)
+        signals.status_changed.send(signals.sender(), issue=issue, change=change)
     return answer
 
 

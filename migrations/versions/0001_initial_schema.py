@@ -1,12 +1,11 @@
 """initial schema: users, departments, outgoing mail
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 23:12:53.881984
 
 """
 from alembic import op
-import sqlalchemy as sa
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.

@@ -7,7 +7,6 @@ Create Date: 2026-11-24 23:57:18.078639
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'

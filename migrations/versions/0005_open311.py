@@ -7,7 +7,6 @@ Create Date: 2026-11-25 00:36:29.565064
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'

@@ -61,7 +61,7 @@ def _set_the_scene(live_server, staff, reporter, tag: str) -> StaffScene:
 
         resident = db.session.get(User, reporter.id)
         ids = []
-        for title, (lat, lon) in zip(titles, (FIRST_PIN, SECOND_PIN)):
+        for title, (lat, lon) in zip(titles, (FIRST_PIN, SECOND_PIN), strict=True):
             issue = report_issue(resident, IssueDraft(category_id=pothole.id, title=title,
                                                       description="Deep enough to swallow a bike wheel.",
                                                       lat=lat, lon=lon))
