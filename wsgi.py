@@ -5,6 +5,7 @@ Starts the background jobs (311 outbox and status sync, event reminders, daily d
 thread of every serving process: each job runs once per period across all processes. CIVIC_BACKGROUND_JOBS=false
 turns the thread off, for a deployment that runs `flask jobs run` as its single scheduler instead.
 """
+
 import os
 import sys
 

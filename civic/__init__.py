@@ -3,6 +3,7 @@
 `create_app(config=None)` builds the Flask app: configuration, extensions, blueprints, error handlers,
 CLI commands. It never creates tables: `flask db upgrade` does (make run runs it before serving).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -85,16 +86,16 @@ def register_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Every model module, so the metadata (and Alembic's autogenerate) sees every table."""
-    from civic.accounts import models as _accounts  # noqa: F401
-    from civic.issues import models as _issues  # noqa: F401
-    from civic.notifications import models as _notifications  # noqa: F401
-    from civic.events import models as _events  # noqa: F401
-    from civic.city311 import models as _city311  # noqa: F401
-    from civic.georeport import models as _georeport  # noqa: F401
-    from civic.staff import models as _staff  # noqa: F401
-    from civic.mail import models as _mail  # noqa: F401
-    from civic.api import models as _api  # noqa: F401
     from civic import jobs as _jobs  # noqa: F401
+    from civic.accounts import models as _accounts  # noqa: F401
+    from civic.api import models as _api  # noqa: F401
+    from civic.city311 import models as _city311  # noqa: F401
+    from civic.events import models as _events  # noqa: F401
+    from civic.georeport import models as _georeport  # noqa: F401
+    from civic.issues import models as _issues  # noqa: F401
+    from civic.mail import models as _mail  # noqa: F401
+    from civic.notifications import models as _notifications  # noqa: F401
+    from civic.staff import models as _staff  # noqa: F401
 
 
 def _configure_login(app: Flask, login_manager) -> None:
@@ -138,24 +139,39 @@ def register_blueprints(app: Flask) -> None:
     from civic.admin import bp as admin_bp
     from civic.api import bp as api_bp
     from civic.api.token_views import bp as api_tokens_bp
+    from civic.city311 import handlers as _city311_handlers  # noqa: F401  (files new issues with the city)
+    from civic.city311 import panels as _city311_panels  # noqa: F401  (the ticket box, the city's questions)
+    from civic.city311.views import bp as city311_bp
     from civic.core import bp as core_bp
     from civic.dashboard import bp as dashboard_bp
     from civic.events import bp as events_bp
     from civic.feeds import bp as feeds_bp
+    from civic.georeport.views import bp as georeport_bp
     from civic.issues import bp as issues_bp
     from civic.media import bp as media_bp
     from civic.moderation import bp as moderation_bp
-    from civic.privacy import bp as privacy_bp
     from civic.notifications import bp as notifications_bp
-    from civic.city311 import handlers as _city311_handlers  # noqa: F401  (files new issues with the city)
-    from civic.city311 import panels as _city311_panels  # noqa: F401  (the ticket box, the city's questions)
-    from civic.city311.views import bp as city311_bp
-    from civic.georeport.views import bp as georeport_bp
+    from civic.privacy import bp as privacy_bp
     from civic.staff import bp as staff_bp
 
-    for bp in (core_bp, accounts_bp, issues_bp, media_bp, notifications_bp, feeds_bp, dashboard_bp, admin_bp,
-               staff_bp, api_bp, city311_bp, georeport_bp, events_bp, moderation_bp,
-               privacy_bp, api_tokens_bp):
+    for bp in (
+        core_bp,
+        accounts_bp,
+        issues_bp,
+        media_bp,
+        notifications_bp,
+        feeds_bp,
+        dashboard_bp,
+        admin_bp,
+        staff_bp,
+        api_bp,
+        city311_bp,
+        georeport_bp,
+        events_bp,
+        moderation_bp,
+        privacy_bp,
+        api_tokens_bp,
+    ):
         app.register_blueprint(bp)
 
 
@@ -171,14 +187,21 @@ def register_commands(app: Flask) -> None:
     from civic import jobs
     from civic.accounts.cli import users_cli
     from civic.city311 import cli as city311
-    from civic.georeport import cli as _georeport_cli  # noqa: F401  (adds create-api-key to open311_cli)
     from civic.demo.cli import demo_cli
     from civic.events import cli as events
+    from civic.georeport import cli as _georeport_cli  # noqa: F401  (adds create-api-key to open311_cli)
     from civic.issues.cli import categories_cli
     from civic.notifications import cli as notifications
 
-    for group in (demo_cli, users_cli, categories_cli, notifications.notifications_cli, events.events_cli,
-                  city311.open311_cli, jobs.cli):
+    for group in (
+        demo_cli,
+        users_cli,
+        categories_cli,
+        notifications.notifications_cli,
+        events.events_cli,
+        city311.open311_cli,
+        jobs.cli,
+    ):
         app.cli.add_command(group)
     city311.register_jobs(app)
     events.register_jobs(app)

@@ -5,6 +5,7 @@ every write they watch: 'map' for issues and categories, 'content' for what publ
 includes the counter can never return an answer older than the last write, in any process; entries for
 earlier values simply fall out of the LRU. Used by civic/issues/viewcache.py and civic/pagecache.py.
 """
+
 from __future__ import annotations
 
 import threading
@@ -16,8 +17,9 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 
 from civic.extensions import db
 
-change_counters = Table("change_counters", MetaData(), Column("name", String(40), primary_key=True),
-                        Column("n", BigInteger))
+change_counters = Table(
+    "change_counters", MetaData(), Column("name", String(40), primary_key=True), Column("n", BigInteger)
+)
 
 
 def counter(name: str) -> int:

@@ -4,6 +4,7 @@
 SECRET_KEY), then `finalise()` derives the settings the extensions read (database URI, limiter storage,
 Socket.IO queue) from the few variables an operator actually sets.
 """
+
 from __future__ import annotations
 
 import os

@@ -12,6 +12,7 @@ keys (civic/georeport) — made, stored, recognised and retired one way.
 `CredentialMixin` gives a model the columns every credential has (created_at, revoked_at); the model names
 its hash column in `__hash_column__`. Writes only flush: the caller's unit of work commits them.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -8,20 +8,21 @@ and run only once the change is committed, never for a rolled-back one (after Zu
 
 Also: timezone-aware timestamps, portable INSERT ... ON CONFLICT DO NOTHING, and SQLite connection settings.
 """
+
 from __future__ import annotations
 
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Enum, event, text
-from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
 
 from civic.extensions import db
@@ -31,12 +32,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_EFFECTS = "civic.on_commit"   # session.info key: callables waiting for the commit
-_UNDO = "civic.on_rollback"    # session.info key: clean-ups for work outside the database (files written)
-_DOOMED = "civic.doomed"       # session.info key: this unit of work must end in a rollback
+_EFFECTS = "civic.on_commit"  # session.info key: callables waiting for the commit
+_UNDO = "civic.on_rollback"  # session.info key: clean-ups for work outside the database (files written)
+_DOOMED = "civic.doomed"  # session.info key: this unit of work must end in a rollback
 
 
 # --- the unit of work ---------------------------------------------------------------------------
+
 
 def on_commit(effect: Callable[[], object]) -> None:
     """Run `effect` right after the current transaction commits; drop it if the transaction rolls back.
@@ -148,7 +150,7 @@ def _drop_effects(session: Session, previous_transaction: SessionTransaction) ->
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -162,14 +164,14 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def insert_ignoring_duplicates(model, **values):
@@ -182,8 +184,13 @@ def insert_ignoring_duplicates(model, **values):
 
 def string_enum(enum_class) -> Enum:
     """A Python enum stored as its values in a VARCHAR (no database ENUM type to migrate)."""
-    return Enum(enum_class, native_enum=False, length=20, validate_strings=True,
-                values_callable=lambda members: [m.value for m in members])
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 @event.listens_for(Engine, "connect")
@@ -218,5 +225,9 @@ def follow_explicit_ids(*models) -> None:
         return
     for model in models:
         table = model.__tablename__
-        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - a model's table
-                                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"))
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - a model's table
+                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
+        )

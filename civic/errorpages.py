@@ -1,4 +1,5 @@
 """Error responses: an HTML page for people, a JSON body under /api/. Never a bare 500 from user input."""
+
 from __future__ import annotations
 
 import logging
@@ -10,8 +11,8 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
-from civic.errors import DomainError
 from civic.database import abandon
+from civic.errors import DomainError
 from civic.ratelimits import seconds_to_wait, wait_message
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,10 @@ def _messages() -> dict[int, tuple[str, str]]:
         404: (_("Page not found"), _("The page may have moved, or the address may be mistyped.")),
         405: (_("That action is not possible here"), _("Go back and use the page's buttons.")),
         409: (_("That conflicts with something already saved"), _("Reload the page and try again.")),
-        413: (_("That upload is too large"), _("Choose smaller files (photos up to a few megabytes each) and try again.")),
+        413: (
+            _("That upload is too large"),
+            _("Choose smaller files (photos up to a few megabytes each) and try again."),
+        ),
         429: (_("Too many attempts"), _("Please wait a few minutes before trying again.")),
         500: (_("Something went wrong on our side"), _("It is not your fault. Please try again in a moment.")),
     }
@@ -57,7 +61,9 @@ def render_error(status: int, message: str | None = None, exc: Exception | None 
         if isinstance(exc, DomainError) and exc.field:
             body["error"]["field"] = exc.field  # the input the message is about
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, title=title, message=message, explanation=explanation), status
+    return render_template(
+        "errors/error.html", status=status, title=title, message=message, explanation=explanation
+    ), status
 
 
 def render_rate_limited(exc: Exception):
@@ -101,8 +107,8 @@ def register_error_handlers(app: Flask) -> None:
             return body, status, {"Allow": ", ".join(exc.valid_methods)}
         return response
 
-    @app.errorhandler(OverflowError)   # SQLite: a number too large for an INTEGER column
-    @app.errorhandler(DataError)       # PostgreSQL: the same, and other values a column cannot hold
+    @app.errorhandler(OverflowError)  # SQLite: a number too large for an INTEGER column
+    @app.errorhandler(DataError)  # PostgreSQL: the same, and other values a column cannot hold
     def out_of_range(exc: Exception):
         """A number from the request that no column can hold: the request is wrong, not the server."""
         abandon()

@@ -1,4 +1,5 @@
 """Domain errors raised by services. Views turn them into form messages, the API into JSON bodies."""
+
 from __future__ import annotations
 
 

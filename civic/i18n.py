@@ -1,5 +1,6 @@
 """Locale choice: the signed-in user's setting, then the visitor's switcher choice, then Accept-Language;
 and the templates' gettext, with the catalog looked up once per request."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request, session

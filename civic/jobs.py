@@ -10,6 +10,7 @@ alone: before a job runs, the process claims its lease with one conditional UPDA
 and PostgreSQL alike, with no lock held while the job runs. A process that dies mid-job leaves the period
 done; the jobs themselves resume cleanly (the outbox and reminders also claim each row before sending).
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,21 +29,21 @@ from sqlalchemy import Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.database import UTCDateTime, insert_ignoring_duplicates, unit_of_work, utcnow
-from civic.extensions import db
-from civic.extensions import Model
+from civic.extensions import Model, db
 
 log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 TICK_SECONDS = 15.0  # how often the scheduler looks for due jobs
-_REGISTRY = "civic.jobs"    # app.extensions key: {"jobs": {name: Job}, "at_start": [callables]}
+_REGISTRY = "civic.jobs"  # app.extensions key: {"jobs": {name: Job}, "at_start": [callables]}
 
-_wakeup = threading.Event()       # set by wake(): the scheduler loop stops waiting for its tick
-_woken: set[str] = set()          # jobs to run at the next tick even if their period is not over
+_wakeup = threading.Event()  # set by wake(): the scheduler loop stops waiting for its tick
+_woken: set[str] = set()  # jobs to run at the next tick even if their period is not over
 _woken_lock = threading.Lock()
 
 
 class JobLease(Model):
     """One row per job: when it is next due, and which process ran it last."""
+
     __tablename__ = "job_leases"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -73,10 +74,12 @@ def daily_at(hour: int, tz: str) -> Callable[[datetime], datetime]:
         if due <= local:
             due = (due + timedelta(days=1)).replace(hour=hour)  # the wall-clock hour, across a DST change
         return due
+
     return next_due
 
 
 # --- the registry: what each domain brings ------------------------------------------------------
+
 
 def _registry(app: Flask) -> dict:
     return app.extensions.setdefault(_REGISTRY, {"jobs": {}, "at_start": []})
@@ -116,20 +119,23 @@ def _take_woken() -> set[str]:
 
 # --- running ------------------------------------------------------------------------------------
 
+
 def claim(job: Job, now: datetime) -> bool:
     """True for exactly one caller per period, across processes: the one whose UPDATE moved `due_at`."""
     with unit_of_work() as session:
         session.execute(insert_ignoring_duplicates(JobLease, name=job.name, due_at=now, runs=0))
         moved = session.execute(
-            update(JobLease).where(JobLease.name == job.name, JobLease.due_at <= now)
+            update(JobLease)
+            .where(JobLease.name == job.name, JobLease.due_at <= now)
             .values(due_at=job.next_due(now), runs=JobLease.runs + 1, last_holder=HOLDER, last_started_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
     return moved == 1
 
 
-def run_due(jobs: Sequence[Job] | None = None, now: datetime | None = None,
-            woken: frozenset[str] | set[str] = frozenset()) -> list[str]:
+def run_due(
+    jobs: Sequence[Job] | None = None, now: datetime | None = None, woken: frozenset[str] | set[str] = frozenset()
+) -> list[str]:
     """Run every job that is due and that this process wins (and the `woken` ones, due or not); return
     their names. Each job is one unit of work; a failing job is rolled back, logged, and does not stop
     the others."""
@@ -141,7 +147,7 @@ def run_due(jobs: Sequence[Job] | None = None, now: datetime | None = None,
         try:
             with unit_of_work():
                 job.run()
-        except Exception:  # noqa: BLE001 - one bad job must not stop the scheduler; the error is logged
+        except Exception:  # one bad job must not stop the scheduler; the error is logged
             log.exception("background job %s failed", job.name)
     return ran
 
@@ -156,7 +162,7 @@ def run_forever(app: Flask, tick: float = TICK_SECONDS, stop: threading.Event | 
     stop = stop or threading.Event()
     preparations = list(_registry(app)["at_start"])
     while not stop.is_set():
-        _wakeup.clear()           # a wake() from here on cuts the next wait short
+        _wakeup.clear()  # a wake() from here on cuts the next wait short
         woken = _take_woken()
         try:
             with app.test_request_context(base_url=app.config["BASE_URL"]):
@@ -165,7 +171,7 @@ def run_forever(app: Flask, tick: float = TICK_SECONDS, stop: threading.Event | 
                         preparations[0]()
                     preparations.pop(0)
                 run_due(woken=woken)
-        except Exception:  # noqa: BLE001 - the loop must survive a bad tick (database away); logged
+        except Exception:  # the loop must survive a bad tick (database away); logged
             log.exception("background jobs failed")
         if stop.is_set():
             break
@@ -202,5 +208,7 @@ def jobs_status() -> None:
     """When each job last ran, where, and when it is next due."""
     with unit_of_work():
         for lease in leases():
-            click.echo(f"{lease.name:<16} runs {lease.runs:<6} last {lease.last_started_at:%Y-%m-%d %H:%M:%S} "
-                       f"by {lease.last_holder}   next {lease.due_at:%Y-%m-%d %H:%M:%S} UTC")
+            click.echo(
+                f"{lease.name:<16} runs {lease.runs:<6} last {lease.last_started_at:%Y-%m-%d %H:%M:%S} "
+                f"by {lease.last_holder}   next {lease.due_at:%Y-%m-%d %H:%M:%S} UTC"
+            )

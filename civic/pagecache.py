@@ -8,6 +8,7 @@ pages show bumps it), the language and the URL, for at most CIVIC_PAGE_CACHE_SEC
 when it is kept and each reader's own are put back when it is served. Signed-in readers always get a fresh
 page (their own buttons, drafts and names). CIVIC_PAGE_CACHE_SECONDS=0 turns it off.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -39,6 +40,7 @@ def _key() -> tuple | None:
 
 def for_anonymous_readers(view):
     """Decorate a GET view whose page is the same for every anonymous reader."""
+
     @wraps(view)
     def cached_view(*args, **kwargs):
         cache = _cache()
@@ -51,6 +53,7 @@ def for_anonymous_readers(view):
         if cache is not None and key is not None and response.status_code == 200 and response.mimetype == "text/html":
             cache.put(key, _without_secrets(response.get_data(as_text=True)))
         return response
+
     return cached_view
 
 

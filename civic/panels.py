@@ -12,6 +12,7 @@ the template renders; the template shows each slot with `templates/_panels.html`
 sees its data as `panel` (and the page's own variables). Within a slot panels come in `order`, then by name.
 In the spirit of Indico's template hooks, with the data gathered ahead of rendering.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -49,8 +50,9 @@ class Shown:
 _registry: dict[str, dict[str, Panel]] = {}
 
 
-def register(*, page: str, name: str, template: str, context: ContextFn, order: int = 100,
-             slot: str = DEFAULT_SLOT) -> Panel:
+def register(
+    *, page: str, name: str, template: str, context: ContextFn, order: int = 100, slot: str = DEFAULT_SLOT
+) -> Panel:
     """Add (or, with the same page and name, replace) a panel; returns it."""
     panel = Panel(page=page, name=name, template=template, context=context, order=order, slot=slot)
     _registry.setdefault(page, {})[name] = panel
@@ -59,9 +61,11 @@ def register(*, page: str, name: str, template: str, context: ContextFn, order: 
 
 def panel(*, page: str, name: str, template: str, order: int = 100, slot: str = DEFAULT_SLOT):
     """Decorator form of `register` for the context function."""
+
     def decorate(fn: ContextFn) -> ContextFn:
         register(page=page, name=name, template=template, context=fn, order=order, slot=slot)
         return fn
+
     return decorate
 
 

@@ -22,6 +22,7 @@ Every limit is a Flask-Limiter string in config under a name ending in _RATE_LIM
 Refusals are 429 with a Retry-After header (civic/errorpages.py, civic/georeport/responses.py);
 `seconds_to_wait()` and `wait_message()` say how long to wait.
 """
+
 from __future__ import annotations
 
 import math
@@ -103,6 +104,7 @@ def limit_blueprint(bp: Blueprint, config_key: str, *, reads: bool = False) -> N
 
 # --- how long to wait ---------------------------------------------------------------------------
 
+
 def seconds_to_wait(exc: Exception | None = None) -> int:
     """Seconds until the refused request may be tried again (at least 1).
 
@@ -130,6 +132,7 @@ def wait_message(seconds: int) -> str:
 
 
 # --- other counters in the limiter's storage ----------------------------------------------------
+
 
 def storage() -> Storage | None:
     """The limiter's storage (memory, or Redis shared by every process); None when limits are switched off."""

@@ -1,5 +1,6 @@
 """Response headers that make the browser enforce our rules: a CSP with a per-request nonce for inline
 scripts (folium's map script gets it), no framing, no MIME sniffing, a strict referrer policy."""
+
 from __future__ import annotations
 
 import secrets

@@ -9,6 +9,7 @@
 
 Producers send them; other domains connect to them, never the other way round.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -64,7 +65,7 @@ role_changed = _signals.signal("role-changed")
 # issue_reported: issue=Issue, extras=dict (what validate_report's receivers returned), origin="web"|"api"|"georeport"
 issue_reported = _signals.signal("issue-reported")
 issue_edited = _signals.signal("issue-edited")
-issue_upvoted = _signals.signal("issue-upvoted")      # voted=True/False, count=N
+issue_upvoted = _signals.signal("issue-upvoted")  # voted=True/False, count=N
 comment_posted = _signals.signal("comment-posted")
 comment_changed = _signals.signal("comment-changed")  # edited or deleted
 status_changed = _signals.signal("status-changed")
@@ -74,12 +75,12 @@ status_changed = _signals.signal("status-changed")
 notification_created = _signals.signal("notification-created")
 
 # Staff workflow: an issue closed as a duplicate of another (followers carry over in notifications).
-issue_merged = _signals.signal("issue-merged")      # duplicate=Issue, original=Issue
+issue_merged = _signals.signal("issue-merged")  # duplicate=Issue, original=Issue
 
 # Open311: a community issue's 311 ticket changed (queued, accepted, refused, city status).
-ticket_changed = _signals.signal("ticket-changed")   # submission=Submission
+ticket_changed = _signals.signal("ticket-changed")  # submission=Submission
 
 
 # Events.
-event_changed = _signals.signal("event-changed")     # event=Event, change="edited"|"cancelled"
-rsvp_promoted = _signals.signal("rsvp-promoted")     # rsvp=Rsvp (off the waiting list)
+event_changed = _signals.signal("event-changed")  # event=Event, change="edited"|"cancelled"
+rsvp_promoted = _signals.signal("rsvp-promoted")  # rsvp=Rsvp (off the waiting list)

@@ -6,6 +6,7 @@ Markdown-it renders with raw HTML disabled and bare URLs linked; nh3 (the Rust `
 then allows only a short list of tags and forces rel="nofollow ugc noopener" on links. Two layers, so a
 gap in one is not a hole.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,8 +29,15 @@ _markdown = (
 )
 
 
-def clean_text(value: str | None, *, field: str, max_len: int, required: str | None = None, min_len: int = 1,
-               one_line: bool = False) -> str | None:
+def clean_text(
+    value: str | None,
+    *,
+    field: str,
+    max_len: int,
+    required: str | None = None,
+    min_len: int = 1,
+    one_line: bool = False,
+) -> str | None:
     """What a person typed, trimmed (`one_line`: every run of white space made one space). Empty gives None,
     unless `required` is the message to refuse it with (also for text shorter than `min_len`); longer than
     `max_len` is refused. Refusals are ValidationErrors naming `field`."""

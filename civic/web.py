@@ -3,6 +3,7 @@ showing a domain error on a form or as a message, and checking a button's CSRF t
 
 A view that shows a service's error and answers normally (the form again, a flashed message) dooms the
 unit of work (civic.database.doom): whatever the service flushed before refusing is rolled back."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -41,11 +42,11 @@ class FormOutcome:
 def submit_form(form: FlaskForm, action: Callable[[], Any]) -> FormOutcome:
     """The POST half of a form view: validate the form, run the service, put its error on the form.
 
-        outcome = submit_form(form, lambda: save_category(current_user, ...))
-        if outcome.done:
-            flash(...)
-            return redirect(...)
-        return render_template(..., form=form), outcome.status
+    outcome = submit_form(form, lambda: save_category(current_user, ...))
+    if outcome.done:
+        flash(...)
+        return redirect(...)
+    return render_template(..., form=form), outcome.status
     """
     if request.method != "POST":
         return FormOutcome(False)

@@ -5,6 +5,7 @@ e.g. a systemd template unit), all with the same CIVIC_DATABASE_URL (PostgreSQL)
 a proxy with sticky sessions (deploy/nginx.conf). Settings for the app itself come from CIVIC_* environment
 variables (deploy/civic.env.example); command-line options override anything set here.
 """
+
 import os
 from pathlib import Path
 

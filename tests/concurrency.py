@@ -1,4 +1,5 @@
 """Run actions at the same instant, each in its own thread, to test rules that must hold under concurrency."""
+
 from __future__ import annotations
 
 import threading

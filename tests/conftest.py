@@ -4,6 +4,7 @@ the app, its clients, user factories and a real SMTP server.
 Each test gets a database built by the real migrations: SQLite copies a migrated template file
 (fast and isolated); PostgreSQL migrates one database per session and truncates it after each test.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -17,16 +18,18 @@ from flask_migrate import upgrade
 
 from civic import ROOT, create_app
 from civic.config import TestConfig
+from civic.database import unit_of_work
 from civic.extensions import db
 from tests.services import POSTGRES_URL, require_postgres
-from civic.database import unit_of_work
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--db", choices=["sqlite", "postgresql"], default="sqlite",
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
         help="database backend for the suite (postgresql needs a server, see tests/services.py)",
     )
 
@@ -45,6 +48,7 @@ def migrate_database(database_url: str) -> None:
 
 
 # --- database per backend ----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def backend(request) -> str:
@@ -98,6 +102,7 @@ def _truncate_all(url: str) -> None:
 
 # --- the app and its clients -------------------------------------------------------------------
 
+
 @pytest.fixture
 def make_app(database_url):
     """Build another app on this test's database, with config overrides (e.g. CSRF on, low limits)."""
@@ -132,6 +137,7 @@ def runner(app):
 
 # --- users -------------------------------------------------------------------------------------
 
+
 @dataclass
 class UserInfo:
     id: int
@@ -149,9 +155,16 @@ def make_user(app):
 
     counter = iter(range(1, 10_000))
 
-    def factory(role: str = "resident", *, email: str | None = None, password: str = DEFAULT_PASSWORD,
-                display_name: str | None = None, department: str | None = None, verified: bool = True,
-                locale: str | None = None) -> UserInfo:
+    def factory(
+        role: str = "resident",
+        *,
+        email: str | None = None,
+        password: str = DEFAULT_PASSWORD,
+        display_name: str | None = None,
+        department: str | None = None,
+        verified: bool = True,
+        locale: str | None = None,
+    ) -> UserInfo:
         n = next(counter)
         email = email or f"user{n}@example.org"
         display_name = display_name or f"Neighbour {n}"
@@ -178,8 +191,9 @@ class AuthActions:
         self._client = client
 
     def login(self, email: str, password: str = DEFAULT_PASSWORD, follow_redirects: bool = False):
-        return self._client.post("/login", data={"email": email, "password": password},
-                                 follow_redirects=follow_redirects)
+        return self._client.post(
+            "/login", data={"email": email, "password": password}, follow_redirects=follow_redirects
+        )
 
     def login_as(self, user: UserInfo):
         response = self.login(user.email, user.password)
@@ -196,6 +210,7 @@ def auth(client) -> AuthActions:
 
 
 # --- the pretend city's 311 server (tools/pretend_city), over real HTTP -------------------------------
+
 
 @pytest.fixture
 def city():
@@ -221,6 +236,7 @@ def connected(app, city, categories):
 
 
 # --- a real SMTP server ------------------------------------------------------------------------
+
 
 @pytest.fixture
 def smtp_server():
@@ -270,15 +286,32 @@ def make_issue(app, categories, make_user, upload_dir):
     from civic.issues import services
     from civic.issues.models import IssueStatus
 
-    def factory(reporter: UserInfo | None = None, *, category: str = "pothole", at: tuple[float, float] = FISHTOWN,
-                title: str = "Deep pothole", description: str = "Right by the bus stop.",
-                status: str | None = None, photos=(), **draft) -> int:
+    def factory(
+        reporter: UserInfo | None = None,
+        *,
+        category: str = "pothole",
+        at: tuple[float, float] = FISHTOWN,
+        title: str = "Deep pothole",
+        description: str = "Right by the bus stop.",
+        status: str | None = None,
+        photos=(),
+        **draft,
+    ) -> int:
         reporter = reporter or make_user()
         with app.test_request_context(), unit_of_work():  # the issue and what receivers write with it
             user = db.session.get(User, reporter.id)
-            issue = services.report_issue(user, services.IssueDraft(
-                category_id=categories[category], title=title, description=description,
-                lat=at[0], lon=at[1], **draft), photos)
+            issue = services.report_issue(
+                user,
+                services.IssueDraft(
+                    category_id=categories[category],
+                    title=title,
+                    description=description,
+                    lat=at[0],
+                    lon=at[1],
+                    **draft,
+                ),
+                photos,
+            )
             if status:
                 issue.status = IssueStatus(status)
                 db.session.commit()

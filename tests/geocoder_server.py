@@ -3,6 +3,7 @@
 It answers /search?q=... over real HTTP from a fixed table, records the queries it received,
 and can be told to fail, so tests exercise the real client code end to end.
 """
+
 from __future__ import annotations
 
 import json

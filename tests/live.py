@@ -1,4 +1,5 @@
 """Start the real app as a separate server process on a free 127.0.0.1 port (for multi-process tests)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -19,7 +20,10 @@ def server_process(env: dict[str, str], timeout: float = 20.0):
     full_env = {**os.environ, "CIVIC_SECRET_KEY": "test-multiprocess-secret", **env}
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:

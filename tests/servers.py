@@ -4,6 +4,7 @@ configured only through CIVIC_* environment variables, as an operator would run 
     with serve({"CIVIC_DATABASE_URL": url, "CIVIC_REDIS_URL": redis}) as server:
         httpx.get(server.url + "/healthz")
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,23 +43,48 @@ def server_env(settings: dict[str, str]) -> dict[str, str]:
     """The environment of a server process: this one's, minus any CIVIC_* leaking in, plus `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIVIC_")}
     # Background jobs off unless a caller turns them on (CIVIC_BACKGROUND_JOBS=true): a benchmark measures requests.
-    env.update({"CIVIC_SECRET_KEY": "test-secret-shared-by-all-processes", "CIVIC_SOCKETIO_ASYNC_MODE": "gevent",
-                "CIVIC_BACKGROUND_JOBS": "false"})
+    env.update(
+        {
+            "CIVIC_SECRET_KEY": "test-secret-shared-by-all-processes",
+            "CIVIC_SOCKETIO_ASYNC_MODE": "gevent",
+            "CIVIC_BACKGROUND_JOBS": "false",
+        }
+    )
     env.update(settings)
     return env
 
 
 @contextlib.contextmanager
-def serve(settings: dict[str, str], *, workers: int = 1, port: int | None = None, log_dir: Path | None = None,
-          extra_args: tuple[str, ...] = (), ready_timeout: float = 30.0) -> Iterator[Server]:
+def serve(
+    settings: dict[str, str],
+    *,
+    workers: int = 1,
+    port: int | None = None,
+    log_dir: Path | None = None,
+    extra_args: tuple[str, ...] = (),
+    ready_timeout: float = 30.0,
+) -> Iterator[Server]:
     """Start gunicorn (gevent workers) on 127.0.0.1, wait until /healthz answers, stop it afterwards."""
     port = port or free_port()
     log = (log_dir or Path(os.environ.get("TMPDIR", "/tmp"))) / f"civic-gunicorn-{port}.log"
-    command = [str(GUNICORN), "--worker-class", "gevent", "--workers", str(workers),
-               "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "3", *NO_CONTROL_SOCKET, *extra_args, "wsgi:app"]
+    command = [
+        str(GUNICORN),
+        "--worker-class",
+        "gevent",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--graceful-timeout",
+        "3",
+        *NO_CONTROL_SOCKET,
+        *extra_args,
+        "wsgi:app",
+    ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=server_env(settings), stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=server_env(settings), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
     try:
         _wait_ready(server, ready_timeout)

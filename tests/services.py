@@ -3,6 +3,7 @@
 A test that needs one skips with the reason when it is missing, except under CI=true, where a
 missing service is a failure: CI must never pass by skipping.
 """
+
 from __future__ import annotations
 
 import os

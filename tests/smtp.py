@@ -1,4 +1,5 @@
 """A real SMTP server for tests (aiosmtpd), collecting the messages it receives."""
+
 from __future__ import annotations
 
 import email

@@ -3,6 +3,7 @@ invalid) never get a 5xx, and every response conforms to the document (status co
 
 A bounded run here (API_FUZZ_EXAMPLES per operation, default 12); `make api-fuzz` runs the longer one.
 The database holds a few issues, comments and an event, so generated ids sometimes hit real rows."""
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,9 @@ from schemathesis.specs.openapi import checks
 
 from civic.accounts.models import User
 from civic.api.tokens import create_token
+from civic.database import unit_of_work
 from civic.extensions import db
 from tests.conftest import FISHTOWN
-from civic.database import unit_of_work
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
 
@@ -30,8 +31,16 @@ EXCLUDED_CHECKS = [checks.positive_data_acceptance, checks.ensure_resource_avail
 
 
 # Rate limits are tested in tests/test_rate_limits.py; here they would only turn the fuzzing into 429s.
-NO_LIMITS = {name: "" for name in ("API_READ_RATE_LIMIT", "API_WRITE_RATE_LIMIT", "REPORT_RATE_LIMIT",
-                                   "COMMENT_RATE_LIMIT", "UPVOTE_RATE_LIMIT")}
+NO_LIMITS = {
+    name: ""
+    for name in (
+        "API_READ_RATE_LIMIT",
+        "API_WRITE_RATE_LIMIT",
+        "REPORT_RATE_LIMIT",
+        "COMMENT_RATE_LIMIT",
+        "UPVOTE_RATE_LIMIT",
+    )
+}
 
 
 @pytest.fixture
@@ -48,9 +57,17 @@ def api_world(make_app, make_user, make_issue):
     with app.test_request_context(), unit_of_work():
         user = db.session.get(User, resident.id)
         services.add_comment(user, services.get_issue(issue_id), "Still there")
-        events.create_event(user, title="Tidy", description="", starts_local=starts,
-                            ends_local=starts + timedelta(hours=1), meeting_point="Gate",
-                            lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=2)
+        events.create_event(
+            user,
+            title="Tidy",
+            description="",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=1),
+            meeting_point="Gate",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+            capacity=2,
+        )
         _token, plaintext = create_token(user, "schemathesis")
     return app, {"Authorization": f"Bearer {plaintext}"}
 
@@ -72,7 +89,9 @@ def _aimed_at_real_rows(document: dict) -> dict:
 def test_api_conforms_to_its_openapi_document(api_world):
     """Every operation, positive then negative generated requests; all failures are reported together."""
     app, headers = api_world
-    schema = schemathesis.openapi.from_dict(_aimed_at_real_rows(app.test_client().get("/api/v1/openapi.json").get_json()))
+    schema = schemathesis.openapi.from_dict(
+        _aimed_at_real_rows(app.test_client().get("/api/v1/openapi.json").get_json())
+    )
     schema.app = app
     calls, failures = Counter(), []
     for result in schema.get_all_operations():
@@ -80,8 +99,13 @@ def test_api_conforms_to_its_openapi_document(api_world):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
-                      derandomize=True, database=None)
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+                database=None,
+            )
             def run(case):
                 calls[operation.label] += 1  # noqa: B023 - run() is called right below, in this iteration
                 case.call_and_validate(headers=headers, excluded_checks=EXCLUDED_CHECKS)

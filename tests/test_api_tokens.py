@@ -2,6 +2,7 @@
 `Authorization: Bearer` on /api/v1 writes without a CSRF token and without a session cookie; revoked, unknown
 or suspended tokens are a 401 that never falls back to the session; the session's own API writes still need
 X-CSRFToken; my tokens are mine to revoke, ten at most, gone with my account and listed in my data."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from civic.accounts.models import User
 from civic.api import tokens
 from civic.api.models import ApiToken
-from civic.database import utcnow, unit_of_work
+from civic.database import unit_of_work, utcnow
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.issues.models import Upvote
@@ -67,6 +68,7 @@ def assert_invalid_token(response):
 
 
 # --- the page -----------------------------------------------------------------------------------
+
 
 def test_a_token_made_on_the_page_is_shown_once_and_only_its_hash_is_kept(csrf_app, make_user):
     me = make_user(display_name="Tess Token")
@@ -147,6 +149,7 @@ def test_someone_else_cannot_revoke_my_token(csrf_app, make_user):
 
 
 # --- using a token ------------------------------------------------------------------------------
+
 
 def test_bearer_writes_need_no_csrf_token_and_get_no_session(csrf_app, make_user, make_issue):
     me = make_user(display_name="Before")
@@ -273,8 +276,11 @@ def test_session_api_writes_still_need_the_csrf_header(csrf_app, make_user):
     # A header that is not a bearer token changes nothing: still the session, still its CSRF check.
     basic = client.patch("/api/v1/me", json={"display_name": "After"}, headers={"Authorization": "Basic eDp5"})
     assert basic.status_code == 400 and basic.get_json()["error"]["code"] == "csrf_failed"
-    accepted = client.patch("/api/v1/me", json={"display_name": "After"},
-                            headers={"X-CSRFToken": meta_token(client.get("/").get_data(as_text=True))})
+    accepted = client.patch(
+        "/api/v1/me",
+        json={"display_name": "After"},
+        headers={"X-CSRFToken": meta_token(client.get("/").get_data(as_text=True))},
+    )
     assert accepted.status_code == 200 and display_name(csrf_app, me.id) == "After"
 
 
@@ -286,6 +292,7 @@ def test_tokens_open_the_api_only(app, make_user):
 
 
 # --- my data and my account ---------------------------------------------------------------------
+
 
 def test_my_data_lists_my_tokens_without_their_hash(app, client, auth, make_user):
     me = make_user()

@@ -1,13 +1,14 @@
 """/api/v1 beyond the map: report an issue, comments (paginated), follow, events and RSVPs, consistent JSON
 errors, and the OpenAPI document that describes every route."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from civic.accounts.models import User
+from civic.database import unit_of_work
 from civic.extensions import db
 from tests.conftest import FISHTOWN
-from civic.database import unit_of_work
 
 
 def test_every_api_route_is_in_the_openapi_document(app, client):
@@ -17,8 +18,13 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
     assert endpoints - documented == set()
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
-    assert {"/api/v1/issues/{issue_id}/comments", "/api/v1/events/{event_id}/rsvp", "/api/v1/issues/{issue_id}/follow",
-            "/api/v1/issues", "/api/v1/events"} <= set(doc["paths"])
+    assert {
+        "/api/v1/issues/{issue_id}/comments",
+        "/api/v1/events/{event_id}/rsvp",
+        "/api/v1/issues/{issue_id}/follow",
+        "/api/v1/issues",
+        "/api/v1/events",
+    } <= set(doc["paths"])
     assert set(doc["paths"]["/api/v1/issues"]) == {"get", "post"}
     assert doc["paths"]["/api/v1/issues/{issue_id}/comments"]["post"]["security"]
     assert client.get("/api/v1/").get_json()["openapi"] == "/api/v1/openapi.json"
@@ -30,11 +36,27 @@ def test_report_comment_follow_through_the_api(app, client, auth, make_user, cat
     bad = client.post("/api/v1/issues", json={"category_id": categories["pothole"], "title": "Hole"})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"]
     assert "description" in bad.get_json()["error"]["message"]
-    outside = client.post("/api/v1/issues", json={"category_id": categories["pothole"], "title": "Hole in road",
-                                                  "description": "Deep", "lat": 0.0, "lon": 0.0})
+    outside = client.post(
+        "/api/v1/issues",
+        json={
+            "category_id": categories["pothole"],
+            "title": "Hole in road",
+            "description": "Deep",
+            "lat": 0.0,
+            "lon": 0.0,
+        },
+    )
     assert outside.status_code == 400
-    created = client.post("/api/v1/issues", json={"category_id": categories["pothole"], "title": "Hole in road",
-                                                  "description": "Deep", "lat": FISHTOWN[0], "lon": FISHTOWN[1]})
+    created = client.post(
+        "/api/v1/issues",
+        json={
+            "category_id": categories["pothole"],
+            "title": "Hole in road",
+            "description": "Deep",
+            "lat": FISHTOWN[0],
+            "lon": FISHTOWN[1],
+        },
+    )
     assert created.status_code == 201
     issue_id = created.get_json()["id"]
     for n in range(3):
@@ -60,9 +82,17 @@ def test_events_and_rsvps_through_the_api(app, client, auth, make_user):
     organiser, first, second = make_user(), make_user(), make_user()
     starts = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
     with app.test_request_context(), unit_of_work():
-        event_id = events.create_event(db.session.get(User, organiser.id), title="Tidy", description="Bring gloves",
-                                       starts_local=starts, ends_local=starts + timedelta(hours=1),
-                                       meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=1).id
+        event_id = events.create_event(
+            db.session.get(User, organiser.id),
+            title="Tidy",
+            description="Bring gloves",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=1),
+            meeting_point="Gate",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+            capacity=1,
+        ).id
     listing = client.get("/api/v1/events").get_json()
     assert [e["title"] for e in listing["items"]] == ["Tidy"] and listing["items"][0]["capacity"] == 1
     auth.login_as(first)

@@ -1,18 +1,22 @@
 """The city's GeoReport XML is untrusted input: an answer that declares entities (the "billion laughs" kind) is
 refused as not GeoReport, never expanded; plain GeoReport XML still reads."""
+
 from __future__ import annotations
 
 import httpx
 import pytest
-
 from civic.open311 import client as city_client
 from civic.open311.client import CityUnavailable, GeoReportClient
 
-BOMB = ('<?xml version="1.0"?><!DOCTYPE services [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-        "<services><service><service_code>&b;</service_code><service_name>Pothole</service_name></service>"
-        "</services>")
-PLAIN = ('<?xml version="1.0"?><services><service><service_code>POTHOLE</service_code>'
-         "<service_name>Pothole</service_name></service></services>")
+BOMB = (
+    '<?xml version="1.0"?><!DOCTYPE services [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    "<services><service><service_code>&b;</service_code><service_name>Pothole</service_name></service>"
+    "</services>"
+)
+PLAIN = (
+    '<?xml version="1.0"?><services><service><service_code>POTHOLE</service_code>'
+    "<service_name>Pothole</service_name></service></services>"
+)
 
 
 def answering(monkeypatch, body: str) -> GeoReportClient:

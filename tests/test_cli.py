@@ -1,4 +1,5 @@
 """`flask demo seed` and `flask users create-admin`."""
+
 from __future__ import annotations
 
 import re
@@ -6,8 +7,8 @@ import re
 import sqlalchemy as sa
 
 from civic.accounts.models import Role, User
-from civic.extensions import db
 from civic.database import unit_of_work
+from civic.extensions import db
 
 
 def test_demo_seed_fills_an_empty_database_once(app, runner):
@@ -31,8 +32,10 @@ def test_demo_seed_fills_an_empty_database_once(app, runner):
 
 
 def test_create_admin_makes_a_new_account(app, runner):
-    result = runner.invoke(args=["users", "create-admin", "Chief@City.example", "--name", "Chief"],
-                           input="a long admin passphrase\na long admin passphrase\n")
+    result = runner.invoke(
+        args=["users", "create-admin", "Chief@City.example", "--name", "Chief"],
+        input="a long admin passphrase\na long admin passphrase\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context(), unit_of_work():
         user = db.session.scalar(sa.select(User).where(User.email == "chief@city.example"))
@@ -41,7 +44,9 @@ def test_create_admin_makes_a_new_account(app, runner):
 
 def test_create_admin_promotes_an_existing_account(app, runner, make_user):
     existing = make_user()
-    result = runner.invoke(args=["users", "create-admin", existing.email], input="ignored passphrase 1\nignored passphrase 1\n")
+    result = runner.invoke(
+        args=["users", "create-admin", existing.email], input="ignored passphrase 1\nignored passphrase 1\n"
+    )
     assert result.exit_code == 0, result.output
     with app.app_context(), unit_of_work():
         assert db.session.get(User, existing.id).role is Role.ADMIN
@@ -65,7 +70,9 @@ def test_demo_seed_with_issues_is_consistent(app, runner):
         issues = list(db.session.scalars(sa.select(Issue)))
         assert len(issues) == 300
         votes = dict(db.session.execute(sa.select(Upvote.issue_id, sa.func.count()).group_by(Upvote.issue_id)).all())
-        comments = dict(db.session.execute(sa.select(Comment.issue_id, sa.func.count()).group_by(Comment.issue_id)).all())
+        comments = dict(
+            db.session.execute(sa.select(Comment.issue_id, sa.func.count()).group_by(Comment.issue_id)).all()
+        )
         last_status = {}
         for change in db.session.scalars(sa.select(StatusChange).order_by(StatusChange.id)):
             last_status[change.issue_id] = change.to_status
@@ -84,8 +91,10 @@ def test_after_demo_data_people_register_report_and_comment(app, runner, client,
     from civic.issues.models import Issue
 
     assert runner.invoke(args=["demo", "seed", "--if-empty", "--issues", "60"]).exit_code == 0
-    response = client.post("/register", data={"display_name": "New neighbour", "email": "new@example.org",
-                                              "password": "a long enough passphrase"})
+    response = client.post(
+        "/register",
+        data={"display_name": "New neighbour", "email": "new@example.org", "password": "a long enough passphrase"},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     issue_id = make_issue(title="After the demo")
     assert client.post(f"/issues/{issue_id}/comments", data={"body": "Seen it too"}).status_code == 302

@@ -1,4 +1,5 @@
 """Comments: sanitised formatting, a photo, a 15-minute edit window, and delete leaving a placeholder."""
+
 from __future__ import annotations
 
 import io
@@ -7,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from PIL import Image
 
-from civic.database import utcnow, unit_of_work
+from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from civic.issues.models import Comment, Issue
 

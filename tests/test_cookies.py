@@ -1,10 +1,10 @@
 """Session and remember-me cookies: HttpOnly and SameSite=Lax always; Secure when the site runs on HTTPS."""
+
 from __future__ import annotations
 
 
 def _cookie_headers(app, user) -> list[str]:
-    response = app.test_client().post("/login", data={"email": user.email, "password": user.password,
-                                                      "remember": "y"})
+    response = app.test_client().post("/login", data={"email": user.email, "password": user.password, "remember": "y"})
     assert response.status_code == 302
     return response.headers.getlist("Set-Cookie")
 

@@ -1,5 +1,6 @@
 """civic/credentials.py: one way to make, store, recognise and retire the secrets of personal API tokens and
 GeoReport api keys."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,7 @@ def test_tokens_and_keys_are_found_by_the_same_rule_and_never_for_each_other(app
         assert credentials.find(ApiToken, token_plain, prefix="civic_").id == token.id
         assert credentials.find(ApiKey, key_plain).user_id == info.id
         assert credentials.find(ApiKey, token_plain) is None and credentials.find(ApiToken, key_plain) is None
-        assert credentials.find(ApiToken, token_plain[len("civic_"):]) is None  # the prefix is required
+        assert credentials.find(ApiToken, token_plain[len("civic_") :]) is None  # the prefix is required
         for wrong in (None, "", token_plain + "x", "civic_" + "x" * 300):
             assert credentials.find(ApiToken, wrong, prefix="civic_") is None
         row = db.session.scalar(sa.select(ApiKey))

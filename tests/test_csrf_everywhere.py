@@ -12,6 +12,7 @@ this session-authenticated request.
 Also here: the positive case (the token read from the page's form is accepted), and the JSON API's
 session-authenticated writes, which need the X-CSRFToken header.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,10 +27,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.routing.converters import AnyConverter, NumberConverter
 
 from civic.accounts.models import EmailFrequency, User
+from civic.database import unit_of_work
 from civic.extensions import csrf as csrf_extension
 from civic.extensions import db
 from tests.conftest import DEFAULT_PASSWORD, FISHTOWN
-from civic.database import unit_of_work
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 CSRF_MESSAGE = "This form has expired or was sent from another site."
@@ -59,6 +60,7 @@ MIN_WRITE_ROUTES = 45
 
 # --- the world the sweep runs in ---------------------------------------------------------------
 
+
 @pytest.fixture
 def csrf_app(make_app):
     # No rate limits: the sweep posts to /login, /register and /forgot-password like to every route.
@@ -78,27 +80,45 @@ def world(app, make_user, make_issue, categories):
     staff = make_user("staff", department="streets", display_name="Sam Staff")
     neighbour = make_user(display_name="Nia")
     issue_id = make_issue(neighbour, title="Loose paving slab")
-    starts = (datetime.now(ZoneInfo("America/New_York")).replace(tzinfo=None, second=0, microsecond=0)
-              + timedelta(days=3))
+    starts = datetime.now(ZoneInfo("America/New_York")).replace(tzinfo=None, second=0, microsecond=0) + timedelta(
+        days=3
+    )
     with app.test_request_context(), unit_of_work():
         admin_row, staff_row = db.session.get(User, admin.id), db.session.get(User, staff.id)
         neighbour_row = db.session.get(User, neighbour.id)
         issue = issues.get_issue(issue_id)
         comment = issues.add_comment(admin_row, issue, "Seen it too.")  # the neighbour follows: a notification
-        event = events.create_event(admin_row, title="Spring clean-up", description="Bags provided",
-                                    starts_local=starts, ends_local=starts + timedelta(hours=2),
-                                    meeting_point="Girard & Front", lat=FISHTOWN[0], lon=FISHTOWN[1])
-        area = notifications.follow_area(admin_row, name="Home block", kind=AreaKind.CIRCLE,
-                                         lat=FISHTOWN[0], lon=FISHTOWN[1], radius_m=500)
-        template = replies.save_template(staff_row, None, title="Thanks", body="We are on it.",
-                                         category_id=None, status=None)
+        event = events.create_event(
+            admin_row,
+            title="Spring clean-up",
+            description="Bags provided",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=2),
+            meeting_point="Girard & Front",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+        )
+        area = notifications.follow_area(
+            admin_row, name="Home block", kind=AreaKind.CIRCLE, lat=FISHTOWN[0], lon=FISHTOWN[1], radius_m=500
+        )
+        template = replies.save_template(
+            staff_row, None, title="Thanks", body="We are on it.", category_id=None, status=None
+        )
         notification = db.session.scalar(sa.select(Notification).where(Notification.user_id == neighbour_row.id))
         return {
-            "admin": admin, "staff": staff, "neighbour": neighbour,
+            "admin": admin,
+            "staff": staff,
+            "neighbour": neighbour,
             "ids": {
-                "issue_id": issue_id, "comment_id": comment.id, "event_id": event.id, "user_id": staff.id,
-                "area_id": area.id, "template_id": template.id, "category_id": categories["pothole"],
-                "notification_id": notification.id, "locale": "es",
+                "issue_id": issue_id,
+                "comment_id": comment.id,
+                "event_id": event.id,
+                "user_id": staff.id,
+                "area_id": area.id,
+                "template_id": template.id,
+                "category_id": categories["pothole"],
+                "notification_id": notification.id,
+                "locale": "es",
             },
             "department_id": staff_row.department_id,
         }
@@ -111,29 +131,72 @@ def form_body(world) -> dict:
     ends = (datetime.now() + timedelta(days=5)).strftime("%Y-%m-%dT12:00")
     return {
         # accounts
-        "email": "someone@example.org", "password": "a brand new passphrase", "current_password": DEFAULT_PASSWORD,
-        "display_name": "Renamed by a forged form", "locale": "es", "home_neighbourhood": "", "remember": "y",
-        "role": "staff", "department": str(world["department_id"]), "verified": "y", "next": "/",
+        "email": "someone@example.org",
+        "password": "a brand new passphrase",
+        "current_password": DEFAULT_PASSWORD,
+        "display_name": "Renamed by a forged form",
+        "locale": "es",
+        "home_neighbourhood": "",
+        "remember": "y",
+        "role": "staff",
+        "department": str(world["department_id"]),
+        "verified": "y",
+        "next": "/",
         # issues and comments
-        "category": str(ids["category_id"]), "title": "Forged title", "description": "Forged description",
-        "address": "Girard & Front", "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "duplicates_seen": "1",
-        "body": "Forged comment", "upvoted": "1", "following": "1", "id": str(ids["notification_id"]),
+        "category": str(ids["category_id"]),
+        "title": "Forged title",
+        "description": "Forged description",
+        "address": "Girard & Front",
+        "lat": str(FISHTOWN[0]),
+        "lon": str(FISHTOWN[1]),
+        "duplicates_seen": "1",
+        "body": "Forged comment",
+        "upvoted": "1",
+        "following": "1",
+        "id": str(ids["notification_id"]),
         # staff
-        "status": "acknowledged", "reason": "Forged reason", "reply": "Forged reply", "note": "Forged note",
-        "assignee": str(world["staff"].id), "answer": "yes", "comment": "Forged answer", "issue": str(ids["issue_id"]),
+        "status": "acknowledged",
+        "reason": "Forged reason",
+        "reply": "Forged reply",
+        "note": "Forged note",
+        "assignee": str(world["staff"].id),
+        "answer": "yes",
+        "comment": "Forged answer",
+        "issue": str(ids["issue_id"]),
         # admin
-        "name": "Forged name", "name_es": "Nombre", "slug": "forged", "position": "1", "active": "y",
+        "name": "Forged name",
+        "name_es": "Nombre",
+        "slug": "forged",
+        "position": "1",
+        "active": "y",
         # notifications
-        "kind": "circle", "radius_m": "500", "email_frequency": "never",
+        "kind": "circle",
+        "radius_m": "500",
+        "email_frequency": "never",
         # events
-        "starts_at": starts, "ends_at": ends, "meeting_point": "Forged place", "capacity": "10",
-        "what_to_bring": "Gloves", "supplies_request": "Bags", "supplies_response": "Yes", "decision": "accept",
-        "summary": "Forged report", "going": "1", "guest_name": "Guest", "guest_email": "guest@example.org",
-        "code": "ABCDEF", "issue_id": str(ids["issue_id"]), "issue_ids": str(ids["issue_id"]),
+        "starts_at": starts,
+        "ends_at": ends,
+        "meeting_point": "Forged place",
+        "capacity": "10",
+        "what_to_bring": "Gloves",
+        "supplies_request": "Bags",
+        "supplies_response": "Yes",
+        "decision": "accept",
+        "summary": "Forged report",
+        "going": "1",
+        "guest_name": "Guest",
+        "guest_email": "guest@example.org",
+        "code": "ABCDEF",
+        "issue_id": str(ids["issue_id"]),
+        "issue_ids": str(ids["issue_id"]),
         "event_id": str(ids["event_id"]),
         # 311
-        "service_request_id": "12345", "consent": "1", "api_key": "not-a-key", "service_code": "pothole",
-        "long": str(FISHTOWN[1]), "List-Unsubscribe": "One-Click",
+        "service_request_id": "12345",
+        "consent": "1",
+        "api_key": "not-a-key",
+        "service_code": "pothole",
+        "long": str(FISHTOWN[1]),
+        "List-Unsubscribe": "One-Click",
     }
 
 
@@ -141,6 +204,7 @@ JSON_BODY = {"display_name": "Renamed by a forged request", "upvoted": True}
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
 
 def write_routes(app) -> list[tuple[object, str]]:
     """(rule, method) for every rule of the URL map that accepts a state-changing method."""
@@ -175,8 +239,10 @@ def database_state(app) -> dict:
     with app.app_context(), unit_of_work():
         with db.engine.connect() as conn:
             names = sorted(sa.inspect(conn).get_table_names())
-            return {name: sorted((tuple(row) for row in conn.execute(sa.text(f'SELECT * FROM "{name}"'))), key=repr)
-                    for name in names}
+            return {
+                name: sorted((tuple(row) for row in conn.execute(sa.text(f'SELECT * FROM "{name}"'))), key=repr)
+                for name in names
+            }
 
 
 def changed_tables(before: dict, after: dict) -> list[str]:
@@ -264,6 +330,7 @@ def send(client, rule, method: str, url: str, world):
 
 # --- the sweep ---------------------------------------------------------------------------------
 
+
 def test_every_state_changing_route_rejects_a_request_without_a_csrf_token(csrf_app, world, csrf_rejections):
     client = sign_in(csrf_app, world["admin"])
     routes = write_routes(csrf_app)
@@ -283,20 +350,26 @@ def test_every_state_changing_route_rejects_a_request_without_a_csrf_token(csrf_
             if rule.endpoint in EXEMPT:
                 # Exempt, but a forged request (bogus api_key, unsigned token) must still be refused.
                 if response.status_code < 400 or changed_tables(before_db, after_db):
-                    problems.append(f"{method} {url} ({rule.endpoint}): exempt route acted on a forged request "
-                                    f"({response.status_code}, changed {changed_tables(before_db, after_db)})")
+                    problems.append(
+                        f"{method} {url} ({rule.endpoint}): exempt route acted on a forged request "
+                        f"({response.status_code}, changed {changed_tables(before_db, after_db)})"
+                    )
                 continue
-            problems.append(f"{method} {url} ({rule.endpoint}): answered {response.status_code} "
-                            f"without the CSRF check refusing it")
+            problems.append(
+                f"{method} {url} ({rule.endpoint}): answered {response.status_code} without the CSRF check refusing it"
+            )
             continue
         if not looks_like_csrf_error(response, rule):
-            problems.append(f"{method} {url} ({rule.endpoint}): refused, but answered {response.status_code} "
-                            f"{response.mimetype} instead of the CSRF error page")
+            problems.append(
+                f"{method} {url} ({rule.endpoint}): refused, but answered {response.status_code} "
+                f"{response.mimetype} instead of the CSRF error page"
+            )
         if changed_tables(before_db, after_db):
             problems.append(f"{method} {url} ({rule.endpoint}): changed {changed_tables(before_db, after_db)}")
         if before_session != after_session:
-            problems.append(f"{method} {url} ({rule.endpoint}): changed the session: "
-                            f"{before_session} -> {after_session}")
+            problems.append(
+                f"{method} {url} ({rule.endpoint}): changed the session: {before_session} -> {after_session}"
+            )
 
     assert not problems, "\n".join(problems)
     # Behaviour and review agree: exactly the reviewed routes skip the check (a new exempt route fails here).
@@ -329,15 +402,18 @@ def test_exempt_routes_do_not_act_on_the_signed_in_session(csrf_app, world):
     issues_before = database_state(csrf_app)["issues"]
 
     # GeoReport POST from a signed-in browser, no api_key: refused, whoever is signed in.
-    response = client.post("/open311/v2/requests.json", data={
-        "service_code": "pothole", "lat": FISHTOWN[0], "long": FISHTOWN[1], "description": "Forged request"})
+    response = client.post(
+        "/open311/v2/requests.json",
+        data={"service_code": "pothole", "lat": FISHTOWN[0], "long": FISHTOWN[1], "description": "Forged request"},
+    )
     assert response.status_code == 403
     assert response.get_json()[0]["code"] == 403
     assert database_state(csrf_app)["issues"] == issues_before
 
     # One-click unsubscribe without a valid signed token: refused, and the signed-in admin stays subscribed.
-    response = client.post("/unsubscribe/x", data="List-Unsubscribe=One-Click",
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/unsubscribe/x", data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 400
     with csrf_app.app_context(), unit_of_work():
         assert db.session.get(User, world["admin"].id).email_frequency is not EmailFrequency.NEVER
@@ -345,6 +421,7 @@ def test_exempt_routes_do_not_act_on_the_signed_in_session(csrf_app, world):
 
 
 # --- the positive case, and the JSON API ------------------------------------------------------
+
 
 def test_a_form_post_with_the_token_from_the_page_is_accepted(csrf_app, world, csrf_rejections):
     from civic.issues.models import Comment
@@ -376,12 +453,24 @@ def test_a_token_from_another_session_is_refused(csrf_app, world):
         assert db.session.get(User, world["admin"].id).display_name == "Ada Admin"
 
 
-@pytest.mark.parametrize("method, path, body, check", [
-    ("PATCH", "/api/v1/me", {"display_name": "Ada Lovelace"},
-     lambda app, w: db.session.get(User, w["admin"].id).display_name == "Ada Lovelace"),
-    ("POST", "/api/v1/issues/{issue_id}/upvote", {"upvoted": True},
-     lambda app, w: _upvoted(w["ids"]["issue_id"], w["admin"].id)),
-], ids=["PATCH /api/v1/me", "POST /api/v1/issues/<id>/upvote"])
+@pytest.mark.parametrize(
+    "method, path, body, check",
+    [
+        (
+            "PATCH",
+            "/api/v1/me",
+            {"display_name": "Ada Lovelace"},
+            lambda app, w: db.session.get(User, w["admin"].id).display_name == "Ada Lovelace",
+        ),
+        (
+            "POST",
+            "/api/v1/issues/{issue_id}/upvote",
+            {"upvoted": True},
+            lambda app, w: _upvoted(w["ids"]["issue_id"], w["admin"].id),
+        ),
+    ],
+    ids=["PATCH /api/v1/me", "POST /api/v1/issues/<id>/upvote"],
+)
 def test_session_authenticated_json_writes_need_the_x_csrftoken_header(csrf_app, world, method, path, body, check):
     client = sign_in(csrf_app, world["admin"])
     url = path.format(**world["ids"])

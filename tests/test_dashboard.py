@@ -20,6 +20,7 @@ Worked out by hand:
 - statuses now: fixed A B D (3), closed C G (2), open E F (2). Closed without a fix: 2/(3+2) = 40%.
 - reopened: ever fixed A B D (3), B went fixed -> open: 1/3 = 33.3%.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,12 +28,12 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from civic.database import utcnow, unit_of_work
+from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from tests.conftest import FISHTOWN
 
@@ -58,8 +59,19 @@ LIAISON_NAME, LIAISON_EMAIL = "Liesl Liaisonova", "liesl.liaisonova@example.org"
 ON_BEHALF_NAME, ON_BEHALF_CONTACT = "Privata Personne", "215-555-0199"
 SECRET_TITLE, SECRET_DESCRIPTION = "Titulus Secretus", "Descriptio secreta by the back door"
 SECRET_COMMENT, SECRET_NOTE = "Commentarius privatus", "Nota interna confidentialis"
-PRIVATE = [REPORTER_NAME, REPORTER_EMAIL, LIAISON_NAME, LIAISON_EMAIL, ON_BEHALF_NAME, ON_BEHALF_CONTACT,
-           SECRET_TITLE, SECRET_DESCRIPTION, SECRET_COMMENT, SECRET_NOTE, "example.org"]
+PRIVATE = [
+    REPORTER_NAME,
+    REPORTER_EMAIL,
+    LIAISON_NAME,
+    LIAISON_EMAIL,
+    ON_BEHALF_NAME,
+    ON_BEHALF_CONTACT,
+    SECRET_TITLE,
+    SECRET_DESCRIPTION,
+    SECRET_COMMENT,
+    SECRET_NOTE,
+    "example.org",
+]
 
 
 @dataclass
@@ -82,9 +94,14 @@ def city(app, make_issue, make_user) -> City:
         extra = {}
         if name == "F":  # reported by a liaison for a resident without an account
             extra = {"reporter": liaison, "on_behalf_name": ON_BEHALF_NAME, "on_behalf_contact": ON_BEHALF_CONTACT}
-        ids[name] = make_issue(extra.pop("reporter", reporter), category=category, at=at,
-                               title=SECRET_TITLE if name == "A" else f"Issue {name}",
-                               description=SECRET_DESCRIPTION, **extra)
+        ids[name] = make_issue(
+            extra.pop("reporter", reporter),
+            category=category,
+            at=at,
+            title=SECRET_TITLE if name == "A" else f"Issue {name}",
+            description=SECRET_DESCRIPTION,
+            **extra,
+        )
     with app.app_context(), unit_of_work():
         for name, (_category, _at, ago, response, changes) in CITY.items():
             issue = db.session.get(Issue, ids[name])
@@ -94,9 +111,16 @@ def city(app, make_issue, make_user) -> City:
             initial.created_at = issue.created_at
             status = IssueStatus.OPEN
             for after, new in changes:
-                db.session.add(StatusChange(issue_id=issue.id, from_status=status, to_status=IssueStatus(new),
-                                            reason=f"{name}: now {new}", actor_id=staff.id,
-                                            created_at=issue.created_at + after))
+                db.session.add(
+                    StatusChange(
+                        issue_id=issue.id,
+                        from_status=status,
+                        to_status=IssueStatus(new),
+                        reason=f"{name}: now {new}",
+                        actor_id=staff.id,
+                        created_at=issue.created_at + after,
+                    )
+                )
                 status = IssueStatus(new)
                 if new == "fixed":
                     issue.fixed_at = issue.created_at + after
@@ -113,12 +137,13 @@ def city(app, make_issue, make_user) -> City:
 
 # --- the pure functions ------------------------------------------------------------------------
 
+
 def test_median_and_nearest_rank_percentile():
     from civic.dashboard.stats import median, percentile
 
     assert median([]) is None and percentile([], 90) is None
-    assert median([10, 1, 6, 2]) == 4            # (2 + 6) / 2
-    assert percentile([10, 1, 6, 2], 90) == 10   # rank ceil(3.6) = 4
+    assert median([10, 1, 6, 2]) == 4  # (2 + 6) / 2
+    assert percentile([10, 1, 6, 2], 90) == 10  # rank ceil(3.6) = 4
     assert percentile(list(range(1, 11)), 90) == 9  # rank ceil(9.0) = 9
     assert percentile([5], 90) == 5 and median([5]) == 5
 
@@ -127,8 +152,13 @@ def _rows(now):
     """CITY as the plain rows stats.py works on (ids 1..7 in order)."""
     from civic.dashboard.stats import ChangeRow, IssueRow
 
-    departments = {"pothole": "Streets", "street-light": "Streets", "graffiti": "Community",
-                   "illegal-dumping": "Sanitation", "abandoned-vehicle": "Police"}
+    departments = {
+        "pothole": "Streets",
+        "street-light": "Streets",
+        "graffiti": "Community",
+        "illegal-dumping": "Sanitation",
+        "abandoned-vehicle": "Police",
+    }
     issues, changes = [], []
     for n, (_name, (category, at, ago, response, steps)) in enumerate(CITY.items(), start=1):
         created = now - ago
@@ -137,15 +167,24 @@ def _rows(now):
         for after, new in steps:
             changes.append(ChangeRow(n, status, new, created + after))
             status = new
-        issues.append(IssueRow(n, category, departments[category], {FISHTOWN: "fishtown", OLD_CITY: "old_city"}.get(at),
-                               status, created, created + response if response else None))
+        issues.append(
+            IssueRow(
+                n,
+                category,
+                departments[category],
+                {FISHTOWN: "fishtown", OLD_CITY: "old_city"}.get(at),
+                status,
+                created,
+                created + response if response else None,
+            )
+        )
     return issues, changes
 
 
 def test_figures_by_hand():
     from civic.dashboard import stats
 
-    now = datetime(2025, 6, 1, 12, tzinfo=timezone.utc)
+    now = datetime(2025, 6, 1, 12, tzinfo=UTC)
     issues, changes = _rows(now)
     data = stats.compute(issues, changes, now)
     o = data.overall
@@ -177,7 +216,7 @@ def test_backlog_by_hand():
     -77 -70 -63 -56: G = 1; -49 -42 -35: 0; -28: B = 1; -21: 0; -14: D = 1; -7: E = 1; now: E F = 2."""
     from civic.dashboard import stats
 
-    now = datetime(2025, 6, 1, 12, tzinfo=timezone.utc)
+    now = datetime(2025, 6, 1, 12, tzinfo=UTC)
     issues, changes = _rows(now)
     points = stats.backlog(issues, changes, stats.week_ends(now))
     assert [t for t, _ in points] == [now - timedelta(weeks=k) for k in range(11, -1, -1)]
@@ -192,8 +231,17 @@ def test_human_durations(app):
 
     with app.test_request_context(), unit_of_work():
         assert [human_duration(h) for h in (None, 0.25, 1, 4, 24, 36.5, 48, 72, 156, 240)] == [
-            "—", "15 minutes", "1 hour", "4 hours", "24 hours", "36.5 hours", "2 days", "3 days", "6.5 days",
-            "10 days"]
+            "—",
+            "15 minutes",
+            "1 hour",
+            "4 hours",
+            "24 hours",
+            "36.5 hours",
+            "2 days",
+            "3 days",
+            "6.5 days",
+            "10 days",
+        ]
 
 
 def test_neighbourhood_sort_puts_missing_values_last():
@@ -211,6 +259,7 @@ def test_neighbourhood_sort_puts_missing_values_last():
 
 
 # --- the pages ---------------------------------------------------------------------------------
+
 
 def _text(fragment: str) -> str:
     """What a reader sees of some HTML: tags out, whitespace squeezed."""
@@ -235,11 +284,13 @@ def test_dashboard_shows_the_hand_computed_figures(client, city):
         "Median time to first official response 4 hours (4 h) · 4 issues answered "
         "90th percentile, first response 10 hours (10 h) "
         "Median time to fix 3 days (72 h) · 3 issues fixed 90th percentile, fix 10 days (240 h) "
-        "Share closed without a fix 40% (2 of 5) Share reopened after a fix 33.3% (1 of 3)")
+        "Share closed without a fix 40% (2 of 5) Share reopened after a fix 33.3% (1 of 3)"
+    )
     # Pothole: A and B. 2 issues, 0 open, responses 4 h / 6 h, fixes 2 days (48 h) / 3 days (72 h),
     # none closed (0 of 2), B reopened (1 of 2).
-    assert _cells(html, "Pothole") == ("2 0 4 hours (4 h) 6 hours (6 h) 2 days (48 h) 3 days (72 h) "
-                                       "0% (0 of 2) 50% (1 of 2)")
+    assert _cells(html, "Pothole") == (
+        "2 0 4 hours (4 h) 6 hours (6 h) 2 days (48 h) 3 days (72 h) 0% (0 of 2) 50% (1 of 2)"
+    )
     assert _cells(html, "Street light out").startswith("1 0 10 hours (10 h) 10 hours (10 h) — No data")
     assert "100% (1 of 1)" in _cells(html, "Street light out")
     assert _cells(html, "Streets Department").startswith("3 0 6 hours (6 h) 10 hours (10 h) 2 days (48 h)")
@@ -273,12 +324,16 @@ def test_equity_view_lists_neighbourhoods_sorted_with_a_map(client, city):
     slowest_first = client.get("/dashboard/neighbourhoods?sort=-fix").get_data(as_text=True)
     table = slowest_first.split('id="neighbourhood-table"')[1]
     assert sorted(("Old City", "Fishtown", "Rittenhouse"), key=table.index) == ["Old City", "Fishtown", "Rittenhouse"]
-    assert 'aria-sort="descending"' in table and 'href="/dashboard/neighbourhoods?sort=fix#neighbourhood-table"' in table
+    assert (
+        'aria-sort="descending"' in table and 'href="/dashboard/neighbourhoods?sort=fix#neighbourhood-table"' in table
+    )
     # The map: folium parts with a stable name, the page's nonce, vendored Leaflet, legend and credit.
     nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
     assert f'<script nonce="{nonce}">' in html and "var map_equity = L.map(" in html
     assert "/static/vendor/leaflet-1.9.4/leaflet.js" in html and "cdn." not in html and "jquery" not in html.lower()
-    assert "Neighbourhood boundaries © Abaca Labs, CC BY 4.0" in html.split('id="map-heading"')[1].split("</section>")[0]
+    assert (
+        "Neighbourhood boundaries © Abaca Labs, CC BY 4.0" in html.split('id="map-heading"')[1].split("</section>")[0]
+    )
     assert "Under 2 days" in html and "No fixed issue yet" in html
     assert '"fillColor": "#fef0d9"' in html and '"fillColor": "#fdcc8a"' in html  # Fishtown 1 day, Old City 6.5
 
@@ -291,11 +346,12 @@ def test_equity_view_rejects_an_unknown_sort(client, city):
 
 def test_pages_are_public_and_translated(client, city):
     html = client.get("/dashboard", headers={"Accept-Language": "es"}).get_data(as_text=True)
-    assert "<html lang=\"es\">" in html and "Bache" in html  # category labels follow the language
+    assert '<html lang="es">' in html and "Bache" in html  # category labels follow the language
     assert client.get("/open-data").status_code == 200
 
 
 # --- open data ---------------------------------------------------------------------------------
+
 
 def test_csv_exports_hold_every_issue_and_its_history(client, city):
     response = client.get("/open-data/issues.csv")
@@ -318,8 +374,12 @@ def test_csv_exports_hold_every_issue_and_its_history(client, city):
     assert len(changes) == 7 + 2 + 3 + 1 + 1 + 1 + 0 + 1  # one "reported" each, then the changes in CITY
     of_b = [(c["from"], c["to"], c["at"]) for c in changes if int(c["issue_id"]) == city.ids["B"]]
     created = city.now - 30 * D
-    assert of_b == [("", "open", created.isoformat()), ("open", "fixed", (created + 72 * H).isoformat()),
-                    ("fixed", "open", (created + 96 * H).isoformat()), ("open", "fixed", (created + 120 * H).isoformat())]
+    assert of_b == [
+        ("", "open", created.isoformat()),
+        ("open", "fixed", (created + 72 * H).isoformat()),
+        ("fixed", "open", (created + 96 * H).isoformat()),
+        ("open", "fixed", (created + 120 * H).isoformat()),
+    ]
 
 
 def test_geojson_export_has_points_histories_and_credit(client, city):
@@ -332,28 +392,46 @@ def test_geojson_export_has_points_histories_and_credit(client, city):
     assert sorted(features) == sorted(city.ids.values())
     g = features[city.ids["G"]]
     assert g["geometry"] == {"type": "Point", "coordinates": [RITTENHOUSE[1], RITTENHOUSE[0]]}
-    assert g["properties"]["neighbourhood_name"] == "Rittenhouse" and g["properties"]["closed_reason"] == "not_responsible"
+    assert (
+        g["properties"]["neighbourhood_name"] == "Rittenhouse" and g["properties"]["closed_reason"] == "not_responsible"
+    )
     assert [(h["from"], h["to"], h["reason"]) for h in g["properties"]["history"]] == [
-        (None, "open", None), ("open", "closed", "G: now closed")]
+        (None, "open", None),
+        ("open", "closed", "G: now closed"),
+    ]
     assert g["properties"]["history"][1]["at"] == (city.now - 50 * D).isoformat()
 
 
 def test_exports_hold_no_personal_data(client, city):
-    bodies = {url: client.get(url).get_data(as_text=True)
-              for url in ("/open-data/issues.csv", "/open-data/status-history.csv", "/open-data/issues.geojson")}
+    bodies = {
+        url: client.get(url).get_data(as_text=True)
+        for url in ("/open-data/issues.csv", "/open-data/status-history.csv", "/open-data/issues.geojson")
+    }
     for url, body in bodies.items():
         for secret in PRIVATE:
             assert secret not in body, f"{secret!r} leaked into {url}"
     properties = json.loads(bodies["/open-data/issues.geojson"])["features"][0]["properties"]
-    assert not {k for k in properties if any(w in k for w in ("reporter", "author", "actor", "behalf", "email",
-                                                                  "title", "description", "assignee", "note"))}
+    assert not {
+        k
+        for k in properties
+        if any(
+            w in k
+            for w in ("reporter", "author", "actor", "behalf", "email", "title", "description", "assignee", "note")
+        )
+    }
 
 
 def test_csv_cells_cannot_run_as_formulas():
     from civic.dashboard.opendata import _cell
 
     assert [_cell(v) for v in ("=HYPERLINK(1)", "+1", "@SUM", "plain", None, -75.1)] == [
-        "'=HYPERLINK(1)", "'+1", "'@SUM", "plain", "", -75.1]
+        "'=HYPERLINK(1)",
+        "'+1",
+        "'@SUM",
+        "plain",
+        "",
+        -75.1,
+    ]
 
 
 def test_exports_stream_in_chunks(app, client, city, monkeypatch):

@@ -1,4 +1,5 @@
 """Error pages in HTML for people and JSON under /api/: the right status, a clear message, never a bare 500."""
+
 from __future__ import annotations
 
 import pytest

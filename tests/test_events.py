@@ -1,4 +1,5 @@
 """Events: exact capacity under concurrent sign-ups, waiting-list order, time zones across DST, permissions."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -7,26 +8,36 @@ import pytest
 import sqlalchemy as sa
 
 from civic.accounts.models import User
+from civic.database import unit_of_work
 from civic.errors import PermissionDenied, ValidationError
 from civic.events import services
 from civic.events.models import Rsvp, RsvpStatus
 from civic.extensions import db
 from tests.concurrency import run_together
 from tests.conftest import FISHTOWN
-from civic.database import unit_of_work
 
 
 @pytest.fixture
 def make_event(app, make_user):
     def factory(organiser=None, *, capacity=None, starts_local=None, hours=3):
         organiser = organiser or make_user()
-        starts = starts_local or (datetime.now() + timedelta(days=7)).replace(hour=10, minute=0, second=0, microsecond=0)
+        starts = starts_local or (datetime.now() + timedelta(days=7)).replace(
+            hour=10, minute=0, second=0, microsecond=0
+        )
         with app.test_request_context(), unit_of_work():
             event = services.create_event(
-                db.session.get(User, organiser.id), title="Alley clean-up", description="Bring gloves.",
-                starts_local=starts, ends_local=starts + timedelta(hours=hours), meeting_point="Corner of Norris & Front",
-                lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=capacity)
+                db.session.get(User, organiser.id),
+                title="Alley clean-up",
+                description="Bring gloves.",
+                starts_local=starts,
+                ends_local=starts + timedelta(hours=hours),
+                meeting_point="Corner of Norris & Front",
+                lat=FISHTOWN[0],
+                lon=FISHTOWN[1],
+                capacity=capacity,
+            )
             return event.id
+
     return factory
 
 
@@ -49,6 +60,7 @@ def test_capacity_is_exact_under_concurrent_sign_ups(app, make_user, make_event)
         def action():
             with app.app_context(), unit_of_work():
                 services.sign_up(db.session.get(User, person.id), event_id)
+
         return action
 
     assert run_together([signing_up(p) for p in people]) == []
@@ -60,12 +72,18 @@ def test_waiting_list_is_promoted_in_order(app, make_user, make_event):
     event_id = make_event(capacity=1)
     first, second, third = make_user(), make_user(), make_user()
     assert [sign_up(app, p, event_id) for p in (first, second, third)] == [
-        RsvpStatus.GOING, RsvpStatus.WAITLISTED, RsvpStatus.WAITLISTED]
+        RsvpStatus.GOING,
+        RsvpStatus.WAITLISTED,
+        RsvpStatus.WAITLISTED,
+    ]
     with app.test_request_context(), unit_of_work():
         promoted = services.withdraw(db.session.get(User, first.id), event_id)
         assert [p.user_id for p in promoted] == [second.id]
-    assert statuses(app, event_id) == {first.id: RsvpStatus.NOT_GOING, second.id: RsvpStatus.GOING,
-                                       third.id: RsvpStatus.WAITLISTED}
+    assert statuses(app, event_id) == {
+        first.id: RsvpStatus.NOT_GOING,
+        second.id: RsvpStatus.GOING,
+        third.id: RsvpStatus.WAITLISTED,
+    }
 
 
 def test_signing_up_twice_keeps_one_place(app, make_user, make_event):
@@ -99,8 +117,16 @@ def test_bad_events_are_refused(app, make_user):
         ({"starts_local": datetime.now() - timedelta(days=1), "ends_local": datetime.now()}, "in the future"),
     ]
     for overrides, message in cases:
-        values = dict(title="Clean-up", description="", starts_local=start, ends_local=start + timedelta(hours=2),
-                      meeting_point="Here", lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=None)
+        values = dict(
+            title="Clean-up",
+            description="",
+            starts_local=start,
+            ends_local=start + timedelta(hours=2),
+            meeting_point="Here",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+            capacity=None,
+        )
         values.update(overrides)
         with app.test_request_context(), unit_of_work():
             with pytest.raises(ValidationError, match=message):
@@ -133,10 +159,20 @@ def test_organise_from_an_issue_and_sign_up_through_the_pages(app, client, auth,
     form = client.get(f"/events/new?issue={issue_id}").get_data(as_text=True)
     assert "For the issue “Dumped tyres”." in form
     starts = (datetime.now() + timedelta(days=5)).replace(hour=9, minute=0)
-    response = client.post("/events/new", data={
-        "title": "Tyre clean-up", "description": "Gloves provided.", "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "meeting_point": "Norris & Front",
-        "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "capacity": "2", "issue_id": str(issue_id)})
+    response = client.post(
+        "/events/new",
+        data={
+            "title": "Tyre clean-up",
+            "description": "Gloves provided.",
+            "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "meeting_point": "Norris & Front",
+            "lat": str(FISHTOWN[0]),
+            "lon": str(FISHTOWN[1]),
+            "capacity": "2",
+            "issue_id": str(issue_id),
+        },
+    )
     assert response.status_code == 302
     event_url = response.headers["Location"]
     assert "A clean-up is planned for" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
@@ -190,11 +226,19 @@ def test_cancellation_and_promotion_are_notified(app, make_user, make_event):
     with app.test_request_context(), unit_of_work():
         services.cancel_event(db.session.get(User, organiser.id), services.get_event(event_id))
     with app.app_context(), unit_of_work():
-        kinds = [n.kind for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == second.id)
-                                                    .order_by(Notification.id))]
+        kinds = [
+            n.kind
+            for n in db.session.scalars(
+                sa.select(Notification).where(Notification.user_id == second.id).order_by(Notification.id)
+            )
+        ]
         assert kinds == [NotificationKind.EVENT_PLACE, NotificationKind.EVENT_CANCELLED]
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
-                                 .where(Notification.user_id == first.id)) == 0  # no longer signed up
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == first.id)
+            )
+            == 0
+        )  # no longer signed up
     http = app.test_client()
     http.post("/login", data={"email": second.email, "password": second.password})
     page = http.get("/notifications").get_data(as_text=True)
@@ -208,13 +252,25 @@ def test_guest_signs_up_and_confirms_through_real_smtp(make_app, make_user, smtp
     organiser, member = make_user(), make_user()
     starts = (datetime.now() + timedelta(days=6)).replace(hour=9, minute=0, second=0, microsecond=0)
     with app.test_request_context(), unit_of_work():
-        event = services.create_event(db.session.get(User, organiser.id), title="Park tidy", description="",
-                                      starts_local=starts, ends_local=starts + timedelta(hours=2),
-                                      meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=1)
+        event = services.create_event(
+            db.session.get(User, organiser.id),
+            title="Park tidy",
+            description="",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=2),
+            meeting_point="Gate",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+            capacity=1,
+        )
         event_id = event.id
     guest_http = app.test_client()
-    assert guest_http.post(f"/events/{event_id}/guest", data={"guest_name": "Gus Guest",
-                                                              "guest_email": "gus@example.org"}).status_code == 302
+    assert (
+        guest_http.post(
+            f"/events/{event_id}/guest", data={"guest_name": "Gus Guest", "guest_email": "gus@example.org"}
+        ).status_code
+        == 302
+    )
     [message] = smtp_server.wait_for(1)
     assert message["To"] == "gus@example.org" and "Park tidy" in message["Subject"]
     link = re.search(r"http://localhost(/events/confirm/\S+)", message.get_content()).group(1)
@@ -227,5 +283,7 @@ def test_guest_signs_up_and_confirms_through_real_smtp(make_app, make_user, smtp
         guest = db.session.scalar(sa.select(Rsvp).where(Rsvp.guest_email == "gus@example.org"))
         assert guest.status is RsvpStatus.WAITLISTED and guest.confirmed_at is not None
     assert guest_http.get(link[:-3] + "xyz").status_code == 400
-    bad = guest_http.post(f"/events/{event_id}/guest", data={"guest_name": "", "guest_email": "nope"}, follow_redirects=True)
+    bad = guest_http.post(
+        f"/events/{event_id}/guest", data={"guest_name": "", "guest_email": "nope"}, follow_redirects=True
+    )
     assert "Give your name" in bad.get_data(as_text=True)

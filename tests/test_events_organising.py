@@ -1,6 +1,7 @@
 """Events after publishing: edits (and who is told), co-organisers, linked issues, supplies answered by
 staff, the day-before reminders (exactly once), my calendar feed, QR check-in, the events map layer and
 "near me" list."""
+
 from __future__ import annotations
 
 import re
@@ -11,13 +12,13 @@ import pytest
 import sqlalchemy as sa
 
 from civic.accounts.models import EmailFrequency, User
+from civic.database import unit_of_work
 from civic.events import organising, reminders, services
 from civic.events.models import Event, EventIssue, Rsvp, RsvpStatus, SuppliesStatus
 from civic.extensions import db
 from civic.notifications.models import Notification, NotificationKind
 from tests.concurrency import run_together
 from tests.conftest import FISHTOWN
-from civic.database import unit_of_work
 
 CITY = ZoneInfo("America/New_York")
 FAR = (39.9260, -75.1700)  # South Philadelphia, about 6 km from FISHTOWN
@@ -35,11 +36,20 @@ def new_event(app, make_user):
         starts = starts or city_time(days=5)
         with app.test_request_context(), unit_of_work():
             event = services.create_event(
-                db.session.get(User, organiser.id), title=title, description="Bring gloves.", starts_local=starts,
-                ends_local=starts + timedelta(hours=hours), meeting_point="Corner of Norris & Front",
-                lat=at[0], lon=at[1], capacity=capacity, **extra)
+                db.session.get(User, organiser.id),
+                title=title,
+                description="Bring gloves.",
+                starts_local=starts,
+                ends_local=starts + timedelta(hours=hours),
+                meeting_point="Corner of Norris & Front",
+                lat=at[0],
+                lon=at[1],
+                capacity=capacity,
+                **extra,
+            )
             services.sign_up(db.session.get(User, organiser.id), event.id)
             return event.id
+
     return factory
 
 
@@ -50,18 +60,27 @@ def join(app, person, event_id) -> RsvpStatus:
 
 def notes_for(app, user_id) -> list[Notification]:
     with app.app_context(), unit_of_work():
-        found = list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)
-                                        .order_by(Notification.id)))
+        found = list(
+            db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id).order_by(Notification.id))
+        )
         db.session.expunge_all()
         return found
 
 
 def edit_form(event: Event, **changes) -> dict:
     starts, ends = event.starts_at.astimezone(CITY), event.ends_at.astimezone(CITY)
-    data = {"title": event.title, "description": event.description, "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": ends.strftime("%Y-%m-%dT%H:%M"), "meeting_point": event.meeting_point,
-            "lat": str(event.lat), "lon": str(event.lon), "capacity": str(event.capacity or ""),
-            "what_to_bring": "", "area_neighbourhood": ""}
+    data = {
+        "title": event.title,
+        "description": event.description,
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": ends.strftime("%Y-%m-%dT%H:%M"),
+        "meeting_point": event.meeting_point,
+        "lat": str(event.lat),
+        "lon": str(event.lon),
+        "capacity": str(event.capacity or ""),
+        "what_to_bring": "",
+        "area_neighbourhood": "",
+    }
     data.update(changes)
     return data
 
@@ -75,6 +94,7 @@ def load_event(app, event_id) -> Event:
 
 # --- edits ---------------------------------------------------------------------------------------
 
+
 def test_edit_keeps_city_time_and_tells_attendees_what_changed(app, client, auth, make_user, new_event):
     organiser, attendee, waiting = make_user(), make_user(), make_user()
     event_id = new_event(organiser, capacity=2, starts=datetime(2030, 3, 9, 10, 0))  # the day before DST
@@ -86,12 +106,15 @@ def test_edit_keeps_city_time_and_tells_attendees_what_changed(app, client, auth
 
     event = load_event(app, event_id)
     # Only the title: nobody needs telling.
-    assert client.post(f"/events/{event_id}/edit", data=edit_form(event, title="Alley & park clean-up")).status_code == 302
+    assert (
+        client.post(f"/events/{event_id}/edit", data=edit_form(event, title="Alley & park clean-up")).status_code == 302
+    )
     assert notes_for(app, attendee.id) == []
     # A week later, across the DST change: 10:00 city time is now 14:00 UTC, not 15:00.
-    response = client.post(f"/events/{event_id}/edit", data=edit_form(event, title="Alley & park clean-up",
-                                                                        starts_at="2030-03-16T10:00",
-                                                                        ends_at="2030-03-16T12:00"))
+    response = client.post(
+        f"/events/{event_id}/edit",
+        data=edit_form(event, title="Alley & park clean-up", starts_at="2030-03-16T10:00", ends_at="2030-03-16T12:00"),
+    )
     assert response.status_code == 302
     edited = load_event(app, event_id)
     assert (edited.title, edited.starts_at.hour) == ("Alley & park clean-up", 14)
@@ -110,8 +133,10 @@ def test_bad_edit_is_explained_and_changes_nothing(app, client, auth, make_user,
     event_id = new_event(organiser)
     event = load_event(app, event_id)
     auth.login_as(organiser)
-    response = client.post(f"/events/{event_id}/edit", data=edit_form(
-        event, title="Changed", ends_at=event.starts_at.astimezone(CITY).strftime("%Y-%m-%dT%H:%M")))
+    response = client.post(
+        f"/events/{event_id}/edit",
+        data=edit_form(event, title="Changed", ends_at=event.starts_at.astimezone(CITY).strftime("%Y-%m-%dT%H:%M")),
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "The event must end after it starts." in body
@@ -126,12 +151,19 @@ def test_more_places_promote_the_waiting_list_in_order(app, make_user, new_event
     assert [join(app, p, event_id) for p in (a, b, c)] == [RsvpStatus.WAITLISTED] * 3
     event = load_event(app, event_id)
     with app.test_request_context(), unit_of_work():
-        organising.update_event(db.session.get(User, organiser.id), db.session.get(Event, event_id),
-                                title=event.title, description=event.description,
-                                starts_local=event.starts_at.astimezone(CITY).replace(tzinfo=None),
-                                ends_local=event.ends_at.astimezone(CITY).replace(tzinfo=None),
-                                meeting_point=event.meeting_point, lat=event.lat, lon=event.lon, capacity=3,
-                                what_to_bring=None)
+        organising.update_event(
+            db.session.get(User, organiser.id),
+            db.session.get(Event, event_id),
+            title=event.title,
+            description=event.description,
+            starts_local=event.starts_at.astimezone(CITY).replace(tzinfo=None),
+            ends_local=event.ends_at.astimezone(CITY).replace(tzinfo=None),
+            meeting_point=event.meeting_point,
+            lat=event.lat,
+            lon=event.lon,
+            capacity=3,
+            what_to_bring=None,
+        )
     with app.app_context(), unit_of_work():
         got = {r.user_id: r.status for r in db.session.scalars(sa.select(Rsvp).where(Rsvp.event_id == event_id))}
     assert (got[a.id], got[b.id], got[c.id]) == (RsvpStatus.GOING, RsvpStatus.GOING, RsvpStatus.WAITLISTED)
@@ -162,8 +194,9 @@ def test_co_organisers_edit_and_check_in_strangers_cannot(app, client, auth, mak
     assert client.post(f"/events/{event_id}/edit", data=edit_form(event, title="Helper's title")).status_code == 302
     assert load_event(app, event_id).title == "Helper's title"
     with app.app_context(), unit_of_work():
-        code = db.session.scalar(sa.select(Rsvp.checkin_code).where(Rsvp.event_id == event_id,
-                                                                    Rsvp.user_id == organiser.id))
+        code = db.session.scalar(
+            sa.select(Rsvp.checkin_code).where(Rsvp.event_id == event_id, Rsvp.user_id == organiser.id)
+        )
     checked = client.post(f"/events/{event_id}/checkin", data={"code": code.lower()}, follow_redirects=True)
     assert "is checked in." in checked.get_data(as_text=True)
     # The helper steps down: no more editing.
@@ -173,8 +206,10 @@ def test_co_organisers_edit_and_check_in_strangers_cannot(app, client, auth, mak
 
 # --- issues the event tackles ----------------------------------------------------------------------
 
-def test_issues_are_linked_from_the_nearby_list_and_from_an_issue_page(app, client, auth, make_user, new_event,
-                                                                        make_issue):
+
+def test_issues_are_linked_from_the_nearby_list_and_from_an_issue_page(
+    app, client, auth, make_user, new_event, make_issue
+):
     organiser = make_user()
     event_id = new_event(organiser)
     near = make_issue(title="Bags by the fence")
@@ -203,6 +238,7 @@ def test_issues_are_linked_from_the_nearby_list_and_from_an_issue_page(app, clie
 
 # --- supplies --------------------------------------------------------------------------------------
 
+
 def test_supplies_request_is_answered_publicly_by_staff(app, client, auth, make_user, new_event):
     organiser, resident = make_user(), make_user()
     staff = make_user("staff", department="sanitation")
@@ -212,20 +248,29 @@ def test_supplies_request_is_answered_publicly_by_staff(app, client, auth, make_
     auth.login_as(staff)
     queue = client.get("/staff/").get_data(as_text=True)
     assert "1 clean-up is waiting for an answer about supplies" in queue and "Alley clean-up" in queue
-    empty = client.post(f"/events/{event_id}/supplies/answer", data={"decision": "accept", "supplies_response": " "},
-                        follow_redirects=True)
+    empty = client.post(
+        f"/events/{event_id}/supplies/answer",
+        data={"decision": "accept", "supplies_response": " "},
+        follow_redirects=True,
+    )
     assert "Give an answer the organisers and neighbours can read" in empty.get_data(as_text=True)
     assert load_event(app, event_id).supplies_status is SuppliesStatus.REQUESTED
 
     auth.logout()
     auth.login_as(resident)
-    assert client.post(f"/events/{event_id}/supplies/answer",
-                       data={"decision": "accept", "supplies_response": "Sure"}).status_code == 403
+    assert (
+        client.post(
+            f"/events/{event_id}/supplies/answer", data={"decision": "accept", "supplies_response": "Sure"}
+        ).status_code
+        == 403
+    )
 
     auth.logout()
     auth.login_as(staff)
-    client.post(f"/events/{event_id}/supplies/answer",
-                data={"decision": "accept", "supplies_response": "Collect them at the Front St depot on Friday."})
+    client.post(
+        f"/events/{event_id}/supplies/answer",
+        data={"decision": "accept", "supplies_response": "Collect them at the Front St depot on Friday."},
+    )
     page = client.get(f"/events/{event_id}").get_data(as_text=True)
     assert "Accepted by the city" in page and "Collect them at the Front St depot on Friday." in page
     assert staff.display_name in page
@@ -237,26 +282,47 @@ def test_supplies_request_is_answered_publicly_by_staff(app, client, auth, make_
     client.post(f"/events/{event_id}/supplies", data={"supplies_request": "Also a skip, please"})
     event = load_event(app, event_id)
     assert (event.supplies_status, event.supplies_request, event.supplies_response) == (
-        SuppliesStatus.REQUESTED, "Also a skip, please", None)
+        SuppliesStatus.REQUESTED,
+        "Also a skip, please",
+        None,
+    )
 
 
 # --- reminders -------------------------------------------------------------------------------------
+
 
 def test_day_before_reminders_go_out_once_by_app_and_mail(make_app, make_user, smtp_server):
     app = make_app(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
     organiser, daily, quiet = make_user(), make_user(), make_user()
     with app.app_context(), unit_of_work():
-        for person, frequency in ((organiser, EmailFrequency.IMMEDIATE), (daily, EmailFrequency.DAILY),
-                                  (quiet, EmailFrequency.NEVER)):
+        for person, frequency in (
+            (organiser, EmailFrequency.IMMEDIATE),
+            (daily, EmailFrequency.DAILY),
+            (quiet, EmailFrequency.NEVER),
+        ):
             db.session.get(User, person.id).email_frequency = frequency
         db.session.commit()
     with app.test_request_context(), unit_of_work():
-        soon = services.create_event(db.session.get(User, organiser.id), title="Tomorrow's tidy", description="",
-                                     starts_local=city_time(hours=20), ends_local=city_time(hours=22),
-                                     meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1])
-        later = services.create_event(db.session.get(User, organiser.id), title="Next week's tidy", description="",
-                                      starts_local=city_time(days=6), ends_local=city_time(days=6, hours=2),
-                                      meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1])
+        soon = services.create_event(
+            db.session.get(User, organiser.id),
+            title="Tomorrow's tidy",
+            description="",
+            starts_local=city_time(hours=20),
+            ends_local=city_time(hours=22),
+            meeting_point="Gate",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+        )
+        later = services.create_event(
+            db.session.get(User, organiser.id),
+            title="Next week's tidy",
+            description="",
+            starts_local=city_time(days=6),
+            ends_local=city_time(days=6, hours=2),
+            meeting_point="Gate",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+        )
         soon_id, later_id = soon.id, later.id
         for person in (organiser, daily, quiet):
             services.sign_up(db.session.get(User, person.id), soon_id)
@@ -284,8 +350,9 @@ def test_day_before_reminders_go_out_once_by_app_and_mail(make_app, make_user, s
     assert sorted(m["To"] for m in mails) == sorted([organiser.email, daily.email, "gus@example.org"])
     assert all("Tomorrow" in m["Subject"] for m in mails)
     with app.app_context(), unit_of_work():
-        later_reminded = db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp).where(
-            Rsvp.event_id == later_id, Rsvp.reminded_at.is_not(None)))
+        later_reminded = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Rsvp).where(Rsvp.event_id == later_id, Rsvp.reminded_at.is_not(None))
+        )
     assert later_reminded == 0
 
 
@@ -293,18 +360,35 @@ def test_guests_hear_of_edits_and_cancellation_by_mail(make_app, make_user, smtp
     app = make_app(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
     organiser = make_user()
     with app.test_request_context(), unit_of_work():
-        event = services.create_event(db.session.get(User, organiser.id), title="Park tidy", description="",
-                                      starts_local=city_time(days=3), ends_local=city_time(days=3, hours=2),
-                                      meeting_point="Gate", lat=FISHTOWN[0], lon=FISHTOWN[1])
+        event = services.create_event(
+            db.session.get(User, organiser.id),
+            title="Park tidy",
+            description="",
+            starts_local=city_time(days=3),
+            ends_local=city_time(days=3, hours=2),
+            meeting_point="Gate",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+        )
         event_id = event.id
         services.sign_up_guest(event_id, "Gus Guest", "gus@example.org")
     [confirmation] = smtp_server.wait_for(1)
     app.test_client().get(re.search(r"http://localhost(/events/confirm/\S+)", confirmation.get_content()).group(1))
     with app.test_request_context(), unit_of_work():
         user, event = db.session.get(User, organiser.id), db.session.get(Event, event_id)
-        organising.update_event(user, event, title=event.title, description="", starts_local=city_time(days=4),
-                                ends_local=city_time(days=4, hours=2), meeting_point="The other gate",
-                                lat=event.lat, lon=event.lon, capacity=None, what_to_bring=None)
+        organising.update_event(
+            user,
+            event,
+            title=event.title,
+            description="",
+            starts_local=city_time(days=4),
+            ends_local=city_time(days=4, hours=2),
+            meeting_point="The other gate",
+            lat=event.lat,
+            lon=event.lon,
+            capacity=None,
+            what_to_bring=None,
+        )
         services.cancel_event(user, db.session.get(Event, event_id))
     edited, cancelled = smtp_server.wait_for(3)[1:]
     assert edited["Subject"] == "“Park tidy” has changed" and "The other gate" in edited.get_content()
@@ -312,6 +396,7 @@ def test_guests_hear_of_edits_and_cancellation_by_mail(make_app, make_user, smtp
 
 
 # --- my events, the calendar feed, QR check-in -------------------------------------------------------
+
 
 def test_my_calendar_feed_lists_my_events_only(app, client, auth, make_user, new_event):
     from icalendar import Calendar
@@ -349,7 +434,9 @@ def test_qr_code_leads_organisers_to_check_in(app, client, auth, make_user, new_
     confirm = client.get(f"/events/{event_id}/checkin/{code}")
     assert confirm.status_code == 200 and f"Check in {attendee.display_name}" in confirm.get_data(as_text=True)
     with app.app_context(), unit_of_work():
-        assert db.session.scalar(sa.select(Rsvp.checked_in_at).where(Rsvp.user_id == attendee.id)) is None  # GET changes nothing
+        assert (
+            db.session.scalar(sa.select(Rsvp.checked_in_at).where(Rsvp.user_id == attendee.id)) is None
+        )  # GET changes nothing
     assert client.get(f"/events/{event_id}/checkin/ZZZZZZ").status_code == 400
     client.post(f"/events/{event_id}/checkin", data={"code": code})
     with app.app_context(), unit_of_work():
@@ -359,13 +446,15 @@ def test_qr_code_leads_organisers_to_check_in(app, client, auth, make_user, new_
 
 # --- finding events: near me, and the map layer -----------------------------------------------------
 
+
 def test_upcoming_near_a_place_and_in_the_map_view(app, client, auth, make_user, new_event):
     near_id = new_event(title="Fishtown sweep")
     new_event(title="South Philly sweep", at=FAR)
     gone_id = new_event(title="Cancelled sweep")
     with app.test_request_context(), unit_of_work():
-        services.cancel_event(db.session.get(User, db.session.get(Event, gone_id).organiser_id),
-                              db.session.get(Event, gone_id))
+        services.cancel_event(
+            db.session.get(User, db.session.get(Event, gone_id).organiser_id), db.session.get(Event, gone_id)
+        )
     listing = client.get("/events/?near=fishtown&radius=1").get_data(as_text=True)
     assert "Fishtown sweep" in listing and "South Philly sweep" not in listing and "Cancelled sweep" not in listing
     everywhere = client.get("/events/?near=all").get_data(as_text=True)
@@ -391,9 +480,10 @@ def test_upcoming_near_a_place_and_in_the_map_view(app, client, auth, make_user,
     assert 'id="show-events"' in home and "Upcoming clean-ups near you, as a list" in home
 
 
-def test_an_issue_page_offers_the_clean_ups_i_organise_and_no_others(app, client, auth, make_user, new_event,
-                                                                       make_issue):
-    """"Add it to a clean-up you organise" lists upcoming events I organise or co-organise: not those I only
+def test_an_issue_page_offers_the_clean_ups_i_organise_and_no_others(
+    app, client, auth, make_user, new_event, make_issue
+):
+    """ "Add it to a clean-up you organise" lists upcoming events I organise or co-organise: not those I only
     signed up for, nor cancelled or past ones."""
     me, neighbour = make_user(), make_user()
     mine = new_event(me, title="My clean-up")
@@ -412,6 +502,8 @@ def test_an_issue_page_offers_the_clean_ups_i_organise_and_no_others(app, client
 
     auth.login_as(me)
     page = client.get(f"/issues/{issue}").get_data(as_text=True)
-    offered = re.findall(r'<option value="(\d+)">([^<(]+) \(', page.split('id="add-to-event-choice"')[1].split("</select>")[0])
+    offered = re.findall(
+        r'<option value="(\d+)">([^<(]+) \(', page.split('id="add-to-event-choice"')[1].split("</select>")[0]
+    )
     assert [(int(i), title.strip()) for i, title in offered] == [(mine, "My clean-up"), (theirs, "Their clean-up")]
     assert past and cancelled  # made, and not offered

@@ -1,16 +1,17 @@
 """The after-event report: before/after photos, linked issues marked "fixed by the neighbourhood" through the
 status workflow (followers told, staff confirm or reopen), and the dashboard counting those fixes apart."""
+
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
 
 from civic.accounts.models import User
-from civic.database import utcnow, unit_of_work
+from civic.database import unit_of_work, utcnow
 from civic.events import services
 from civic.events.models import EventIssue, EventPhoto, EventReport, PhotoMoment
 from civic.extensions import db
@@ -29,19 +30,28 @@ def jpeg(colour: str) -> tuple[io.BytesIO, str]:
 @pytest.fixture
 def clean_up(app, make_user, make_issue, upload_dir):
     """An event that took place this morning, tackling two open potholes; returns (organiser, event_id, issue_ids)."""
+
     def factory(*, started: bool = True):
         organiser = make_user()
         issues = [make_issue(title="Bags by the fence"), make_issue(title="Mattress in the alley")]
         starts = (datetime.now() + timedelta(days=2)).replace(second=0, microsecond=0)
         with app.test_request_context(), unit_of_work():
-            event = services.create_event(db.session.get(User, organiser.id), title="Girard clean-up", description="",
-                                          starts_local=starts, ends_local=starts + timedelta(hours=2),
-                                          meeting_point="Girard & Front", lat=FISHTOWN[0], lon=FISHTOWN[1])
+            event = services.create_event(
+                db.session.get(User, organiser.id),
+                title="Girard clean-up",
+                description="",
+                starts_local=starts,
+                ends_local=starts + timedelta(hours=2),
+                meeting_point="Girard & Front",
+                lat=FISHTOWN[0],
+                lon=FISHTOWN[1],
+            )
             db.session.add_all(EventIssue(event_id=event.id, issue_id=i) for i in issues)
             if started:  # it took place: move it into the past
                 event.starts_at, event.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
             db.session.commit()
             return organiser, event.id, issues
+
     return factory
 
 
@@ -60,20 +70,24 @@ def test_report_marks_issues_fixed_by_the_neighbourhood(app, client, auth, make_
         set_following(db.session.get(User, follower.id), fixed_id, True)
     auth.login_as(organiser)
     assert client.get(f"/events/{event_id}/report").status_code == 200
-    response = client.post(f"/events/{event_id}/report", data=report_data(fixed=[str(fixed_id)]),
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/events/{event_id}/report", data=report_data(fixed=[str(fixed_id)]), content_type="multipart/form-data"
+    )
     assert response.status_code == 302
 
     with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, fixed_id)
         assert (issue.status, issue.fixed_by_community) == (IssueStatus.FIXED, True)
-        change = db.session.scalar(sa.select(StatusChange).where(StatusChange.issue_id == fixed_id)
-                                   .order_by(StatusChange.id.desc()).limit(1))
+        change = db.session.scalar(
+            sa.select(StatusChange).where(StatusChange.issue_id == fixed_id).order_by(StatusChange.id.desc()).limit(1)
+        )
         assert change.by_community and change.actor_id == organiser.id
         assert change.reason.startswith("Fixed by the neighbourhood at the clean-up “Girard clean-up” on ")
         assert db.session.get(Issue, left_id).status is IssueStatus.OPEN
         assert db.session.get(EventReport, event_id).summary == "14 bags of rubbish, the alley swept."
-        moments = sorted(p.moment for p in db.session.scalars(sa.select(EventPhoto).where(EventPhoto.event_id == event_id)))
+        moments = sorted(
+            p.moment for p in db.session.scalars(sa.select(EventPhoto).where(EventPhoto.event_id == event_id))
+        )
         assert moments == [PhotoMoment.AFTER, PhotoMoment.BEFORE]
         [note] = db.session.scalars(sa.select(Notification).where(Notification.user_id == follower.id))
         assert note.kind is NotificationKind.STATUS and note.payload["to"] == "fixed"
@@ -90,11 +104,15 @@ def test_a_bad_photo_or_a_stranger_issue_writes_nothing(app, client, auth, clean
     organiser, event_id, (issue_id, _other) = clean_up()
     unrelated = make_issue(title="Somewhere else")
     auth.login_as(organiser)
-    bad_photo = client.post(f"/events/{event_id}/report", content_type="multipart/form-data",
-                            data=report_data(fixed=[str(issue_id)], after=[(io.BytesIO(b"not an image"), "x.jpg")]))
+    bad_photo = client.post(
+        f"/events/{event_id}/report",
+        content_type="multipart/form-data",
+        data=report_data(fixed=[str(issue_id)], after=[(io.BytesIO(b"not an image"), "x.jpg")]),
+    )
     assert bad_photo.status_code == 400
-    not_linked = client.post(f"/events/{event_id}/report", content_type="multipart/form-data",
-                             data=report_data(fixed=[str(unrelated)]))
+    not_linked = client.post(
+        f"/events/{event_id}/report", content_type="multipart/form-data", data=report_data(fixed=[str(unrelated)])
+    )
     assert not_linked.status_code == 400
     assert f"Issue {unrelated} is not one this event set out to tackle." in not_linked.get_data(as_text=True)
     empty = client.post(f"/events/{event_id}/report", data={"summary": "  "})
@@ -145,7 +163,9 @@ def test_staff_confirm_or_reopen_a_neighbourhood_fix(app, client, auth, make_use
     assert overall.fix.count == 0  # the city's time to fix leaves the neighbours' fixes out
     page = client.get("/dashboard").get_data(as_text=True)
     assert 'id="community-fixed">1 <span class="muted">(1 confirmed by the city)' in page
-    features = {f["properties"]["id"]: f["properties"] for f in client.get("/open-data/issues.geojson").get_json()["features"]}
+    features = {
+        f["properties"]["id"]: f["properties"] for f in client.get("/open-data/issues.geojson").get_json()["features"]
+    }
     assert (features[issue_id]["fixed_by"], features[other_id]["fixed_by"]) == ("neighbourhood", None)
     assert [h["by_community"] for h in features[other_id]["history"]] == [False, True, False]
 
@@ -153,13 +173,17 @@ def test_staff_confirm_or_reopen_a_neighbourhood_fix(app, client, auth, make_use
 def test_figures_keep_neighbourhood_fixes_apart():
     from civic.dashboard.stats import ChangeRow, IssueRow, compute
 
-    t0 = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
-    issues = [IssueRow(1, "Pothole", "Streets", None, "fixed", t0),
-              IssueRow(2, "Pothole", "Streets", None, "fixed", t0, fixed_by_community=True),
-              IssueRow(3, "Pothole", "Streets", None, "fixed", t0, fixed_by_community=True, community_fix_confirmed=True)]
-    changes = [ChangeRow(1, "open", "fixed", t0 + timedelta(hours=10)),
-               ChangeRow(2, "open", "fixed", t0 + timedelta(hours=1), by_community=True),
-               ChangeRow(3, "open", "fixed", t0 + timedelta(hours=2), by_community=True)]
+    t0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    issues = [
+        IssueRow(1, "Pothole", "Streets", None, "fixed", t0),
+        IssueRow(2, "Pothole", "Streets", None, "fixed", t0, fixed_by_community=True),
+        IssueRow(3, "Pothole", "Streets", None, "fixed", t0, fixed_by_community=True, community_fix_confirmed=True),
+    ]
+    changes = [
+        ChangeRow(1, "open", "fixed", t0 + timedelta(hours=10)),
+        ChangeRow(2, "open", "fixed", t0 + timedelta(hours=1), by_community=True),
+        ChangeRow(3, "open", "fixed", t0 + timedelta(hours=2), by_community=True),
+    ]
     overall = compute(issues, changes, t0 + timedelta(days=1)).overall
     assert (overall.fixed, overall.community_fixed, overall.community_confirmed) == (1, 2, 1)
     assert (overall.fix.count, overall.fix.median) == (1, 10.0)

@@ -1,22 +1,24 @@
 """Atom feeds: one issue's history and the issues of an area; what a feed reader sees, and what it never sees."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
 
+from civic.database import unit_of_work
 from civic.extensions import db
 from tests.conftest import FISHTOWN, offset
-from civic.database import unit_of_work
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 AROUND_FISHTOWN = "-75.14,39.965,-75.125,39.98"
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
 
 def fetch(client, url: str, **headers):
     """GET a feed; check it is well-formed Atom with every required part; return (parsed, raw text)."""
@@ -66,8 +68,9 @@ def change_status(app, issue_id: int, to: str, reason: str | None, at: datetime)
 
     with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
-        change = StatusChange(issue_id=issue_id, from_status=issue.status, to_status=IssueStatus(to),
-                              reason=reason, created_at=at)
+        change = StatusChange(
+            issue_id=issue_id, from_status=issue.status, to_status=IssueStatus(to), reason=reason, created_at=at
+        )
         issue.status = IssueStatus(to)
         db.session.add(change)
         db.session.commit()
@@ -91,6 +94,7 @@ def titles(feed) -> list[str]:
 
 
 # --- one issue ---------------------------------------------------------------------------------
+
 
 def test_issue_feed_has_report_status_changes_and_comments_newest_first(app, client, make_user, make_issue):
     author = make_user(display_name="Rosa Commenter")
@@ -125,14 +129,17 @@ def test_issue_feed_has_report_status_changes_and_comments_newest_first(app, cli
     assert datetime.fromisoformat(feed.feed.updated) == T0 + timedelta(hours=3)
     assert datetime.fromisoformat(newest.updated) == T0 + timedelta(hours=3)
     links = {link.rel: link.href for link in feed.feed.links}
-    assert links == {"self": f"http://localhost/issues/{issue}/feed.atom",
-                     "alternate": f"http://localhost/issues/{issue}"}
+    assert links == {
+        "self": f"http://localhost/issues/{issue}/feed.atom",
+        "alternate": f"http://localhost/issues/{issue}",
+    }
 
 
 def test_issue_feed_keeps_private_details_out(app, client, make_user, make_issue):
     liaison = make_user("liaison", display_name="Lucia Liaison", email="lucia@liaison.example")
-    for_someone = make_issue(liaison, on_behalf_name="Maria Privada",
-                             on_behalf_contact="215-555-0199 maria@home.example")
+    for_someone = make_issue(
+        liaison, on_behalf_name="Maria Privada", on_behalf_contact="215-555-0199 maria@home.example"
+    )
     shy = make_user(display_name="Hidden Hector", email="hector@shy.example")
     hidden = make_issue(shy, show_reporter_name=False)
     public = make_issue(make_user(display_name="Open Olga"), show_reporter_name=True)
@@ -142,8 +149,17 @@ def test_issue_feed_keeps_private_details_out(app, client, make_user, make_issue
     raws = [fetch(client, f"/issues/{i}/feed.atom")[1] for i in (for_someone, hidden)]
     raws.append(fetch(client, f"/feeds/area.atom?bbox={AROUND_FISHTOWN}")[1])
     for raw in raws:
-        for secret in ("Maria Privada", "215-555-0199", "maria@home.example", "Lucia Liaison", "lucia@liaison",
-                       "Hidden Hector", "hector@shy", "carl@comments", "@example"):
+        for secret in (
+            "Maria Privada",
+            "215-555-0199",
+            "maria@home.example",
+            "Lucia Liaison",
+            "lucia@liaison",
+            "Hidden Hector",
+            "hector@shy",
+            "carl@comments",
+            "@example",
+        ):
             assert secret not in raw
         assert "A neighbour" in raw
     assert "Carl Comments" in raws[1]  # commenters are named on the issue page too
@@ -205,6 +221,7 @@ def test_feed_follows_the_readers_language(client, make_issue):
 
 # --- an area -----------------------------------------------------------------------------------
 
+
 def area_ids(client, query: str) -> list[int]:
     feed, _raw = fetch(client, f"/feeds/area.atom?{query}")
     return [int(e.link.rsplit("/", 1)[1]) for e in feed.entries]
@@ -226,7 +243,8 @@ def test_bbox_and_category_filters(client, make_issue):
     assert sorted(area_ids(client, f"bbox={AROUND_FISHTOWN}")) == sorted([pothole, graffiti])
     assert area_ids(client, f"bbox={AROUND_FISHTOWN}&category=graffiti") == [graffiti]
     assert sorted(area_ids(client, f"bbox={AROUND_FISHTOWN}&category=graffiti&category=pothole")) == sorted(
-        [pothole, graffiti])
+        [pothole, graffiti]
+    )
     lat, lon = FISHTOWN
     assert area_ids(client, f"lat={lat}&lon={lon}&radius=300&category=pothole") == [pothole]
 
@@ -248,8 +266,11 @@ def test_area_orders_by_latest_activity(app, client, make_issue):
     change_status(app, old_but_fixed, "fixed", "Patched.", at=T0 + timedelta(days=6))
 
     feed, _raw = fetch(client, f"/feeds/area.atom?bbox={AROUND_FISHTOWN}")
-    assert titles(feed) == ["Pothole: Old, fixed today (Fixed)", "Pothole: Reported yesterday (Open)",
-                            "Pothole: Old and quiet (Open)"]
+    assert titles(feed) == [
+        "Pothole: Old, fixed today (Fixed)",
+        "Pothole: Reported yesterday (Open)",
+        "Pothole: Old and quiet (Open)",
+    ]
     assert datetime.fromisoformat(feed.entries[0].updated) == T0 + timedelta(days=6)
     assert datetime.fromisoformat(feed.entries[0].published) == T0 + timedelta(days=1)
     assert datetime.fromisoformat(feed.feed.updated) == T0 + timedelta(days=6)

@@ -1,14 +1,15 @@
 """Typing an address: the city's neighbourhood names always work; a configured geocoder is asked over HTTP."""
+
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
+from civic.database import unit_of_work
 from civic.extensions import db
 from civic.geo.geocoding import geocode
 from civic.issues.models import Issue
 from tests.geocoder_server import GeocoderServer
-from civic.database import unit_of_work
 
 
 @pytest.fixture
@@ -44,8 +45,12 @@ def test_a_failing_geocoder_falls_back_to_neighbourhoods(app, geocoder):
 
 def test_report_by_address_without_javascript(app, client, auth, make_user, categories, geocoder):
     auth.login_as(make_user())
-    data = {"category": str(categories["pothole"]), "title": "Pothole", "description": "Deep.",
-            "address": "1200 Frankford Ave"}
+    data = {
+        "category": str(categories["pothole"]),
+        "title": "Pothole",
+        "description": "Deep.",
+        "address": "1200 Frankford Ave",
+    }
     first = client.post("/issues/new", data=data)
     body = first.get_data(as_text=True)
     assert first.status_code == 200
@@ -62,8 +67,15 @@ def test_report_by_address_without_javascript(app, client, auth, make_user, cate
 
 def test_unknown_address_is_explained(client, auth, make_user, categories, geocoder):
     auth.login_as(make_user())
-    response = client.post("/issues/new", data={"category": str(categories["pothole"]), "title": "Pothole",
-                                                "description": "Deep.", "address": "Nowhere Lane 99"})
+    response = client.post(
+        "/issues/new",
+        data={
+            "category": str(categories["pothole"]),
+            "title": "Pothole",
+            "description": "Deep.",
+            "address": "Nowhere Lane 99",
+        },
+    )
     assert response.status_code == 400
     assert "We could not find that place in Philadelphia" in response.get_data(as_text=True)
 

@@ -1,4 +1,5 @@
 """/healthz, security headers and configuration from the environment."""
+
 from __future__ import annotations
 
 from civic import create_app
@@ -11,8 +12,9 @@ def test_healthz_reports_database_ok(client):
 
 
 def test_healthz_reports_unreachable_database(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing-dir/civic.db"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing-dir/civic.db"}
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"

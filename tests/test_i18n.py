@@ -1,4 +1,5 @@
 """English and Spanish: the user's setting, then the switcher, then Accept-Language; a complete catalog."""
+
 from __future__ import annotations
 
 import subprocess
@@ -59,9 +60,22 @@ def test_spanish_catalog_covers_every_message(tmp_path):
     """Every string in the code and templates has a Spanish translation that is not fuzzy."""
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "--quiet", "extract", "-F", str(ROOT / "babel.cfg"),
-         "-k", "_l", "-o", str(pot), "."],
-        check=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "--quiet",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        check=True,
+        cwd=ROOT,
     )
     with open(pot, "rb") as f:
         wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}

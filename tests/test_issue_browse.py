@@ -1,14 +1,15 @@
 """The bbox GeoJSON API (issues or server-side clusters), its errors, the spatial index, and the list view."""
+
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
+from civic.database import unit_of_work
 from civic.extensions import db
 from civic.issues.queries import IssueFilters, list_query
 from civic.issues.spatial import BBox
 from tests.conftest import FISHTOWN, offset
-from civic.database import unit_of_work
 
 AROUND_FISHTOWN = "-75.14,39.965,-75.125,39.98"
 
@@ -30,8 +31,9 @@ def test_map_markers_and_clusters_show_what_the_issue_api_shows(app, client, mak
     from civic.demo import seeding as demo
 
     fixed = make_issue(title="Fixed one", category="graffiti", status="fixed")
-    listed = client.get(f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17",
-                        headers={"Accept-Language": language}).get_json()
+    listed = client.get(
+        f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17", headers={"Accept-Language": language}
+    ).get_json()
     assert {f["id"] for f in listed["features"]} == {fixed} and listed["total"] == 1
     single = client.get(f"/api/v1/issues/{fixed}", headers={"Accept-Language": language}).get_json()
     extras = ("description", "reporter", "upvoted", "photos")
@@ -43,8 +45,9 @@ def test_map_markers_and_clusters_show_what_the_issue_api_shows(app, client, mak
         demo.seed_people()
         demo.seed_issues(150, citywide=False)  # around Fishtown: clusters at city zoom, ours alone far away
     far = make_issue(title="Far north", at=(40.13, -75.01))
-    city = client.get("/api/v1/issues?bbox=-75.28,39.87,-74.96,40.14&zoom=11",
-                      headers={"Accept-Language": language}).get_json()
+    city = client.get(
+        "/api/v1/issues?bbox=-75.28,39.87,-74.96,40.14&zoom=11", headers={"Accept-Language": language}
+    ).get_json()
     assert city["clustered"] is True and city["total"] == 152
     alone = [f for f in city["features"] if f.get("id") == far]
     single = client.get(f"/api/v1/issues/{far}", headers={"Accept-Language": language}).get_json()

@@ -1,5 +1,6 @@
 """The precomputed cluster counts (civic/issues/cells.py, migration 0010): kept exact by the triggers through
 every change an issue goes through, and answering the map's city view as grouping the issues would."""
+
 from __future__ import annotations
 
 import math
@@ -7,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from civic.database import utcnow, unit_of_work
+from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from civic.issues import cells
 from civic.issues.models import Issue, IssueStatus
@@ -34,22 +35,22 @@ def test_counts_follow_every_change_to_an_issue(app, make_issue, categories):
         assert {k[0] for k in cells.stored_totals()} == set(cells.CELL_LEVELS)
 
         issue = db.session.get(Issue, first)
-        issue.lat, issue.lon = offset(*FISHTOWN, north_m=6000, east_m=-6000)   # moved across cells
+        issue.lat, issue.lon = offset(*FISHTOWN, north_m=6000, east_m=-6000)  # moved across cells
         db.session.commit()
         assert_cells_match_issues()
 
-        issue.lat += 0.00001                                                  # moved within its cells
+        issue.lat += 0.00001  # moved within its cells
         db.session.get(Issue, second).status = IssueStatus.IN_PROGRESS
         db.session.get(Issue, third).category_id = categories["graffiti"]
         db.session.commit()
         assert_cells_match_issues()
 
-        db.session.get(Issue, second).hidden_at = utcnow()                   # hidden by a moderator
+        db.session.get(Issue, second).hidden_at = utcnow()  # hidden by a moderator
         db.session.commit()
         assert_cells_match_issues()
         assert all(sum_id != second for _n, _a, _b, sum_id in cells.stored_totals().values())
 
-        db.session.get(Issue, second).hidden_at = None                       # restored
+        db.session.get(Issue, second).hidden_at = None  # restored
         db.session.delete(db.session.get(Issue, third))
         db.session.commit()
         assert_cells_match_issues()
@@ -76,24 +77,36 @@ def test_city_view_is_answered_from_the_counts_as_grouping_would(app, client, ca
 
     data = client.get(f"/api/v1/issues?bbox={CITY}&zoom=12").get_json()
     assert data["clustered"] is True and data["total"] == 695
-    served = sorted((f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0],
-                     f["properties"].get("count", 1)) for f in data["features"])
+    served = sorted(
+        (f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0], f["properties"].get("count", 1))
+        for f in data["features"]
+    )
     grouped = sorted((c.lat, c.lon, c.count) for c in live)
     assert [n for *_, n in served] == [n for *_, n in grouped]
-    assert all(math.isclose(a, b, abs_tol=2e-6) for s, g in zip(served, grouped, strict=True) for a, b in zip(s[:2], g[:2], strict=True))
+    assert all(
+        math.isclose(a, b, abs_tol=2e-6)
+        for s, g in zip(served, grouped, strict=True)
+        for a, b in zip(s[:2], g[:2], strict=True)
+    )
     singles = [f for f in data["features"] if "cluster" not in f["properties"]]
     assert singles and all(f["properties"]["title"] for f in singles)  # one issue: shown as itself
 
-    for status in IssueStatus:   # some statuses have few issues: those come back as markers, counted exactly
+    for status in IssueStatus:  # some statuses have few issues: those come back as markers, counted exactly
         answer = client.get(f"/api/v1/issues?bbox={CITY}&zoom=12&status={status.value}").get_json()
         with app.app_context(), unit_of_work():
-            expected = db.session.scalar(db.select(db.func.count()).select_from(Issue)
-                                         .where(Issue.hidden_at.is_(None), Issue.status == status))
+            expected = db.session.scalar(
+                db.select(db.func.count()).select_from(Issue).where(Issue.hidden_at.is_(None), Issue.status == status)
+            )
         assert answer["total"] == expected and answer["clustered"] is (expected > 100), status
     one_kind = client.get(f"/api/v1/issues?bbox={CITY}&zoom=12&category=pothole").get_json()
     with app.app_context(), unit_of_work():
-        potholes = db.session.scalar(db.select(db.func.count()).select_from(Issue).join(Issue.category)
-                                     .where(Issue.hidden_at.is_(None)).filter_by(slug="pothole"))
+        potholes = db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Issue)
+            .join(Issue.category)
+            .where(Issue.hidden_at.is_(None))
+            .filter_by(slug="pothole")
+        )
     assert one_kind["total"] == potholes
 
 
@@ -119,8 +132,9 @@ def test_days_filter_is_grouped_live(app, client, categories):
         for issue in old:
             issue.created_at = utcnow() - timedelta(days=3700)
         db.session.commit()
-        recent = db.session.scalar(db.select(db.func.count()).select_from(Issue)
-                                   .where(Issue.created_at >= utcnow() - timedelta(days=3650)))
+        recent = db.session.scalar(
+            db.select(db.func.count()).select_from(Issue).where(Issue.created_at >= utcnow() - timedelta(days=3650))
+        )
     data = client.get(f"/api/v1/issues?bbox={CITY}&zoom=12&days=3650").get_json()
     assert data["clustered"] is True and data["total"] == recent
     assert sum(f["properties"].get("count", 1) for f in data["features"]) == recent
@@ -147,7 +161,10 @@ def test_views_of_any_width_find_the_same_cells(app, make_issue):
     range: both find exactly the issues' cells."""
     from civic.issues.spatial import BBox
 
-    ids = [make_issue(at=offset(*FISHTOWN, north_m=north, east_m=east)) for north, east in ((0, -4000), (0, 0), (2500, -1500))]
+    ids = [
+        make_issue(at=offset(*FISHTOWN, north_m=north, east_m=east))
+        for north, east in ((0, -4000), (0, 0), (2500, -1500))
+    ]
     with app.app_context(), unit_of_work():
         narrow = BBox(FISHTOWN[1] - 0.01, FISHTOWN[0] - 0.01, FISHTOWN[1] + 0.01, FISHTOWN[0] + 0.01)
         wide = BBox(FISHTOWN[1] - 1.0, FISHTOWN[0] - 0.5, FISHTOWN[1] + 1.0, FISHTOWN[0] + 0.5)

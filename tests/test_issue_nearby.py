@@ -1,13 +1,14 @@
 """'Already reported?': open issues of the same category within 100 m, in the service and the form."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from civic.database import unit_of_work
 from civic.extensions import db
 from civic.issues import services
 from civic.issues.models import Issue
 from tests.conftest import FISHTOWN, offset
-from civic.database import unit_of_work
 
 
 def nearby_ids(app, categories, at=FISHTOWN, category="pothole"):
@@ -34,7 +35,9 @@ def test_only_open_issues_of_the_same_category(app, categories, make_issue):
 
 def test_api_lists_nearby_issues_with_distance(client, categories, make_issue):
     issue_id = make_issue(at=offset(*FISHTOWN, east_m=25))
-    response = client.get(f"/api/v1/issues/nearby?lat={FISHTOWN[0]}&lon={FISHTOWN[1]}&category_id={categories['pothole']}")
+    response = client.get(
+        f"/api/v1/issues/nearby?lat={FISHTOWN[0]}&lon={FISHTOWN[1]}&category_id={categories['pothole']}"
+    )
     [feature] = response.get_json()["features"]
     assert feature["id"] == issue_id and feature["properties"]["distance_m"] == 25
 
@@ -45,11 +48,18 @@ def test_api_rejects_bad_points(client):
     assert outside.status_code == 400 and "outside Philadelphia" in outside.get_json()["error"]["message"]
 
 
-def test_form_without_javascript_offers_duplicates_before_reporting(app, client, auth, make_user, categories, make_issue):
+def test_form_without_javascript_offers_duplicates_before_reporting(
+    app, client, auth, make_user, categories, make_issue
+):
     existing = make_issue(title="Crater on Norris St", at=offset(*FISHTOWN, north_m=50))
     auth.login_as(make_user())
-    data = {"category": str(categories["pothole"]), "title": "Hole in the road", "description": "Deep.",
-            "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1])}
+    data = {
+        "category": str(categories["pothole"]),
+        "title": "Hole in the road",
+        "description": "Deep.",
+        "lat": str(FISHTOWN[0]),
+        "lon": str(FISHTOWN[1]),
+    }
     first = client.post("/issues/new", data=data)
     body = first.get_data(as_text=True)
     assert first.status_code == 200

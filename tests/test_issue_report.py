@@ -1,4 +1,5 @@
 """Reporting an issue: where, what, photos, privacy of the reporter, liaisons, and the 24-hour edit."""
+
 from __future__ import annotations
 
 import io
@@ -10,7 +11,7 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from civic.accounts.models import User
-from civic.database import utcnow, unit_of_work
+from civic.database import unit_of_work, utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.issues import services
@@ -32,8 +33,14 @@ def upload(colour="red") -> FileStorage:
 
 
 def report_form(categories, **overrides) -> dict:
-    data = {"category": str(categories["pothole"]), "title": "Deep pothole", "description": "Outside the bakery.",
-            "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "duplicates_seen": "1"}
+    data = {
+        "category": str(categories["pothole"]),
+        "title": "Deep pothole",
+        "description": "Outside the bakery.",
+        "lat": str(FISHTOWN[0]),
+        "lon": str(FISHTOWN[1]),
+        "duplicates_seen": "1",
+    }
     data.update(overrides)
     return data
 
@@ -127,7 +134,11 @@ def test_liaison_reports_for_a_resident_and_keeps_their_details_private(app, cli
     assert client.post("/issues/new", data=data).status_code == 302
     with app.app_context(), unit_of_work():
         issue = db.session.scalar(sa.select(Issue))
-        assert (issue.on_behalf_name, issue.on_behalf_contact, issue.reporter_id) == ("Mr. Ortiz", "215-555-0101", liaison.id)
+        assert (issue.on_behalf_name, issue.on_behalf_contact, issue.reporter_id) == (
+            "Mr. Ortiz",
+            "215-555-0101",
+            liaison.id,
+        )
     assert "215-555-0101" in client.get(f"/issues/{issue.id}").get_data(as_text=True)
     auth.logout()
     for viewer in (None, make_user()):
@@ -145,7 +156,9 @@ def test_only_verified_liaisons_report_for_others(app, make_user, categories):
         info = make_user(role, verified=verified)
         with app.test_request_context(), unit_of_work():
             user = db.session.get(User, info.id)
-            draft = services.IssueDraft(categories["pothole"], "Deep pothole", "Here.", *FISHTOWN, on_behalf_name="Someone")
+            draft = services.IssueDraft(
+                categories["pothole"], "Deep pothole", "Here.", *FISHTOWN, on_behalf_name="Someone"
+            )
             with pytest.raises(PermissionDenied):
                 services.report_issue(user, draft)
     assert issue_count(app) == 0
@@ -155,7 +168,9 @@ def test_reporter_edits_within_a_day_and_history_is_kept(app, client, auth, make
     reporter = make_user()
     issue_id = make_issue(reporter, title="Pothole", description="Small.")
     auth.login_as(reporter)
-    response = client.post(f"/issues/{issue_id}/edit", data={"title": "Pothole getting bigger", "description": "Now huge."})
+    response = client.post(
+        f"/issues/{issue_id}/edit", data={"title": "Pothole getting bigger", "description": "Now huge."}
+    )
     assert response.status_code == 302
     with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
@@ -196,10 +211,17 @@ def test_edit_replaces_photos_within_the_limit(app, make_user, make_issue):
         user, issue = db.session.get(User, reporter.id), db.session.get(Issue, issue_id)
         first = issue.photos[0]
         with pytest.raises(ValidationError, match="You can add 1 more photo"):
-            services.edit_issue(user, issue, title=issue.title, description=issue.description,
-                                uploads=[upload(), upload()])
-        services.edit_issue(user, issue, title=issue.title, description=issue.description,
-                            remove_photo_ids={first.id}, uploads=[upload("white"), upload("black")])
+            services.edit_issue(
+                user, issue, title=issue.title, description=issue.description, uploads=[upload(), upload()]
+            )
+        services.edit_issue(
+            user,
+            issue,
+            title=issue.title,
+            description=issue.description,
+            remove_photo_ids={first.id},
+            uploads=[upload("white"), upload("black")],
+        )
         assert len(db.session.get(Issue, issue_id).photos) == 4
         assert db.session.get(Photo, first.id).removed_at is not None
         [revision] = db.session.scalars(sa.select(IssueRevision))

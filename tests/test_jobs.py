@@ -1,21 +1,22 @@
 """Background jobs run once per period across processes (civic/jobs.py): leases claimed by threads at the
 same instant, then real `flask jobs run --once` processes sending the daily digest through real SMTP."""
+
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from civic import jobs
+from civic.database import unit_of_work
 from civic.extensions import db
 from tests.concurrency import run_together
-from civic.database import unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
-T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def test_a_job_runs_once_per_period_whoever_asks(app):
@@ -26,12 +27,13 @@ def test_a_job_runs_once_per_period_whoever_asks(app):
         def tick():
             with app.app_context(), unit_of_work():
                 jobs.run_due([job], now=now)
+
         return tick
 
     assert run_together([scheduler_tick(T0) for _ in range(6)]) == []
     assert len(ran) == 1
     assert run_together([scheduler_tick(T0 + timedelta(seconds=299)) for _ in range(6)]) == []
-    assert len(ran) == 1                                   # not due again yet
+    assert len(ran) == 1  # not due again yet
     assert run_together([scheduler_tick(T0 + timedelta(seconds=300)) for _ in range(6)]) == []
     assert len(ran) == 2
     with app.app_context(), unit_of_work():
@@ -47,13 +49,16 @@ def test_a_failing_job_does_not_stop_the_others(app):
         raise RuntimeError("the city is down")
 
     with app.app_context(), unit_of_work():
-        names = jobs.run_due([jobs.Job("broken", broken, jobs.every(60)),
-                              jobs.Job("fine", lambda: ran.append(1), jobs.every(60))], now=T0)
+        names = jobs.run_due(
+            [jobs.Job("broken", broken, jobs.every(60)), jobs.Job("fine", lambda: ran.append(1), jobs.every(60))],
+            now=T0,
+        )
     assert names == ["broken", "fine"] and ran == [1]
 
 
 def test_each_job_is_one_unit_of_work(app):
     """A job's writes are committed when it ends; a failing job's are rolled back (nothing half-done)."""
+
     def writes():
         db.session.add(jobs.JobLease(name="written", due_at=T0))
 
@@ -63,8 +68,9 @@ def test_each_job_is_one_unit_of_work(app):
         raise RuntimeError("the city is down")
 
     with app.app_context(), unit_of_work():
-        jobs.run_due([jobs.Job("fails", fails_halfway, jobs.every(60)), jobs.Job("writes", writes, jobs.every(60))],
-                     now=T0)
+        jobs.run_due(
+            [jobs.Job("fails", fails_halfway, jobs.every(60)), jobs.Job("writes", writes, jobs.every(60))], now=T0
+        )
     with app.app_context(), unit_of_work():
         assert db.session.get(jobs.JobLease, "written") is not None
         assert db.session.get(jobs.JobLease, "half-done") is None
@@ -72,8 +78,12 @@ def test_each_job_is_one_unit_of_work(app):
 
 def test_domains_register_their_jobs_with_the_app(app):
     """civic/jobs.py names no domain: the factory asks each domain for its jobs."""
-    assert [job.name for job in jobs.registered(app)] == ["open311-outbox", "open311-sync", "event-reminders",
-                                                           "daily-digest"]
+    assert [job.name for job in jobs.registered(app)] == [
+        "open311-outbox",
+        "open311-sync",
+        "event-reminders",
+        "daily-digest",
+    ]
 
 
 def _loop(app, tick: float) -> tuple[threading.Thread, threading.Event]:
@@ -99,11 +109,11 @@ def test_wake_runs_a_named_job_at_once_although_its_period_is_not_over(app, monk
         ran.set()
 
     jobs.register(app, jobs.Job("ping", ping, jobs.every(3600)))
-    thread, stop = _loop(app, tick=3600)   # without a wake-up the loop would sleep for an hour
-    assert ran.wait(10)                    # the first tick: due, never ran
+    thread, stop = _loop(app, tick=3600)  # without a wake-up the loop would sleep for an hour
+    assert ran.wait(10)  # the first tick: due, never ran
     ran.clear()
     jobs.wake("ping")
-    assert ran.wait(10)                    # woken: run now, though it is due again only in an hour
+    assert ran.wait(10)  # woken: run now, though it is due again only in an hour
     _end(thread, stop)
     assert len(runs) == 2
 
@@ -132,18 +142,15 @@ def test_the_loop_prepares_before_its_first_jobs_and_retries_until_ready(app, mo
 
 def test_the_digest_is_due_each_morning_in_the_citys_time():
     next_due = jobs.daily_at(7, "America/New_York")
-    assert next_due(datetime(2026, 11, 25, 11, 0, tzinfo=timezone.utc)) == datetime(2026, 11, 25, 12, 0,
-                                                                                    tzinfo=timezone.utc)
-    assert next_due(datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)) == datetime(2026, 11, 26, 12, 0,
-                                                                                    tzinfo=timezone.utc)
+    assert next_due(datetime(2026, 11, 25, 11, 0, tzinfo=UTC)) == datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    assert next_due(datetime(2026, 11, 25, 12, 0, tzinfo=UTC)) == datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
     # Across the change to summer time: still 7:00 on the wall clock, now 11:00 UTC.
-    assert next_due(datetime(2027, 3, 13, 13, 0, tzinfo=timezone.utc)) == datetime(2027, 3, 14, 11, 0,
-                                                                                   tzinfo=timezone.utc)
+    assert next_due(datetime(2027, 3, 13, 13, 0, tzinfo=UTC)) == datetime(2027, 3, 14, 11, 0, tzinfo=UTC)
 
 
 def test_processes_started_together_send_each_digest_once(app, database_url, smtp_server, make_user, make_issue):
     neighbour = make_user(display_name="Nia")
-    readers = [make_user() for _ in range(12)]   # daily digest is the default
+    readers = [make_user() for _ in range(12)]  # daily digest is the default
     http = app.test_client()
     http.post("/login", data={"email": neighbour.email, "password": neighbour.password})
     for reader in readers:
@@ -151,17 +158,24 @@ def test_processes_started_together_send_each_digest_once(app, database_url, smt
         assert http.post(f"/issues/{issue_id}/comments", data={"body": "Seen it too"}).status_code == 302
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIVIC_")}
-    env.update(CIVIC_DATABASE_URL=database_url, CIVIC_SECRET_KEY="jobs-test", CIVIC_MAIL_SERVER=smtp_server.host,
-               CIVIC_MAIL_PORT=str(smtp_server.port), CIVIC_BASE_URL="https://civic.example")
+    env.update(
+        CIVIC_DATABASE_URL=database_url,
+        CIVIC_SECRET_KEY="jobs-test",
+        CIVIC_MAIL_SERVER=smtp_server.host,
+        CIVIC_MAIL_PORT=str(smtp_server.port),
+        CIVIC_BASE_URL="https://civic.example",
+    )
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run", "--once"]
-    processes = [subprocess.Popen(flask, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  text=True) for _ in range(4)]
+    processes = [
+        subprocess.Popen(flask, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(4)
+    ]
     outputs = [p.communicate(timeout=60)[0] for p in processes]
     assert all(p.returncode == 0 for p in processes), outputs
 
     messages = smtp_server.wait_for(len(readers))
-    assert sorted(m["To"] for m in messages) == sorted(r.email for r in readers), outputs   # one each, none twice
+    assert sorted(m["To"] for m in messages) == sorted(r.email for r in readers), outputs  # one each, none twice
     assert sum("daily-digest" in out for out in outputs) == 1, outputs
     with app.app_context(), unit_of_work():
         digest = db.session.get(jobs.JobLease, "daily-digest")
-        assert digest.runs == 1 and digest.due_at > datetime.now(timezone.utc)
+        assert digest.runs == 1 and digest.due_at > datetime.now(UTC)

@@ -1,4 +1,5 @@
 """Signing in and out, safe redirects, rate limits, and sessions tied to the password."""
+
 from __future__ import annotations
 
 
@@ -76,18 +77,20 @@ def test_changing_password_signs_out_other_devices(app, make_user):
     phone, laptop = app.test_client(), app.test_client()
     for c in (phone, laptop):
         c.post("/login", data={"email": user.email, "password": user.password})
-    response = laptop.post("/account/password", data={"current_password": user.password,
-                                                       "password": "a brand new long secret"})
+    response = laptop.post(
+        "/account/password", data={"current_password": user.password, "password": "a brand new long secret"}
+    )
     assert response.status_code == 302
     assert laptop.get("/account").status_code == 200  # this device stays signed in
-    assert phone.get("/account").status_code == 302   # the other one is signed out
+    assert phone.get("/account").status_code == 302  # the other one is signed out
 
 
 def test_changing_password_needs_the_current_one(client, auth, make_user):
     user = make_user()
     auth.login_as(user)
-    response = client.post("/account/password", data={"current_password": "not it at all",
-                                                        "password": "a brand new long secret"})
+    response = client.post(
+        "/account/password", data={"current_password": "not it at all", "password": "a brand new long secret"}
+    )
     assert response.status_code == 400
     assert "Your current password is not right." in response.get_data(as_text=True)
     client.post("/logout")

@@ -1,12 +1,13 @@
 """Mail over a real SMTP server (aiosmtpd), and a dead server that loses nothing."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from civic.database import unit_of_work
 from civic.extensions import db
 from civic.mail.models import OutgoingMail
 from tests.services import free_port
-from civic.database import unit_of_work
 
 
 def test_reset_mail_goes_through_smtp(make_app, make_user, smtp_server):

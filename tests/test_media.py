@@ -1,5 +1,6 @@
 """Photo uploads: only real JPEG/PNG/WebP photos get in, they come out upright and without metadata
 (no GPS), within the size limits; files are stored under random keys and served with long caching."""
+
 from __future__ import annotations
 
 import re
@@ -12,11 +13,11 @@ import pytest
 from PIL import Image, ImageCms
 from werkzeug.datastructures import FileStorage
 
+from civic.database import unit_of_work
 from civic.errors import NotFound, ValidationError
 from civic.media import bp, storage
 from civic.media.images import process_upload
 from civic.media.views import url_for_photo
-from civic.database import unit_of_work
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -25,6 +26,7 @@ RED, BLUE, WHITE = (220, 20, 20), (20, 20, 220), (255, 255, 255)
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
 
 def upload(data: bytes, filename: str = "photo.jpg", content_type: str = "image/jpeg") -> FileStorage:
     return FileStorage(stream=BytesIO(data), filename=filename, content_type=content_type)
@@ -67,6 +69,7 @@ def refused(app, data: bytes, filename: str = "photo.jpg") -> str:
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims a size without holding the pixels: what a decompression bomb looks like to open()."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
@@ -75,6 +78,7 @@ def png_header_only(width: int, height: int) -> bytes:
 
 
 # --- metadata and orientation ------------------------------------------------------------------
+
 
 def test_jpeg_with_gps_comes_out_upright_and_without_any_metadata(app):
     exif = Image.Exif()
@@ -251,6 +255,7 @@ def test_default_pixel_limit_refuses_a_bomb_header(app):
 
 # --- downscaling -------------------------------------------------------------------------------
 
+
 def test_big_image_is_downscaled_to_the_default_dimension(app):
     result = process(app, encode(two_halves((3000, 1000)), "JPEG"))
     assert (result.width, result.height) == decoded(result.full).size == (2048, 683)
@@ -269,6 +274,7 @@ def test_small_image_is_not_enlarged(app):
 
 
 # --- storage -----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def upload_app(make_app, tmp_path):
@@ -291,11 +297,23 @@ def test_upload_dir_defaults_to_instance_uploads(app):
         assert str(storage.path_for(key)) == f"{app.instance_path}/uploads/{key}"
 
 
-@pytest.mark.parametrize("key", [
-    "../etc/passwd", "/etc/passwd", "a/../../b.jpg", "ab/../../../etc/passwd.jpg",
-    "ab/ab" + "0" * 30 + ".jpg/../../x.jpg", "/ab/ab" + "0" * 30 + ".jpg", "ab/ab" + "0" * 30 + ".jpg\n",
-    "ab/cd" + "0" * 30 + ".jpg", "AB/AB" + "0" * 30 + ".jpg", "ab/ab0.jpg", "ab\\ab" + "0" * 30 + ".jpg", "",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../etc/passwd",
+        "/etc/passwd",
+        "a/../../b.jpg",
+        "ab/../../../etc/passwd.jpg",
+        "ab/ab" + "0" * 30 + ".jpg/../../x.jpg",
+        "/ab/ab" + "0" * 30 + ".jpg",
+        "ab/ab" + "0" * 30 + ".jpg\n",
+        "ab/cd" + "0" * 30 + ".jpg",
+        "AB/AB" + "0" * 30 + ".jpg",
+        "ab/ab0.jpg",
+        "ab\\ab" + "0" * 30 + ".jpg",
+        "",
+    ],
+)
 def test_path_for_rejects_anything_but_a_key(upload_app, key):
     with upload_app.test_request_context(), unit_of_work(), pytest.raises(NotFound) as info:
         storage.path_for(key)
@@ -316,6 +334,7 @@ def test_save_refuses_a_suffix_that_could_escape(upload_app):
 
 
 # --- serving -----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def media_app(upload_app):
@@ -340,10 +359,16 @@ def test_saved_photo_is_served_with_long_caching(media_app):
         assert again.status_code == 304 and again.data == b""
 
 
-@pytest.mark.parametrize("path", [
-    "/media/ab/ab" + "0" * 30 + ".jpg",  # well formed, never saved
-    "/media/../../etc/passwd", "/media/%2e%2e/%2e%2e/etc/passwd", "/media/etc/passwd", "/media/x.jpg",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/ab/ab" + "0" * 30 + ".jpg",  # well formed, never saved
+        "/media/../../etc/passwd",
+        "/media/%2e%2e/%2e%2e/etc/passwd",
+        "/media/etc/passwd",
+        "/media/x.jpg",
+    ],
+)
 def test_unknown_or_malformed_keys_are_404(media_app, path):
     response = media_app.test_client().get(path)
     assert response.status_code == 404

@@ -1,4 +1,5 @@
 """The migrations build exactly the models' schema, and the app never creates tables on its own."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -22,8 +23,11 @@ def test_migrations_match_models(app, backend):
 
 
 def _fk_signature(fk) -> tuple:
-    return (fk.parent.name, tuple(c.name for c in fk.columns),
-            fk.elements[0].column.table.name if fk.elements else None)
+    return (
+        fk.parent.name,
+        tuple(c.name for c in fk.columns),
+        fk.elements[0].column.table.name if fk.elements else None,
+    )
 
 
 def _without_unreflectable_fk_details(differences: list) -> list:
@@ -33,8 +37,7 @@ def _without_unreflectable_fk_details(differences: list) -> list:
     removed = {_fk_signature(d[1]): d for d in differences if d[0] == "remove_fk"}
     added = {_fk_signature(d[1]): d for d in differences if d[0] == "add_fk"}
     same = set(removed) & set(added)
-    return [d for d in differences
-            if not (d[0] in ("remove_fk", "add_fk") and _fk_signature(d[1]) in same)]
+    return [d for d in differences if not (d[0] in ("remove_fk", "add_fk") and _fk_signature(d[1]) in same)]
 
 
 def test_app_start_creates_no_tables(tmp_path):

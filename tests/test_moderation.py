@@ -1,6 +1,7 @@
 """Moderation: flags hide content after N distinct people, the queue, hide/restore with reasons, edits kept
 in a moderators-only history, purges, photo redaction, suspension, the audit log; authors remove their own
 personal details at any time."""
+
 from __future__ import annotations
 
 import io
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from civic.accounts.models import User
-from civic.database import utcnow, unit_of_work
+from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from civic.issues.models import Comment, CommentRevision, Issue, IssueRevision, Photo
 from civic.media import storage
@@ -29,14 +30,19 @@ def jpeg(colour: str = "red") -> tuple[io.BytesIO, str]:
 def flag_as(client, auth, person, kind: str, target_id: int, reason: str = "spam", **extra):
     auth.logout()
     auth.login_as(person)
-    return client.post("/moderation/flag", data={"kind": kind, "target_id": str(target_id), "reason": reason,
-                                                  "next": "/", **extra}, follow_redirects=True)
+    return client.post(
+        "/moderation/flag",
+        data={"kind": kind, "target_id": str(target_id), "reason": reason, "next": "/", **extra},
+        follow_redirects=True,
+    )
 
 
 def actions(app) -> list[tuple[ActionKind, str, int]]:
     with app.app_context(), unit_of_work():
-        return [(a.action, a.target_kind, a.target_id)
-                for a in db.session.scalars(sa.select(ModerationAction).order_by(ModerationAction.id))]
+        return [
+            (a.action, a.target_kind, a.target_id)
+            for a in db.session.scalars(sa.select(ModerationAction).order_by(ModerationAction.id))
+        ]
 
 
 def hidden(app, model, target_id) -> bool:
@@ -53,7 +59,9 @@ def test_three_distinct_flags_hide_an_issue_until_review(app, client, auth, make
     reporter = make_user()
     issue_id = make_issue(reporter, title="Buy cheap watches")
     first, second, third = make_user(), make_user(), make_user()
-    assert "Thank you. Moderators will look at it." in flag_as(client, auth, first, "issue", issue_id).get_data(as_text=True)
+    assert "Thank you. Moderators will look at it." in flag_as(client, auth, first, "issue", issue_id).get_data(
+        as_text=True
+    )
     flag_as(client, auth, first, "issue", issue_id, reason="abuse")  # the same person again: still one flag
     flag_as(client, auth, second, "issue", issue_id)
     assert not hidden(app, Issue, issue_id)
@@ -85,8 +93,9 @@ def test_three_distinct_flags_hide_an_issue_until_review(app, client, auth, make
     assert client.get(f"/issues/{issue_id}").status_code == 200  # moderators still see it
 
     # Restoring needs a reason, then clears the queue.
-    assert "Give a reason" in client.post(f"/moderation/issue/{issue_id}/restore", data={"reason": ""},
-                                          follow_redirects=True).get_data(as_text=True)
+    assert "Give a reason" in client.post(
+        f"/moderation/issue/{issue_id}/restore", data={"reason": ""}, follow_redirects=True
+    ).get_data(as_text=True)
     assert hidden(app, Issue, issue_id)
     client.post(f"/moderation/issue/{issue_id}/restore", data={"reason": "A real report after all"})
     assert not hidden(app, Issue, issue_id)
@@ -102,13 +111,18 @@ def test_flags_are_checked(app, client, auth, make_user, make_issue):
     own = flag_as(client, auth, reporter, "issue", issue_id)
     assert "This is your own post" in own.get_data(as_text=True)
     other = make_user()
-    assert "Choose why you are flagging it." in flag_as(client, auth, other, "issue", issue_id,
-                                                        reason="because").get_data(as_text=True)
+    assert "Choose why you are flagging it." in flag_as(
+        client, auth, other, "issue", issue_id, reason="because"
+    ).get_data(as_text=True)
     assert flag_as(client, auth, other, "issue", 999999).status_code == 404
     assert flag_as(client, auth, other, "nonsense", issue_id).status_code == 404
     auth.logout()
-    assert client.post("/moderation/flag", data={"kind": "issue", "target_id": str(issue_id),
-                                                 "reason": "spam"}).status_code == 302  # to sign in
+    assert (
+        client.post(
+            "/moderation/flag", data={"kind": "issue", "target_id": str(issue_id), "reason": "spam"}
+        ).status_code
+        == 302
+    )  # to sign in
     with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Flag)) == 0
 
@@ -131,8 +145,9 @@ def test_hidden_comment_edit_history_and_purge(app, client, auth, make_user, mak
     assert feed.status_code == 200 and "215-555-0199" not in feed.get_data(as_text=True)
 
     auth.login_as(moderator)
-    client.post(f"/moderation/comment/{comment_id}/edit", data={"body": "Call me (number removed)",
-                                                                 "reason": "Personal data"})
+    client.post(
+        f"/moderation/comment/{comment_id}/edit", data={"body": "Call me (number removed)", "reason": "Personal data"}
+    )
     client.post(f"/moderation/comment/{comment_id}/restore", data={"reason": "Number removed"})
     review = client.get(f"/moderation/comment/{comment_id}").get_data(as_text=True)
     assert "215-555-0199" in review  # the earlier version, for moderators
@@ -156,8 +171,9 @@ def test_author_removes_personal_data_at_any_time(app, client, auth, make_user, 
         db.session.commit()
     auth.login_as(reporter)
     assert "Remove personal details from your report" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
-    response = client.post(f"/moderation/mine/issue/{issue_id}",
-                           data={"title": "Broken light", "description": "Outside a house on Elm St"})
+    response = client.post(
+        f"/moderation/mine/issue/{issue_id}", data={"title": "Broken light", "description": "Outside a house on Elm St"}
+    )
     assert response.status_code == 302
     assert "ring Maria" not in client.get(f"/issues/{issue_id}").get_data(as_text=True)  # not even to the author
     empty = client.post(f"/moderation/mine/issue/{issue_id}", data={"title": "Broken light", "description": ""})
@@ -183,20 +199,35 @@ def test_moderator_redacts_a_photo_by_replacing_it(app, client, auth, make_user,
         from civic.issues import services
 
         buf, name = jpeg("red")
-        issue = services.report_issue(db.session.get(User, reporter.id), services.IssueDraft(
-            category_id=db.session.get(Issue, issue_id).category_id, title="Car number plate", description="Plate visible",
-            lat=FISHTOWN[0], lon=FISHTOWN[1]), [FileStorage(stream=buf, filename=name, content_type="image/jpeg")])
+        issue = services.report_issue(
+            db.session.get(User, reporter.id),
+            services.IssueDraft(
+                category_id=db.session.get(Issue, issue_id).category_id,
+                title="Car number plate",
+                description="Plate visible",
+                lat=FISHTOWN[0],
+                lon=FISHTOWN[1],
+            ),
+            [FileStorage(stream=buf, filename=name, content_type="image/jpeg")],
+        )
         photo = issue.photos[0]
         photo_id, old_key, old_thumb = photo.id, photo.key, photo.thumb_key
     auth.logout()
     auth.login_as(moderator)
     buf, name = jpeg("blue")
-    refused = client.post(f"/moderation/photo/{photo_id}/replace", data={"reason": "", "photo": (buf, name)},
-                          content_type="multipart/form-data", follow_redirects=True)
+    refused = client.post(
+        f"/moderation/photo/{photo_id}/replace",
+        data={"reason": "", "photo": (buf, name)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "Give a reason" in refused.get_data(as_text=True)
     buf, name = jpeg("blue")
-    client.post(f"/moderation/photo/{photo_id}/replace", data={"reason": "Number plate", "photo": (buf, name)},
-                content_type="multipart/form-data")
+    client.post(
+        f"/moderation/photo/{photo_id}/replace",
+        data={"reason": "Number plate", "photo": (buf, name)},
+        content_type="multipart/form-data",
+    )
     with app.app_context(), unit_of_work():
         photo = db.session.get(Photo, photo_id)
         assert photo.key != old_key and storage.path_for(photo.key).exists()
@@ -224,7 +255,9 @@ def test_suspension_ends_sessions_and_only_admins_suspend_moderators(app, make_u
     with app.app_context(), unit_of_work():
         assert db.session.get(User, moderator.id).is_suspended
     admin_http.post(f"/moderation/users/{resident.id}", data={"suspend": "0", "reason": "Appeal accepted"})
-    assert resident_http.post("/login", data={"email": resident.email, "password": resident.password}).status_code == 302
+    assert (
+        resident_http.post("/login", data={"email": resident.email, "password": resident.password}).status_code == 302
+    )
 
     log = admin_http.get("/moderation/log").get_data(as_text=True)
     assert "Spam in 40 threads" in log and "Abused the tools" in log and "Appeal accepted" in log
@@ -239,16 +272,28 @@ def test_hidden_event_leaves_lists_and_map(app, client, auth, make_user, moderat
     organiser = make_user()
     starts = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
     with app.test_request_context(), unit_of_work():
-        event_id = services.create_event(db.session.get(User, organiser.id), title="Free crypto meetup", description="",
-                                         starts_local=starts, ends_local=starts + timedelta(hours=1),
-                                         meeting_point="Park", lat=FISHTOWN[0], lon=FISHTOWN[1]).id
+        event_id = services.create_event(
+            db.session.get(User, organiser.id),
+            title="Free crypto meetup",
+            description="",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=1),
+            meeting_point="Park",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+        ).id
     auth.login_as(moderator)
     client.post(f"/moderation/event/{event_id}/hide", data={"reason": "Scam"})
     auth.logout()
     assert client.get(f"/events/{event_id}").status_code == 404
     assert "Free crypto meetup" not in client.get("/events/?near=all").get_data(as_text=True)
     lat, lon = FISHTOWN
-    assert client.get(f"/events/in-view.json?bbox={lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}").get_json()["features"] == []
+    assert (
+        client.get(f"/events/in-view.json?bbox={lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}").get_json()[
+            "features"
+        ]
+        == []
+    )
 
 
 def media_status(client, key: str) -> int:
@@ -264,9 +309,13 @@ def test_hidden_photo_is_not_served_to_the_public(app, client, auth, make_user, 
 
     buf, name = jpeg("green")
     with app.test_request_context(), unit_of_work():
-        issue = services.report_issue(db.session.get(User, make_user().id), services.IssueDraft(
-            category_id=categories["pothole"], title="Hole", description="Deep", lat=FISHTOWN[0], lon=FISHTOWN[1]),
-            [FileStorage(stream=buf, filename=name, content_type="image/jpeg")])
+        issue = services.report_issue(
+            db.session.get(User, make_user().id),
+            services.IssueDraft(
+                category_id=categories["pothole"], title="Hole", description="Deep", lat=FISHTOWN[0], lon=FISHTOWN[1]
+            ),
+            [FileStorage(stream=buf, filename=name, content_type="image/jpeg")],
+        )
         photo_id, key, issue_id = issue.photos[0].id, issue.photos[0].key, issue.id
     assert media_status(client, key) == 200
     auth.login_as(moderator)

@@ -1,4 +1,5 @@
 """Notification e-mail through a real SMTP server: immediate, daily digest, one-click unsubscribe."""
+
 from __future__ import annotations
 
 import re
@@ -6,8 +7,8 @@ import re
 import pytest
 
 from civic.accounts.models import EmailFrequency, User
-from civic.extensions import db
 from civic.database import unit_of_work
+from civic.extensions import db
 
 
 @pytest.fixture
@@ -41,8 +42,11 @@ def test_immediate_mail_has_a_one_click_unsubscribe(mail_app, smtp_server, make_
 
     # What a mail client does for RFC 8058: POST the form body, no cookie, no CSRF token.
     mail_app.config["WTF_CSRF_ENABLED"] = True  # as in production: the one-click POST must pass anyway
-    response = mail_app.test_client().post(url.replace("http://localhost", ""), data="List-Unsubscribe=One-Click",
-                                           content_type="application/x-www-form-urlencoded")
+    response = mail_app.test_client().post(
+        url.replace("http://localhost", ""),
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
     mail_app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 200
     with mail_app.app_context(), unit_of_work():
@@ -66,7 +70,9 @@ def test_daily_digest_groups_everything_in_one_message(mail_app, smtp_server, ma
     assert message["Subject"] == "civic: 4 updates near you"
     assert "== Broken light ==" in body and "== Deep pothole ==" in body
     assert body.count("Nia commented on") == 4
-    assert "https://civic.example/issues/" in body and message["List-Unsubscribe"].startswith("<https://civic.example/unsubscribe/")
+    assert "https://civic.example/issues/" in body and message["List-Unsubscribe"].startswith(
+        "<https://civic.example/unsubscribe/"
+    )
 
     again = mail_app.test_cli_runner().invoke(args=["notifications", "digest"])
     assert "Sent 0 digest" in again.output and len(smtp_server.messages) == 1

@@ -1,21 +1,23 @@
 """Following issues and areas, the notification centre and the near-me page."""
+
 from __future__ import annotations
 
 import json
 
 import sqlalchemy as sa
 
+from civic.database import unit_of_work
 from civic.extensions import db
 from civic.issues.models import Issue, IssueStatus, StatusChange
 from civic.notifications.models import AreaFollow, Follow, Notification
 from tests.conftest import FISHTOWN, offset
-from civic.database import unit_of_work
 
 
 def notes(app, user_id) -> list[Notification]:
     with app.app_context(), unit_of_work():
-        rows = list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)
-                                       .order_by(Notification.id)))
+        rows = list(
+            db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id).order_by(Notification.id))
+        )
         for row in rows:
             db.session.expunge(row)
         return rows
@@ -70,8 +72,13 @@ def test_status_changes_notify_followers(app, make_user, make_issue):
     issue_id = make_issue(reporter)
     with app.test_request_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
-        change = StatusChange(issue_id=issue_id, from_status=IssueStatus.OPEN, to_status=IssueStatus.FIXED,
-                              reason="Patched on Tuesday", actor_id=staff.id)
+        change = StatusChange(
+            issue_id=issue_id,
+            from_status=IssueStatus.OPEN,
+            to_status=IssueStatus.FIXED,
+            reason="Patched on Tuesday",
+            actor_id=staff.id,
+        )
         issue.status = IssueStatus.FIXED
         db.session.add(change)
         db.session.commit()
@@ -85,16 +92,37 @@ def test_status_changes_notify_followers(app, make_user, make_issue):
 def test_area_follows_by_circle_neighbourhood_and_shape(app, make_user, make_issue, categories):
     circle_fan, hood_fan, shape_fan, graffiti_fan = make_user(), make_user(), make_user(), make_user()
     north = offset(*FISHTOWN, north_m=80)
-    assert logged_in(app, circle_fan).post("/follows/areas", data={
-        "kind": "circle", "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "radius_m": "200"}).status_code == 302
-    logged_in(app, hood_fan).post("/follows/areas", data={"kind": "neighbourhood", "neighbourhood": "fishtown", "radius_m": "500"})
-    square = [[FISHTOWN[1] - 0.002, FISHTOWN[0] - 0.002], [FISHTOWN[1] + 0.002, FISHTOWN[0] - 0.002],
-              [FISHTOWN[1] + 0.002, FISHTOWN[0] + 0.002], [FISHTOWN[1] - 0.002, FISHTOWN[0] + 0.002]]
-    logged_in(app, shape_fan).post("/follows/areas", data={"kind": "shape", "shape": json.dumps(square), "radius_m": "500",
-                                                           "name": "My block"})
-    logged_in(app, graffiti_fan).post("/follows/areas", data={
-        "kind": "circle", "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "radius_m": "500",
-        "category": str(categories["graffiti"])})
+    assert (
+        logged_in(app, circle_fan)
+        .post(
+            "/follows/areas",
+            data={"kind": "circle", "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "radius_m": "200"},
+        )
+        .status_code
+        == 302
+    )
+    logged_in(app, hood_fan).post(
+        "/follows/areas", data={"kind": "neighbourhood", "neighbourhood": "fishtown", "radius_m": "500"}
+    )
+    square = [
+        [FISHTOWN[1] - 0.002, FISHTOWN[0] - 0.002],
+        [FISHTOWN[1] + 0.002, FISHTOWN[0] - 0.002],
+        [FISHTOWN[1] + 0.002, FISHTOWN[0] + 0.002],
+        [FISHTOWN[1] - 0.002, FISHTOWN[0] + 0.002],
+    ]
+    logged_in(app, shape_fan).post(
+        "/follows/areas", data={"kind": "shape", "shape": json.dumps(square), "radius_m": "500", "name": "My block"}
+    )
+    logged_in(app, graffiti_fan).post(
+        "/follows/areas",
+        data={
+            "kind": "circle",
+            "lat": str(FISHTOWN[0]),
+            "lon": str(FISHTOWN[1]),
+            "radius_m": "500",
+            "category": str(categories["graffiti"]),
+        },
+    )
 
     make_issue(title="Pothole nearby", at=north)
     assert [n.payload["area"] for n in notes(app, shape_fan.id)] == ["My block"]
@@ -114,8 +142,14 @@ def test_bad_areas_are_explained(app, client, auth, make_user):
         ({"kind": "neighbourhood", "neighbourhood": "", "radius_m": "500"}, "Choose a neighbourhood from the list."),
         ({"kind": "shape", "shape": "[[1,2],[3,4]]", "radius_m": "500"}, "Draw a shape with 3 to 200 points."),
         ({"kind": "shape", "shape": "not json", "radius_m": "500"}, "list of [longitude, latitude] points"),
-        ({"kind": "shape", "radius_m": "500", "shape": json.dumps([[-75.14, 39.96], [-75.12, 39.98], [-75.14, 39.98], [-75.12, 39.96]])},
-         "crosses itself"),
+        (
+            {
+                "kind": "shape",
+                "radius_m": "500",
+                "shape": json.dumps([[-75.14, 39.96], [-75.12, 39.98], [-75.14, 39.98], [-75.12, 39.96]]),
+            },
+            "crosses itself",
+        ),
     ]
     for data, message in cases:
         response = client.post("/follows/areas", data=data)
@@ -145,14 +179,16 @@ def test_header_badge_counts_unread(app, make_user, make_issue):
     for body in ("One", "Two"):
         logged_in(app, commenter).post(f"/issues/{issue_id}/comments", data={"body": body})
     page = logged_in(app, reporter).get("/").get_data(as_text=True)
-    assert 'data-unread-count >2</span>' in page
+    assert "data-unread-count >2</span>" in page
 
 
 def test_near_me_shows_changes_since_the_last_visit(app, make_user, make_issue):
     resident = make_user()
     http = logged_in(app, resident)
-    http.post("/follows/areas", data={"kind": "neighbourhood", "neighbourhood": "fishtown", "radius_m": "500",
-                                      "name": "Home turf"})
+    http.post(
+        "/follows/areas",
+        data={"kind": "neighbourhood", "neighbourhood": "fishtown", "radius_m": "500", "name": "Home turf"},
+    )
     make_issue(title="Dumped sofa", category="illegal-dumping")
     first = http.get("/near-me").get_data(as_text=True)
     assert "Home turf" in first and "Dumped sofa" in first

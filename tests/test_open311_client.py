@@ -1,5 +1,6 @@
 """The Open311 client, outbox and sync, over real HTTP against the pretend city (tools/pretend_city; the
 `city` and `connected` fixtures are in conftest)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -153,7 +154,10 @@ def test_city_status_flows_back_and_closed_is_not_fixed(app, client, city, conne
     fixed_id = make_issue(title="Will be fixed")
     closed_id = make_issue(title="Will be closed", at=offset(*FISHTOWN, north_m=300))
     run_outbox(app)
-    fixed_ticket, closed_ticket = submission_of(app, fixed_id).service_request_id, submission_of(app, closed_id).service_request_id
+    fixed_ticket, closed_ticket = (
+        submission_of(app, fixed_id).service_request_id,
+        submission_of(app, closed_id).service_request_id,
+    )
     city.update(fixed_ticket, "in_progress", "Crew booked for Tuesday")
     with app.test_request_context(), unit_of_work():
         assert sync.sync_all() >= 1
@@ -173,7 +177,9 @@ def test_city_status_flows_back_and_closed_is_not_fixed(app, client, city, conne
 
 def test_batches_respect_the_page_size_and_404_means_none(app, city, connected):
     client = GeoReportClient(city.base_url, page_size=2)
-    ids = [city.add_ticket("POTHOLE", f"t{n}", lat=FISHTOWN[0], long=FISHTOWN[1])["service_request_id"] for n in range(5)]
+    ids = [
+        city.add_ticket("POTHOLE", f"t{n}", lat=FISHTOWN[0], long=FISHTOWN[1])["service_request_id"] for n in range(5)
+    ]
     assert sorted(t.service_request_id for t in client.get_requests(ids)) == sorted(ids)
     batches = [q for m, p, q in city.request_log if p.endswith("requests.json") and "service_request_id" in q]
     assert len(batches) == 3
@@ -190,9 +196,16 @@ def test_requests_from_another_311_app_are_not_filed_back(app, client, city, con
     partner = make_user(display_name="Partner app")
     with app.app_context(), unit_of_work():
         key = create_api_key("Partner", db.session.get(User, partner.id))
-    response = client.post("/open311/v2/requests.json", data={
-        "api_key": key, "service_code": "pothole", "lat": str(FISHTOWN[0]), "long": str(FISHTOWN[1]),
-        "description": "Deep pothole reported through a partner app"})
+    response = client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "pothole",
+            "lat": str(FISHTOWN[0]),
+            "long": str(FISHTOWN[1]),
+            "description": "Deep pothole reported through a partner app",
+        },
+    )
     assert response.status_code == 200
     with app.app_context(), unit_of_work():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
@@ -209,8 +222,14 @@ def test_the_citys_required_attributes_are_asked_and_sent(app, client, auth, cit
     auth.login_as(make_user())
     form = client.get("/issues/new").get_data(as_text=True)
     assert "The city asks, for “Street light out”" in form and 'name="attribute[pole_type]"' in form
-    data = {"category": str(categories["street-light"]), "title": "Light out", "description": "Dark corner.",
-            "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "duplicates_seen": "1"}
+    data = {
+        "category": str(categories["street-light"]),
+        "title": "Light out",
+        "description": "Dark corner.",
+        "lat": str(FISHTOWN[0]),
+        "lon": str(FISHTOWN[1]),
+        "duplicates_seen": "1",
+    }
     missing = client.post("/issues/new", data=data)
     assert missing.status_code == 400 and "The city needs this detail" in missing.get_data(as_text=True)
     wrong = client.post("/issues/new", data={**data, "attribute[pole_type]": "plastic"})
@@ -251,11 +270,12 @@ def test_city_updates_name_the_agency(app, client, city, connected, make_issue):
 # --- the outbox row joins the issue's transaction: both or neither --------------------------------
 
 
-
 def counts(app) -> tuple[int, int]:
     with app.app_context(), unit_of_work():
-        return (db.session.scalar(sa.select(sa.func.count()).select_from(Issue)),
-                db.session.scalar(sa.select(sa.func.count()).select_from(Submission)))
+        return (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Issue)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(Submission)),
+        )
 
 
 @pytest.fixture
@@ -266,8 +286,13 @@ def crash_after_the_outbox_row(monkeypatch):
 
     def queue_then_crash(issue, *args, **kwargs):
         submission = real_queue(issue, *args, **kwargs)
-        seen.append(db.session.scalar(sa.select(sa.func.count()).select_from(Submission)
-                                      .where(Submission.id == submission.id, Submission.issue_id == issue.id)))
+        seen.append(
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Submission)
+                .where(Submission.id == submission.id, Submission.issue_id == issue.id)
+            )
+        )
         raise RuntimeError("crashed after the issue and its outbox row were flushed")
 
     monkeypatch.setattr(outbox, "queue", queue_then_crash)
@@ -275,19 +300,27 @@ def crash_after_the_outbox_row(monkeypatch):
 
 
 def report_form(categories) -> dict:
-    return {"category": str(categories["pothole"]), "title": "Crater on Girard", "description": "Deep.",
-            "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "duplicates_seen": "1"}
+    return {
+        "category": str(categories["pothole"]),
+        "title": "Crater on Girard",
+        "description": "Deep.",
+        "lat": str(FISHTOWN[0]),
+        "lon": str(FISHTOWN[1]),
+        "duplicates_seen": "1",
+    }
 
 
-def test_without_a_failure_the_issue_and_its_outbox_row_are_both_kept(app, client, auth, connected, make_user,
-                                                                      categories):
+def test_without_a_failure_the_issue_and_its_outbox_row_are_both_kept(
+    app, client, auth, connected, make_user, categories
+):
     auth.login_as(make_user())
     assert client.post("/issues/new", data=report_form(categories)).status_code == 302
     assert counts(app) == (1, 1)
 
 
-def test_a_failure_after_the_outbox_row_keeps_neither_through_a_request(make_app, connected, make_user, categories,
-                                                                        crash_after_the_outbox_row):
+def test_a_failure_after_the_outbox_row_keeps_neither_through_a_request(
+    make_app, connected, make_user, categories, crash_after_the_outbox_row
+):
     app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
     client = app.test_client()
     user = make_user()
@@ -298,16 +331,24 @@ def test_a_failure_after_the_outbox_row_keeps_neither_through_a_request(make_app
     assert counts(app) == (0, 0)
 
 
-def test_a_failure_after_the_outbox_row_keeps_neither_in_a_unit_of_work(app, connected, make_user, categories,
-                                                                        crash_after_the_outbox_row):
+def test_a_failure_after_the_outbox_row_keeps_neither_in_a_unit_of_work(
+    app, connected, make_user, categories, crash_after_the_outbox_row
+):
     from civic.issues import services
 
     reporter = make_user()
     with pytest.raises(RuntimeError, match="outbox row were flushed"):
         with app.test_request_context(), unit_of_work():
-            services.report_issue(db.session.get(User, reporter.id), services.IssueDraft(
-                category_id=categories["pothole"], title="Crater on Girard", description="Deep.",
-                lat=FISHTOWN[0], lon=FISHTOWN[1]))
+            services.report_issue(
+                db.session.get(User, reporter.id),
+                services.IssueDraft(
+                    category_id=categories["pothole"],
+                    title="Crater on Girard",
+                    description="Deep.",
+                    lat=FISHTOWN[0],
+                    lon=FISHTOWN[1],
+                ),
+            )
     assert crash_after_the_outbox_row == [1]
     assert counts(app) == (0, 0)
 

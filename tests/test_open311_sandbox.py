@@ -1,5 +1,6 @@
 """The sandbox Open311 city (tools/pretend_city) over real HTTP: its GeoReport v2 shapes in JSON and
 XML, its errors, and every knob the client's tests turn (modes, failures, a lost reply, tokens, updates)."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from civic import ROOT
 from tests.services import free_port
 from tools.pretend_city import SandboxCity
 
-T0 = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # 10:00 in Philadelphia
+T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Philadelphia
 
 
 @pytest.fixture
@@ -33,8 +34,13 @@ def http(city):
 
 
 def report(**fields) -> dict:
-    form = {"api_key": "sandbox-key", "service_code": "POTHOLE", "lat": "39.9526", "long": "-75.1652",
-            "description": "Deep pothole by the bus stop"}
+    form = {
+        "api_key": "sandbox-key",
+        "service_code": "POTHOLE",
+        "lat": "39.9526",
+        "long": "-75.1652",
+        "description": "Deep pothole by the bus stop",
+    }
     form.update(fields)
     return {k: v for k, v in form.items() if v is not None}
 
@@ -60,6 +66,7 @@ def at(city, when: datetime):
 
 # --- lifecycle ---------------------------------------------------------------------------------
 
+
 def test_base_url_and_context_manager_stop_serving():
     port = free_port()
     with SandboxCity(port=port) as city:
@@ -75,6 +82,7 @@ def test_unknown_mode_is_refused(city):
 
 
 # --- services ----------------------------------------------------------------------------------
+
 
 def test_services_json(http):
     response = http.get("services.json")
@@ -101,12 +109,21 @@ def test_service_definition_json(http):
     assert definition["service_code"] == "STREETLIGHT"
     pole_type, pole_number = sorted(definition["attributes"], key=lambda a: a["order"])
     assert pole_type == {
-        "variable": True, "code": "pole_type", "datatype": "singlevaluelist", "required": True,
-        "datatype_description": "", "order": 1, "description": "What is the pole made of?",
+        "variable": True,
+        "code": "pole_type",
+        "datatype": "singlevaluelist",
+        "required": True,
+        "datatype_description": "",
+        "order": 1,
+        "description": "What is the pole made of?",
         "values": [{"key": "wood", "name": "Wood"}, {"key": "metal", "name": "Metal"}],
     }
-    assert (pole_number["code"], pole_number["datatype"], pole_number["required"], pole_number["order"]) == \
-        ("pole_number", "string", False, 2)
+    assert (pole_number["code"], pole_number["datatype"], pole_number["required"], pole_number["order"]) == (
+        "pole_number",
+        "string",
+        False,
+        2,
+    )
     assert http.get("services/POTHOLE.json").json() == {"service_code": "POTHOLE", "attributes": []}
 
 
@@ -117,8 +134,10 @@ def test_service_definition_xml(http):
     attributes = root.findall("attributes/attribute")
     assert [a.findtext("code") for a in attributes] == ["pole_type", "pole_number"]
     assert attributes[0].findtext("required") == "true"
-    assert [(v.findtext("key"), v.findtext("name")) for v in attributes[0].findall("values/value")] == \
-        [("wood", "Wood"), ("metal", "Metal")]
+    assert [(v.findtext("key"), v.findtext("name")) for v in attributes[0].findall("values/value")] == [
+        ("wood", "Wood"),
+        ("metal", "Metal"),
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -144,30 +163,52 @@ def test_unknown_paths_and_methods(http):
 
 # --- POST requests -----------------------------------------------------------------------------
 
+
 def test_post_creates_a_ticket_and_keeps_everything_received(city, http):
-    form = report(service_code="STREETLIGHT", address_string="1400 JFK Blvd, Philadelphia, PA 19107",
-                  address_id="A-17", media_url="https://example.org/light.jpg", email="ana@example.org",
-                  first_name="Ana", last_name="Diaz", phone="215-555-0100", device_id="dev-1", account_id="acc-9")
+    form = report(
+        service_code="STREETLIGHT",
+        address_string="1400 JFK Blvd, Philadelphia, PA 19107",
+        address_id="A-17",
+        media_url="https://example.org/light.jpg",
+        email="ana@example.org",
+        first_name="Ana",
+        last_name="Diaz",
+        phone="215-555-0100",
+        device_id="dev-1",
+        account_id="acc-9",
+    )
     form["attribute[pole_type]"] = "metal"
     form["attribute[pole_number]"] = "PL-4411"
     form["attribute[extra][]"] = ["a", "b"]
     response = http.post("requests.json", data=form)
     assert response.status_code == 200
     [reply] = response.json()
-    assert reply == {"service_request_id": "1001", "account_id": "acc-9",
-                     "service_notice": "Street lights are usually repaired within 3 business days."}
+    assert reply == {
+        "service_request_id": "1001",
+        "account_id": "acc-9",
+        "service_notice": "Street lights are usually repaired within 3 business days.",
+    }
 
     assert city.posts == [{**form, "attribute[extra][]": ["a", "b"]}]
     [record] = http.get("requests/1001.json").json()
     assert record == {
-        "service_request_id": "1001", "status": "open", "status_notes": None, "service_name": "Street Light Outage",
-        "service_code": "STREETLIGHT", "description": "Deep pothole by the bus stop",
+        "service_request_id": "1001",
+        "status": "open",
+        "status_notes": None,
+        "service_name": "Street Light Outage",
+        "service_code": "STREETLIGHT",
+        "description": "Deep pothole by the bus stop",
         "agency_responsible": "Streets Department",
         "service_notice": "Street lights are usually repaired within 3 business days.",
-        "requested_datetime": "2026-11-24T10:00:00-05:00", "updated_datetime": "2026-11-24T10:00:00-05:00",
+        "requested_datetime": "2026-11-24T10:00:00-05:00",
+        "updated_datetime": "2026-11-24T10:00:00-05:00",
         "expected_datetime": "2026-11-27T10:00:00-05:00",
-        "address": "1400 JFK Blvd, Philadelphia, PA 19107", "address_id": "A-17", "zipcode": "19107",
-        "lat": 39.9526, "long": -75.1652, "media_url": "https://example.org/light.jpg",
+        "address": "1400 JFK Blvd, Philadelphia, PA 19107",
+        "address_id": "A-17",
+        "zipcode": "19107",
+        "lat": 39.9526,
+        "long": -75.1652,
+        "media_url": "https://example.org/light.jpg",
     }
     assert city.tickets["1001"]["requested_datetime"] == T0
 
@@ -186,12 +227,21 @@ def test_post_reply_and_request_in_xml(http):
 
 
 def test_agency_follows_the_service(city, http):
-    agencies = {code: http.get(f"requests/{created_id(http, service_code=code, **extra)}.json").json()[0]
-                ["agency_responsible"]
-                for code, extra in [("POTHOLE", {}), ("STREETLIGHT", {"attribute[pole_type]": "wood"}),
-                                    ("DUMPING", {}), ("GRAFFITI", {})]}
-    assert agencies == {"POTHOLE": "Streets Department", "STREETLIGHT": "Streets Department",
-                        "DUMPING": "Sanitation", "GRAFFITI": "CLIP"}
+    agencies = {
+        code: http.get(f"requests/{created_id(http, service_code=code, **extra)}.json").json()[0]["agency_responsible"]
+        for code, extra in [
+            ("POTHOLE", {}),
+            ("STREETLIGHT", {"attribute[pole_type]": "wood"}),
+            ("DUMPING", {}),
+            ("GRAFFITI", {}),
+        ]
+    }
+    assert agencies == {
+        "POTHOLE": "Streets Department",
+        "STREETLIGHT": "Streets Department",
+        "DUMPING": "Sanitation",
+        "GRAFFITI": "CLIP",
+    }
     assert len(city.tickets) == 4
 
 
@@ -201,20 +251,26 @@ def test_address_alone_is_a_location(http):
     assert (record["address"], record["lat"], record["long"], record["zipcode"]) == ("1400 JFK Blvd", None, None, None)
 
 
-@pytest.mark.parametrize("fields, status, description", [
-    ({"api_key": "wrong"}, 403, "invalid api_key"),
-    ({"api_key": None}, 403, "invalid api_key"),
-    ({"service_code": None}, 400, "service_code required"),
-    ({"service_code": "NOPE"}, 404, "service_code NOPE not found"),
-    ({"lat": None, "long": None}, 400, "a location is required: lat and long, address_string or address_id"),
-    ({"long": None}, 400, "lat and long must be given together"),
-    ({"lat": "north"}, 400, "lat and long must be decimal degrees"),
-    ({"lat": "91"}, 400, "lat or long out of range"),
-    ({"description": "x" * 4001}, 400, "description longer than 4000 characters"),
-    ({"service_code": "STREETLIGHT"}, 400, "attribute[pole_type] required: What is the pole made of?"),
-    ({"service_code": "STREETLIGHT", "attribute[pole_type]": "plastic"}, 400,
-     "attribute[pole_type] must be one of: wood, metal"),
-])
+@pytest.mark.parametrize(
+    "fields, status, description",
+    [
+        ({"api_key": "wrong"}, 403, "invalid api_key"),
+        ({"api_key": None}, 403, "invalid api_key"),
+        ({"service_code": None}, 400, "service_code required"),
+        ({"service_code": "NOPE"}, 404, "service_code NOPE not found"),
+        ({"lat": None, "long": None}, 400, "a location is required: lat and long, address_string or address_id"),
+        ({"long": None}, 400, "lat and long must be given together"),
+        ({"lat": "north"}, 400, "lat and long must be decimal degrees"),
+        ({"lat": "91"}, 400, "lat or long out of range"),
+        ({"description": "x" * 4001}, 400, "description longer than 4000 characters"),
+        ({"service_code": "STREETLIGHT"}, 400, "attribute[pole_type] required: What is the pole made of?"),
+        (
+            {"service_code": "STREETLIGHT", "attribute[pole_type]": "plastic"},
+            400,
+            "attribute[pole_type] must be one of: wood, metal",
+        ),
+    ],
+)
 def test_post_errors(city, http, fields, status, description):
     response = post(http, **fields)
     assert response.status_code == status
@@ -252,6 +308,7 @@ def test_require_address_string(city, http):
 
 # --- GET requests ------------------------------------------------------------------------------
 
+
 def test_unknown_request_is_404(http):
     response = http.get("requests/999.json")
     assert response.status_code == 404
@@ -261,8 +318,10 @@ def test_unknown_request_is_404(http):
 def test_id_list_overrides_the_other_filters(city, http):
     first, second, third = (created_id(http) for _ in range(3))
     city.close(second, "Filled")
-    response = http.get("requests.json", params={"service_request_id": f"{third},{first},404",
-                                                 "status": "closed", "service_code": "GRAFFITI"})
+    response = http.get(
+        "requests.json",
+        params={"service_request_id": f"{third},{first},404", "status": "closed", "service_code": "GRAFFITI"},
+    )
     assert [r["service_request_id"] for r in response.json()] == [third, first]
     root = xml(http.get("requests.xml", params={"service_request_id": f"{first},{second}"}))
     assert root.tag == "service_requests"
@@ -294,13 +353,18 @@ def test_filters_by_service_status_and_dates(city, http):
     assert ids(start_date="2026-11-24T15:00:00Z", service_code="DUMPING") == [dumping]
 
 
-@pytest.mark.parametrize("params, description", [
-    ({"start_date": "yesterday"}, "start_date is not an ISO 8601 datetime: 'yesterday'"),
-    ({"start_date": "2026-11-01T00:00:00Z", "end_date": "2026-10-01T00:00:00Z"}, "end_date is before start_date"),
-    ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"},
-     "start_date and end_date may be at most 90 days apart"),
-    ({"status": "pending"}, "status must be open or closed"),
-])
+@pytest.mark.parametrize(
+    "params, description",
+    [
+        ({"start_date": "yesterday"}, "start_date is not an ISO 8601 datetime: 'yesterday'"),
+        ({"start_date": "2026-11-01T00:00:00Z", "end_date": "2026-10-01T00:00:00Z"}, "end_date is before start_date"),
+        (
+            {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"},
+            "start_date and end_date may be at most 90 days apart",
+        ),
+        ({"status": "pending"}, "status must be open or closed"),
+    ],
+)
 def test_bad_search_parameters_are_400(http, params, description):
     response = http.get("requests.json", params=params)
     assert response.status_code == 400
@@ -330,8 +394,11 @@ def test_naive_datetimes(city, http):
     rid = created_id(http)
     city.naive_datetimes = True
     record = http.get(f"requests/{rid}.json").json()[0]
-    assert (record["requested_datetime"], record["updated_datetime"], record["expected_datetime"]) == \
-        ("2026-11-24T10:00:00", "2026-11-24T10:00:00", "2026-11-27T10:00:00")
+    assert (record["requested_datetime"], record["updated_datetime"], record["expected_datetime"]) == (
+        "2026-11-24T10:00:00",
+        "2026-11-24T10:00:00",
+        "2026-11-27T10:00:00",
+    )
     city.close(rid, "Done")
     assert http.get("servicerequestupdates.json").json()[0]["updated_datetime"] == "2026-11-24T10:00:00"
 
@@ -346,6 +413,7 @@ def test_request_log(city, http):
 
 
 # --- modes -------------------------------------------------------------------------------------
+
 
 def test_token_mode(city, http):
     city.mode = "token"
@@ -444,10 +512,14 @@ def test_crash_after_accept_drops_the_reply_but_keeps_the_ticket(city, http):
     assert len(city.tickets) == 1
     [ticket] = city.tickets.values()
     # The client's way to find out: list a window of requests and look for its reference.
-    listed = http.get("requests.json", params={"start_date": (T0 - timedelta(minutes=5)).isoformat(),
-                                               "end_date": (T0 + timedelta(minutes=5)).isoformat()}).json()
-    assert [r["service_request_id"] for r in listed if reference in r["description"]] == \
-        [ticket["service_request_id"]]
+    listed = http.get(
+        "requests.json",
+        params={
+            "start_date": (T0 - timedelta(minutes=5)).isoformat(),
+            "end_date": (T0 + timedelta(minutes=5)).isoformat(),
+        },
+    ).json()
+    assert [r["service_request_id"] for r in listed if reference in r["description"]] == [ticket["service_request_id"]]
     # Only once: a retry that does not check first makes a second ticket.
     assert post(http, description=f"Pothole [{reference}]").status_code == 200
     assert len(city.tickets) == 2
@@ -463,6 +535,7 @@ def test_crash_waits_for_a_post_that_creates_a_ticket(city, http):
 
 # --- updates -----------------------------------------------------------------------------------
 
+
 def test_update_and_close_feed_servicerequestupdates(city, http):
     first, second = created_id(http), created_id(http)
     at(city, T0 + timedelta(hours=1))
@@ -472,22 +545,25 @@ def test_update_and_close_feed_servicerequestupdates(city, http):
     city.close(second, "Same as 1001", status="DUPLICATE")
 
     [record] = http.get(f"requests/{first}.json").json()
-    assert (record["status"], record["status_notes"], record["updated_datetime"]) == \
-        ("closed", "Filled with asphalt", "2026-11-24T12:00:00-05:00")
+    assert (record["status"], record["status_notes"], record["updated_datetime"]) == (
+        "closed",
+        "Filled with asphalt",
+        "2026-11-24T12:00:00-05:00",
+    )
     assert record["requested_datetime"] == "2026-11-24T10:00:00-05:00"
 
     feed = http.get("servicerequestupdates.json").json()
     assert [(u["service_request_id"], u["status"], u["description"]) for u in feed] == [
-        (first, "IN_PROGRESS", "Crew assigned"), (first, "FIXED", "Filled with asphalt"),
-        (second, "DUPLICATE", "Same as 1001")]
-    assert set(feed[0]) == {"update_id", "service_request_id", "status", "updated_datetime", "description",
-                            "media_url"}
+        (first, "IN_PROGRESS", "Crew assigned"),
+        (first, "FIXED", "Filled with asphalt"),
+        (second, "DUPLICATE", "Same as 1001"),
+    ]
+    assert set(feed[0]) == {"update_id", "service_request_id", "status", "updated_datetime", "description", "media_url"}
     assert feed[0]["updated_datetime"] == "2026-11-24T11:00:00-05:00"
     assert len({u["update_id"] for u in feed}) == 3
 
     window = {"start_date": (T0 + timedelta(minutes=90)).isoformat(), "end_date": (T0 + timedelta(hours=3)).isoformat()}
-    assert [u["status"] for u in http.get("servicerequestupdates.json", params=window).json()] == \
-        ["FIXED", "DUPLICATE"]
+    assert [u["status"] for u in http.get("servicerequestupdates.json", params=window).json()] == ["FIXED", "DUPLICATE"]
 
     root = xml(http.get("servicerequestupdates.xml"))
     assert root.tag == "service_request_updates"
@@ -512,10 +588,15 @@ def test_extended_statuses_keep_the_plain_status_open_or_closed(city, http):
 
 # --- demo entry point --------------------------------------------------------------------------
 
+
 def test_main_serves_on_the_given_port():
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tools.pretend_city", "--port", str(port), "--quiet"],
-                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.pretend_city", "--port", str(port), "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         base_url = process.stdout.readline().strip()
         assert base_url == f"http://127.0.0.1:{port}/open311/v2/"
@@ -540,8 +621,13 @@ def test_connect_saves_it_as_civics_endpoint_with_its_services_mapped(app, datab
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIVIC_")}
     env.update(CIVIC_DATABASE_URL=database_url, CIVIC_SECRET_KEY="pretend-city-test")
-    process = subprocess.Popen([sys.executable, "-m", "tools.pretend_city", "--port", str(port), "--quiet",
-                                "--connect"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.pretend_city", "--port", str(port), "--quiet", "--connect"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = [process.stdout.readline().strip() for _ in range(3)]
         assert lines[0] == f"http://127.0.0.1:{port}/open311/v2/"
@@ -549,10 +635,16 @@ def test_connect_saves_it_as_civics_endpoint_with_its_services_mapped(app, datab
         with app.app_context(), unit_of_work():
             endpoint = db.session.scalar(sa.select(Endpoint).where(Endpoint.name == "Sandbox"))
             assert (endpoint.base_url, endpoint.api_key, endpoint.active) == (lines[0], "sandbox-key", True)
-            mapped = {s.service_code: s.category_id for s in db.session.scalars(
-                sa.select(CityService).where(CityService.endpoint_id == endpoint.id))}
-        assert mapped["POTHOLE"] == categories["pothole"] and set(mapped) == {"POTHOLE", "STREETLIGHT",
-                                                                              "DUMPING", "GRAFFITI"}
+            mapped = {
+                s.service_code: s.category_id
+                for s in db.session.scalars(sa.select(CityService).where(CityService.endpoint_id == endpoint.id))
+            }
+        assert mapped["POTHOLE"] == categories["pothole"] and set(mapped) == {
+            "POTHOLE",
+            "STREETLIGHT",
+            "DUMPING",
+            "GRAFFITI",
+        }
         assert len(httpx.get(lines[0] + "services.json", timeout=5).json()) == 4  # and it keeps serving
     finally:
         process.terminate()
@@ -566,10 +658,12 @@ def test_the_old_flask_command_says_how_to_start_it(runner):
 
 
 def test_add_ticket_makes_a_ticket_without_http(city, http):
-    record = city.add_ticket("DUMPING", "Mattress on the corner", address="5th and Market",
-                             requested=T0 - timedelta(days=2))
+    record = city.add_ticket(
+        "DUMPING", "Mattress on the corner", address="5th and Market", requested=T0 - timedelta(days=2)
+    )
     listed = http.get("requests.json", params={"end_date": (T0 - timedelta(days=1)).isoformat()}).json()
-    assert [(r["service_request_id"], r["agency_responsible"], r["requested_datetime"]) for r in listed] == \
-        [(record["service_request_id"], "Sanitation", "2026-11-22T10:00:00-05:00")]
+    assert [(r["service_request_id"], r["agency_responsible"], r["requested_datetime"]) for r in listed] == [
+        (record["service_request_id"], "Sanitation", "2026-11-22T10:00:00-05:00")
+    ]
     with pytest.raises(KeyError):
         city.add_ticket("NOPE")

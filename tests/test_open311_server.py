@@ -1,11 +1,12 @@
 """civic's own GeoReport v2 endpoint (/open311/v2): every answer checked against the standard's field
 list in JSON and in XML, the filters, POST with api keys, status updates, errors as arrays everywhere
 under /open311/ (and nowhere else), and no personal data in any response."""
+
 from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,9 +14,9 @@ import sqlalchemy as sa
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from civic.database import unit_of_work
 from civic.extensions import db
 from tests.conftest import FISHTOWN, offset
-from civic.database import unit_of_work
 
 FORMATS = ("json", "xml")
 BASE = "/open311/v2"
@@ -26,18 +27,44 @@ DATETIME, OPTIONAL_DATETIME = "datetime", "datetime or empty"
 # The standard's field lists, with the type of each field.
 DISCOVERY_FIELDS = {"changeset": DATETIME, "contact": str, "key_service": str, "endpoints": list}
 ENDPOINT_FIELDS = {"specification": str, "url": str, "changeset": DATETIME, "type": str, "formats": list}
-SERVICE_FIELDS = {"service_code": str, "service_name": str, "description": str, "metadata": bool, "type": str,
-                  "keywords": str, "group": str}
+SERVICE_FIELDS = {
+    "service_code": str,
+    "service_name": str,
+    "description": str,
+    "metadata": bool,
+    "type": str,
+    "keywords": str,
+    "group": str,
+}
 DEFINITION_FIELDS = {"service_code": str, "attributes": list}
 REQUEST_FIELDS = {
-    "service_request_id": str, "status": str, "status_notes": str, "service_name": str, "service_code": str,
-    "description": str, "agency_responsible": str, "service_notice": str, "requested_datetime": DATETIME,
-    "updated_datetime": DATETIME, "expected_datetime": OPTIONAL_DATETIME, "address": str, "address_id": str,
-    "zipcode": str, "lat": float, "long": float, "media_url": str,
+    "service_request_id": str,
+    "status": str,
+    "status_notes": str,
+    "service_name": str,
+    "service_code": str,
+    "description": str,
+    "agency_responsible": str,
+    "service_notice": str,
+    "requested_datetime": DATETIME,
+    "updated_datetime": DATETIME,
+    "expected_datetime": OPTIONAL_DATETIME,
+    "address": str,
+    "address_id": str,
+    "zipcode": str,
+    "lat": float,
+    "long": float,
+    "media_url": str,
 }
 POST_REPLY_FIELDS = {"service_request_id": str, "service_notice": str, "account_id": str}
-UPDATE_FIELDS = {"update_id": str, "service_request_id": str, "status": str, "updated_datetime": DATETIME,
-                 "description": str, "media_url": str}
+UPDATE_FIELDS = {
+    "update_id": str,
+    "service_request_id": str,
+    "status": str,
+    "updated_datetime": DATETIME,
+    "description": str,
+    "media_url": str,
+}
 ERROR_FIELDS = {"code": int, "description": str}
 # XML: (root element, record element) of each list.
 SERVICES_XML = ("services", "service")
@@ -47,6 +74,7 @@ ERRORS_XML = ("errors", "error")
 
 
 # --- checking responses against the standard --------------------------------------------------
+
 
 def check_value(name: str, kind, value):
     """A JSON value of the declared type (bool is not a number; floats may arrive as ints)."""
@@ -93,8 +121,9 @@ def from_xml(node: ET.Element, fields: dict) -> dict:
     return check_record(record, {k: (object if v is list else v) for k, v in fields.items()})
 
 
-def fetch(client, path: str, fmt: str, *, fields: dict, xml: tuple[str, str], status: int = 200,
-          method: str = "get", **kwargs) -> list[dict]:
+def fetch(
+    client, path: str, fmt: str, *, fields: dict, xml: tuple[str, str], status: int = 200, method: str = "get", **kwargs
+) -> list[dict]:
     """GET (or POST) a list; check the status, content type and every record; return JSON-like dicts."""
     response = client.open(f"{BASE}/{path}.{fmt}", method=method.upper(), **kwargs)
     assert response.status_code == status, response.get_data(as_text=True)[:500]
@@ -151,6 +180,7 @@ def error(client, path: str, fmt: str, status: int, method: str = "get", **kwarg
 
 # --- data helpers -----------------------------------------------------------------------------
 
+
 def jpeg_upload(colour: str = "red") -> FileStorage:
     buf = io.BytesIO()
     Image.new("RGB", (320, 240), colour).save(buf, "JPEG")
@@ -170,15 +200,21 @@ def reported_at(app, issue_id: int, at: datetime) -> None:
         db.session.commit()
 
 
-def change_status(app, issue_id: int, to: str, reason: str | None, at: datetime | None = None,
-                  closed_reason: str | None = None) -> int:
+def change_status(
+    app, issue_id: int, to: str, reason: str | None, at: datetime | None = None, closed_reason: str | None = None
+) -> int:
     """What the staff workflow does: a StatusChange row and the issue's new status."""
     from civic.issues.models import Issue, IssueStatus, StatusChange
 
     with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)
-        change = StatusChange(issue_id=issue_id, from_status=issue.status, to_status=IssueStatus(to), reason=reason,
-                              **({"created_at": at} if at else {}))
+        change = StatusChange(
+            issue_id=issue_id,
+            from_status=issue.status,
+            to_status=IssueStatus(to),
+            reason=reason,
+            **({"created_at": at} if at else {}),
+        )
         issue.status = IssueStatus(to)
         issue.closed_reason = closed_reason
         db.session.add(change)
@@ -199,8 +235,12 @@ def api_key(app, make_user):
 
 def post_form(**overrides) -> dict:
     """A valid POST requests form but for the key; None drops a field."""
-    data = {"service_code": "pothole", "lat": str(FISHTOWN[0]), "long": str(FISHTOWN[1]),
-            "description": "Deep pothole in the bike lane on Frankford Ave, right by the bus stop."}
+    data = {
+        "service_code": "pothole",
+        "lat": str(FISHTOWN[0]),
+        "long": str(FISHTOWN[1]),
+        "description": "Deep pothole in the bike lane on Frankford Ave, right by the bus stop.",
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -210,10 +250,19 @@ def issue_row(app, issue_id: int) -> dict:
 
     with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, int(issue_id))
-        return {"category": issue.category.slug, "lat": issue.lat, "lon": issue.lon, "title": issue.title,
-                "description": issue.description, "address": issue.address, "reporter_id": issue.reporter_id,
-                "on_behalf_name": issue.on_behalf_name, "on_behalf_contact": issue.on_behalf_contact,
-                "show_reporter_name": issue.show_reporter_name, "status": issue.status.value}
+        return {
+            "category": issue.category.slug,
+            "lat": issue.lat,
+            "lon": issue.lon,
+            "title": issue.title,
+            "description": issue.description,
+            "address": issue.address,
+            "reporter_id": issue.reporter_id,
+            "on_behalf_name": issue.on_behalf_name,
+            "on_behalf_contact": issue.on_behalf_contact,
+            "show_reporter_name": issue.show_reporter_name,
+            "status": issue.status.value,
+        }
 
 
 def issue_count(app) -> int:
@@ -224,6 +273,7 @@ def issue_count(app) -> int:
 
 
 # --- discovery and services -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_discovery_names_this_endpoint_and_both_formats(client, fmt):
@@ -289,9 +339,15 @@ def test_service_definition_has_no_attributes(app, client, categories, fmt):
 
 # --- requests ---------------------------------------------------------------------------------
 
+
 def test_requests_list_and_single_request_carry_every_field(app, client, make_user, make_issue, upload_dir):
-    plain = make_issue(category="street-light", title="Light out", description="Dark corner at night.",
-                       address="1200 Frankford Ave", at=offset(*FISHTOWN, north_m=50))
+    plain = make_issue(
+        category="street-light",
+        title="Light out",
+        description="Dark corner at night.",
+        address="1200 Frankford Ave",
+        at=offset(*FISHTOWN, north_m=50),
+    )
     with_photo = make_issue(photos=[jpeg_upload("red"), jpeg_upload("blue")])
 
     records = requests_list(client)
@@ -318,7 +374,7 @@ def test_requests_list_and_single_request_carry_every_field(app, client, make_us
 
 def test_datetimes_are_in_the_city_zone_with_its_offset(app, client, make_issue):
     issue = make_issue()
-    at = datetime(2026, 11, 20, 15, 30, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
     reported_at(app, issue, at)
     change_status(app, issue, "acknowledged", "Crew is looking.", at=at + timedelta(hours=2))
 
@@ -343,7 +399,7 @@ def test_filters_by_id_service_code_and_status(app, client, make_issue):
     fixed = make_issue(category="pothole", status="fixed")
     closed = make_issue(category="graffiti", status="closed")
     old = make_issue(category="pothole")
-    reported_at(app, old, datetime.now(timezone.utc) - timedelta(days=120))
+    reported_at(app, old, datetime.now(UTC) - timedelta(days=120))
 
     assert ids(requests_list(client)) == [str(i) for i in (closed, fixed, dumping, light, pothole)]
     assert ids(requests_list(client, "service_code=pothole,street-light")) == [str(fixed), str(light), str(pothole)]
@@ -353,8 +409,10 @@ def test_filters_by_id_service_code_and_status(app, client, make_issue):
     assert ids(requests_list(client, "status=closed&service_code=pothole")) == [str(fixed)]
     assert {r["status"] for r in requests_list(client, "status=closed")} == {"closed"}
     # service_request_id overrides every other filter, even the date window
-    assert ids(requests_list(client, f"service_request_id={old},{light},nope&status=closed&service_code=graffiti")) \
-        == [str(light), str(old)]
+    assert ids(requests_list(client, f"service_request_id={old},{light},nope&status=closed&service_code=graffiti")) == [
+        str(light),
+        str(old),
+    ]
     assert ids(requests_list(client, "service_request_id=424242")) == []
     assert ids(requests_list(client, "service_code=no-such-service")) == []
     assert ids(requests_list(client, "page_size=2")) == [str(closed), str(fixed)]
@@ -363,7 +421,7 @@ def test_filters_by_id_service_code_and_status(app, client, make_issue):
 
 def test_date_window(app, client, make_issue):
     recent, month_ago, old = make_issue(), make_issue(), make_issue()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     reported_at(app, month_ago, now - timedelta(days=30))
     reported_at(app, old, now - timedelta(days=100))
 
@@ -372,22 +430,32 @@ def test_date_window(app, client, make_issue):
         return query + (f"&end_date={end.isoformat()}" if end else "")
 
     assert ids(requests_list(client)) == [str(recent), str(month_ago)]  # the last 90 days
-    assert ids(requests_list(client, window(now - timedelta(days=31), now - timedelta(days=29)).replace("+", "%2B"))) \
-        == [str(month_ago)]
+    assert ids(
+        requests_list(client, window(now - timedelta(days=31), now - timedelta(days=29)).replace("+", "%2B"))
+    ) == [str(month_ago)]
     # start alone reaches 90 days from it; end alone 90 days back
-    assert ids(requests_list(client, window(now - timedelta(days=101)).replace("+", "%2B"))) \
-        == [str(month_ago), str(old)]
-    assert ids(requests_list(client, f"end_date={(now - timedelta(days=29)).isoformat()}".replace("+", "%2B"))) \
-        == [str(month_ago), str(old)]
-    assert ids(requests_list(client, f"end_date={(now - timedelta(days=1)).isoformat()}".replace("+", "%2B"))) \
-        == [str(month_ago)]
+    assert ids(requests_list(client, window(now - timedelta(days=101)).replace("+", "%2B"))) == [
+        str(month_ago),
+        str(old),
+    ]
+    assert ids(requests_list(client, f"end_date={(now - timedelta(days=29)).isoformat()}".replace("+", "%2B"))) == [
+        str(month_ago),
+        str(old),
+    ]
+    assert ids(requests_list(client, f"end_date={(now - timedelta(days=1)).isoformat()}".replace("+", "%2B"))) == [
+        str(month_ago)
+    ]
     # naive times are the city's; "+" sent unencoded arrives as a space and still counts as "+"
     day = (now - timedelta(days=30)).astimezone(CITY_ZONE)
-    naive = f"start_date={(day - timedelta(hours=1)).replace(tzinfo=None).isoformat()}" \
-            f"&end_date={(day + timedelta(hours=1)).replace(tzinfo=None).isoformat()}"
+    naive = (
+        f"start_date={(day - timedelta(hours=1)).replace(tzinfo=None).isoformat()}"
+        f"&end_date={(day + timedelta(hours=1)).replace(tzinfo=None).isoformat()}"
+    )
     assert ids(requests_list(client, naive)) == [str(month_ago)]
-    spaced = f"start_date={(now - timedelta(days=31)).isoformat(timespec='seconds')}" \
-             f"&end_date={(now - timedelta(days=29)).isoformat(timespec='seconds')}"
+    spaced = (
+        f"start_date={(now - timedelta(days=31)).isoformat(timespec='seconds')}"
+        f"&end_date={(now - timedelta(days=29)).isoformat(timespec='seconds')}"
+    )
     assert "+00:00" in spaced
     assert ids(requests_list(client, spaced)) == [str(month_ago)]
 
@@ -411,16 +479,30 @@ def test_bad_filters_are_400_error_arrays(client, fmt):
 
 # --- POST requests ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_post_with_a_valid_key_reports_the_issue(app, client, categories, api_key, upload_dir, fmt):
     key, user = api_key
     at = offset(*FISHTOWN, north_m=30, east_m=-20)
-    reply = fetch(client, "requests", fmt, method="post", fields=POST_REPLY_FIELDS, xml=REQUESTS_XML, data=post_form(
-        api_key=key, service_code="street-light", lat=str(at[0]), long=str(at[1]),
-        description="  The light at the corner of Girard and Frankford has been out for a week, it is very dark  ",
-        address_string="Girard Ave & Frankford Ave", media_url="https://example.org/photo.jpg",
-        jurisdiction_id="philadelphia", **{"attribute[WHISPER]": "ignored"},
-    ))
+    reply = fetch(
+        client,
+        "requests",
+        fmt,
+        method="post",
+        fields=POST_REPLY_FIELDS,
+        xml=REQUESTS_XML,
+        data=post_form(
+            api_key=key,
+            service_code="street-light",
+            lat=str(at[0]),
+            long=str(at[1]),
+            description="  The light at the corner of Girard and Frankford has been out for a week, it is very dark  ",
+            address_string="Girard Ave & Frankford Ave",
+            media_url="https://example.org/photo.jpg",
+            jurisdiction_id="philadelphia",
+            **{"attribute[WHISPER]": "ignored"},
+        ),
+    )
     assert len(reply) == 1
     assert reply[0]["service_notice"] == "" and reply[0]["account_id"] == ""
     issue = issue_row(app, reply[0]["service_request_id"])
@@ -478,8 +560,7 @@ def test_post_refuses_bad_input_with_400(app, client, categories, api_key, fmt):
     assert refused(description="   ") == "Describe the problem so the city can find and fix it."
     assert issue_count(app) == 0
     # exactly 4000 characters is fine
-    assert client.post(f"{BASE}/requests.{fmt}", data=post_form(api_key=key, description="y" * 4000)).status_code \
-        == 200
+    assert client.post(f"{BASE}/requests.{fmt}", data=post_form(api_key=key, description="y" * 4000)).status_code == 200
 
 
 def test_post_needs_no_csrf_token(make_app, categories, api_key):
@@ -492,8 +573,14 @@ def test_post_needs_no_csrf_token(make_app, categories, api_key):
 
 def test_post_does_not_store_or_echo_contact_details(app, client, categories, api_key):
     key, _user = api_key
-    contact = {"email": "ziggy.contact@private.example", "first_name": "Zbigniew", "last_name": "Quuxley",
-               "phone": "215-555-0123", "device_id": "device-77", "account_id": "acct-9"}
+    contact = {
+        "email": "ziggy.contact@private.example",
+        "first_name": "Zbigniew",
+        "last_name": "Quuxley",
+        "phone": "215-555-0123",
+        "device_id": "device-77",
+        "account_id": "acct-9",
+    }
     response = client.post(f"{BASE}/requests.json", data=post_form(api_key=key, **contact))
     assert response.status_code == 200
     issue_id = response.get_json()[0]["service_request_id"]
@@ -510,26 +597,30 @@ def test_post_does_not_store_or_echo_contact_details(app, client, categories, ap
 
 # --- tokens and updates -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_tokens_are_never_issued(client, fmt):
     assert "token" in error(client, f"tokens/abc123.{fmt}", fmt, 404)
 
 
 def test_updates_list_status_changes_with_extended_statuses(app, client, make_issue):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     a, b, c, d = make_issue(), make_issue(), make_issue(), make_issue()
     for issue in (a, b, c, d):
         reported_at(app, issue, now - timedelta(days=5))
     acknowledged = change_status(app, a, "acknowledged", "We have seen it.", at=now - timedelta(days=4))
     working = change_status(app, a, "in_progress", "Crew scheduled.", at=now - timedelta(days=3))
     fixed = change_status(app, a, "fixed", "Patched.", at=now - timedelta(days=2))
-    dup = change_status(app, b, "closed", "Same as another report.", at=now - timedelta(days=4),
-                        closed_reason="duplicate")
-    first_close = change_status(app, c, "closed", "Private property.", at=now - timedelta(days=4),
-                                closed_reason="not_responsible")
+    dup = change_status(
+        app, b, "closed", "Same as another report.", at=now - timedelta(days=4), closed_reason="duplicate"
+    )
+    first_close = change_status(
+        app, c, "closed", "Private property.", at=now - timedelta(days=4), closed_reason="not_responsible"
+    )
     reopened = change_status(app, c, "open", "It is on the sidewalk after all.", at=now - timedelta(days=3))
-    closed_again = change_status(app, c, "closed", "Could not find it.", at=now - timedelta(days=2),
-                                 closed_reason="cannot_locate")
+    closed_again = change_status(
+        app, c, "closed", "Could not find it.", at=now - timedelta(days=2), closed_reason="cannot_locate"
+    )
     nfa = change_status(app, d, "closed", None, at=now - timedelta(days=1), closed_reason="no_further_action")
 
     updates = both(client, "servicerequestupdates", fields=UPDATE_FIELDS, xml=UPDATES_XML)
@@ -548,15 +639,19 @@ def test_updates_list_status_changes_with_extended_statuses(app, client, make_is
     assert updates[0]["updated_datetime"] == (now - timedelta(days=4)).astimezone(CITY_ZONE).isoformat()
     assert {u["media_url"] for u in updates} == {""}
 
-    window = {"start_date": (now - timedelta(days=3, hours=1)).isoformat(),
-              "end_date": (now - timedelta(days=1, hours=12)).isoformat()}
+    window = {
+        "start_date": (now - timedelta(days=3, hours=1)).isoformat(),
+        "end_date": (now - timedelta(days=1, hours=12)).isoformat(),
+    }
     windowed = both(client, "servicerequestupdates", fields=UPDATE_FIELDS, xml=UPDATES_XML, query_string=window)
     assert [u["update_id"] for u in windowed] == [str(working), str(reopened), str(fixed), str(closed_again)]
 
     not_responsible = make_issue()
     change_status(app, not_responsible, "closed", "Not ours.", closed_reason="not_responsible")
-    assert both(client, "servicerequestupdates", fields=UPDATE_FIELDS, xml=UPDATES_XML)[-1]["status"] \
+    assert (
+        both(client, "servicerequestupdates", fields=UPDATE_FIELDS, xml=UPDATES_XML)[-1]["status"]
         == "not_councils_responsibility"
+    )
 
     listed = {r["service_request_id"]: r for r in requests_list(client)}
     assert listed[str(a)]["status"] == "closed" and listed[str(a)]["status_notes"] == "Patched."
@@ -565,6 +660,7 @@ def test_updates_list_status_changes_with_extended_statuses(app, client, make_is
 
 # --- privacy ----------------------------------------------------------------------------------
 
+
 def test_no_personal_data_in_any_response(app, client, make_user, make_issue, upload_dir):
     from civic.accounts.models import User
     from civic.issues import services
@@ -572,8 +668,9 @@ def test_no_personal_data_in_any_response(app, client, make_user, make_issue, up
     from civic.staff.models import InternalNote
 
     liaison = make_user("liaison", display_name="Lucia Liaisonwoman", email="lucia@liaison.example")
-    for_someone = make_issue(liaison, on_behalf_name="Maria Privada",
-                             on_behalf_contact="215-555-0199 maria@home.example")
+    for_someone = make_issue(
+        liaison, on_behalf_name="Maria Privada", on_behalf_contact="215-555-0199 maria@home.example"
+    )
     shy = make_user(display_name="Hieronymus Hiddenreporter", email="hieronymus@shy.example")
     named = make_issue(shy, show_reporter_name=True)
     commenter = make_user(display_name="Carl Commentwriter", email="carl@comments.example")
@@ -585,11 +682,35 @@ def test_no_personal_data_in_any_response(app, client, make_user, make_issue, up
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 1
     change_status(app, named, "acknowledged", "Seen by the crew.")
 
-    paths = ["discovery", "services", "services/pothole", "requests", f"requests/{for_someone}",
-             f"requests/{named}", "servicerequestupdates", f"requests?service_request_id={for_someone},{named}"]
-    secrets = ("Lucia", "Liaisonwoman", "lucia@", "Maria", "215-555-0199", "maria@home", "Hieronymus",
-               "Hiddenreporter", "hieronymus@", "Carl", "carl@", "Secret-ish", "Internal note", "Stella", "stella@",
-               "@example", "Neighbour ")
+    paths = [
+        "discovery",
+        "services",
+        "services/pothole",
+        "requests",
+        f"requests/{for_someone}",
+        f"requests/{named}",
+        "servicerequestupdates",
+        f"requests?service_request_id={for_someone},{named}",
+    ]
+    secrets = (
+        "Lucia",
+        "Liaisonwoman",
+        "lucia@",
+        "Maria",
+        "215-555-0199",
+        "maria@home",
+        "Hieronymus",
+        "Hiddenreporter",
+        "hieronymus@",
+        "Carl",
+        "carl@",
+        "Secret-ish",
+        "Internal note",
+        "Stella",
+        "stella@",
+        "@example",
+        "Neighbour ",
+    )
     for path in paths:
         for fmt in FORMATS:
             route, _sep, query = path.partition("?")
@@ -602,6 +723,7 @@ def test_no_personal_data_in_any_response(app, client, make_user, make_issue, up
 
 
 # --- errors: arrays under /open311/, the site's pages elsewhere --------------------------------
+
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_unknown_paths_and_extensions_under_open311_are_error_arrays(client, categories, fmt):
@@ -656,6 +778,7 @@ def test_other_paths_keep_the_sites_own_error_pages(client, make_issue):
 
 # --- keys and XML -----------------------------------------------------------------------------
 
+
 def test_api_keys_store_only_a_hash_and_can_be_revoked(app, make_user):
     import hashlib
 
@@ -687,13 +810,24 @@ def test_api_keys_store_only_a_hash_and_can_be_revoked(app, make_user):
 def test_xml_writer_escapes_and_drops_what_xml_cannot_hold():
     from civic.georeport import xml
 
-    body = xml.dumps("service_requests", "request", [
-        {"description": "a < b & \"c\" \x00\x07\x1b done\ttab", "lat": 39.5, "flag": True, "none": None,
-         "nested": {"inner": 1}, "values": [{"key": "k", "name": "n"}], "formats": ["a", "b"]},
-    ])
+    body = xml.dumps(
+        "service_requests",
+        "request",
+        [
+            {
+                "description": 'a < b & "c" \x00\x07\x1b done\ttab',
+                "lat": 39.5,
+                "flag": True,
+                "none": None,
+                "nested": {"inner": 1},
+                "values": [{"key": "k", "name": "n"}],
+                "formats": ["a", "b"],
+            },
+        ],
+    )
     root = ET.fromstring(body)
     request = root.find("request")
-    assert request.findtext("description") == "a < b & \"c\"  done\ttab"
+    assert request.findtext("description") == 'a < b & "c"  done\ttab'
     assert request.findtext("lat") == "39.5" and request.findtext("flag") == "true" and request.findtext("none") == ""
     assert request.find("nested/inner").text == "1"
     assert [v.findtext("key") for v in request.findall("values/value")] == ["k"]

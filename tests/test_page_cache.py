@@ -1,5 +1,6 @@
 """Pages kept for anonymous readers (civic/pagecache.py): served again with each reader's own CSP nonce and
 CSRF token, never older than the last change to what they show, never for signed-in readers."""
+
 from __future__ import annotations
 
 import re
@@ -7,10 +8,10 @@ import time
 
 from civic.accounts.models import User
 from civic.caching import LruCache
+from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from civic.issues import services
 from civic.issues.models import Issue
-from civic.database import utcnow, unit_of_work
 
 
 def kept_pages(app) -> int:
@@ -22,8 +23,8 @@ def secrets_of(response) -> tuple[str, str]:
     body = response.get_data(as_text=True)
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', body).group(1)
     nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
-    assert f'nonce="{nonce}"' in body          # the inline scripts carry this response's nonce
-    assert "\x00" not in body                   # no placeholder left behind
+    assert f'nonce="{nonce}"' in body  # the inline scripts carry this response's nonce
+    assert "\x00" not in body  # no placeholder left behind
     return token, nonce
 
 
@@ -71,7 +72,7 @@ def test_signed_in_readers_and_pending_messages_get_a_fresh_page(app, client, au
     page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
     assert "My account" in page and kept_pages(app) == 0
 
-    auth.logout()   # leaves "You are signed out." waiting to be shown
+    auth.logout()  # leaves "You are signed out." waiting to be shown
     farewell = client.get(f"/issues/{issue_id}").get_data(as_text=True)
     assert "You are signed out." in farewell and kept_pages(app) == 0
     later = client.get(f"/issues/{issue_id}").get_data(as_text=True)
@@ -85,7 +86,7 @@ def test_kept_pages_expire_and_the_cache_can_be_turned_off(make_app, make_issue)
     time.sleep(0.1)
     assert cache.get(("a",)) is None
     cache.put(("a",), 1), cache.put(("b",), 2), cache.put(("c",), 3)
-    assert cache.get(("a",)) is None and cache.get(("c",)) == 3      # least recently used out first
+    assert cache.get(("a",)) is None and cache.get(("c",)) == 3  # least recently used out first
 
     app = make_app(PAGE_CACHE_SECONDS=0)
     issue_id = make_issue()

@@ -1,13 +1,14 @@
 """Forgotten password: a signed, expiring, single-use link by mail; clear pages for bad links."""
+
 from __future__ import annotations
 
 import re
 
 import sqlalchemy as sa
 
+from civic.database import unit_of_work
 from civic.extensions import db
 from civic.mail.models import OutgoingMail
-from civic.database import unit_of_work
 
 
 def outbox(app) -> list[OutgoingMail]:

@@ -1,5 +1,6 @@
 """Privacy: e-mail addresses and liaison-held contacts never leave civic; "download my data" holds everything
 about me and nothing about others; "delete my account" anonymises my posts and erases the rest."""
+
 from __future__ import annotations
 
 import io
@@ -12,11 +13,11 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from civic.accounts.models import User
+from civic.database import unit_of_work
 from civic.extensions import db
 from civic.issues.models import Comment, Issue, Upvote
 from civic.notifications.models import Follow, Notification
 from tests.conftest import FISHTOWN
-from civic.database import unit_of_work
 
 SECRET_EMAIL = "rosa.private@example.org"
 SECRET_CONTACT = "Mr Ortiz, 215-555-0123"
@@ -35,17 +36,35 @@ def test_personal_data_never_appears_anywhere_public(app, client, auth, make_use
     rosa = make_user(email=SECRET_EMAIL, display_name="Rosa")
     liaison = make_user("liaison", display_name="Lia Liaison")
     with app.test_request_context(), unit_of_work():
-        issue = services.report_issue(db.session.get(User, liaison.id), services.IssueDraft(
-            category_id=categories["pothole"], title="Crater on Norris St", description="Deep.", lat=FISHTOWN[0],
-            lon=FISHTOWN[1], on_behalf_name="Mr Ortiz", on_behalf_contact=SECRET_CONTACT))
+        issue = services.report_issue(
+            db.session.get(User, liaison.id),
+            services.IssueDraft(
+                category_id=categories["pothole"],
+                title="Crater on Norris St",
+                description="Deep.",
+                lat=FISHTOWN[0],
+                lon=FISHTOWN[1],
+                on_behalf_name="Mr Ortiz",
+                on_behalf_contact=SECRET_CONTACT,
+            ),
+        )
         issue_id = issue.id
         services.add_comment(db.session.get(User, rosa.id), db.session.get(Issue, issue_id), "Same outside my door")
     lat, lon = FISHTOWN
     bbox = f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
-    surfaces = [f"/issues/{issue_id}", "/issues", f"/api/v1/issues/{issue_id}", f"/api/v1/issues?bbox={bbox}&zoom=17",
-                f"/issues/{issue_id}/feed.atom", "/open-data/issues.csv", "/open-data/issues.geojson",
-                "/open-data/status-history.csv", "/open311/v2/requests.json", "/open311/v2/requests.xml",
-                f"/open311/v2/requests/{issue_id}.json"]
+    surfaces = [
+        f"/issues/{issue_id}",
+        "/issues",
+        f"/api/v1/issues/{issue_id}",
+        f"/api/v1/issues?bbox={bbox}&zoom=17",
+        f"/issues/{issue_id}/feed.atom",
+        "/open-data/issues.csv",
+        "/open-data/issues.geojson",
+        "/open-data/status-history.csv",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+        f"/open311/v2/requests/{issue_id}.json",
+    ]
     for viewer, sees_contact in ((None, False), (make_user(), False), (make_user("staff"), True)):
         auth.logout()
         if viewer:
@@ -67,19 +86,41 @@ def test_download_my_data_holds_everything_about_me_only(app, client, auth, make
     me, other = make_user(display_name="Maya Me"), make_user(email="someone.else@example.org")
     with app.test_request_context(), unit_of_work():
         user = db.session.get(User, me.id)
-        mine = services.report_issue(user, services.IssueDraft(
-            category_id=categories["pothole"], title="My pothole", description="By the school.", lat=FISHTOWN[0],
-            lon=FISHTOWN[1]), [photo_upload()])
-        theirs = services.report_issue(db.session.get(User, other.id), services.IssueDraft(
-            category_id=categories["pothole"], title="Their pothole", description="Secret of theirs.",
-            lat=FISHTOWN[0], lon=FISHTOWN[1]))
+        mine = services.report_issue(
+            user,
+            services.IssueDraft(
+                category_id=categories["pothole"],
+                title="My pothole",
+                description="By the school.",
+                lat=FISHTOWN[0],
+                lon=FISHTOWN[1],
+            ),
+            [photo_upload()],
+        )
+        theirs = services.report_issue(
+            db.session.get(User, other.id),
+            services.IssueDraft(
+                category_id=categories["pothole"],
+                title="Their pothole",
+                description="Secret of theirs.",
+                lat=FISHTOWN[0],
+                lon=FISHTOWN[1],
+            ),
+        )
         services.add_comment(user, db.session.get(Issue, theirs.id), "I saw it too")
         services.set_upvote(user, theirs.id, True)
         set_following(user, theirs.id, True)
         starts = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
-        event = events.create_event(user, title="My clean-up", description="", starts_local=starts,
-                                    ends_local=starts + timedelta(hours=2), meeting_point="Gate",
-                                    lat=FISHTOWN[0], lon=FISHTOWN[1])
+        event = events.create_event(
+            user,
+            title="My clean-up",
+            description="",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=2),
+            meeting_point="Gate",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+        )
         events.sign_up(user, event.id)
         mine_id, theirs_id = mine.id, theirs.id
     auth.login_as(me)
@@ -119,9 +160,17 @@ def test_delete_my_account_anonymises_and_erases(app, client, auth, make_user, m
         services.set_upvote(user, other_issue, True)
         services.set_upvote(db.session.get(User, neighbour.id), other_issue, True)
         starts = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
-        event_id = events.create_event(db.session.get(User, neighbour.id), title="Tidy", description="",
-                                       starts_local=starts, ends_local=starts + timedelta(hours=1), meeting_point="Gate",
-                                       lat=FISHTOWN[0], lon=FISHTOWN[1], capacity=2).id
+        event_id = events.create_event(
+            db.session.get(User, neighbour.id),
+            title="Tidy",
+            description="",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=1),
+            meeting_point="Gate",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+            capacity=2,
+        ).id
         events.sign_up(db.session.get(User, neighbour.id), event_id)
         events.sign_up(user, event_id)
         events.sign_up(db.session.get(User, waiting.id), event_id)
@@ -144,12 +193,24 @@ def test_delete_my_account_anonymises_and_erases(app, client, auth, make_user, m
         comment = db.session.scalar(sa.select(Comment).where(Comment.body == "Leo was here"))
         assert comment.author_id is None
         assert db.session.get(Issue, other_issue).upvote_count == 1
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Upvote).where(Upvote.user_id == leaving.id)) == 0
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Follow).where(Follow.user_id == leaving.id)) == 0
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
-                                 .where(Notification.user_id == leaving.id)) == 0
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingMail)
-                                 .where(OutgoingMail.to_address == leaving.email)) == 0
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Upvote).where(Upvote.user_id == leaving.id)) == 0
+        )
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Follow).where(Follow.user_id == leaving.id)) == 0
+        )
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == leaving.id)
+            )
+            == 0
+        )
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(OutgoingMail).where(OutgoingMail.to_address == leaving.email)
+            )
+            == 0
+        )
         from civic.events.models import Rsvp, RsvpStatus
 
         assert db.session.scalar(sa.select(Rsvp.status).where(Rsvp.user_id == waiting.id)) is RsvpStatus.GOING

@@ -1,9 +1,10 @@
 """Profile: name, language, home by neighbourhood or exact point."""
+
 from __future__ import annotations
 
 from civic.accounts.models import User
-from civic.extensions import db
 from civic.database import unit_of_work
+from civic.extensions import db
 
 
 def saved(app, user_id) -> User:
@@ -16,8 +17,9 @@ def saved(app, user_id) -> User:
 def test_choosing_a_neighbourhood_sets_home_at_its_centre(app, client, auth, make_user):
     user = make_user()
     auth.login_as(user)
-    response = client.post("/account", data={"display_name": "New Name", "locale": "es",
-                                             "home_neighbourhood": "fishtown"})
+    response = client.post(
+        "/account", data={"display_name": "New Name", "locale": "es", "home_neighbourhood": "fishtown"}
+    )
     assert response.status_code == 302
     me = saved(app, user.id)
     assert me.display_name == "New Name" and me.locale == "es"

@@ -1,6 +1,7 @@
 """Rate limits on what residents and partner apps write (reports, comments, votes, the API, GeoReport POST),
 the 429 answers (a page for people, JSON for scripts, Retry-After for both), and the per-account sign-in
 back-off. Each test lowers one limit and checks that the request over it is refused and writes nothing."""
+
 from __future__ import annotations
 
 import time
@@ -13,19 +14,20 @@ import pytest
 import sqlalchemy as sa
 
 from civic.accounts.models import User
+from civic.database import unit_of_work
 from civic.extensions import db
 from civic.issues.models import Comment, Issue, Upvote
 from civic.ratelimits import limited
 from tests.conftest import FISHTOWN, AuthActions
 from tests.live import server_process
 from tests.services import REDIS_URL, require_redis
-from civic.database import unit_of_work
 
 LOCKED = "Too many failed sign-ins for this account."
 WRONG = "That email and password do not match an account."
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
 
 def count(app, model, *where) -> int:
     with app.app_context(), unit_of_work():
@@ -65,13 +67,20 @@ def assert_json_429(response, code: str = "too_many_requests") -> dict:
 
 
 def report_form(categories, title: str = "Deep pothole", **overrides) -> dict:
-    data = {"category": str(categories["pothole"]), "title": title, "description": "Outside the bakery.",
-            "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "duplicates_seen": "1"}
+    data = {
+        "category": str(categories["pothole"]),
+        "title": title,
+        "description": "Outside the bakery.",
+        "lat": str(FISHTOWN[0]),
+        "lon": str(FISHTOWN[1]),
+        "duplicates_seen": "1",
+    }
     data.update(overrides)
     return data
 
 
 # --- reporting --------------------------------------------------------------------------------
+
 
 def test_reporting_is_limited_per_resident(make_app, make_user, categories):
     app = make_app(REPORT_RATE_LIMIT="2 per hour")
@@ -105,6 +114,7 @@ def test_anonymous_report_posts_are_sent_to_sign_in_without_counting(make_app, m
 
 
 # --- comments and votes -----------------------------------------------------------------------
+
 
 def comment(client, issue_id: int, body: str, **headers):
     return client.post(f"/issues/{issue_id}/comments", data={"body": body}, headers=headers)
@@ -164,6 +174,7 @@ def test_upvotes_from_the_page_and_the_api_share_one_budget(make_app, make_user,
 
 # --- the JSON API -----------------------------------------------------------------------------
 
+
 def test_api_writes_are_limited_per_user(make_app, make_user):
     app = make_app(API_WRITE_RATE_LIMIT="2 per hour")
     user = make_user(display_name="Before")
@@ -195,6 +206,7 @@ def test_api_reads_are_limited_per_user_else_per_address(make_app, make_user):
 
 # --- GeoReport v2 POST ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def api_key(app, make_user):
     from civic.georeport.keys import create_api_key
@@ -205,8 +217,13 @@ def api_key(app, make_user):
 
 
 def georeport_form(key: str) -> dict:
-    return {"api_key": key, "service_code": "pothole", "lat": str(FISHTOWN[0]), "long": str(FISHTOWN[1]),
-            "description": "Deep pothole in the bike lane on Frankford Ave."}
+    return {
+        "api_key": key,
+        "service_code": "pothole",
+        "lat": str(FISHTOWN[0]),
+        "long": str(FISHTOWN[1]),
+        "description": "Deep pothole in the bike lane on Frankford Ave.",
+    }
 
 
 def test_georeport_post_is_limited_and_answers_an_error_array(make_app, categories, api_key):
@@ -231,6 +248,7 @@ def test_georeport_post_is_limited_and_answers_an_error_array(make_app, categori
 
 
 # --- the limit other packages use -------------------------------------------------------------
+
 
 def test_limited_counts_writes_only_and_reads_its_limit_from_config(make_app, make_user):
     app = make_app(FLAG_RATE_LIMIT="2 per hour")
@@ -259,8 +277,18 @@ def test_limited_counts_writes_only_and_reads_its_limit_from_config(make_app, ma
 def test_every_limit_has_a_default_and_an_environment_override(make_app, monkeypatch):
     from civic import create_app
 
-    names = ("LOGIN", "REGISTER", "RESET", "REPORT", "COMMENT", "UPVOTE", "FLAG", "API_WRITE", "API_READ",
-             "OPEN311_POST")
+    names = (
+        "LOGIN",
+        "REGISTER",
+        "RESET",
+        "REPORT",
+        "COMMENT",
+        "UPVOTE",
+        "FLAG",
+        "API_WRITE",
+        "API_READ",
+        "OPEN311_POST",
+    )
     defaults = make_app().config
     assert all(defaults[f"{name}_RATE_LIMIT"] for name in names)
     monkeypatch.setenv("CIVIC_FLAG_RATE_LIMIT", "7 per day")
@@ -270,6 +298,7 @@ def test_every_limit_has_a_default_and_an_environment_override(make_app, monkeyp
 
 
 # --- sign-in back-off per account -------------------------------------------------------------
+
 
 @pytest.fixture
 def lockout_app(make_app):

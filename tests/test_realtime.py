@@ -1,4 +1,5 @@
 """Live pushes through the real Socket.IO server: issue rooms, map tiles, private user rooms."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,6 +3,7 @@
 Two real `flask run` processes, a real Socket.IO client over the network, the local Redis.
 Without Redis the same setup must NOT deliver (so the test can fail).
 """
+
 from __future__ import annotations
 
 import threading
@@ -22,8 +23,11 @@ def test_upvote_on_one_process_reaches_a_client_of_the_other(database_url, make_
         require_redis()
     issue_id = make_issue()
     voter = make_user()
-    env = {"CIVIC_DATABASE_URL": database_url, "CIVIC_WTF_CSRF_ENABLED": "false",
-           "CIVIC_SOCKETIO_CHANNEL": f"civic-test-{uuid.uuid4().hex}"}
+    env = {
+        "CIVIC_DATABASE_URL": database_url,
+        "CIVIC_WTF_CSRF_ENABLED": "false",
+        "CIVIC_SOCKETIO_CHANNEL": f"civic-test-{uuid.uuid4().hex}",
+    }
     if shared:
         env["CIVIC_REDIS_URL"] = REDIS_URL
     with server_process(env) as first, server_process(env) as second:

@@ -1,4 +1,5 @@
 """With CIVIC_REDIS_URL set, rate limits are shared by every server process (two real processes here)."""
+
 from __future__ import annotations
 
 import urllib.error

@@ -1,12 +1,13 @@
 """Registration: a working account, and every bad input refused with a message and nothing written."""
+
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
 from civic.accounts.models import Role, User
-from civic.extensions import db
 from civic.database import unit_of_work
+from civic.extensions import db
 
 
 def count_users(app) -> int:
@@ -85,9 +86,18 @@ def test_form_with_its_csrf_token_registers(make_app):
 
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/register").get_data(as_text=True)).group(1)
-    response = client.post("/register", data={"csrf_token": token, "display_name": "Rosa",
-                                              "email": "rosa@example.org", "password": "sunflower meadow river"})
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/register").get_data(as_text=True)
+    ).group(1)
+    response = client.post(
+        "/register",
+        data={
+            "csrf_token": token,
+            "display_name": "Rosa",
+            "email": "rosa@example.org",
+            "password": "sunflower meadow river",
+        },
+    )
     assert response.status_code == 302
     assert count_users(app) == 1
 

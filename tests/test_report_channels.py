@@ -1,6 +1,7 @@
 """One rule for every report channel: the city's required service attributes are checked by report_issue's
 validating hook, so the form, the JSON API and civic's own GeoReport POST refuse a report that lacks them,
 and what they accept reaches the city with its attributes (real HTTP against the pretend city)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,11 +9,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from civic.accounts.models import User
+from civic.city311 import sending
 from civic.database import unit_of_work, utcnow
 from civic.extensions import db
-from civic.issues.models import Issue
-from civic.city311 import sending
 from civic.georeport.keys import create_api_key
+from civic.issues.models import Issue
 from tests.conftest import FISHTOWN
 
 
@@ -22,12 +23,19 @@ def issue_count(app) -> int:
 
 
 def street_light(categories, **extra) -> dict:
-    return {"category_id": categories["street-light"], "title": "Light out", "description": "Dark corner.",
-            "lat": FISHTOWN[0], "lon": FISHTOWN[1], **extra}
+    return {
+        "category_id": categories["street-light"],
+        "title": "Light out",
+        "description": "Dark corner.",
+        "lat": FISHTOWN[0],
+        "lon": FISHTOWN[1],
+        **extra,
+    }
 
 
-def test_an_api_report_without_a_required_city_attribute_is_a_400_naming_it(app, client, auth, city, connected,
-                                                                            make_user, categories):
+def test_an_api_report_without_a_required_city_attribute_is_a_400_naming_it(
+    app, client, auth, city, connected, make_user, categories
+):
     auth.login_as(make_user())
     missing = client.post("/api/v1/issues", json=street_light(categories))
     assert missing.status_code == 400
@@ -46,8 +54,9 @@ def test_an_api_report_without_a_required_city_attribute_is_a_400_naming_it(app,
     assert post["service_code"] == "STREETLIGHT" and post["attribute[pole_type]"] == "metal"
 
 
-def test_the_api_refuses_attributes_that_are_not_an_object_of_values(app, client, auth, city, connected,
-                                                                     make_user, categories):
+def test_the_api_refuses_attributes_that_are_not_an_object_of_values(
+    app, client, auth, city, connected, make_user, categories
+):
     auth.login_as(make_user())
     for bad in (["metal"], {"pole_type": {"nested": "x"}}, "metal"):
         response = client.post("/api/v1/issues", json=street_light(categories, attributes=bad))
@@ -59,8 +68,13 @@ def test_civic_s_own_georeport_post_applies_the_same_rule(app, client, city, con
     partner = make_user(display_name="Partner app")
     with app.app_context(), unit_of_work():
         key = create_api_key("Partner", db.session.get(User, partner.id))
-    fields = {"api_key": key, "service_code": "street-light", "lat": str(FISHTOWN[0]), "long": str(FISHTOWN[1]),
-              "description": "Light out on the corner"}
+    fields = {
+        "api_key": key,
+        "service_code": "street-light",
+        "lat": str(FISHTOWN[0]),
+        "long": str(FISHTOWN[1]),
+        "description": "Light out on the corner",
+    }
     refused = client.post("/open311/v2/requests.json", data=fields)
     assert refused.status_code == 400
     assert "The city needs this detail" in refused.get_json()[0]["description"]

@@ -1,13 +1,14 @@
 """Roles: staff and liaisons act in their role only once an admin verifies them; checks live in services."""
+
 from __future__ import annotations
 
 import pytest
 
 from civic.accounts import services
 from civic.accounts.models import Department, Role, User
+from civic.database import unit_of_work
 from civic.errors import Conflict, PermissionDenied
 from civic.extensions import db
-from civic.database import unit_of_work
 
 
 def get_user(app, user_id) -> User:
@@ -110,8 +111,9 @@ def test_admin_sets_a_role_with_department_on_the_user_page(app, client, auth, m
         db.session.add(dept)
         db.session.commit()
         dept_id = dept.id
-    response = client.post(f"/admin/users/{target.id}",
-                           data={"role": "staff", "department": str(dept_id), "verified": "y"})
+    response = client.post(
+        f"/admin/users/{target.id}", data={"role": "staff", "department": str(dept_id), "verified": "y"}
+    )
     assert response.status_code == 302
     saved = get_user(app, target.id)
     assert saved.role is Role.STAFF and saved.department_id == dept_id and saved.verified_at is not None
@@ -144,10 +146,16 @@ def test_role_predicates_live_on_the_user_and_say_no_for_visitors(app, make_user
     from civic.accounts.models import Anonymous
     from civic.issues.models import Issue
 
-    issue_id = make_issue(category="pothole")   # handled by the streets department
-    people = {name: make_user(role, department=dept) if role == "staff" else make_user(role)
-              for name, role, dept in [("streets", "staff", "streets"), ("sanitation", "staff", "sanitation"),
-                                       ("admin", "admin", None), ("resident", "resident", None)]}
+    issue_id = make_issue(category="pothole")  # handled by the streets department
+    people = {
+        name: make_user(role, department=dept) if role == "staff" else make_user(role)
+        for name, role, dept in [
+            ("streets", "staff", "streets"),
+            ("sanitation", "staff", "sanitation"),
+            ("admin", "admin", None),
+            ("resident", "resident", None),
+        ]
+    }
     unverified = make_user("staff", department="streets", verified=False)
     with app.app_context(), unit_of_work():
         issue = db.session.get(Issue, issue_id)

@@ -13,6 +13,7 @@ Real processes, HTTP and Socket.IO clients; a throw-away PostgreSQL database, an
 channel under a prefix of this run's own (deleted afterwards). Runs once, in the default (SQLite) pass: it
 brings its own PostgreSQL database, so the `--db=postgresql` pass would only repeat it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -31,10 +32,10 @@ import socketio
 import sqlalchemy as sa
 
 from civic import ROOT
+from civic.database import unit_of_work
 from tests.conftest import FISHTOWN, build_app, migrate_database
 from tests.servers import GUNICORN, Server, serve, server_env
 from tests.services import POSTGRES_URL, REDIS_URL, require_postgres, require_redis
-from civic.database import unit_of_work
 
 # Its servers use a PostgreSQL database made here, whatever --db says: `make test` runs it once, in the
 # default pass, and leaves it out of the PostgreSQL pass.
@@ -61,6 +62,7 @@ class Cluster:
 
 
 # --- the cluster: a fresh database, two processes -------------------------------------------------
+
 
 @contextlib.contextmanager
 def fresh_postgres_database():
@@ -93,9 +95,17 @@ def seed(url: str) -> tuple[dict[str, str], int, int]:
             user = accounts.register_user(name.replace("_", " ").title(), f"{name}@example.org", "pw-" + name * 3)
             tokens[name] = create_token(user, "scale-out test")[1]
         reporter = db.session.scalar(sa.select(User).where(User.email == "reporter@example.org"))
-        issue = issues.report_issue(reporter, issues.IssueDraft(
-            category_id=category_id, title="Streetlight out", description="Dark since Monday.",
-            lat=FISHTOWN[0], lon=FISHTOWN[1]), ())
+        issue = issues.report_issue(
+            reporter,
+            issues.IssueDraft(
+                category_id=category_id,
+                title="Streetlight out",
+                description="Dark since Monday.",
+                lat=FISHTOWN[0],
+                lon=FISHTOWN[1],
+            ),
+            (),
+        )
         issue_id = issue.id
         db.engine.dispose()
     return tokens, category_id, issue_id
@@ -132,8 +142,10 @@ def cluster(tmp_path_factory) -> Cluster:
         }
         conf = ("-c", str(GUNICORN_CONF))
         try:
-            with serve(settings, log_dir=logs, extra_args=conf) as a, \
-                    serve(settings, log_dir=logs, extra_args=conf) as b:
+            with (
+                serve(settings, log_dir=logs, extra_args=conf) as a,
+                serve(settings, log_dir=logs, extra_args=conf) as b,
+            ):
                 yield Cluster(a, b, tokens, category_id, issue_id, prefix=prefix, database_url=url)
         finally:
             forget_redis_keys(prefix)
@@ -147,13 +159,21 @@ def assert_no_errors(*servers: Server) -> None:
 
 # --- the configuration an operator uses -----------------------------------------------------------
 
+
 def test_the_deploy_configuration_runs_one_gevent_worker_per_process_from_anywhere(tmp_path):
     """The settings scale-out depends on (the servers below also start with this file)."""
-    shown = subprocess.run([str(GUNICORN), "--print-config", "-c", str(GUNICORN_CONF)], cwd=tmp_path,
-                           env=server_env({}), capture_output=True, text=True, timeout=60)
+    shown = subprocess.run(
+        [str(GUNICORN), "--print-config", "-c", str(GUNICORN_CONF)],
+        cwd=tmp_path,
+        env=server_env({}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert shown.returncode == 0, shown.stderr
-    settings = dict(tuple(part.strip() for part in line.split("=", 1)) for line in shown.stdout.splitlines()
-                    if "=" in line)
+    settings = dict(
+        tuple(part.strip() for part in line.split("=", 1)) for line in shown.stdout.splitlines() if "=" in line
+    )
     assert settings["worker_class"] == "gevent" and settings["workers"] == "1"  # sticky sessions need one
     assert settings["preload_app"] == "False"  # the app is imported after gevent's monkey-patching
     assert settings["wsgi_app"] == "wsgi:app" and settings["chdir"] == str(ROOT)
@@ -173,21 +193,35 @@ def test_every_variable_of_the_environment_example_is_one_civic_reads():
 
 # --- writes -------------------------------------------------------------------------------------
 
+
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_an_issue_reported_through_one_process_is_read_and_answered_through_the_other(cluster):
     a, b = cluster.a, cluster.b
-    reported = httpx.post(f"{a.url}/api/v1/issues", headers=cluster.auth("reporter"), timeout=10, json={
-        "category_id": cluster.category_id, "title": "Pothole on Frankford Ave",
-        "description": "Two wheels lost this week.", "lat": FISHTOWN[0], "lon": FISHTOWN[1]})
+    reported = httpx.post(
+        f"{a.url}/api/v1/issues",
+        headers=cluster.auth("reporter"),
+        timeout=10,
+        json={
+            "category_id": cluster.category_id,
+            "title": "Pothole on Frankford Ave",
+            "description": "Two wheels lost this week.",
+            "lat": FISHTOWN[0],
+            "lon": FISHTOWN[1],
+        },
+    )
     assert reported.status_code == 201, reported.text
     issue_id = reported.json()["properties"]["id"]
 
     seen = httpx.get(f"{b.url}/api/v1/issues/{issue_id}", timeout=10)
     assert seen.status_code == 200 and seen.json()["properties"]["title"] == "Pothole on Frankford Ave"
 
-    comment = httpx.post(f"{b.url}/api/v1/issues/{issue_id}/comments", headers=cluster.auth("neighbour"),
-                         json={"body": "Same here, nearly lost a tyre."}, timeout=10)
+    comment = httpx.post(
+        f"{b.url}/api/v1/issues/{issue_id}/comments",
+        headers=cluster.auth("neighbour"),
+        json={"body": "Same here, nearly lost a tyre."},
+        timeout=10,
+    )
     assert comment.status_code == 201, comment.text
     thread = httpx.get(f"{a.url}/api/v1/issues/{issue_id}/comments", timeout=10).json()
     assert [c["body"] for c in thread["items"]] == ["Same here, nearly lost a tyre."]
@@ -196,14 +230,19 @@ def test_an_issue_reported_through_one_process_is_read_and_answered_through_the_
 
 # --- rate limits --------------------------------------------------------------------------------
 
+
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_one_write_budget_is_spent_across_both_processes(cluster):
     a, b = cluster.a, cluster.b
 
     def comment(server: Server, n: int) -> httpx.Response:
-        return httpx.post(f"{server.url}/api/v1/issues/{cluster.issue_id}/comments", headers=cluster.auth("spender"),
-                          json={"body": f"Comment {n}"}, timeout=10)
+        return httpx.post(
+            f"{server.url}/api/v1/issues/{cluster.issue_id}/comments",
+            headers=cluster.auth("spender"),
+            json={"body": f"Comment {n}"},
+            timeout=10,
+        )
 
     # A, B, A: three writes. Counted per process, B would have spent only one of its own three.
     for n, server in enumerate((a, b, a), start=1):
@@ -216,16 +255,24 @@ def test_one_write_budget_is_spent_across_both_processes(cluster):
 
     thread = httpx.get(f"{b.url}/api/v1/issues/{cluster.issue_id}/comments", timeout=10).json()
     assert [c["body"] for c in thread["items"] if c["body"].startswith("Comment ")] == [
-        "Comment 1", "Comment 2", "Comment 3"]  # the refused ones wrote nothing
+        "Comment 1",
+        "Comment 2",
+        "Comment 3",
+    ]  # the refused ones wrote nothing
     assert redis_keys(cluster.prefix)  # the counts are in Redis, under this run's prefix
     # Another person's budget is untouched, on either process.
-    other = httpx.post(f"{b.url}/api/v1/issues/{cluster.issue_id}/comments", headers=cluster.auth("neighbour"),
-                       json={"body": "Still allowed"}, timeout=10)
+    other = httpx.post(
+        f"{b.url}/api/v1/issues/{cluster.issue_id}/comments",
+        headers=cluster.auth("neighbour"),
+        json={"body": "Still allowed"},
+        timeout=10,
+    )
     assert other.status_code == 201
     assert_no_errors(a, b)
 
 
 # --- live events --------------------------------------------------------------------------------
+
 
 def wait_for_subscribers(channel: str, count: int, timeout: float = 10.0) -> None:
     """A process subscribes to the Socket.IO channel when its first client connects, in the background;
@@ -239,8 +286,11 @@ def wait_for_subscribers(channel: str, count: int, timeout: float = 10.0) -> Non
 
 @pytest.mark.postgres
 @pytest.mark.redis
-@pytest.mark.parametrize("listen_on, act_on, transport", [("b", "a", "websocket"), ("a", "b", "polling")],
-                         ids=["A-to-B-websocket", "B-to-A-polling"])
+@pytest.mark.parametrize(
+    "listen_on, act_on, transport",
+    [("b", "a", "websocket"), ("a", "b", "polling")],
+    ids=["A-to-B-websocket", "B-to-A-polling"],
+)
 def test_an_upvote_through_one_process_reaches_a_watcher_on_the_other(cluster, listen_on, act_on, transport):
     listen, act = getattr(cluster, listen_on), getattr(cluster, act_on)
     received, arrived = [], threading.Event()
@@ -257,8 +307,12 @@ def test_an_upvote_through_one_process_reaches_a_watcher_on_the_other(cluster, l
         assert client.transport() == transport
         assert client.call("watch_issue", {"issue_id": cluster.issue_id}, timeout=10) == {"ok": True}
         wait_for_subscribers(cluster.prefix, len(cluster.listening))
-        response = httpx.post(f"{act.url}/api/v1/issues/{cluster.issue_id}/upvote",
-                              headers=cluster.auth(f"voter_{act_on}"), json={"upvoted": True}, timeout=10)
+        response = httpx.post(
+            f"{act.url}/api/v1/issues/{cluster.issue_id}/upvote",
+            headers=cluster.auth(f"voter_{act_on}"),
+            json={"upvoted": True},
+            timeout=10,
+        )
         assert response.status_code == 200 and response.json()["upvoted"] is True, response.text
         assert arrived.wait(timeout=5), f"no upvotes event on {listen_on} for an upvote through {act_on}"
     finally:
@@ -268,6 +322,7 @@ def test_an_upvote_through_one_process_reaches_a_watcher_on_the_other(cluster, l
 
 
 # --- background jobs ----------------------------------------------------------------------------
+
 
 def worker_pid(server: Server) -> int:
     return int(re.search(r"Booting worker with pid: (\d+)", server.output()).group(1))

@@ -1,12 +1,13 @@
 """City staff: who may reply officially and change status, the workflow's rules, merging, "is it fixed?",
 templates, the queue, and internal notes that never leave the staff."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from civic.database import utcnow, unit_of_work
+from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from civic.issues.models import Comment, Issue, IssueStatus, StatusChange, Upvote
 from civic.notifications.models import Follow
@@ -37,6 +38,7 @@ def set_status(client, issue_id, status, reason="Because", **extra):
 
 # --- official replies -------------------------------------------------------------------------
 
+
 def test_verified_staff_of_any_department_reply_officially(app, make_user, make_issue):
     issue_id = make_issue()  # a pothole: Streets Department
     parks = make_user("staff", department="parks-recreation", display_name="Pat Parks")
@@ -61,16 +63,23 @@ def test_unverified_staff_and_residents_cannot_reply_officially(app, make_user, 
 
 # --- status workflow -----------------------------------------------------------------------------
 
+
 def test_only_the_owning_department_or_admins_change_status(app, make_user, make_issue):
     issue_id = make_issue()  # pothole → Streets
     for outsider in (make_user("staff", department="sanitation"), make_user(), make_user("staff", verified=False)):
         assert set_status(http_as(app, outsider), issue_id, "acknowledged").status_code == 403
     assert status_of(app, issue_id) is IssueStatus.OPEN
-    assert set_status(http_as(app, make_user("staff", department="streets")), issue_id, "acknowledged").status_code == 302
+    assert (
+        set_status(http_as(app, make_user("staff", department="streets")), issue_id, "acknowledged").status_code == 302
+    )
     assert set_status(http_as(app, make_user("admin")), issue_id, "in_progress", "Crew booked").status_code == 302
     with app.app_context(), unit_of_work():
-        history = [(c.to_status.value, c.reason) for c in db.session.scalars(
-            sa.select(StatusChange).where(StatusChange.issue_id == issue_id).order_by(StatusChange.id))]
+        history = [
+            (c.to_status.value, c.reason)
+            for c in db.session.scalars(
+                sa.select(StatusChange).where(StatusChange.issue_id == issue_id).order_by(StatusChange.id)
+            )
+        ]
     assert history == [("open", None), ("acknowledged", "Because"), ("in_progress", "Crew booked")]
 
 
@@ -123,6 +132,7 @@ def test_duplicate_points_to_the_original_and_carries_votes_and_followers(app, m
 
 # --- "is it fixed?" --------------------------------------------------------------------------------
 
+
 def test_reporter_confirms_or_reopens_within_30_days(app, make_user, make_issue):
     reporter, stranger = make_user(), make_user()
     issue_id = make_issue(reporter)
@@ -130,8 +140,12 @@ def test_reporter_confirms_or_reopens_within_30_days(app, make_user, make_issue)
     reporter_http = http_as(app, reporter)
     assert "The city says this is fixed. Is it?" in reporter_http.get(f"/issues/{issue_id}").get_data(as_text=True)
     assert "The city says this is fixed" not in http_as(app, stranger).get(f"/issues/{issue_id}").get_data(as_text=True)
-    assert http_as(app, stranger).post(f"/staff/issues/{issue_id}/fixed",
-                                       data={"answer": "no", "comment": "Nope"}).status_code == 403
+    assert (
+        http_as(app, stranger)
+        .post(f"/staff/issues/{issue_id}/fixed", data={"answer": "no", "comment": "Nope"})
+        .status_code
+        == 403
+    )
 
     reporter_http.post(f"/staff/issues/{issue_id}/fixed", data={"answer": "no", "comment": "Still a hole"})
     issue = issue_row(app, issue_id)
@@ -151,8 +165,12 @@ def test_answer_window_closes_after_30_days(app, make_user, make_issue):
     with app.app_context(), unit_of_work():
         db.session.get(Issue, issue_id).fixed_at = utcnow() - timedelta(days=31)
         db.session.commit()
-    assert http_as(app, reporter).post(f"/staff/issues/{issue_id}/fixed",
-                                       data={"answer": "yes", "comment": "Thanks"}).status_code == 403
+    assert (
+        http_as(app, reporter)
+        .post(f"/staff/issues/{issue_id}/fixed", data={"answer": "yes", "comment": "Thanks"})
+        .status_code
+        == 403
+    )
 
 
 def test_a_follower_may_answer_is_it_fixed_until_they_stop_following(app, make_user, make_issue):
@@ -165,18 +183,31 @@ def test_a_follower_may_answer_is_it_fixed_until_they_stop_following(app, make_u
 
     assert follower_http.post(f"/issues/{issue_id}/follow", data={"following": "0"}).status_code == 302
     assert "The city says this is fixed" not in follower_http.get(f"/issues/{issue_id}").get_data(as_text=True)
-    assert follower_http.post(f"/staff/issues/{issue_id}/fixed",
-                              data={"answer": "yes", "comment": "Thanks"}).status_code == 403
+    assert (
+        follower_http.post(f"/staff/issues/{issue_id}/fixed", data={"answer": "yes", "comment": "Thanks"}).status_code
+        == 403
+    )
 
 
 # --- templates, notes, queue ----------------------------------------------------------------------
+
 
 def test_templates_prefill_and_status_suggestions(app, make_user, make_issue, categories):
     issue_id = make_issue()
     staff = make_user("staff", department="streets")
     client = http_as(app, staff)
-    assert client.post("/staff/templates/new", data={"title": "Pothole fixed", "category": str(categories["pothole"]),
-                                                     "status": "fixed", "body": "Our crew filled this pothole."}).status_code == 302
+    assert (
+        client.post(
+            "/staff/templates/new",
+            data={
+                "title": "Pothole fixed",
+                "category": str(categories["pothole"]),
+                "status": "fixed",
+                "body": "Our crew filled this pothole.",
+            },
+        ).status_code
+        == 302
+    )
     with app.app_context(), unit_of_work():
         template = db.session.scalar(sa.select(ResponseTemplate))
     page = client.get(f"/issues/{issue_id}?template={template.id}").get_data(as_text=True)
@@ -187,11 +218,22 @@ def test_templates_prefill_and_status_suggestions(app, make_user, make_issue, ca
 def test_internal_notes_stay_with_staff(app, make_user, make_issue):
     issue_id = make_issue()
     streets = http_as(app, make_user("staff", department="streets"))
-    assert streets.post(f"/staff/issues/{issue_id}/notes", data={"note": "Contractor owes us SECRET-42"}).status_code == 302
+    assert (
+        streets.post(f"/staff/issues/{issue_id}/notes", data={"note": "Contractor owes us SECRET-42"}).status_code
+        == 302
+    )
     assert "SECRET-42" in streets.get(f"/issues/{issue_id}").get_data(as_text=True)
-    for viewer in (app.test_client(), http_as(app, make_user()), http_as(app, make_user("staff", department="sanitation"))):
-        for url in (f"/issues/{issue_id}", f"/api/v1/issues/{issue_id}", f"/issues/{issue_id}/feed.atom",
-                    f"/feeds/area.atom?lat={FISHTOWN[0]}&lon={FISHTOWN[1]}&radius=200"):
+    for viewer in (
+        app.test_client(),
+        http_as(app, make_user()),
+        http_as(app, make_user("staff", department="sanitation")),
+    ):
+        for url in (
+            f"/issues/{issue_id}",
+            f"/api/v1/issues/{issue_id}",
+            f"/issues/{issue_id}/feed.atom",
+            f"/feeds/area.atom?lat={FISHTOWN[0]}&lon={FISHTOWN[1]}&radius=200",
+        ):
             assert "SECRET-42" not in viewer.get(url).get_data(as_text=True), url
     assert http_as(app, make_user()).post(f"/staff/issues/{issue_id}/notes", data={"note": "x"}).status_code == 403
     with app.app_context(), unit_of_work():

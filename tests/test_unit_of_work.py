@@ -1,6 +1,7 @@
 """One unit of work per request: services flush, the request (or `unit_of_work()`) commits once, effects
 outside the database (pushes, mail) happen only after a commit, and one validating rule serves every
 report channel."""
+
 from __future__ import annotations
 
 import time
@@ -42,6 +43,7 @@ def received(sio, name):
 
 # --- the request owns the transaction ----------------------------------------------------------------
 
+
 def test_a_failure_after_the_issue_is_flushed_leaves_nothing(make_app, make_user, categories):
     """A receiver of issue_reported fails after report_issue wrote the issue: the request answers 500 and the
     database holds neither the issue nor its status history."""
@@ -57,17 +59,24 @@ def test_a_failure_after_the_issue_is_flushed_leaves_nothing(make_app, make_user
 
     signals.issue_reported.connect(fail)
     try:
-        response = client.post("/issues/new", data={
-            "category": str(categories["pothole"]), "title": "Deep pothole", "description": "By the stop.",
-            "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "duplicates_seen": "1"})
+        response = client.post(
+            "/issues/new",
+            data={
+                "category": str(categories["pothole"]),
+                "title": "Deep pothole",
+                "description": "By the stop.",
+                "lat": str(FISHTOWN[0]),
+                "lon": str(FISHTOWN[1]),
+                "duplicates_seen": "1",
+            },
+        )
     finally:
         signals.issue_reported.disconnect(fail)
     assert response.status_code == 500
     assert count(app, Issue) == 0 and count(app, StatusChange) == 0
 
 
-def test_a_refused_button_is_rolled_back_even_when_the_page_answers_normally(app, client, auth, make_user,
-                                                                          make_issue):
+def test_a_refused_button_is_rolled_back_even_when_the_page_answers_normally(app, client, auth, make_user, make_issue):
     """A view that flashes a service's error and redirects (302) dooms the unit of work: what the service
     had flushed before refusing is not committed."""
     from civic.web import flash_or_raise
@@ -104,8 +113,8 @@ def test_a_service_call_in_a_unit_of_work_commits_once_at_the_end(app, make_user
 
 # --- effects after commit ----------------------------------------------------------------------------
 
-def test_a_push_waits_for_the_commit_and_a_rolled_back_change_is_never_announced(app, make_user, make_issue,
-                                                                                watcher):
+
+def test_a_push_waits_for_the_commit_and_a_rolled_back_change_is_never_announced(app, make_user, make_issue, watcher):
     issue_id, author = make_issue(), make_user()
     assert watcher.emit("watch_issue", {"issue_id": issue_id}, callback=True) == {"ok": True}
     with pytest.raises(Boom), app.test_request_context(), unit_of_work():
@@ -129,8 +138,7 @@ def test_mail_is_sent_only_after_commit_and_never_for_a_rollback(make_app, smtp_
     assert smtp_server.messages == [] and count(app, OutgoingMail) == 0
 
     with app.test_request_context(), unit_of_work():
-        send_mail("kept@example.org", "Sent after commit", "password_reset", user=None, link="http://x",
-                  minutes=5)
+        send_mail("kept@example.org", "Sent after commit", "password_reset", user=None, link="http://x", minutes=5)
         assert smtp_server.messages == []  # written in the unit of work, not yet delivered
     [message] = smtp_server.wait_for(1)
     assert message["To"] == "kept@example.org"
@@ -172,10 +180,19 @@ def test_organising_a_clean_up_for_an_issue_is_one_commit(app, client, auth, mak
 
     sa.event.listen(Session, "after_commit", counted)
     try:
-        response = client.post("/events/new", data={
-            "title": "Tyre clean-up", "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "meeting_point": "Norris & Front",
-            "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "capacity": "2", "issue_id": str(issue_id)})
+        response = client.post(
+            "/events/new",
+            data={
+                "title": "Tyre clean-up",
+                "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+                "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+                "meeting_point": "Norris & Front",
+                "lat": str(FISHTOWN[0]),
+                "lon": str(FISHTOWN[1]),
+                "capacity": "2",
+                "issue_id": str(issue_id),
+            },
+        )
     finally:
         sa.event.remove(Session, "after_commit", counted)
     assert response.status_code == 302
@@ -183,8 +200,7 @@ def test_organising_a_clean_up_for_an_issue_is_one_commit(app, client, auth, mak
     assert (count(app, Event), count(app, EventIssue), count(app, Rsvp)) == (1, 1, 1)
 
 
-def test_the_outbox_is_woken_after_commit_and_not_for_a_rolled_back_report(app, city, connected, make_user,
-                                                                           categories):
+def test_the_outbox_is_woken_after_commit_and_not_for_a_rolled_back_report(app, city, connected, make_user, categories):
     from civic import jobs
     from civic.city311.outbox import SEND_JOB
 
@@ -192,9 +208,16 @@ def test_the_outbox_is_woken_after_commit_and_not_for_a_rolled_back_report(app, 
     reporter = make_user()
 
     def report():
-        return services.report_issue(db.session.get(User, reporter.id), services.IssueDraft(
-            category_id=categories["pothole"], title="Deep pothole", description="By the stop.",
-            lat=FISHTOWN[0], lon=FISHTOWN[1]))
+        return services.report_issue(
+            db.session.get(User, reporter.id),
+            services.IssueDraft(
+                category_id=categories["pothole"],
+                title="Deep pothole",
+                description="By the stop.",
+                lat=FISHTOWN[0],
+                lon=FISHTOWN[1],
+            ),
+        )
 
     with pytest.raises(Boom), app.test_request_context(), unit_of_work():
         report()

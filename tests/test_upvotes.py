@@ -1,14 +1,15 @@
 """Upvotes: one per resident per issue, toggled, and a count that stays right under concurrent clicks."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from civic.accounts.models import User
+from civic.database import unit_of_work
 from civic.extensions import db
 from civic.issues import services
 from civic.issues.models import Issue, Upvote
 from tests.concurrency import run_together
-from civic.database import unit_of_work
 
 
 def counts(app, issue_id) -> tuple[int, int]:
@@ -51,6 +52,7 @@ def voting(app, user_id: int, issue_id: int):
     def action():
         with app.app_context(), unit_of_work():
             services.set_upvote(db.session.get(User, user_id), issue_id, True)
+
     return action
 
 

@@ -28,6 +28,7 @@ How it works:
 
 Runs on SQLite whatever --db says: rendering does not depend on the database.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,7 +49,7 @@ from lxml import etree
 from werkzeug.routing.converters import AnyConverter, NumberConverter
 
 from civic.accounts.models import EmailFrequency, Role, User
-from civic.database import utcnow, unit_of_work
+from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from tests.conftest import DEFAULT_PASSWORD, FISHTOWN, build_app, offset
 
@@ -107,11 +108,38 @@ def value(field_name: str, pid: str) -> str:
 
 # --- "inert", per format ------------------------------------------------------------------------
 
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "data", "background", "cite",
-                  "lowsrc", "dynsrc", "ping", "srcset"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "poster",
+    "data",
+    "background",
+    "cite",
+    "lowsrc",
+    "dynsrc",
+    "ping",
+    "srcset",
+}
 BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
-FORBIDDEN_TAGS = {"iframe", "frame", "frameset", "object", "embed", "applet", "base", "style", "math", "mglyph",
-                  "malignmark", "foreignobject", "portal", "template"}
+FORBIDDEN_TAGS = {
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "style",
+    "math",
+    "mglyph",
+    "malignmark",
+    "foreignobject",
+    "portal",
+    "template",
+}
 _INVISIBLE = re.compile(r"[\x00-\x20\u00a0\u200b-\u200d\ufeff]+")
 
 
@@ -132,7 +160,7 @@ class Inspector(HTMLParser):
         self.problems: list[str] = []
         self.text: list[str] = []
         self.attribute_values: list[str] = []
-        self._raw: list[str] = []   # inside <script>/<style>: not visible text
+        self._raw: list[str] = []  # inside <script>/<style>: not visible text
 
     def handle_starttag(self, tag, attrs):
         self._check(tag, attrs)
@@ -220,12 +248,38 @@ def json_strings(data) -> list[str]:
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 GEOREPORT_TAGS = {
-    "service_requests", "request", "service_request_id", "status", "status_notes", "service_name", "service_code",
-    "description", "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-    "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url", "account_id",
-    "services", "service", "metadata", "type", "keywords", "group",
-    "service_request_updates", "request_update", "update_id",
-    "errors", "error", "code",
+    "service_requests",
+    "request",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+    "account_id",
+    "services",
+    "service",
+    "metadata",
+    "type",
+    "keywords",
+    "group",
+    "service_request_updates",
+    "request_update",
+    "update_id",
+    "errors",
+    "error",
+    "code",
 }
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -235,6 +289,7 @@ def _xml(body: bytes):
 
 
 # --- the world ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Fetched:
@@ -254,8 +309,8 @@ class World:
     app: object
     sink: object
     clients: dict
-    records: dict = field(default_factory=dict)   # pid -> ids and places for URL templates
-    emails: dict = field(default_factory=dict)    # role -> address
+    records: dict = field(default_factory=dict)  # pid -> ids and places for URL templates
+    emails: dict = field(default_factory=dict)  # role -> address
     _cache: dict = field(default_factory=dict)
     _views: dict = field(default_factory=dict)
 
@@ -267,8 +322,13 @@ class World:
         if key not in self._cache:
             headers = {"Accept-Language": "es"} if role == "anon_es" else {}
             response = self.client(role, pid).get(url, headers=headers)
-            self._cache[key] = Fetched(response.status_code, response.mimetype, dict(response.headers),
-                                       response.get_data(), csp_nonce_of(response))
+            self._cache[key] = Fetched(
+                response.status_code,
+                response.mimetype,
+                dict(response.headers),
+                response.get_data(),
+                csp_nonce_of(response),
+            )
         return self._cache[key]
 
     def html_view(self, fetched: Fetched) -> HtmlView:
@@ -284,7 +344,8 @@ def _post(client, url: str, data: dict, *, expect: int = 302, what: str, keep_me
     """POST a real form; it must answer `expect` and flash no error (staff actions answer 302 either way)."""
     response = client.post(url, data=data)
     assert response.status_code == expect, (
-        f"building the world: {what} ({url}) answered {response.status_code}: {response.get_data(as_text=True)[:600]}")
+        f"building the world: {what} ({url}) answered {response.status_code}: {response.get_data(as_text=True)[:600]}"
+    )
     if not keep_message:
         with client.session_transaction() as session:
             flashed = session.pop("_flashes", [])
@@ -297,8 +358,15 @@ def _new_id(response, pattern: str) -> int:
     return int(re.search(pattern, response.headers["Location"]).group(1))
 
 
-def _account(app, name: str, email: str, role: Role = Role.RESIDENT, *, department_id: int | None = None,
-             frequency: EmailFrequency | None = None) -> int:
+def _account(
+    app,
+    name: str,
+    email: str,
+    role: Role = Role.RESIDENT,
+    *,
+    department_id: int | None = None,
+    frequency: EmailFrequency | None = None,
+) -> int:
     from civic.accounts import services
 
     with app.app_context(), unit_of_work():
@@ -332,17 +400,39 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
     world.records[pid] = rec
 
     # An administrator names a category with it (in the staff member's department).
-    _post(admin, "/admin/categories/new", {
-        "name": value("category name", pid), "name_es": value("category name (es)", pid), "slug": rec["slug"],
-        "department": department_id, "position": 0, "active": "y"}, what="new category")
+    _post(
+        admin,
+        "/admin/categories/new",
+        {
+            "name": value("category name", pid),
+            "name_es": value("category name (es)", pid),
+            "slug": rec["slug"],
+            "department": department_id,
+            "position": 0,
+            "active": "y",
+        },
+        what="new category",
+    )
     with app.app_context(), unit_of_work():
         from civic.issues.models import Category
 
         rec["category"] = db.session.scalar(sa.select(Category.id).where(Category.slug == rec["slug"]))
 
     # A neighbour follows the area around where it will be reported.
-    _post(follower, "/follows/areas", {"kind": "circle", "name": value("area name", pid), "lat": lat, "lon": lon,
-                                       "radius_m": 200, "neighbourhood": "", "category": ""}, what="follow an area")
+    _post(
+        follower,
+        "/follows/areas",
+        {
+            "kind": "circle",
+            "name": value("area name", pid),
+            "lat": lat,
+            "lon": lon,
+            "radius_m": 200,
+            "neighbourhood": "",
+            "category": "",
+        },
+        what="follow an area",
+    )
     with app.app_context(), unit_of_work():
         from civic.notifications.models import AreaFollow
 
@@ -352,19 +442,45 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
     reporter = app.test_client()
     world.clients[("reporter", pid)] = reporter
     world.emails[("reporter", pid)] = email = f"reporter{n}@example.org"
-    _post(reporter, "/register", {"display_name": value("display name", pid), "email": email,
-                                  "password": DEFAULT_PASSWORD}, what="register", keep_message=True)
+    _post(
+        reporter,
+        "/register",
+        {"display_name": value("display name", pid), "email": email, "password": DEFAULT_PASSWORD},
+        what="register",
+        keep_message=True,
+    )
     world.fetch("reporter", pid, "/account?welcome=1")
     with app.app_context(), unit_of_work():
         rec["user"] = db.session.scalar(sa.select(User.id).where(User.email == email))
-    _post(reporter, "/account", {"display_name": value("display name", pid), "locale": "", "home_neighbourhood": "",
-                                 "home_lat": "", "home_lon": ""}, what="save the profile")
+    _post(
+        reporter,
+        "/account",
+        {
+            "display_name": value("display name", pid),
+            "locale": "",
+            "home_neighbourhood": "",
+            "home_lat": "",
+            "home_lon": "",
+        },
+        what="save the profile",
+    )
 
     # They report an issue with it in title, description and address, and comment on it.
-    response = _post(reporter, "/issues/new", {
-        "category": rec["category"], "title": value("issue title", pid), "description": value("issue description", pid),
-        "address": value("issue address", pid), "lat": lat, "lon": lon, "show_reporter_name": "y",
-        "duplicates_seen": "1"}, what="report an issue")
+    response = _post(
+        reporter,
+        "/issues/new",
+        {
+            "category": rec["category"],
+            "title": value("issue title", pid),
+            "description": value("issue description", pid),
+            "address": value("issue address", pid),
+            "lat": lat,
+            "lon": lon,
+            "show_reporter_name": "y",
+            "duplicates_seen": "1",
+        },
+        what="report an issue",
+    )
     rec["issue"] = _new_id(response, r"/issues/(\d+)")
     for neighbour in (follower, digest):  # voting follows the issue
         _post(neighbour, f"/issues/{rec['issue']}/upvote", {"upvoted": "1"}, what="upvote")
@@ -373,46 +489,95 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
 
     # Staff answer with it: an official reply, a status change's reason, a response template.
     _post(staff, f"/staff/issues/{rec['issue']}/reply", {"body": value("official reply", pid)}, what="official reply")
-    _post(staff, f"/staff/issues/{rec['issue']}/status",
-          {"status": "acknowledged", "reason": value("status reason", pid)}, what="status change")
-    _post(staff, "/staff/templates/new", {
-        "title": value("template title", pid), "body": value("template body", pid), "category": rec["category"],
-        "status": "acknowledged"}, what="response template")
+    _post(
+        staff,
+        f"/staff/issues/{rec['issue']}/status",
+        {"status": "acknowledged", "reason": value("status reason", pid)},
+        what="status change",
+    )
+    _post(
+        staff,
+        "/staff/templates/new",
+        {
+            "title": value("template title", pid),
+            "body": value("template body", pid),
+            "category": rec["category"],
+            "status": "acknowledged",
+        },
+        what="response template",
+    )
     with app.app_context(), unit_of_work():
         from civic.staff.models import ResponseTemplate
 
         rec["template"] = db.session.scalar(sa.select(sa.func.max(ResponseTemplate.id)))
     # A second issue, fixed with it as the reason (the dashboard's fix figures name the category).
-    response = _post(reporter, "/issues/new", {
-        "category": rec["category"], "title": f"Bench {n} is fixed", "description": "Plain text.",
-        "lat": fixed_at[0], "lon": fixed_at[1], "duplicates_seen": "1"}, what="report a second issue")
+    response = _post(
+        reporter,
+        "/issues/new",
+        {
+            "category": rec["category"],
+            "title": f"Bench {n} is fixed",
+            "description": "Plain text.",
+            "lat": fixed_at[0],
+            "lon": fixed_at[1],
+            "duplicates_seen": "1",
+        },
+        what="report a second issue",
+    )
     rec["fixed"] = _new_id(response, r"/issues/(\d+)")
-    _post(staff, f"/staff/issues/{rec['fixed']}/status", {"status": "fixed", "reason": value("status reason", pid)},
-          what="mark fixed")
+    _post(
+        staff,
+        f"/staff/issues/{rec['fixed']}/status",
+        {"status": "fixed", "reason": value("status reason", pid)},
+        what="mark fixed",
+    )
 
     # Another 311 app submits it through civic's GeoReport endpoint.
-    response = _post(anon, "/open311/v2/requests.json", {
-        "api_key": api_key, "service_code": rec["slug"], "lat": o311_at[0], "long": o311_at[1],
-        "description": value("open311 description", pid), "address_string": value("open311 address", pid)},
-        expect=200, what="GeoReport POST")
+    response = _post(
+        anon,
+        "/open311/v2/requests.json",
+        {
+            "api_key": api_key,
+            "service_code": rec["slug"],
+            "lat": o311_at[0],
+            "long": o311_at[1],
+            "description": value("open311 description", pid),
+            "address_string": value("open311 address", pid),
+        },
+        expect=200,
+        what="GeoReport POST",
+    )
     rec["o311"] = int(response.get_json()[0]["service_request_id"])
 
     # The resident organises a clean-up for the issue with it in every field (the meeting point by editing);
     # a neighbour and a guest sign up; staff accept the supplies request.
-    starts = datetime.now(ZoneInfo("America/New_York")).replace(tzinfo=None, second=0, microsecond=0) \
-        + timedelta(days=2)
+    starts = datetime.now(ZoneInfo("America/New_York")).replace(tzinfo=None, second=0, microsecond=0) + timedelta(
+        days=2
+    )
     event_form = {
-        "title": value("event title", pid), "description": value("event description", pid),
-        "starts_at": _local(starts), "ends_at": _local(starts + timedelta(hours=2)),
-        "meeting_point": f"Plain corner {n}", "lat": lat, "lon": lon, "capacity": "",
-        "what_to_bring": value("what to bring", pid), "area_neighbourhood": "",
-        "supplies_request": value("supplies request", pid), "issue_id": rec["issue"]}
+        "title": value("event title", pid),
+        "description": value("event description", pid),
+        "starts_at": _local(starts),
+        "ends_at": _local(starts + timedelta(hours=2)),
+        "meeting_point": f"Plain corner {n}",
+        "lat": lat,
+        "lon": lon,
+        "capacity": "",
+        "what_to_bring": value("what to bring", pid),
+        "area_neighbourhood": "",
+        "supplies_request": value("supplies request", pid),
+        "issue_id": rec["issue"],
+    }
     response = _post(reporter, "/events/new", event_form, what="new event")
     rec["event"] = _new_id(response, r"/events/(\d+)")
     _post(follower, f"/events/{rec['event']}/rsvp", {"going": "1"}, what="sign up")
     world.emails[("guest", pid)] = guest_email = f"guest{n}@example.org"
-    _post(anon, f"/events/{rec['event']}/guest", {"guest_name": value("guest name", pid), "guest_email": guest_email},
-          what="guest sign-up")
+    _post(
+        anon,
+        f"/events/{rec['event']}/guest",
+        {"guest_name": value("guest name", pid), "guest_email": guest_email},
+        what="guest sign-up",
+    )
     [confirm] = [m for m in world.sink.messages if m["To"] == guest_email]
     rec["confirm"] = re.search(r"http://localhost(/events/confirm/\S+)", _plain_body(confirm)).group(1)
     world.fetch("anon", None, rec["confirm"])
@@ -420,15 +585,27 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
         from civic.events.models import Rsvp
 
         rec["guest_code"] = db.session.scalar(sa.select(Rsvp.checkin_code).where(Rsvp.guest_email == guest_email))
-    _post(staff, f"/events/{rec['event']}/supplies/answer", {
-        "decision": "accept", "supplies_response": value("supplies answer", pid)}, what="supplies answer")
+    _post(
+        staff,
+        f"/events/{rec['event']}/supplies/answer",
+        {"decision": "accept", "supplies_response": value("supplies answer", pid)},
+        what="supplies answer",
+    )
     edit = {k: v for k, v in event_form.items() if k not in ("supplies_request", "issue_id")}
-    _post(reporter, f"/events/{rec['event']}/edit", {**edit, "meeting_point": value("meeting point", pid)},
-          what="edit the event")
+    _post(
+        reporter,
+        f"/events/{rec['event']}/edit",
+        {**edit, "meeting_point": value("meeting point", pid)},
+        what="edit the event",
+    )
 
     # A second clean-up, under way now: its supplies request waits for staff, and it gets a report.
-    response = _post(reporter, "/events/new", {**event_form, "meeting_point": value("meeting point", pid),
-                                               "issue_id": ""}, what="second event")
+    response = _post(
+        reporter,
+        "/events/new",
+        {**event_form, "meeting_point": value("meeting point", pid), "issue_id": ""},
+        what="second event",
+    )
     rec["event2"] = _new_id(response, r"/events/(\d+)")
     with app.app_context(), unit_of_work():
         from civic.events.models import Event
@@ -436,23 +613,32 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
         event = db.session.get(Event, rec["event2"])
         event.starts_at, event.ends_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1)
         db.session.commit()
-    _post(reporter, f"/events/{rec['event2']}/report", {"summary": value("report summary", pid)},
-          what="after-event report")
+    _post(
+        reporter,
+        f"/events/{rec['event2']}/report",
+        {"summary": value("report summary", pid)},
+        what="after-event report",
+    )
 
 
 @pytest.fixture(scope="module")
 def world(_sqlite_template, tmp_path_factory):
-    from tests.smtp import SmtpSink
-
-    from civic.issues.catalog import ensure_categories
     from civic.georeport.keys import create_api_key
+    from civic.issues.catalog import ensure_categories
+    from tests.smtp import SmtpSink
 
     folder = tmp_path_factory.mktemp("xss")
     shutil.copyfile(_sqlite_template, folder / "civic.db")
     sink = SmtpSink()
     sink.start()
-    app = build_app(f"sqlite:///{folder / 'civic.db'}", MAIL_SERVER=sink.host, MAIL_PORT=sink.port,
-                    UPLOAD_DIR=str(folder / "uploads"), RATELIMIT_ENABLED=False, DASHBOARD_CACHE_SECONDS=0)
+    app = build_app(
+        f"sqlite:///{folder / 'civic.db'}",
+        MAIL_SERVER=sink.host,
+        MAIL_PORT=sink.port,
+        UPLOAD_DIR=str(folder / "uploads"),
+        RATELIMIT_ENABLED=False,
+        DASHBOARD_CACHE_SECONDS=0,
+    )
     try:
         with app.app_context(), unit_of_work():
             ensure_categories()
@@ -469,17 +655,27 @@ def world(_sqlite_template, tmp_path_factory):
         clients = {"anon": app.test_client(), "anon_es": app.test_client()}
         for role in ("admin", "staff", "follower", "digest"):
             clients[role] = _signed_in(app, f"{role}@example.org")
-        w = World(app=app, sink=sink, clients=clients,
-                  emails={"follower": "follower@example.org", "digest": "digest@example.org"})
+        w = World(
+            app=app,
+            sink=sink,
+            clients=clients,
+            emails={"follower": "follower@example.org", "digest": "digest@example.org"},
+        )
         for n, pid in enumerate(PAYLOADS):
             _build_payload(w, n, pid, department_id, api_key)
         result = app.test_cli_runner().invoke(args=["notifications", "digest"])
         assert result.exit_code == 0, result.output
         points = [(r["lat"], r["lon"]) for r in w.records.values()]
         for rec in w.records.values():
-            rec["bbox"] = ",".join(f"{v:.6f}" for v in (
-                min(p[1] for p in points) - 0.01, min(p[0] for p in points) - 0.01,
-                max(p[1] for p in points) + 0.01, max(p[0] for p in points) + 0.01))
+            rec["bbox"] = ",".join(
+                f"{v:.6f}"
+                for v in (
+                    min(p[1] for p in points) - 0.01,
+                    min(p[0] for p in points) - 0.01,
+                    max(p[1] for p in points) + 0.01,
+                    max(p[0] for p in points) + 0.01,
+                )
+            )
         yield w
     finally:
         sink.stop()
@@ -489,6 +685,7 @@ def world(_sqlite_template, tmp_path_factory):
 
 
 # --- surfaces -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Surface:
@@ -562,7 +759,7 @@ class Atom(Surface):
             text = element.text or ""
             if element.get("type") in ("html", "xhtml"):
                 view = inspect_html(text)
-                problems += [f"in <{element.tag[len(ATOM):]} type=html>: {p}" for p in view.problems]
+                problems += [f"in <{element.tag[len(ATOM) :]} type=html>: {p}" for p in view.problems]
                 found = found or view.shows(wanted)
             else:
                 found = found or wanted in text
@@ -668,43 +865,107 @@ TO_FOLLOWER, TO_DIGEST, TO_REPORTER, TO_GUEST = Mail("follower"), Mail("digest")
 
 TABLE: dict[str, list[Surface]] = {
     "display name": [
-        Page("reporter", "/account?welcome=1"), Page("reporter", "/account"), ISSUE, EVENT, NOTIFICATIONS, NEAR_ME,
-        Paged("admin", "/admin/users"), Page("admin", "/admin/users/{user}"), ISSUE_FEED, AREA_FEED,
-        Json("reporter", "/api/v1/me"), API_ISSUE, TO_FOLLOWER, TO_DIGEST, TO_REPORTER,
+        Page("reporter", "/account?welcome=1"),
+        Page("reporter", "/account"),
+        ISSUE,
+        EVENT,
+        NOTIFICATIONS,
+        NEAR_ME,
+        Paged("admin", "/admin/users"),
+        Page("admin", "/admin/users/{user}"),
+        ISSUE_FEED,
+        AREA_FEED,
+        Json("reporter", "/api/v1/me"),
+        API_ISSUE,
+        TO_FOLLOWER,
+        TO_DIGEST,
+        TO_REPORTER,
     ],
     "issue title": [
-        ISSUE, ISSUE_LIST, ISSUE_EDIT, NOTIFICATIONS, NEAR_ME, FOLLOWS, STAFF_QUEUE, EVENT, EVENT_EDIT, API_BBOX,
-        API_ISSUE, Json("anon", "/api/v1/issues/nearby?lat={lat}&lon={lon}&category_id={category}"), ISSUE_FEED,
-        AREA_FEED, TO_FOLLOWER, TO_DIGEST, TO_REPORTER,
+        ISSUE,
+        ISSUE_LIST,
+        ISSUE_EDIT,
+        NOTIFICATIONS,
+        NEAR_ME,
+        FOLLOWS,
+        STAFF_QUEUE,
+        EVENT,
+        EVENT_EDIT,
+        API_BBOX,
+        API_ISSUE,
+        Json("anon", "/api/v1/issues/nearby?lat={lat}&lon={lon}&category_id={category}"),
+        ISSUE_FEED,
+        AREA_FEED,
+        TO_FOLLOWER,
+        TO_DIGEST,
+        TO_REPORTER,
     ],
     "issue description": [ISSUE, ISSUE_EDIT, API_ISSUE, ISSUE_FEED, AREA_FEED, O311_JSON, O311_XML],
     "issue address": [ISSUE, O311_JSON, O311_XML],
     "comment": [ISSUE, Page("reporter", "/comments/{comment}/edit"), ISSUE_FEED],
     "official reply": [ISSUE, ISSUE_FEED],
     "status reason": [
-        ISSUE, Page("anon", "/issues/{fixed}"), NOTIFICATIONS, ISSUE_FEED, O311_JSON, O311_XML,
-        Json("anon", "/open311/v2/servicerequestupdates.json"), GeoXml("anon", "/open311/v2/servicerequestupdates.xml"),
-        Csv("anon", "/open-data/status-history.csv", column="reason"), OPEN_GEOJSON, TO_FOLLOWER, TO_DIGEST,
+        ISSUE,
+        Page("anon", "/issues/{fixed}"),
+        NOTIFICATIONS,
+        ISSUE_FEED,
+        O311_JSON,
+        O311_XML,
+        Json("anon", "/open311/v2/servicerequestupdates.json"),
+        GeoXml("anon", "/open311/v2/servicerequestupdates.xml"),
+        Csv("anon", "/open-data/status-history.csv", column="reason"),
+        OPEN_GEOJSON,
+        TO_FOLLOWER,
+        TO_DIGEST,
         TO_REPORTER,
     ],
     "template title": [TEMPLATES, TEMPLATE, ISSUE_AS_STAFF],
     "template body": [TEMPLATE, ISSUE_AS_STAFF, Page("staff", "/issues/{issue}?template={template}")],
     "area name": [FOLLOWS, NEAR_ME, NOTIFICATIONS, TO_FOLLOWER],
     "category name": [
-        Page("anon", "/"), ISSUE, ISSUE_LIST, STAFF_QUEUE, TEMPLATES, Page("admin", "/admin/categories"),
-        Page("admin", "/admin/categories/{category}"), Page("anon", "/dashboard"), NEAR_ME,
-        Json("anon", "/api/v1/categories"), API_BBOX, OPEN_GEOJSON,
-        Csv("anon", "/open-data/issues.csv", column="category_label"), O311_SERVICES_JSON, O311_SERVICES_XML,
-        O311_JSON, O311_XML, AREA_FEED,
+        Page("anon", "/"),
+        ISSUE,
+        ISSUE_LIST,
+        STAFF_QUEUE,
+        TEMPLATES,
+        Page("admin", "/admin/categories"),
+        Page("admin", "/admin/categories/{category}"),
+        Page("anon", "/dashboard"),
+        NEAR_ME,
+        Json("anon", "/api/v1/categories"),
+        API_BBOX,
+        OPEN_GEOJSON,
+        Csv("anon", "/open-data/issues.csv", column="category_label"),
+        O311_SERVICES_JSON,
+        O311_SERVICES_XML,
+        O311_JSON,
+        O311_XML,
+        AREA_FEED,
     ],
     "category name (es)": [
-        Page("admin", "/admin/categories"), Page("admin", "/admin/categories/{category}"),
-        Page("anon_es", "/issues/{issue}"), O311_SERVICES_JSON, O311_SERVICES_XML,
+        Page("admin", "/admin/categories"),
+        Page("admin", "/admin/categories/{category}"),
+        Page("anon_es", "/issues/{issue}"),
+        O311_SERVICES_JSON,
+        O311_SERVICES_XML,
     ],
     "event title": [
-        EVENTS, EVENT, EVENT2, MY_EVENTS, Page("follower", "/events/mine"), ISSUE, Page("reporter", "/issues/{issue}"),
-        STAFF_QUEUE, NOTIFICATIONS, Paged("reporter", "/notifications"), Page("anon", "{confirm}"), EVENT_EDIT,
-        EVENTS_IN_VIEW, TO_FOLLOWER, TO_GUEST, TO_REPORTER,
+        EVENTS,
+        EVENT,
+        EVENT2,
+        MY_EVENTS,
+        Page("follower", "/events/mine"),
+        ISSUE,
+        Page("reporter", "/issues/{issue}"),
+        STAFF_QUEUE,
+        NOTIFICATIONS,
+        Paged("reporter", "/notifications"),
+        Page("anon", "{confirm}"),
+        EVENT_EDIT,
+        EVENTS_IN_VIEW,
+        TO_FOLLOWER,
+        TO_GUEST,
+        TO_REPORTER,
     ],
     "event description": [EVENT, EVENT_EDIT],
     "meeting point": [EVENTS, EVENT, MY_EVENTS, EVENT_EDIT, EVENTS_IN_VIEW, TO_GUEST],
@@ -712,10 +973,17 @@ TABLE: dict[str, list[Surface]] = {
     "supplies request": [EVENT, EVENT2, STAFF_QUEUE],
     "supplies answer": [EVENT],
     "report summary": [EVENT2, Page("reporter", "/events/{event2}/report")],
-    "guest name": [Page("reporter", "/events/{event}"), Page("reporter", "/events/{event}/checkin/{guest_code}"),
-                   TO_GUEST],
+    "guest name": [
+        Page("reporter", "/events/{event}"),
+        Page("reporter", "/events/{event}/checkin/{guest_code}"),
+        TO_GUEST,
+    ],
     "open311 description": [
-        Page("anon", "/issues/{o311}"), ISSUE_LIST, O311_JSON, O311_XML, Json("anon", "/api/v1/issues/{o311}"),
+        Page("anon", "/issues/{o311}"),
+        ISSUE_LIST,
+        O311_JSON,
+        O311_XML,
+        Json("anon", "/api/v1/issues/{o311}"),
     ],
     "open311 address": [Page("anon", "/issues/{o311}"), O311_JSON, O311_XML],
 }
@@ -751,14 +1019,22 @@ def test_payloads_are_inert(world, field_name, surface):
 
 # --- every page, including ones added later ------------------------------------------------------
 
+
 def _get_routes(app):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" in rule.methods and rule.endpoint != "static":
             yield rule
 
 
-ARGUMENT_FROM_RECORD = {"issue_id": "issue", "comment_id": "comment", "event_id": "event", "area_id": "area",
-                        "template_id": "template", "category_id": "category", "user_id": "user"}
+ARGUMENT_FROM_RECORD = {
+    "issue_id": "issue",
+    "comment_id": "comment",
+    "event_id": "event",
+    "area_id": "area",
+    "template_id": "template",
+    "category_id": "category",
+    "user_id": "user",
+}
 # Routes about "a kind of thing and its id" (moderation, personal-data removal): each kind with its id.
 KINDS = {"issue": "issue", "comment": "comment", "event": "event"}
 
@@ -785,7 +1061,7 @@ def test_every_html_page_is_inert(world, role):
     every event) and as the payload's reporter; pages with no arguments once."""
     problems, pages = [], 0
     for rule in _get_routes(world.app):
-        for pid in (PAYLOADS if rule.arguments else list(PAYLOADS)[:1]):
+        for pid in PAYLOADS if rule.arguments else list(PAYLOADS)[:1]:
             for url in _urls_for(rule, world.records[pid]):
                 fetched = world.fetch(role, pid, url)
                 if fetched.status >= 500:
@@ -813,19 +1089,27 @@ def test_the_html_checker_flags_payloads_rendered_raw(pid):
     assert not view.shows(PAYLOADS[pid])
 
 
-@pytest.mark.parametrize("markup", [
-    '<a href="  JaVaScRiPt:alert(1)">x</a>', '<a href="java&#x09;script:alert(1)">x</a>',
-    '<a href="data:text/html,x">x</a>', "<p title='' onmouseover='alert(1)'>x</p>",
-    '<script nonce="wrong">1</script>', '<script src="https://evil.example/x.js"></script>',
-    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
-])
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<a href="  JaVaScRiPt:alert(1)">x</a>',
+        '<a href="java&#x09;script:alert(1)">x</a>',
+        '<a href="data:text/html,x">x</a>',
+        "<p title='' onmouseover='alert(1)'>x</p>",
+        '<script nonce="wrong">1</script>',
+        '<script src="https://evil.example/x.js"></script>',
+        '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    ],
+)
 def test_the_html_checker_flags_live_constructs(markup):
     assert inspect_html(f"<html><body>{markup}</body></html>", nonce="n0nce").problems
 
 
 def test_the_html_checker_accepts_the_pages_own_scripts_and_escaped_text():
-    page = ('<script src="/static/js/live.js"></script><script nonce="n0nce">var map = 1;</script>'
-            '<p>&lt;script&gt;alert(1)&lt;/script&gt;//x</p>')
+    page = (
+        '<script src="/static/js/live.js"></script><script nonce="n0nce">var map = 1;</script>'
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;//x</p>"
+    )
     view = inspect_html(page, nonce="n0nce")
     assert view.problems == []
     assert view.shows("<script>alert(1)</script>//x")
@@ -855,20 +1139,41 @@ def _immediate(app, user) -> None:
 
 
 def _event_form(title: str) -> dict:
-    starts = datetime.now(ZoneInfo("America/New_York")).replace(tzinfo=None, second=0, microsecond=0) \
-        + timedelta(days=2)
-    return {"title": title, "description": "", "starts_at": _local(starts),
-            "ends_at": _local(starts + timedelta(hours=2)), "meeting_point": "Girard & Front", "lat": FISHTOWN[0],
-            "lon": FISHTOWN[1], "capacity": "", "what_to_bring": "", "area_neighbourhood": "",
-            "supplies_request": "", "issue_id": ""}
+    starts = datetime.now(ZoneInfo("America/New_York")).replace(tzinfo=None, second=0, microsecond=0) + timedelta(
+        days=2
+    )
+    return {
+        "title": title,
+        "description": "",
+        "starts_at": _local(starts),
+        "ends_at": _local(starts + timedelta(hours=2)),
+        "meeting_point": "Girard & Front",
+        "lat": FISHTOWN[0],
+        "lon": FISHTOWN[1],
+        "capacity": "",
+        "what_to_bring": "",
+        "area_neighbourhood": "",
+        "supplies_request": "",
+        "issue_id": "",
+    }
 
 
 def _mail_after_issue_title(app, make_user, categories):
     reporter, neighbour = make_user(), make_user(display_name="Nia")
     _immediate(app, reporter)
-    response = _post(_client_of(app, reporter), "/issues/new", {
-        "category": categories["pothole"], "title": LINE_BREAK, "description": "Deep.", "lat": FISHTOWN[0],
-        "lon": FISHTOWN[1], "duplicates_seen": "1"}, what="report")
+    response = _post(
+        _client_of(app, reporter),
+        "/issues/new",
+        {
+            "category": categories["pothole"],
+            "title": LINE_BREAK,
+            "description": "Deep.",
+            "lat": FISHTOWN[0],
+            "lon": FISHTOWN[1],
+            "duplicates_seen": "1",
+        },
+        what="report",
+    )
     issue_id = _new_id(response, r"/issues/(\d+)")
     return _client_of(app, neighbour).post(f"/issues/{issue_id}/comments", data={"body": "Seen it."}), reporter.email
 
@@ -876,36 +1181,56 @@ def _mail_after_issue_title(app, make_user, categories):
 def _mail_after_display_name(app, make_user, categories):
     reporter, neighbour = make_user(), make_user()
     _immediate(app, reporter)
-    response = _post(_client_of(app, reporter), "/issues/new", {
-        "category": categories["pothole"], "title": "Deep pothole", "description": "Deep.", "lat": FISHTOWN[0],
-        "lon": FISHTOWN[1], "duplicates_seen": "1"}, what="report")
+    response = _post(
+        _client_of(app, reporter),
+        "/issues/new",
+        {
+            "category": categories["pothole"],
+            "title": "Deep pothole",
+            "description": "Deep.",
+            "lat": FISHTOWN[0],
+            "lon": FISHTOWN[1],
+            "duplicates_seen": "1",
+        },
+        what="report",
+    )
     issue_id = _new_id(response, r"/issues/(\d+)")
     client = _client_of(app, neighbour)
-    _post(client, "/account", {"display_name": LINE_BREAK, "locale": "", "home_neighbourhood": "", "home_lat": "",
-                               "home_lon": ""}, what="rename")
+    _post(
+        client,
+        "/account",
+        {"display_name": LINE_BREAK, "locale": "", "home_neighbourhood": "", "home_lat": "", "home_lon": ""},
+        what="rename",
+    )
     return client.post(f"/issues/{issue_id}/comments", data={"body": "Seen it."}), reporter.email
 
 
 def _mail_after_event_title(app, make_user, categories):
     response = _post(_client_of(app, make_user()), "/events/new", _event_form(LINE_BREAK), what="new event")
     event_id = _new_id(response, r"/events/(\d+)")
-    return app.test_client().post(f"/events/{event_id}/guest", data={
-        "guest_name": "Gus", "guest_email": "gus@example.org"}), "gus@example.org"
+    return app.test_client().post(
+        f"/events/{event_id}/guest", data={"guest_name": "Gus", "guest_email": "gus@example.org"}
+    ), "gus@example.org"
 
 
 def _mail_to_guest_address(app, make_user, categories):
     response = _post(_client_of(app, make_user()), "/events/new", _event_form("Spring clean-up"), what="new event")
     event_id = _new_id(response, r"/events/(\d+)")
-    return app.test_client().post(f"/events/{event_id}/guest", data={
-        "guest_name": "Gus", "guest_email": "gus@example.org\r\nBcc:victim@example.org"}), None
+    return app.test_client().post(
+        f"/events/{event_id}/guest",
+        data={"guest_name": "Gus", "guest_email": "gus@example.org\r\nBcc:victim@example.org"},
+    ), None
 
 
-@pytest.mark.parametrize("trigger", [
-    pytest.param(_mail_after_issue_title, id="issue title in a notification's Subject"),
-    pytest.param(_mail_after_display_name, id="display name in a notification's Subject"),
-    pytest.param(_mail_after_event_title, id="event title in the guest confirmation Subject"),
-    pytest.param(_mail_to_guest_address, id="guest e-mail address in To"),
-])
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        pytest.param(_mail_after_issue_title, id="issue title in a notification's Subject"),
+        pytest.param(_mail_after_display_name, id="display name in a notification's Subject"),
+        pytest.param(_mail_after_event_title, id="event title in the guest confirmation Subject"),
+        pytest.param(_mail_to_guest_address, id="guest e-mail address in To"),
+    ],
+)
 def test_a_line_break_in_user_text_never_reaches_a_mail_header(mail_app, smtp_server, make_user, categories, trigger):
     response, recipient = trigger(mail_app, make_user, categories)
     assert response.status_code < 500, f"answered {response.status_code}"

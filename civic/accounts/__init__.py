@@ -1,4 +1,5 @@
 """Accounts: registration, sign-in, password reset, profile, roles and departments."""
+
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)

@@ -1,4 +1,5 @@
 """`flask users create-admin EMAIL`: the first administrator, or an existing account promoted."""
+
 from __future__ import annotations
 
 import click

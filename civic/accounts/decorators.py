@@ -1,4 +1,5 @@
 """View decorators for roles. They guard pages; services check authorisation again for every write."""
+
 from __future__ import annotations
 
 from functools import wraps

@@ -1,4 +1,5 @@
 """Account forms. Field-level checks only; the rules (policy, uniqueness) live in services."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -15,8 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from civic.forms import strip_whitespace
 from civic.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
+from civic.forms import strip_whitespace
 
 
 def _display_name_field(**kwargs) -> StringField:
@@ -116,11 +117,13 @@ class ProfileForm(FlaskForm):
         validators=[Optional()],
     )
     home_lat = FloatField(
-        _l("Home latitude"), validators=[Optional(), NumberRange(-90, 90, _l("Latitude is between -90 and 90."))],
+        _l("Home latitude"),
+        validators=[Optional(), NumberRange(-90, 90, _l("Latitude is between -90 and 90."))],
         render_kw={"inputmode": "decimal"},
     )
     home_lon = FloatField(
-        _l("Home longitude"), validators=[Optional(), NumberRange(-180, 180, _l("Longitude is between -180 and 180."))],
+        _l("Home longitude"),
+        validators=[Optional(), NumberRange(-180, 180, _l("Longitude is between -180 and 180."))],
         render_kw={"inputmode": "decimal"},
     )
 

@@ -1,5 +1,6 @@
 """User, Role and Department, and what each role may do (the role predicates every domain asks: staff,
 owner of an issue's department, moderator, admin), on the signed-in user and on `Anonymous` alike."""
+
 from __future__ import annotations
 
 import enum
@@ -14,7 +15,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.database import UTCDateTime, string_enum, utcnow
 from civic.errors import PermissionDenied
-from civic.extensions import db
 from civic.extensions import Model
 
 
@@ -27,8 +27,8 @@ class HandledIssue(Protocol):
 
 class Role(str, enum.Enum):
     RESIDENT = "resident"
-    LIAISON = "liaison"      # reports on behalf of residents without internet; needs verification
-    STAFF = "staff"          # belongs to a department; needs verification before acting as staff
+    LIAISON = "liaison"  # reports on behalf of residents without internet; needs verification
+    STAFF = "staff"  # belongs to a department; needs verification before acting as staff
     MODERATOR = "moderator"
     ADMIN = "admin"
 
@@ -135,8 +135,9 @@ class User(UserMixin, Model):
 
     def require_owner(self, issue: HandledIssue) -> None:
         if not self.owns_issue(issue):
-            raise PermissionDenied(_("Only staff of %(dept)s can change this issue.",
-                                     dept=issue.category.department.name))
+            raise PermissionDenied(
+                _("Only staff of %(dept)s can change this issue.", dept=issue.category.department.name)
+            )
 
     @property
     def awaiting_verification(self) -> bool:
@@ -170,5 +171,4 @@ class Anonymous(AnonymousUserMixin):
         raise PermissionDenied(_("Only verified city staff can do this."))
 
     def require_owner(self, issue: HandledIssue) -> None:
-        raise PermissionDenied(_("Only staff of %(dept)s can change this issue.",
-                                 dept=issue.category.department.name))
+        raise PermissionDenied(_("Only staff of %(dept)s can change this issue.", dept=issue.category.department.name))

@@ -1,4 +1,5 @@
 """Password policy and hashing (scrypt, Werkzeug's current default)."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -32,9 +33,7 @@ def validate_password(password: str, *, email: str = "", display_name: str = "")
     lowered = password.lower()
     personal = {email.lower(), email.lower().split("@")[0], display_name.lower()} - {""}
     if lowered in _COMMON or len(set(password)) < 4 or lowered in personal:
-        raise ValidationError(
-            _("This password is too easy to guess. Try a few unrelated words."), field="password"
-        )
+        raise ValidationError(_("This password is too easy to guess. Try a few unrelated words."), field="password")
 
 
 def hash_password(password: str) -> str:

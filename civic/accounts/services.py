@@ -1,5 +1,6 @@
 """Account rules: each function validates, writes (flushes) and sends a signal. Views and the API call these;
 the caller's unit of work commits (civic/database.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,9 +8,8 @@ import math
 import time
 
 from flask import current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -56,7 +56,9 @@ def register_user(display_name: str, email: str, password: str, locale: str | No
         if find_user_by_email(email) is None:  # not the email's uniqueness: a fault to report, not the user's
             raise
         # A concurrent registration won the race for this email.
-        raise Conflict(_("An account with this email already exists. Sign in, or reset your password."), field="email") from None
+        raise Conflict(
+            _("An account with this email already exists. Sign in, or reset your password."), field="email"
+        ) from None
     signals.user_registered.send(signals.sender(), user=user)
     return user
 
@@ -72,8 +74,12 @@ def authenticate(email: str, password: str) -> User:
         raise ValidationError(_("That email and password do not match an account."), field="password")
     _clear_failed_sign_ins(email)
     if user.is_suspended:  # told only after the right password, so it reveals nothing to strangers
-        raise PermissionDenied(_("This account is suspended by the moderators. Write to the city's civic team "
-                                 "if you think this is a mistake."))
+        raise PermissionDenied(
+            _(
+                "This account is suspended by the moderators. Write to the city's civic team "
+                "if you think this is a mistake."
+            )
+        )
     user.last_login_at = utcnow()
     db.session.flush()
     return user
@@ -95,17 +101,23 @@ class AccountLocked(RateLimited):
 
 def _lockout_keys(email: str) -> tuple[str, str, str]:
     digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]  # no addresses in the store
-    return counter_key("sign-in", "failures", digest), counter_key("sign-in", "lock", digest), counter_key(
-        "sign-in", "lockouts", digest)
+    return (
+        counter_key("sign-in", "failures", digest),
+        counter_key("sign-in", "lock", digest),
+        counter_key("sign-in", "lockouts", digest),
+    )
 
 
 def _locked_error(seconds: float) -> AccountLocked:
     minutes = max(1, math.ceil(seconds / 60))
-    return AccountLocked(ngettext(
-        "Too many failed sign-ins for this account. Try again in %(num)d minute, or reset your password.",
-        "Too many failed sign-ins for this account. Try again in %(num)d minutes, or reset your password.",
-        minutes,
-    ), retry_after=math.ceil(seconds))
+    return AccountLocked(
+        ngettext(
+            "Too many failed sign-ins for this account. Try again in %(num)d minute, or reset your password.",
+            "Too many failed sign-ins for this account. Try again in %(num)d minutes, or reset your password.",
+            minutes,
+        ),
+        retry_after=math.ceil(seconds),
+    )
 
 
 def sign_in_locked_for(email: str) -> int:
@@ -255,6 +267,7 @@ def request_role(user: User, role: Role, department: Department | None = None) -
 
 
 # --- administration: every function checks that the actor is an admin ---------------------------
+
 
 def _require_admin(actor: User) -> None:
     if not (actor.is_authenticated and actor.is_admin):

@@ -5,6 +5,7 @@
 - Standing links (one-click unsubscribe, a private calendar feed): no expiry, since they sit in old
   e-mails and calendar apps; each kind has its own salt, and all die when the user's e-mail changes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,7 +42,9 @@ def user_from_reset_token(token: str) -> User:
     except SignatureExpired:
         raise InvalidToken(_("This reset link has expired. Ask for a new one below.")) from None
     except BadSignature:
-        raise InvalidToken(_("This reset link is not valid. Check that you copied all of it, or ask for a new one.")) from None
+        raise InvalidToken(
+            _("This reset link is not valid. Check that you copied all of it, or ask for a new one.")
+        ) from None
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
     if user is None or data.get("fp") != _fingerprint(user):
         raise InvalidToken(_("This reset link has already been used. Ask for a new one if you need it."))

@@ -1,4 +1,5 @@
 """Registration, sign-in and out, password reset, profile, role requests."""
+
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -41,7 +42,13 @@ def register():
             status = show_error(form, error)
             return render_template("accounts/register.html", form=form), status
         login_user(user)
-        flash(_("Welcome to civic, %(name)s! Set your home neighbourhood to see issues near you.", name=user.display_name), "success")
+        flash(
+            _(
+                "Welcome to civic, %(name)s! Set your home neighbourhood to see issues near you.",
+                name=user.display_name,
+            ),
+            "success",
+        )
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/register.html", form=form), invalid_status(form)
 
@@ -81,8 +88,12 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         flash(
-            _("If an account uses %(email)s, we have sent it a link to choose a new password. It works for %(minutes)d minutes.",
-              email=form.email.data, minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60),
+            _(
+                "If an account uses %(email)s, we have sent it a link to choose a new password. "
+                "It works for %(minutes)d minutes.",
+                email=form.email.data,
+                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+            ),
             "info",
         )
         return redirect(url_for("accounts.login"))
@@ -126,7 +137,9 @@ def _role_form() -> RoleRequestForm:
         department=str(current_user.department_id or ""),
     )
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
-    form.department.choices = [SelectChoice("", _("Not city staff"))] + [SelectChoice(str(d.id), d.name) for d in departments]
+    form.department.choices = [SelectChoice("", _("Not city staff"))] + [
+        SelectChoice(str(d.id), d.name) for d in departments
+    ]
     return form
 
 
@@ -134,15 +147,24 @@ def _role_form() -> RoleRequestForm:
 @login_required
 def profile():
     form = _profile_form()
-    outcome = submit_form(form, lambda: services.update_profile(
-        current_user, display_name=form.display_name.data, locale=form.locale.data or None,
-        home_neighbourhood=form.home_neighbourhood.data or None, home_lat=form.home_lat.data,
-        home_lon=form.home_lon.data))
+    outcome = submit_form(
+        form,
+        lambda: services.update_profile(
+            current_user,
+            display_name=form.display_name.data,
+            locale=form.locale.data or None,
+            home_neighbourhood=form.home_neighbourhood.data or None,
+            home_lat=form.home_lat.data,
+            home_lon=form.home_lon.data,
+        ),
+    )
     if outcome.done:
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template(
-        "accounts/profile.html", form=form, password_form=ChangePasswordForm(formdata=None),
+        "accounts/profile.html",
+        form=form,
+        password_form=ChangePasswordForm(formdata=None),
         role_form=_role_form(),
     ), outcome.status
 
@@ -151,10 +173,13 @@ def profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    outcome = submit_form(form, lambda: services.change_password(
-        current_user, form.current_password.data, form.password.data))
+    outcome = submit_form(
+        form, lambda: services.change_password(current_user, form.current_password.data, form.password.data)
+    )
     if outcome.done:
-        login_user(current_user._get_current_object())  # the session id changed with the nonce: keep this device signed in
+        login_user(
+            current_user._get_current_object()
+        )  # the session id changed with the nonce: keep this device signed in
         flash(_("Your password is changed. Other devices have been signed out."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template(
@@ -179,7 +204,9 @@ def request_role():
             flash(_("Your role is saved."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template(
-        "accounts/profile.html", form=_profile_form(), password_form=ChangePasswordForm(formdata=None),
+        "accounts/profile.html",
+        form=_profile_form(),
+        password_form=ChangePasswordForm(formdata=None),
         role_form=form,
     ), outcome.status
 

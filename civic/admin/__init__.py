@@ -1,4 +1,5 @@
 """Administration: the user list, roles, verification of staff and liaisons."""
+
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,4 +1,5 @@
 """Admin pages for the service list (categories)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -22,8 +23,11 @@ from civic.web import submit_form
 class CategoryForm(FlaskForm):
     name = StringField(_l("Name in English"), validators=[InputRequired(), Length(max=80)])
     name_es = StringField(_l("Name in Spanish"), validators=[InputRequired(), Length(max=80)])
-    slug = StringField(_l("Short name"), description=_l("Used in links and filters, like “street-light”."),
-                       validators=[InputRequired(), Length(max=60)])
+    slug = StringField(
+        _l("Short name"),
+        description=_l("Used in links and filters, like “street-light”."),
+        validators=[InputRequired(), Length(max=60)],
+    )
     department = SelectField(_l("Department"), coerce=int, choices=[], validators=[InputRequired()])
     position = IntegerField(_l("Order in lists"), default=0, validators=[Optional(), NumberRange(0, 999)])
     active = BooleanField(_l("Residents can choose it when reporting"), default=True)
@@ -46,11 +50,22 @@ def category(category_id: int | None = None):
     form = CategoryForm(obj=existing if request.method == "GET" else None)
     if request.method == "GET" and existing:
         form.department.data = existing.department_id
-    form.department.choices = [SelectChoice(d.id, d.name) for d in
-                               db.session.scalars(select(Department).order_by(Department.name))]
-    outcome = submit_form(form, lambda: save_category(
-        current_user, existing, slug=form.slug.data, name=form.name.data, name_es=form.name_es.data,
-        department_id=form.department.data, active=form.active.data, position=form.position.data or 0))
+    form.department.choices = [
+        SelectChoice(d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.name))
+    ]
+    outcome = submit_form(
+        form,
+        lambda: save_category(
+            current_user,
+            existing,
+            slug=form.slug.data,
+            name=form.name.data,
+            name_es=form.name_es.data,
+            department_id=form.department.data,
+            active=form.active.data,
+            position=form.position.data or 0,
+        ),
+    )
     if outcome.done:
         flash(_("Saved “%(name)s”.", name=outcome.result.name), "success")
         return redirect(url_for("admin.categories"))

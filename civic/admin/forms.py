@@ -1,4 +1,5 @@
 """Admin forms."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -18,8 +19,10 @@ ROLE_LABELS = {
 
 
 class UserRoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()], validators=[InputRequired()])
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        validators=[InputRequired()],
+    )
     department = SelectField(_l("Department (staff only)"), choices=[], validators=[Optional()])
     verified = BooleanField(_l("Verified (staff and liaisons act in their role only once verified)"))
-
-

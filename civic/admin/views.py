@@ -1,4 +1,5 @@
 """The admin's user list and per-user role page."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,9 +13,9 @@ from civic.accounts.decorators import admin_required
 from civic.accounts.models import Department, Role, User
 from civic.admin import bp
 from civic.admin.forms import ROLE_LABELS, UserRoleForm
-from civic.forms import ActionForm
 from civic.errors import DomainError
 from civic.extensions import db
+from civic.forms import ActionForm
 from civic.web import submit_form
 
 PAGE_SIZE = 50
@@ -35,8 +36,13 @@ def users():
         query = query.where(User.role.in_([Role.STAFF, Role.LIAISON]), User.verified_at.is_(None))
     page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
     return render_template(
-        "admin/users.html", page=page, q=q, role=role, pending=bool(request.args.get("pending")),
-        role_labels=ROLE_LABELS, confirm=ActionForm(),
+        "admin/users.html",
+        page=page,
+        q=q,
+        role=role,
+        pending=bool(request.args.get("pending")),
+        role_labels=ROLE_LABELS,
+        confirm=ActionForm(),
     )
 
 
@@ -50,7 +56,9 @@ def _get_user(user_id: int) -> User:
 def _role_form(user: User) -> UserRoleForm:
     form = UserRoleForm(
         formdata=request.form if request.method == "POST" else None,
-        role=user.role.value, department=str(user.department_id or ""), verified=user.is_verified,
+        role=user.role.value,
+        department=str(user.department_id or ""),
+        verified=user.is_verified,
     )
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     form.department.choices = [SelectChoice("", _("None"))] + [SelectChoice(str(d.id), d.name) for d in departments]
@@ -71,8 +79,10 @@ def user(user_id: int):
     if outcome.done:
         flash(_("Saved the role of %(name)s.", name=user.display_name), "success")
         return redirect(url_for("admin.user", user_id=user.id))
-    return (render_template("admin/user.html", user=user, form=form, role_labels=ROLE_LABELS, confirm=ActionForm()),
-            outcome.status)
+    return (
+        render_template("admin/user.html", user=user, form=form, role_labels=ROLE_LABELS, confirm=ActionForm()),
+        outcome.status,
+    )
 
 
 @bp.post("/users/<int:user_id>/verify")

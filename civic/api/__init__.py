@@ -1,5 +1,6 @@
 """The JSON API under /api/v1. Errors under /api/ are JSON bodies: {"error": {"code", "message"}}; a 429 adds
 "retry_after" (seconds, as in the Retry-After header)."""
+
 from flask import Blueprint
 
 from civic.ratelimits import limit_blueprint

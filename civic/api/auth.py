@@ -18,6 +18,7 @@ keeps the exemption reviewed and proves session writes are still refused without
 the hooks that pin a bearer request's user before anything else asks who is signed in, and the session
 interface that saves no session for such requests.
 """
+
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request

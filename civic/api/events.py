@@ -1,4 +1,5 @@
 """/api/v1: upcoming events (paginated), one event, and signing up or withdrawing (RSVP)."""
+
 from __future__ import annotations
 
 from flask import jsonify, url_for
@@ -29,22 +30,42 @@ def events_json(events: list[Event]) -> list[dict]:
     ids = [event.id for event in events]
     counts = services.counts_by_status(ids)
     issues: dict[int, list[int]] = {event_id: [] for event_id in ids}
-    for event_id, issue_id in db.session.execute(select(EventIssue.event_id, EventIssue.issue_id)
-                                                 .where(EventIssue.event_id.in_(ids)).order_by(EventIssue.issue_id)):
+    for event_id, issue_id in db.session.execute(
+        select(EventIssue.event_id, EventIssue.issue_id)
+        .where(EventIssue.event_id.in_(ids))
+        .order_by(EventIssue.issue_id)
+    ):
         issues[event_id].append(issue_id)
-    return [{"id": e.id, "title": e.title, "description": e.description,
-             "starts_at": e.starts_at.isoformat(), "ends_at": e.ends_at.isoformat(),
-             "meeting_point": e.meeting_point, "lat": e.lat, "lon": e.lon, "capacity": e.capacity,
-             "going": counts[e.id].get(RsvpStatus.GOING, 0), "waiting": counts[e.id].get(RsvpStatus.WAITLISTED, 0),
-             "what_to_bring": e.what_to_bring, "cancelled": e.is_cancelled,
-             "url": url_for("events.detail", event_id=e.id), "issue_ids": issues[e.id]} for e in events]
+    return [
+        {
+            "id": e.id,
+            "title": e.title,
+            "description": e.description,
+            "starts_at": e.starts_at.isoformat(),
+            "ends_at": e.ends_at.isoformat(),
+            "meeting_point": e.meeting_point,
+            "lat": e.lat,
+            "lon": e.lon,
+            "capacity": e.capacity,
+            "going": counts[e.id].get(RsvpStatus.GOING, 0),
+            "waiting": counts[e.id].get(RsvpStatus.WAITLISTED, 0),
+            "what_to_bring": e.what_to_bring,
+            "cancelled": e.is_cancelled,
+            "url": url_for("events.detail", event_id=e.id),
+            "issue_ids": issues[e.id],
+        }
+        for e in events
+    ]
 
 
 @bp.get("/events")
 @operation("Upcoming events, soonest first", ok=ref("EventPage"), params=PAGE_PARAMS, errors=(400,))
 def events():
-    stmt = (select(Event).where(Event.ends_at >= utcnow(), Event.cancelled_at.is_(None), Event.hidden_at.is_(None))
-            .order_by(Event.starts_at, Event.id))
+    stmt = (
+        select(Event)
+        .where(Event.ends_at >= utcnow(), Event.cancelled_at.is_(None), Event.hidden_at.is_(None))
+        .order_by(Event.starts_at, Event.id)
+    )
     return jsonify(paginated(stmt, events_json))
 
 
@@ -59,17 +80,32 @@ def rsvp_json(event_id: int) -> dict:
     status = mine.status.value if mine is not None and mine.status is not RsvpStatus.PENDING else "none"
     position = None
     if mine is not None and mine.status is RsvpStatus.WAITLISTED:
-        position = db.session.scalar(select(func.count()).select_from(Rsvp).where(
-            Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.WAITLISTED,
-            (Rsvp.created_at < mine.created_at) | ((Rsvp.created_at == mine.created_at) & (Rsvp.id <= mine.id))))
-    return {"event_id": event_id, "status": status, "waiting_position": position,
-            "checkin_code": mine.checkin_code if mine is not None and mine.status is RsvpStatus.GOING else None}
+        position = db.session.scalar(
+            select(func.count())
+            .select_from(Rsvp)
+            .where(
+                Rsvp.event_id == event_id,
+                Rsvp.status == RsvpStatus.WAITLISTED,
+                (Rsvp.created_at < mine.created_at) | ((Rsvp.created_at == mine.created_at) & (Rsvp.id <= mine.id)),
+            )
+        )
+    return {
+        "event_id": event_id,
+        "status": status,
+        "waiting_position": position,
+        "checkin_code": mine.checkin_code if mine is not None and mine.status is RsvpStatus.GOING else None,
+    }
 
 
 @bp.put("/events/<int:event_id>/rsvp")
 @login_required
-@operation("Sign up for an event (going, or on the waiting list when full), or withdraw", ok=ref("RsvpResult"),
-           body="Rsvp", errors=(400, 404), write=True)
+@operation(
+    "Sign up for an event (going, or on the waiting list when full), or withdraw",
+    ok=ref("RsvpResult"),
+    body="Rsvp",
+    errors=(400, 404),
+    write=True,
+)
 def rsvp(event_id: int):
     _visible_event(event_id)
     data = json_object({"going"}, {"going"})

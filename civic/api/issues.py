@@ -1,5 +1,6 @@
 """/api/v1/issues: GeoJSON for a bounding box (issues, or server-side clusters when there are many),
 one issue, duplicates near a point, categories, and the upvote toggle."""
+
 from __future__ import annotations
 
 import orjson
@@ -8,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from civic.api import bp
+from civic.api.openapi import operation, query, ref
 from civic.errors import ValidationError
 from civic.geo.geocoding import geocode
 from civic.issues import markers, services, viewcache
@@ -21,7 +23,6 @@ from civic.issues.queries import (
     parse_zoom,
     precomputed_clusters,
 )
-from civic.api.openapi import ref, operation, query
 from civic.ratelimits import limited
 
 BBOX_PARAMS = [
@@ -34,8 +35,12 @@ BBOX_PARAMS = [
 
 
 @bp.get("/issues")
-@operation("Issues in a bounding box (GeoJSON), or server-side clusters when there are many", ok=ref("IssueCollection"),
-           params=BBOX_PARAMS, errors=(400,))
+@operation(
+    "Issues in a bounding box (GeoJSON), or server-side clusters when there are many",
+    ok=ref("IssueCollection"),
+    params=BBOX_PARAMS,
+    errors=(400,),
+)
 def issues_in_view():
     filters = parse_filters(request.args, require_bbox=True)
     zoom = parse_zoom(request.args.get("zoom"))
@@ -60,11 +65,14 @@ def _view(filters, zoom: int | None) -> dict:
     writer = markers.FeatureWriter()
     if clustered:
         if groups is None:  # no zoom given
-            raise ValidationError(_("There are too many issues here to list: give zoom, or a smaller bbox."),
-                                  field="zoom")
+            raise ValidationError(
+                _("There are too many issues here to list: give zoom, or a smaller bbox."), field="zoom"
+            )
         singles = markers.by_id(c.issue_id for c in groups if c.count == 1)  # shown as themselves
-        features = [writer.feature(singles[c.issue_id]) if c.count == 1 and c.issue_id in singles
-                    else cluster_feature(c) for c in groups]
+        features = [
+            writer.feature(singles[c.issue_id]) if c.count == 1 and c.issue_id in singles else cluster_feature(c)
+            for c in groups
+        ]
     else:
         rows = markers.in_view(filters, MAX_MARKERS + 1)
         if groups is not None:
@@ -100,10 +108,16 @@ def _number(name: str) -> float:
 
 
 @bp.get("/issues/nearby")
-@operation("Open issues within 100 m of a point (\"already reported?\")", ok=ref("NearbyCollection"), errors=(400,),
-           params=[query("lat", {"type": "number"}, "Latitude.", required=True),
-                   query("lon", {"type": "number"}, "Longitude.", required=True),
-                   query("category_id", {"type": "integer"}, "Only this category.")])
+@operation(
+    'Open issues within 100 m of a point ("already reported?")',
+    ok=ref("NearbyCollection"),
+    errors=(400,),
+    params=[
+        query("lat", {"type": "number"}, "Latitude.", required=True),
+        query("lon", {"type": "number"}, "Longitude.", required=True),
+        query("category_id", {"type": "integer"}, "Only this category."),
+    ],
+)
 def nearby():
     """Open issues of a category within 100 m of a point: the report form's 'Already reported?'."""
     lat, lon = _number("lat"), _number("lon")
@@ -123,13 +137,19 @@ def nearby():
 @bp.post("/issues/<int:issue_id>/upvote")
 @login_required
 @limited("UPVOTE_RATE_LIMIT")  # and API_WRITE_RATE_LIMIT, like every API write
-@operation("Vote for an issue, withdraw the vote, or toggle it", ok=ref("UpvoteResult"), body="Upvote",
-           body_required=False, errors=(400, 404), write=True)
+@operation(
+    "Vote for an issue, withdraw the vote, or toggle it",
+    ok=ref("UpvoteResult"),
+    body="Upvote",
+    body_required=False,
+    errors=(400, 404),
+    write=True,
+)
 def upvote(issue_id: int):
     """Toggle, or set with {"upvoted": true|false}. Session callers send the X-CSRFToken header."""
     data = request.get_json(silent=True) if request.get_data() else None
     if request.get_data() and not isinstance(data, dict):
-        raise ValidationError(_("Send a JSON object like {\"upvoted\": true}, or no body to toggle."))
+        raise ValidationError(_('Send a JSON object like {"upvoted": true}, or no body to toggle.'))
     if isinstance(data, dict) and "upvoted" in data:
         if not isinstance(data["upvoted"], bool):
             raise ValidationError(_("upvoted must be true or false."), field="upvoted")
@@ -142,15 +162,21 @@ def upvote(issue_id: int):
 @bp.get("/categories")
 @operation("The city's service categories", ok={"type": "array", "items": ref("Category")})
 def categories():
-    return jsonify([
-        {"id": c.id, "slug": c.slug, "name": c.label, "department": c.department.name}
-        for c in services.active_categories()
-    ])
+    return jsonify(
+        [
+            {"id": c.id, "slug": c.slug, "name": c.label, "department": c.department.name}
+            for c in services.active_categories()
+        ]
+    )
 
 
 @bp.get("/geocode")
-@operation("Places in the city matching a text", ok={"type": "array", "items": ref("Place")}, errors=(400,),
-           params=[query("q", {"type": "string", "minLength": 3, "maxLength": 200}, "What to look for.", required=True)])
+@operation(
+    "Places in the city matching a text",
+    ok={"type": "array", "items": ref("Place")},
+    errors=(400,),
+    params=[query("q", {"type": "string", "minLength": 3, "maxLength": 200}, "What to look for.", required=True)],
+)
 def geocode_place():
     """Places in the city matching what was typed: the report form's "Find on the map"."""
     query = request.args.get("q", "")

@@ -3,6 +3,7 @@
 Only the token's SHA-256 is kept (a stolen database holds no usable token) and its first characters, so the
 person can tell their tokens apart. The token itself is shown once, when it is made (civic/api/tokens.py);
 the secret handling is civic/credentials.py's, shared with the GeoReport api keys."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -6,6 +6,7 @@ responses against this document.
 Conventions it describes: errors are {"error": {"code", "message", "field"}} (a 429 adds "retry_after");
 lists are paginated as {"items", "page", "per_page", "total", "pages"} with ?page= and ?per_page=; writes
 need a personal API token (Authorization: Bearer …) or, from the site itself, the session and X-CSRFToken."""
+
 from __future__ import annotations
 
 import re
@@ -18,166 +19,319 @@ DATE_TIME = {"type": "string", "format": "date-time"}
 
 SCHEMAS: dict[str, dict] = {
     "Error": {
-        "type": "object", "required": ["error"],
+        "type": "object",
+        "required": ["error"],
         "properties": {
-            "error": {"type": "object", "required": ["code", "message"], "properties": {
-                "code": {"type": "string"}, "message": {"type": "string"}, "field": NULLABLE_STRING}},
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": NULLABLE_STRING},
+            },
             "retry_after": {"type": "integer", "description": "Seconds to wait (429 only), as in Retry-After."},
         },
     },
     "Point": {
-        "type": "object", "required": ["type", "coordinates"],
-        "properties": {"type": {"type": "string", "enum": ["Point"]},
-                       "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}},
+        "type": "object",
+        "required": ["type", "coordinates"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        },
     },
     "IssueProperties": {
         "type": "object",
-        "required": ["id", "title", "category", "category_label", "status", "status_label", "upvotes", "comments",
-                     "created_at", "url"],
+        "required": [
+            "id",
+            "title",
+            "category",
+            "category_label",
+            "status",
+            "status_label",
+            "upvotes",
+            "comments",
+            "created_at",
+            "url",
+        ],
         "properties": {
-            "id": {"type": "integer"}, "title": {"type": "string"}, "category": {"type": "string"},
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "category": {"type": "string"},
             "category_label": {"type": "string"},
             "status": {"type": "string", "enum": ["open", "acknowledged", "in_progress", "fixed", "closed"]},
-            "status_label": {"type": "string"}, "upvotes": {"type": "integer"}, "comments": {"type": "integer"},
-            "neighbourhood": NULLABLE_STRING, "created_at": DATE_TIME, "url": {"type": "string"},
-            "distance_m": {"type": "integer"}, "upvoted": {"type": "boolean"},
+            "status_label": {"type": "string"},
+            "upvotes": {"type": "integer"},
+            "comments": {"type": "integer"},
+            "neighbourhood": NULLABLE_STRING,
+            "created_at": DATE_TIME,
+            "url": {"type": "string"},
+            "distance_m": {"type": "integer"},
+            "upvoted": {"type": "boolean"},
         },
     },
     "IssueFeature": {
-        "type": "object", "required": ["type", "geometry", "properties"],
-        "properties": {"type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "integer"},
-                       "geometry": {"$ref": "#/components/schemas/Point"},
-                       "properties": {"$ref": "#/components/schemas/IssueProperties"}},
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": {"$ref": "#/components/schemas/Point"},
+            "properties": {"$ref": "#/components/schemas/IssueProperties"},
+        },
     },
     "ClusterFeature": {
-        "type": "object", "required": ["type", "geometry", "properties"],
-        "properties": {"type": {"type": "string", "enum": ["Feature"]},
-                       "geometry": {"$ref": "#/components/schemas/Point"},
-                       "properties": {"type": "object", "required": ["cluster", "count"], "properties": {
-                           "cluster": {"type": "boolean"}, "count": {"type": "integer"}}}},
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "geometry": {"$ref": "#/components/schemas/Point"},
+            "properties": {
+                "type": "object",
+                "required": ["cluster", "count"],
+                "properties": {"cluster": {"type": "boolean"}, "count": {"type": "integer"}},
+            },
+        },
     },
     "IssueCollection": {
-        "type": "object", "required": ["type", "features", "total", "clustered"],
-        "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
-                       "features": {"type": "array", "items": {"anyOf": [
-                           {"$ref": "#/components/schemas/IssueFeature"},
-                           {"$ref": "#/components/schemas/ClusterFeature"}]}},
-                       "total": {"type": "integer"}, "clustered": {"type": "boolean"}},
+        "type": "object",
+        "required": ["type", "features", "total", "clustered"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {
+                "type": "array",
+                "items": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/IssueFeature"},
+                        {"$ref": "#/components/schemas/ClusterFeature"},
+                    ]
+                },
+            },
+            "total": {"type": "integer"},
+            "clustered": {"type": "boolean"},
+        },
     },
     "NearbyCollection": {
-        "type": "object", "required": ["type", "features", "radius_m"],
-        "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
-                       "features": {"type": "array", "items": {"$ref": "#/components/schemas/IssueFeature"}},
-                       "radius_m": {"type": "number"}},
+        "type": "object",
+        "required": ["type", "features", "radius_m"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": {"$ref": "#/components/schemas/IssueFeature"}},
+            "radius_m": {"type": "number"},
+        },
     },
     "IssueDetail": {
-        "type": "object", "required": ["type", "geometry", "properties"],
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
         "properties": {
-            "type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "integer"},
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
             "geometry": {"$ref": "#/components/schemas/Point"},
-            "properties": {"allOf": [{"$ref": "#/components/schemas/IssueProperties"}, {
-                "type": "object", "required": ["description", "reporter", "upvoted", "photos"],
-                "properties": {"description": {"type": "string"}, "reporter": {"type": "string"},
-                               "upvoted": {"type": "boolean"},
-                               "photos": {"type": "array", "items": {"type": "object", "properties": {
-                                   "url": {"type": "string"}, "thumbnail": {"type": "string"}}}}}}]},
+            "properties": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/IssueProperties"},
+                    {
+                        "type": "object",
+                        "required": ["description", "reporter", "upvoted", "photos"],
+                        "properties": {
+                            "description": {"type": "string"},
+                            "reporter": {"type": "string"},
+                            "upvoted": {"type": "boolean"},
+                            "photos": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {"url": {"type": "string"}, "thumbnail": {"type": "string"}},
+                                },
+                            },
+                        },
+                    },
+                ]
+            },
         },
     },
     "NewIssue": {
-        "type": "object", "required": ["category_id", "title", "description", "lat", "lon"],
-        "properties": {"category_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "title": {"type": "string", "minLength": 3, "maxLength": 120},
-                       "description": {"type": "string", "minLength": 1, "maxLength": 5000},
-                       "lat": {"type": "number"}, "lon": {"type": "number"},
-                       "address": {"type": "string", "maxLength": 200},
-                       "attributes": {
-                           "type": "object", "description": "The city's service attributes for the category, by "
-                           "code (GET /open311/v2/services/{code}.json lists them); a list for a multivaluelist.",
-                           "additionalProperties": {"oneOf": [
-                               {"type": "string"}, {"type": "number"},
-                               {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "number"}]}}]}}},
+        "type": "object",
+        "required": ["category_id", "title", "description", "lat", "lon"],
+        "properties": {
+            "category_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            "title": {"type": "string", "minLength": 3, "maxLength": 120},
+            "description": {"type": "string", "minLength": 1, "maxLength": 5000},
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "address": {"type": "string", "maxLength": 200},
+            "attributes": {
+                "type": "object",
+                "description": "The city's service attributes for the category, by "
+                "code (GET /open311/v2/services/{code}.json lists them); a list for a multivaluelist.",
+                "additionalProperties": {
+                    "oneOf": [
+                        {"type": "string"},
+                        {"type": "number"},
+                        {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "number"}]}},
+                    ]
+                },
+            },
+        },
         "additionalProperties": False,
     },
     "Category": {
-        "type": "object", "required": ["id", "slug", "name", "department"],
-        "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"},
-                       "department": {"type": "string"}},
+        "type": "object",
+        "required": ["id", "slug", "name", "department"],
+        "properties": {
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "department": {"type": "string"},
+        },
     },
     "Place": {
-        "type": "object", "required": ["label", "lat", "lon", "source"],
-        "properties": {"label": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"},
-                       "source": {"type": "string"}},
+        "type": "object",
+        "required": ["label", "lat", "lon", "source"],
+        "properties": {
+            "label": {"type": "string"},
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "source": {"type": "string"},
+        },
     },
     "Upvote": {
-        "type": "object", "properties": {"upvoted": {"type": "boolean"}},
+        "type": "object",
+        "properties": {"upvoted": {"type": "boolean"}},
         "description": "Omit the body (or upvoted) to toggle.",
     },
     "UpvoteResult": {
-        "type": "object", "required": ["issue_id", "upvoted", "upvotes"],
+        "type": "object",
+        "required": ["issue_id", "upvoted", "upvotes"],
         "properties": {"issue_id": {"type": "integer"}, "upvoted": {"type": "boolean"}, "upvotes": {"type": "integer"}},
     },
     "Me": {
-        "type": "object", "required": ["id", "display_name", "role", "verified"],
-        "properties": {"id": {"type": "integer"}, "display_name": {"type": "string"}, "role": {"type": "string"},
-                       "verified": {"type": "boolean"}, "department": NULLABLE_STRING, "locale": NULLABLE_STRING,
-                       "home": {"type": "object", "nullable": True, "properties": {
-                           "lat": {"type": "number"}, "lon": {"type": "number"}, "neighbourhood": NULLABLE_STRING}}},
+        "type": "object",
+        "required": ["id", "display_name", "role", "verified"],
+        "properties": {
+            "id": {"type": "integer"},
+            "display_name": {"type": "string"},
+            "role": {"type": "string"},
+            "verified": {"type": "boolean"},
+            "department": NULLABLE_STRING,
+            "locale": NULLABLE_STRING,
+            "home": {
+                "type": "object",
+                "nullable": True,
+                "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}, "neighbourhood": NULLABLE_STRING},
+            },
+        },
     },
     "MeChange": {
         "type": "object",
-        "properties": {"display_name": {"type": "string"}, "locale": NULLABLE_STRING,
-                       "home": {"type": "object", "nullable": True, "required": ["lat", "lon"], "properties": {
-                           "lat": {"type": "number"}, "lon": {"type": "number"}}}},
+        "properties": {
+            "display_name": {"type": "string"},
+            "locale": NULLABLE_STRING,
+            "home": {
+                "type": "object",
+                "nullable": True,
+                "required": ["lat", "lon"],
+                "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+            },
+        },
         "additionalProperties": False,
     },
     "Comment": {
-        "type": "object", "required": ["id", "issue_id", "author", "body", "official", "created_at"],
-        "properties": {"id": {"type": "integer"}, "issue_id": {"type": "integer"}, "author": {"type": "string"},
-                       "body": {"type": "string"}, "official": {"type": "boolean"}, "department": NULLABLE_STRING,
-                       "created_at": DATE_TIME, "edited_at": {**DATE_TIME, "nullable": True}},
+        "type": "object",
+        "required": ["id", "issue_id", "author", "body", "official", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "issue_id": {"type": "integer"},
+            "author": {"type": "string"},
+            "body": {"type": "string"},
+            "official": {"type": "boolean"},
+            "department": NULLABLE_STRING,
+            "created_at": DATE_TIME,
+            "edited_at": {**DATE_TIME, "nullable": True},
+        },
     },
     "NewComment": {
-        "type": "object", "required": ["body"], "additionalProperties": False,
+        "type": "object",
+        "required": ["body"],
+        "additionalProperties": False,
         "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 5000}},
     },
     "Following": {
-        "type": "object", "required": ["following"], "additionalProperties": False,
+        "type": "object",
+        "required": ["following"],
+        "additionalProperties": False,
         "properties": {"following": {"type": "boolean"}},
     },
     "FollowResult": {
-        "type": "object", "required": ["issue_id", "following"],
+        "type": "object",
+        "required": ["issue_id", "following"],
         "properties": {"issue_id": {"type": "integer"}, "following": {"type": "boolean"}},
     },
     "Event": {
         "type": "object",
-        "required": ["id", "title", "description", "starts_at", "ends_at", "meeting_point", "lat", "lon",
-                     "capacity", "going", "waiting", "cancelled", "url", "issue_ids"],
-        "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "description": {"type": "string"},
-                       "starts_at": DATE_TIME, "ends_at": DATE_TIME, "meeting_point": {"type": "string"},
-                       "lat": {"type": "number"}, "lon": {"type": "number"},
-                       "capacity": {"type": "integer", "nullable": True}, "going": {"type": "integer"},
-                       "waiting": {"type": "integer"}, "what_to_bring": NULLABLE_STRING,
-                       "cancelled": {"type": "boolean"}, "url": {"type": "string"},
-                       "issue_ids": {"type": "array", "items": {"type": "integer"}}},
+        "required": [
+            "id",
+            "title",
+            "description",
+            "starts_at",
+            "ends_at",
+            "meeting_point",
+            "lat",
+            "lon",
+            "capacity",
+            "going",
+            "waiting",
+            "cancelled",
+            "url",
+            "issue_ids",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "starts_at": DATE_TIME,
+            "ends_at": DATE_TIME,
+            "meeting_point": {"type": "string"},
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "capacity": {"type": "integer", "nullable": True},
+            "going": {"type": "integer"},
+            "waiting": {"type": "integer"},
+            "what_to_bring": NULLABLE_STRING,
+            "cancelled": {"type": "boolean"},
+            "url": {"type": "string"},
+            "issue_ids": {"type": "array", "items": {"type": "integer"}},
+        },
     },
     "Rsvp": {
-        "type": "object", "required": ["going"], "additionalProperties": False,
+        "type": "object",
+        "required": ["going"],
+        "additionalProperties": False,
         "properties": {"going": {"type": "boolean"}},
     },
     "RsvpResult": {
-        "type": "object", "required": ["event_id", "status"],
-        "properties": {"event_id": {"type": "integer"},
-                       "status": {"type": "string", "enum": ["going", "waitlisted", "not_going", "none"]},
-                       "waiting_position": {"type": "integer", "nullable": True},
-                       "checkin_code": NULLABLE_STRING},
+        "type": "object",
+        "required": ["event_id", "status"],
+        "properties": {
+            "event_id": {"type": "integer"},
+            "status": {"type": "string", "enum": ["going", "waitlisted", "not_going", "none"]},
+            "waiting_position": {"type": "integer", "nullable": True},
+            "checkin_code": NULLABLE_STRING,
+        },
     },
 }
 
 
 def page_of(item_schema: str) -> dict:
-    return {"type": "object", "required": ["items", "page", "per_page", "total", "pages"],
-            "properties": {"items": {"type": "array", "items": ref(item_schema)}, "page": {"type": "integer"},
-                           "per_page": {"type": "integer"}, "total": {"type": "integer"},
-                           "pages": {"type": "integer"}}}
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "pages"],
+        "properties": {
+            "items": {"type": "array", "items": ref(item_schema)},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+            "pages": {"type": "integer"},
+        },
+    }
 
 
 def ref(name: str) -> dict:
@@ -188,26 +342,51 @@ def query(name: str, schema: dict, description: str, required: bool = False) -> 
     return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
 
 
-PAGE_PARAMS = [query("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
-               query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page (at most 100).")]
+PAGE_PARAMS = [
+    query("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+    query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page (at most 100)."),
+]
 
-_ERROR_TEXT = {400: "Bad input; the message says what to change.", 401: "Sign in, or send a valid API token.",
-               403: "Not allowed for this account.", 404: "Not found.", 409: "In conflict with the current state.",
-               429: "Too many requests; wait Retry-After seconds."}
+_ERROR_TEXT = {
+    400: "Bad input; the message says what to change.",
+    401: "Sign in, or send a valid API token.",
+    403: "Not allowed for this account.",
+    404: "Not found.",
+    409: "In conflict with the current state.",
+    429: "Too many requests; wait Retry-After seconds.",
+}
 
 
-def operation(summary: str, *, ok: dict | None = None, status: int = 200, params: list | None = None,
-              body: str | None = None, body_required: bool = True, errors: tuple[int, ...] = (),
-              write: bool = False, description: str | None = None) -> Callable:
+def operation(
+    summary: str,
+    *,
+    ok: dict | None = None,
+    status: int = 200,
+    params: list | None = None,
+    body: str | None = None,
+    body_required: bool = True,
+    errors: tuple[int, ...] = (),
+    write: bool = False,
+    description: str | None = None,
+) -> Callable:
     """Describe an API view for the OpenAPI document. `ok` is the success body's schema; `errors` the error
     statuses it may answer (400, 404 …); `write` adds 401/403/429 and the security requirement."""
+
     def mark(view: Callable) -> Callable:
-        meta = {"summary": summary, "ok": ok, "status": status, "params": params or [], "body": body,
-                "body_required": body_required,
-                "errors": sorted(set(errors) | ({401, 403, 429} if write else {429})), "write": write,
-                "description": description or (view.__doc__ or "").strip() or None}
+        meta = {
+            "summary": summary,
+            "ok": ok,
+            "status": status,
+            "params": params or [],
+            "body": body,
+            "body_required": body_required,
+            "errors": sorted(set(errors) | ({401, 403, 429} if write else {429})),
+            "write": write,
+            "description": description or (view.__doc__ or "").strip() or None,
+        }
         view.openapi = meta  # type: ignore[attr-defined]  # a mark on the function, read back by document()
         return view
+
     return mark
 
 
@@ -219,9 +398,16 @@ def _path_and_params(rule: str) -> tuple[str, list[dict]]:
 
     def swap(match: re.Match) -> str:
         kind, name = match.group(1) or "string", match.group(2)
-        params.append({"name": name, "in": "path", "required": True,
-                       "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1} if kind == "int"
-                       else {"type": "string"}})
+        params.append(
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+                if kind == "int"
+                else {"type": "string"},
+            }
+        )
         return "{" + name + "}"
 
     return _CONVERTER.sub(swap, rule), params
@@ -233,8 +419,10 @@ def _responses(meta: dict) -> dict:
         ok["content"] = {"application/json": {"schema": meta["ok"]}}
     responses: dict[str, dict] = {str(meta["status"]): ok}
     for code in meta["errors"]:
-        responses[str(code)] = {"description": _ERROR_TEXT[code],
-                                "content": {"application/json": {"schema": ref("Error")}}}
+        responses[str(code)] = {
+            "description": _ERROR_TEXT[code],
+            "content": {"application/json": {"schema": ref("Error")}},
+        }
     return responses
 
 
@@ -249,30 +437,41 @@ def document(app: Flask) -> dict:
             continue
         path, path_params = _path_and_params(rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            op = {"operationId": rule.endpoint.removeprefix("api.") + ("" if method == "GET" else f"_{method.lower()}"),
-                  "summary": meta["summary"], "parameters": path_params + meta["params"],
-                  "responses": _responses(meta)}
+            op = {
+                "operationId": rule.endpoint.removeprefix("api.") + ("" if method == "GET" else f"_{method.lower()}"),
+                "summary": meta["summary"],
+                "parameters": path_params + meta["params"],
+                "responses": _responses(meta),
+            }
             if meta["description"]:
                 op["description"] = meta["description"]
             if meta["body"]:
-                op["requestBody"] = {"required": meta["body_required"],
-                                     "content": {"application/json": {"schema": ref(meta["body"])}}}
+                op["requestBody"] = {
+                    "required": meta["body_required"],
+                    "content": {"application/json": {"schema": ref(meta["body"])}},
+                }
             if meta["write"]:
                 op["security"] = [{"bearerToken": []}, {"session": []}]
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.0.3",
-        "info": {"title": "civic API", "version": "1",
-                 "description": (__doc__ or "").split("\n\n", 1)[1].strip()},
+        "info": {"title": "civic API", "version": "1", "description": (__doc__ or "").split("\n\n", 1)[1].strip()},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
             "schemas": {**SCHEMAS, "CommentPage": page_of("Comment"), "EventPage": page_of("Event")},
             "securitySchemes": {
-                "bearerToken": {"type": "http", "scheme": "bearer",
-                                "description": "A personal API token, made at /account/api-tokens."},
-                "session": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
-                            "description": "The site's own pages: the session cookie plus the CSRF token."},
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal API token, made at /account/api-tokens.",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRFToken",
+                    "description": "The site's own pages: the session cookie plus the CSRF token.",
+                },
             },
         },
     }

@@ -1,5 +1,6 @@
 """Pagination for API lists: ?page= (from 1) and ?per_page= (1-100), answered as
 {"items", "page", "per_page", "total", "pages"}."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -20,8 +21,9 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
     if raw is None:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationError(_("%(name)s must be a whole number from %(low)d to %(high)d.", name=name, low=low,
-                                high=high), field=name)
+        raise ValidationError(
+            _("%(name)s must be a whole number from %(low)d to %(high)d.", name=name, low=low, high=high), field=name
+        )
     return int(raw)
 
 
@@ -30,5 +32,10 @@ def paginated(stmt: Select, page_to_json: Callable[[list], list]) -> dict:
     page = _whole("page", 1, 1, 100_000)
     per_page = _whole("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     result = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-    return {"items": page_to_json(list(result.items)), "page": page, "per_page": per_page,
-            "total": result.total, "pages": result.pages}
+    return {
+        "items": page_to_json(list(result.items)),
+        "page": page,
+        "per_page": per_page,
+        "total": result.total,
+        "pages": result.pages,
+    }

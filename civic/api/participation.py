@@ -1,4 +1,5 @@
 """/api/v1: report an issue, comments on an issue (read, paginated; post), and following an issue."""
+
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -49,18 +50,35 @@ def _number(data: dict, name: str) -> float:
 @bp.post("/issues")
 @login_required
 @limited("REPORT_RATE_LIMIT")
-@operation("Report an issue (photos: use the site's form)", ok=ref("IssueFeature"), status=201, body="NewIssue",
-           errors=(400,), write=True)
+@operation(
+    "Report an issue (photos: use the site's form)",
+    ok=ref("IssueFeature"),
+    status=201,
+    body="NewIssue",
+    errors=(400,),
+    write=True,
+)
 def report_issue():
-    data = json_object({"category_id", "title", "description", "lat", "lon", "address", "attributes"},
-                       {"category_id", "title", "description", "lat", "lon"})
+    data = json_object(
+        {"category_id", "title", "description", "lat", "lon", "address", "attributes"},
+        {"category_id", "title", "description", "lat", "lon"},
+    )
     category = data["category_id"]
     if isinstance(category, bool) or not isinstance(category, int):
         raise ValidationError(_("category_id must be a whole number."), field="category_id")
-    issue = services.report_issue(current_user, services.IssueDraft(
-        category_id=category, title=_text(data, "title"), description=_text(data, "description"),
-        lat=_number(data, "lat"), lon=_number(data, "lon"), address=_text(data, "address") or None,
-        extra_fields=_attribute_fields(data.get("attributes"))), origin="api")
+    issue = services.report_issue(
+        current_user,
+        services.IssueDraft(
+            category_id=category,
+            title=_text(data, "title"),
+            description=_text(data, "description"),
+            lat=_number(data, "lat"),
+            lon=_number(data, "lon"),
+            address=_text(data, "address") or None,
+            extra_fields=_attribute_fields(data.get("attributes")),
+        ),
+        origin="api",
+    )
     return jsonify(issue_feature(issue)), 201
 
 
@@ -84,20 +102,28 @@ def comment_json(comment: Comment) -> dict:
         author = comment.department.name
     else:
         author = comment.author.display_name if comment.author else _("A former member")
-    return {"id": comment.id, "issue_id": comment.issue_id, "author": author, "body": comment.body,
-            "official": comment.official, "department": comment.department.name if comment.department else None,
-            "created_at": comment.created_at.isoformat(),
-            "edited_at": comment.edited_at.isoformat() if comment.edited_at else None}
+    return {
+        "id": comment.id,
+        "issue_id": comment.issue_id,
+        "author": author,
+        "body": comment.body,
+        "official": comment.official,
+        "department": comment.department.name if comment.department else None,
+        "created_at": comment.created_at.isoformat(),
+        "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+    }
 
 
 @bp.get("/issues/<int:issue_id>/comments")
 @operation("Comments on an issue, oldest first", ok=ref("CommentPage"), params=PAGE_PARAMS, errors=(400, 404))
 def comments(issue_id: int):
     issue = services.get_visible_issue(issue_id, current_user)
-    stmt = (select(Comment).where(Comment.issue_id == issue.id, Comment.deleted_at.is_(None),
-                                  Comment.hidden_at.is_(None))
-            .order_by(Comment.created_at, Comment.id)
-            .options(selectinload(Comment.author), selectinload(Comment.department)))
+    stmt = (
+        select(Comment)
+        .where(Comment.issue_id == issue.id, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
+        .order_by(Comment.created_at, Comment.id)
+        .options(selectinload(Comment.author), selectinload(Comment.department))
+    )
     return jsonify(paginated(stmt, lambda page: [comment_json(c) for c in page]))
 
 
@@ -114,8 +140,9 @@ def post_comment(issue_id: int):
 
 @bp.put("/issues/<int:issue_id>/follow")
 @login_required
-@operation("Follow an issue, or stop following it", ok=ref("FollowResult"), body="Following", errors=(400, 404),
-           write=True)
+@operation(
+    "Follow an issue, or stop following it", ok=ref("FollowResult"), body="Following", errors=(400, 404), write=True
+)
 def follow(issue_id: int):
     issue = services.get_visible_issue(issue_id, current_user)
     data = json_object({"following"}, {"following"})

@@ -1,5 +1,6 @@
 """/account/api-tokens: my personal API tokens. List them, create one (its token is shown on the answer page,
 once), revoke one. The rules live in civic/api/tokens.py."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -23,16 +24,23 @@ class TokenForm(FlaskForm):
         _l("Token name"),
         description=_l("What you will use it for, for example “my phone app”."),
         filters=[strip_whitespace],
-        validators=[DataRequired(_l("Give the token a name, so you can recognise it later.")),
-                    Length(max=tokens.NAME_MAX, message=_l("Use at most %(max)d characters."))],
+        validators=[
+            DataRequired(_l("Give the token a name, so you can recognise it later.")),
+            Length(max=tokens.NAME_MAX, message=_l("Use at most %(max)d characters.")),
+        ],
         render_kw={"autocomplete": "off", "maxlength": tokens.NAME_MAX},
     )
 
 
 def _page(form: TokenForm, *, new_token: str | None = None, new_name: str | None = None, status: int = 200):
     return render_template(
-        "api/tokens.html", form=form, action=ActionForm(), tokens=tokens.user_tokens(current_user),
-        new_token=new_token, new_name=new_name, max_tokens=tokens.MAX_ACTIVE_TOKENS,
+        "api/tokens.html",
+        form=form,
+        action=ActionForm(),
+        tokens=tokens.user_tokens(current_user),
+        new_token=new_token,
+        new_name=new_name,
+        max_tokens=tokens.MAX_ACTIVE_TOKENS,
     ), status
 
 

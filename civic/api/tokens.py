@@ -14,6 +14,7 @@ Rules, kept here once for the token page and anything else that makes tokens:
 Making, hashing, recognising and revoking the secret itself is civic/credentials.py's (shared with the
 GeoReport api keys).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -52,18 +53,30 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
         raise PermissionDenied(_("Sign in to create an API token."))
     if user.is_suspended:
         raise PermissionDenied(_("A suspended account cannot create API tokens."))
-    name = clean_text(name, field="name", max_len=NAME_MAX, one_line=True,
-                      required=_("Give the token a name, so you can recognise it later."))
+    name = clean_text(
+        name,
+        field="name",
+        max_len=NAME_MAX,
+        one_line=True,
+        required=_("Give the token a name, so you can recognise it later."),
+    )
     # Serialise this person's token creation (PostgreSQL locks the row; SQLite has one writer anyway).
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if _active_count(user) >= MAX_ACTIVE_TOKENS:
-        raise ValidationError(ngettext(
-            "You already have %(num)d active token, the most allowed. Revoke one you no longer use first.",
-            "You already have %(num)d active tokens, the most allowed. Revoke one you no longer use first.",
-            MAX_ACTIVE_TOKENS))
+        raise ValidationError(
+            ngettext(
+                "You already have %(num)d active token, the most allowed. Revoke one you no longer use first.",
+                "You already have %(num)d active tokens, the most allowed. Revoke one you no longer use first.",
+                MAX_ACTIVE_TOKENS,
+            )
+        )
     plaintext = credentials.generate(TOKEN_PREFIX)
-    token = ApiToken(user_id=user.id, name=name, token_hash=credentials.digest(plaintext),
-                     prefix=credentials.display_prefix(plaintext, PREFIX_LENGTH))
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=credentials.digest(plaintext),
+        prefix=credentials.display_prefix(plaintext, PREFIX_LENGTH),
+    )
     db.session.add(token)
     db.session.flush()
     return token, plaintext
@@ -71,10 +84,13 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
 
 def user_tokens(user: User) -> list[ApiToken]:
     """This person's tokens, active ones first, newest first."""
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id)
-        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
 
 
 def revoke_token(user: User, token_id: int) -> ApiToken:

@@ -1,4 +1,5 @@
 """API root and the signed-in user's own record (read it, change it)."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request, url_for
@@ -12,8 +13,14 @@ from civic.errors import ValidationError
 
 
 @bp.get("/")
-@operation("The API's name and version", ok={"type": "object", "required": ["name", "version"], "properties": {
-    "name": {"type": "string"}, "version": {"type": "integer"}, "openapi": {"type": "string"}}})
+@operation(
+    "The API's name and version",
+    ok={
+        "type": "object",
+        "required": ["name", "version"],
+        "properties": {"name": {"type": "string"}, "version": {"type": "integer"}, "openapi": {"type": "string"}},
+    },
+)
 def index():
     return jsonify(name="civic", version=1, openapi=url_for("api.openapi_document"))
 
@@ -34,7 +41,8 @@ def _me_json(user):
         "department": user.department.name if user.department else None,
         "locale": user.locale,
         "home": {"lat": user.home_lat, "lon": user.home_lon, "neighbourhood": user.home_neighbourhood}
-        if user.has_home else None,
+        if user.has_home
+        else None,
     }
 
 
@@ -58,8 +66,8 @@ def update_me():
         raise ValidationError(_("Unknown fields: %(names)s.", names=", ".join(sorted(unknown))))
     home = data.get("home", _current_home())
     if home is not None and not (
-        isinstance(home, dict) and all(isinstance(home.get(k), (int, float)) and not isinstance(home.get(k), bool)
-                                       for k in ("lat", "lon"))
+        isinstance(home, dict)
+        and all(isinstance(home.get(k), (int, float)) and not isinstance(home.get(k), bool) for k in ("lat", "lon"))
     ):
         raise ValidationError(_("home must be null or an object with numeric lat and lon."), field="home")
     name = data.get("display_name", current_user.display_name)
@@ -67,8 +75,11 @@ def update_me():
     if not isinstance(name, str) or (locale is not None and not isinstance(locale, str)):
         raise ValidationError(_("display_name and locale must be text."))
     services.update_profile(
-        current_user, display_name=name, locale=locale,
-        home_lat=float(home["lat"]) if home else None, home_lon=float(home["lon"]) if home else None,
+        current_user,
+        display_name=name,
+        locale=locale,
+        home_lat=float(home["lat"]) if home else None,
+        home_lon=float(home["lon"]) if home else None,
     )
     return jsonify(_me_json(current_user))
 

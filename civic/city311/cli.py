@@ -5,6 +5,7 @@ own (civic/city311/sending.py and sync.py commit step by step). civic's own GeoR
 `create-api-key` to this group (civic/georeport/cli.py). The pretend city for demos is not part of civic:
 `python -m tools.pretend_city --connect`.
 """
+
 from __future__ import annotations
 
 import click
@@ -17,6 +18,7 @@ from civic.database import unit_of_work
 from civic.extensions import db
 
 open311_cli = AppGroup("open311", help="The city's 311 system (Open311 GeoReport v2).")
+
 
 def register_jobs(app: Flask) -> None:
     """Send the outbox, bring statuses back; the scheduler first makes sure the endpoint named by the
@@ -44,8 +46,15 @@ def add_endpoint(name, base_url, api_key, jurisdiction, fmt, page_size, needs_ad
     from civic.city311.environment import save_endpoint
 
     with unit_of_work():
-        save_endpoint(name, base_url, api_key=api_key, jurisdiction_id=jurisdiction, fmt=fmt,
-                      page_size=page_size, needs_address=needs_address)
+        save_endpoint(
+            name,
+            base_url,
+            api_key=api_key,
+            jurisdiction_id=jurisdiction,
+            fmt=fmt,
+            page_size=page_size,
+            needs_address=needs_address,
+        )
     click.echo(f"Endpoint {name} saved.")
 
 
@@ -78,5 +87,7 @@ def open311_sync() -> None:
 @open311_cli.command("sandbox", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 def open311_sandbox() -> None:
     """Moved: the pretend city is a tool of the repository now (tools/pretend_city)."""
-    click.echo("The pretend city is not part of civic any more. From the repository, run:\n"
-               "  python -m tools.pretend_city --port 8311 --connect")
+    click.echo(
+        "The pretend city is not part of civic any more. From the repository, run:\n"
+        "  python -m tools.pretend_city --port 8311 --connect"
+    )

@@ -4,13 +4,14 @@ POST replies, datetimes without a timezone, "nothing found" as a 404, XML-only s
 Errors: CityUnavailable (down, slow, 5xx, garbage: try again later) and CityRefused (4xx: the city said
 no, with its own words). Nothing here touches the database: outbox.py and sync.py decide what to do.
 """
+
 from __future__ import annotations
 
-import defusedxml.ElementTree as ET  # noqa: N817 - the usual name; the city's XML is untrusted: no entities
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import defusedxml.ElementTree as ET  # noqa: N817 - the usual name; the city's XML is untrusted: no entities
 import httpx
 
 DEFAULT_TIMEOUT = 10.0
@@ -35,7 +36,7 @@ class CityRefused(Open311Error):
 @dataclass
 class Ticket:
     service_request_id: str
-    status: str                      # open | closed
+    status: str  # open | closed
     status_notes: str = ""
     agency_responsible: str = ""
     service_notice: str = ""
@@ -54,7 +55,7 @@ def parse_datetime(value: str | None, city_zone: str = "America/New_York") -> da
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(city_zone))
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _xml_to_list(text: str) -> list[dict]:
@@ -70,24 +71,41 @@ def _xml_to_list(text: str) -> list[dict]:
         return {c.tag: convert(c) for c in children}
 
     children = list(root)
-    if children and len({c.tag for c in children}) == len(children) and root.tag not in (
-            "services", "service_requests", "errors", "service_request_updates"):
+    if (
+        children
+        and len({c.tag for c in children}) == len(children)
+        and root.tag not in ("services", "service_requests", "errors", "service_request_updates")
+    ):
         return [convert(root)]  # a single record at the root, e.g. <service_definition>
     return [convert(record) for record in children]
 
 
 class GeoReportClient:
-    def __init__(self, base_url: str, *, api_key: str | None = None, jurisdiction_id: str | None = None,
-                 fmt: str = "json", page_size: int = 50, timeout: float = DEFAULT_TIMEOUT,
-                 city_zone: str = "America/New_York"):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        jurisdiction_id: str | None = None,
+        fmt: str = "json",
+        page_size: int = 50,
+        timeout: float = DEFAULT_TIMEOUT,
+        city_zone: str = "America/New_York",
+    ):
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.api_key, self.jurisdiction_id = api_key, jurisdiction_id
         self.fmt, self.page_size, self.timeout, self.city_zone = fmt, max(1, page_size), timeout, city_zone
 
     @classmethod
     def for_endpoint(cls, endpoint, **kwargs) -> GeoReportClient:
-        return cls(endpoint.base_url, api_key=endpoint.api_key, jurisdiction_id=endpoint.jurisdiction_id,
-                   fmt=endpoint.format, page_size=endpoint.page_size, **kwargs)
+        return cls(
+            endpoint.base_url,
+            api_key=endpoint.api_key,
+            jurisdiction_id=endpoint.jurisdiction_id,
+            fmt=endpoint.format,
+            page_size=endpoint.page_size,
+            **kwargs,
+        )
 
     # --- transport ---------------------------------------------------------------------------
 
@@ -112,8 +130,10 @@ class GeoReportClient:
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
-            raise CityRefused(self._error_text(records) or f"the city refused the request ({response.status_code})",
-                              response.status_code)
+            raise CityRefused(
+                self._error_text(records) or f"the city refused the request ({response.status_code})",
+                response.status_code,
+            )
         return records
 
     def _is_error_array(self, response: httpx.Response) -> bool:
@@ -128,8 +148,9 @@ class GeoReportClient:
         try:
             data = response.json() if self.fmt == "json" else _xml_to_list(text)
         except (ValueError, ET.ParseError):
-            raise CityUnavailable(f"the city answered something that is not GeoReport {self.fmt.upper()}: "
-                                  f"{text[:120]!r}") from None
+            raise CityUnavailable(
+                f"the city answered something that is not GeoReport {self.fmt.upper()}: {text[:120]!r}"
+            ) from None
         if isinstance(data, dict):
             data = [data]
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
@@ -158,9 +179,11 @@ class GeoReportClient:
         if not records or not (records[0].get("service_request_id") or records[0].get("token")):
             raise CityUnavailable("the city's reply held neither a service_request_id nor a token")
         reply = records[0]
-        return {"service_request_id": str(reply["service_request_id"]) if reply.get("service_request_id") else None,
-                "token": str(reply["token"]) if reply.get("token") else None,
-                "service_notice": reply.get("service_notice") or ""}
+        return {
+            "service_request_id": str(reply["service_request_id"]) if reply.get("service_request_id") else None,
+            "token": str(reply["token"]) if reply.get("token") else None,
+            "service_notice": reply.get("service_notice") or "",
+        }
 
     def ticket_for_token(self, token: str) -> str | None:
         records = self._call("GET", f"tokens/{token}") or []
@@ -188,13 +211,14 @@ class GeoReportClient:
         """Many tickets by id, in comma lists no longer than the city's page size."""
         tickets: list[Ticket] = []
         for start in range(0, len(ids), self.page_size):
-            batch = ids[start:start + self.page_size]
+            batch = ids[start : start + self.page_size]
             records = self._call("GET", "requests", params={"service_request_id": ",".join(batch)}) or []
             tickets.extend(self._ticket(r) for r in records)
         return tickets
 
-    def find_by_reference(self, reference: str, start: datetime, end: datetime,
-                          service_code: str | None = None) -> Ticket | None:
+    def find_by_reference(
+        self, reference: str, start: datetime, end: datetime, service_code: str | None = None
+    ) -> Ticket | None:
         """A ticket whose description carries our reference (we put it there before sending), so a
         submission that reached the city before we crashed is found instead of sent twice."""
         params = {"start_date": start.isoformat(), "end_date": end.isoformat()}
@@ -208,8 +232,9 @@ class GeoReportClient:
     def updates(self, start: datetime, end: datetime) -> list[dict]:
         """FixMyStreet's servicerequestupdates extension; an endpoint without it gives []."""
         try:
-            records = self._call("GET", "servicerequestupdates",
-                                  params={"start_date": start.isoformat(), "end_date": end.isoformat()})
+            records = self._call(
+                "GET", "servicerequestupdates", params={"start_date": start.isoformat(), "end_date": end.isoformat()}
+            )
         except CityRefused:
             return []
         return records or []

@@ -1,6 +1,7 @@
 """Saving a city endpoint: by a command (`flask open311 add-endpoint`, the pretend city's --connect), or
 from the environment: CIVIC_OPEN311_URL, _API_KEY, _JURISDICTION, _FORMAT, _PAGE_SIZE, _NEEDS_ADDRESS,
 saved as the endpoint named "environment" when the worker or a command runs. Writes only flush."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -32,7 +33,12 @@ def ensure_environment_endpoint() -> Endpoint | None:
     if not url:
         return None
     return save_endpoint(
-        NAME, url, api_key=cfg.get("OPEN311_API_KEY"), jurisdiction_id=cfg.get("OPEN311_JURISDICTION"),
-        format=str(cfg.get("OPEN311_FORMAT") or "json").lower(), page_size=int(cfg.get("OPEN311_PAGE_SIZE") or 50),
-        needs_address=bool(cfg.get("OPEN311_NEEDS_ADDRESS", False)), active=True,
+        NAME,
+        url,
+        api_key=cfg.get("OPEN311_API_KEY"),
+        jurisdiction_id=cfg.get("OPEN311_JURISDICTION"),
+        format=str(cfg.get("OPEN311_FORMAT") or "json").lower(),
+        page_size=int(cfg.get("OPEN311_PAGE_SIZE") or 50),
+        needs_address=bool(cfg.get("OPEN311_NEEDS_ADDRESS", False)),
+        active=True,
     )

@@ -1,4 +1,5 @@
 """Signal receivers: a new community issue goes to the city's 311 system when its category is mapped."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -27,8 +28,11 @@ def _city_attributes(app, category, draft, **_extra) -> dict:
         code = str(attribute.get("code", ""))
         name = str(attribute.get("description") or code)
         key = f"attribute[{code}]"
-        submitted = [v.strip() for v in draft.extra_fields.get(key, []) + draft.extra_fields.get(f"{key}[]", [])
-                     if isinstance(v, str) and v.strip()]
+        submitted = [
+            v.strip()
+            for v in draft.extra_fields.get(key, []) + draft.extra_fields.get(f"{key}[]", [])
+            if isinstance(v, str) and v.strip()
+        ]
         given = submitted if attribute.get("datatype") == "multivaluelist" else (submitted[0] if submitted else "")
         if not given:
             if str(attribute.get("required", "false")).lower() == "true":

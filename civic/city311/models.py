@@ -1,5 +1,6 @@
 """City endpoints, their service lists, and the outbox of submissions (and links to existing tickets).
 Table names keep their open311_ prefix (the migrations made them)."""
+
 from __future__ import annotations
 
 import enum
@@ -10,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
 from civic.database import UTCDateTime, string_enum, utcnow
-from civic.extensions import db
 from civic.extensions import Model
 from civic.issues.models import Category, Issue
 
@@ -26,7 +26,7 @@ class Endpoint(Model):
     api_key: Mapped[str | None] = mapped_column(String(200))
     jurisdiction_id: Mapped[str | None] = mapped_column(String(120))
     format: Mapped[str] = mapped_column(String(4), default="json")  # json or xml
-    page_size: Mapped[int] = mapped_column(Integer, default=50)      # most ids per GET requests call
+    page_size: Mapped[int] = mapped_column(Integer, default=50)  # most ids per GET requests call
     needs_address: Mapped[bool] = mapped_column(Boolean, default=False)  # some cities want address_string too
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -52,10 +52,10 @@ class CityService(Model):
 
 
 class SubmissionState(str, enum.Enum):
-    QUEUED = "queued"          # recorded, not yet accepted by the city (retried with backoff)
+    QUEUED = "queued"  # recorded, not yet accepted by the city (retried with backoff)
     AWAITING_TOKEN = "token"  # noqa: S105 - a state, not a secret: the city answered with a token; the ticket number comes later
-    ACCEPTED = "accepted"      # we hold the city's service_request_id
-    FAILED = "failed"          # the city refused it (4xx): staff see the city's error text
+    ACCEPTED = "accepted"  # we hold the city's service_request_id
+    FAILED = "failed"  # the city refused it (4xx): staff see the city's error text
 
 
 class Submission(Model):
@@ -95,4 +95,3 @@ class Submission(Model):
     issue: Mapped[Issue] = relationship()
     endpoint: Mapped[Endpoint] = relationship()
     requested_by: Mapped[User | None] = relationship()
-

@@ -10,6 +10,7 @@ Transient failures back off exponentially; a 4xx is final and shown to staff wit
 This module holds the services (flush only; the request or the job's unit of work commits); the
 background send that owns its transactions is sending.py.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -27,7 +28,6 @@ from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.issues.models import Issue
 
-
 SEND_JOB = "open311-outbox"  # the background job that sends queued submissions (civic/city311/sending.py)
 
 
@@ -38,14 +38,17 @@ def reference(submission: Submission) -> str:
 def route_for(issue: Issue) -> CityService | None:
     """The city service mapped to the issue's category, on an active endpoint."""
     return db.session.scalar(
-        select(CityService).join(Endpoint, Endpoint.id == CityService.endpoint_id)
-        .where(CityService.category_id == issue.category_id, Endpoint.active.is_(True)).limit(1)
+        select(CityService)
+        .join(Endpoint, Endpoint.id == CityService.endpoint_id)
+        .where(CityService.category_id == issue.category_id, Endpoint.active.is_(True))
+        .limit(1)
     )
 
 
 # Asked by every issue page: built once, run with the issue as a parameter.
-_CURRENT = (select(Submission).where(Submission.issue_id == bindparam("issue_id"))
-            .order_by(Submission.id.desc()).limit(1))
+_CURRENT = (
+    select(Submission).where(Submission.issue_id == bindparam("issue_id")).order_by(Submission.id.desc()).limit(1)
+)
 
 
 def current_submission(issue_id: int) -> Submission | None:
@@ -53,12 +56,16 @@ def current_submission(issue_id: int) -> Submission | None:
 
 
 def may_send(user, issue: Issue) -> bool:
-    return bool(user is not None and user.is_authenticated and
-                (user.id == issue.reporter_id or user.acts_as_liaison or user.acts_as_staff or user.is_admin))
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.id == issue.reporter_id or user.acts_as_liaison or user.acts_as_staff or user.is_admin)
+    )
 
 
-def queue(issue: Issue, requested_by: User | None, *, contact_consent: bool = False,
-          attributes: dict | None = None) -> Submission:
+def queue(
+    issue: Issue, requested_by: User | None, *, contact_consent: bool = False, attributes: dict | None = None
+) -> Submission:
     """Record the intention to send. Idempotent: an issue that already has a live submission keeps it."""
     existing = current_submission(issue.id)
     if existing is not None and existing.state is not SubmissionState.FAILED:
@@ -66,10 +73,16 @@ def queue(issue: Issue, requested_by: User | None, *, contact_consent: bool = Fa
     service = route_for(issue)
     if service is None:
         raise ValidationError(_("No city 311 service is set up for this kind of problem yet."))
-    submission = Submission(issue_id=issue.id, endpoint_id=service.endpoint_id, idempotency_key=uuid.uuid4().hex,
-                            requested_by_id=requested_by.id if requested_by else None,
-                            contact_consent=contact_consent, attributes=attributes or {},
-                            state=SubmissionState.QUEUED, next_attempt_at=utcnow())
+    submission = Submission(
+        issue_id=issue.id,
+        endpoint_id=service.endpoint_id,
+        idempotency_key=uuid.uuid4().hex,
+        requested_by_id=requested_by.id if requested_by else None,
+        contact_consent=contact_consent,
+        attributes=attributes or {},
+        state=SubmissionState.QUEUED,
+        next_attempt_at=utcnow(),
+    )
     db.session.add(submission)
     db.session.flush()
     on_commit(lambda: jobs.wake(SEND_JOB))  # send it now rather than at the next tick; never if rolled back
@@ -90,22 +103,32 @@ def link_existing(user: User, issue: Issue, service_request_id: str) -> Submissi
     if not number or len(number) > 100:
         raise ValidationError(_("Enter the ticket number the city gave you."), field="service_request_id")
     service = route_for(issue)
-    endpoint = (service.endpoint if service is not None else
-                db.session.scalar(select(Endpoint).where(Endpoint.active.is_(True)).limit(1)))
+    endpoint = (
+        service.endpoint
+        if service is not None
+        else db.session.scalar(select(Endpoint).where(Endpoint.active.is_(True)).limit(1))
+    )
     if endpoint is None:
         raise ValidationError(_("No city 311 system is connected yet."))
     try:
         ticket = GeoReportClient.for_endpoint(endpoint).get_request(number)
     except CityUnavailable:
-        raise ValidationError(_("The city's 311 system is not answering; try again later."),
-                              field="service_request_id") from None
+        raise ValidationError(
+            _("The city's 311 system is not answering; try again later."), field="service_request_id"
+        ) from None
     except CityRefused as exc:
         raise ValidationError(_("The city said: %(text)s", text=str(exc)), field="service_request_id") from None
     if ticket is None:
-        raise ValidationError(_("The city has no ticket %(number)s. Check the number.", number=number),
-                              field="service_request_id")
-    submission = Submission(issue_id=issue.id, endpoint_id=endpoint.id, idempotency_key=uuid.uuid4().hex,
-                            linked=True, requested_by_id=user.id)
+        raise ValidationError(
+            _("The city has no ticket %(number)s. Check the number.", number=number), field="service_request_id"
+        )
+    submission = Submission(
+        issue_id=issue.id,
+        endpoint_id=endpoint.id,
+        idempotency_key=uuid.uuid4().hex,
+        linked=True,
+        requested_by_id=user.id,
+    )
     db.session.add(submission)
     db.session.flush()
     accept(submission, ticket.service_request_id, ticket)

@@ -6,6 +6,7 @@ before the next talks to the city. The safety protocol of outbox.py's docstring 
 attempt is counted and committed BEFORE the POST, so a crash after the city's answer is followed by a
 search for the submission's reference instead of a second ticket.
 """
+
 from __future__ import annotations
 
 import random
@@ -21,7 +22,7 @@ from civic.city311.models import Submission, SubmissionState
 from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 
-LEASE = timedelta(minutes=2)          # how long a worker owns a submission while sending it
+LEASE = timedelta(minutes=2)  # how long a worker owns a submission while sending it
 MAX_BACKOFF = timedelta(hours=1)
 DESCRIPTION_MAX = 4000
 
@@ -38,8 +39,12 @@ def fields(submission: Submission) -> dict:
     endpoint = submission.endpoint
     text = f"{issue.title}\n\n{issue.description}"[: DESCRIPTION_MAX - 60]
     description = f"{text}\n\n{outbox.reference(submission)}"
-    form = {"service_code": service.service_code, "lat": f"{issue.lat:.6f}", "long": f"{issue.lon:.6f}",
-            "description": description}
+    form = {
+        "service_code": service.service_code,
+        "lat": f"{issue.lat:.6f}",
+        "long": f"{issue.lon:.6f}",
+        "description": description,
+    }
     if issue.address or endpoint.needs_address:
         form["address_string"] = issue.address or f"{issue.lat:.6f}, {issue.lon:.6f}"
     if issue.photos:
@@ -60,9 +65,14 @@ def _claim(submission_id: int, now: datetime) -> bool:
     """Take the submission for this worker, so two workers never send it at the same time."""
     with unit_of_work():
         claimed = db.session.execute(
-            update(Submission).where(Submission.id == submission_id, Submission.state == SubmissionState.QUEUED,
-                                     or_(Submission.next_attempt_at.is_(None), Submission.next_attempt_at <= now))
-            .values(next_attempt_at=now + LEASE).returning(Submission.id)
+            update(Submission)
+            .where(
+                Submission.id == submission_id,
+                Submission.state == SubmissionState.QUEUED,
+                or_(Submission.next_attempt_at.is_(None), Submission.next_attempt_at <= now),
+            )
+            .values(next_attempt_at=now + LEASE)
+            .returning(Submission.id)
         ).first()
     return claimed is not None
 
@@ -77,8 +87,9 @@ def send(submission: Submission, client: GeoReportClient | None = None) -> Submi
     now = utcnow()
     try:
         if submission.attempts > 0:  # an earlier attempt may have reached the city: look before sending
-            found = client.find_by_reference(outbox.reference(submission), submission.created_at - timedelta(days=1),
-                                             now + timedelta(days=1))
+            found = client.find_by_reference(
+                outbox.reference(submission), submission.created_at - timedelta(days=1), now + timedelta(days=1)
+            )
             if found is not None:
                 with unit_of_work():
                     outbox.accept(submission, found.service_request_id, found)
@@ -111,10 +122,17 @@ def process_due(now: datetime | None = None, limit: int = 50) -> int:
     """Send every queued submission that is due; resolve tokens. Returns how many were attempted."""
     now = now or utcnow()
     with unit_of_work():
-        due = list(db.session.scalars(
-            select(Submission.id).where(Submission.state == SubmissionState.QUEUED,
-                                        or_(Submission.next_attempt_at.is_(None), Submission.next_attempt_at <= now))
-            .order_by(Submission.next_attempt_at).limit(limit)))
+        due = list(
+            db.session.scalars(
+                select(Submission.id)
+                .where(
+                    Submission.state == SubmissionState.QUEUED,
+                    or_(Submission.next_attempt_at.is_(None), Submission.next_attempt_at <= now),
+                )
+                .order_by(Submission.next_attempt_at)
+                .limit(limit)
+            )
+        )
     attempted = 0
     for submission_id in due:
         if _claim(submission_id, now):
@@ -123,8 +141,7 @@ def process_due(now: datetime | None = None, limit: int = 50) -> int:
                 send(claimed)
                 attempted += 1
     with unit_of_work():
-        waiting = list(db.session.scalars(
-            select(Submission).where(Submission.state == SubmissionState.AWAITING_TOKEN)))
+        waiting = list(db.session.scalars(select(Submission).where(Submission.state == SubmissionState.AWAITING_TOKEN)))
     for submission in waiting:
         resolve_token(submission)
     return attempted

@@ -1,5 +1,6 @@
 """The city's service catalogue: fetch its service list (and service definitions), map its services to our
 categories, and read the attributes the city asks for. Writes only flush (the command's unit of work commits)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -11,14 +12,23 @@ from civic.extensions import db
 from civic.issues.models import Category
 
 # Words in a city's service name that point at one of our default categories (a first guess an admin can fix).
-HINTS = {"pothole": "pothole", "light": "street-light", "dump": "illegal-dumping", "graffiti": "graffiti",
-         "vehicle": "abandoned-vehicle", "trash": "trash-collection", "rubbish": "trash-collection"}
+HINTS = {
+    "pothole": "pothole",
+    "light": "street-light",
+    "dump": "illegal-dumping",
+    "graffiti": "graffiti",
+    "vehicle": "abandoned-vehicle",
+    "trash": "trash-collection",
+    "rubbish": "trash-collection",
+}
 
 
 def refresh(endpoint: Endpoint, client: GeoReportClient | None = None) -> list[CityService]:
     client = client or GeoReportClient.for_endpoint(endpoint)
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
-    known = {s.service_code: s for s in db.session.scalars(select(CityService).where(CityService.endpoint_id == endpoint.id))}
+    known = {
+        s.service_code: s for s in db.session.scalars(select(CityService).where(CityService.endpoint_id == endpoint.id))
+    }
     seen = []
     for record in client.services():
         code = str(record.get("service_code", "")).strip()

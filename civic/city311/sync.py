@@ -9,6 +9,7 @@ city says fixed. Signals then notify followers and push the change live (after t
 Job code: `sync_endpoint` owns its transactions, one `unit_of_work()` per ticket applied (as each ticket
 was committed on its own before); `apply_ticket` itself only flushes.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -55,8 +56,10 @@ def apply_ticket(submission: Submission, ticket: Ticket, extended: str | None = 
         submission.agency_responsible = ticket.agency_responsible
     if ticket.expected_at:
         submission.expected_at = ticket.expected_at
-    if (ticket.status, ticket.status_notes or None) == (submission.city_status, submission.city_status_notes) \
-            and extended is None:
+    if (ticket.status, ticket.status_notes or None) == (
+        submission.city_status,
+        submission.city_status_notes,
+    ) and extended is None:
         db.session.flush()
         return False
     issue: Issue = submission.issue
@@ -66,14 +69,21 @@ def apply_ticket(submission: Submission, ticket: Ticket, extended: str | None = 
         submission.agency_responsible = ticket.agency_responsible
     agency = submission.agency_responsible or _("The city")
     notes = ticket.status_notes or _("The city's 311 ticket is now %(status)s.", status=extended or ticket.status)
-    comment = Comment(issue_id=issue.id, author_id=None, official=True, department_id=issue.category.department_id,
-                      body=f"{agency} (311 #{submission.service_request_id}): {notes}")
+    comment = Comment(
+        issue_id=issue.id,
+        author_id=None,
+        official=True,
+        department_id=issue.category.department_id,
+        body=f"{agency} (311 #{submission.service_request_id}): {notes}",
+    )
     db.session.add(comment)
     db.session.execute(update(Issue).where(Issue.id == issue.id).values(comment_count=Issue.comment_count + 1))
     change = None
     target, closed_reason = community_status(ticket.status, extended)
     if target is not None and target is not issue.status:
-        change = StatusChange(issue_id=issue.id, from_status=issue.status, to_status=target, reason=notes, actor_id=None)
+        change = StatusChange(
+            issue_id=issue.id, from_status=issue.status, to_status=target, reason=notes, actor_id=None
+        )
         db.session.add(change)
         issue.status, issue.updated_at = target, utcnow()
         issue.closed_reason = closed_reason.value if closed_reason else None
@@ -93,10 +103,15 @@ def apply_ticket(submission: Submission, ticket: Ticket, extended: str | None = 
 
 
 def _open_submissions(endpoint: Endpoint) -> list[Submission]:
-    return list(db.session.scalars(
-        select(Submission).where(Submission.endpoint_id == endpoint.id, Submission.state == SubmissionState.ACCEPTED,
-                                 or_(Submission.city_status.is_(None), Submission.city_status != "closed"))
-    ))
+    return list(
+        db.session.scalars(
+            select(Submission).where(
+                Submission.endpoint_id == endpoint.id,
+                Submission.state == SubmissionState.ACCEPTED,
+                or_(Submission.city_status.is_(None), Submission.city_status != "closed"),
+            )
+        )
+    )
 
 
 def sync_endpoint(endpoint: Endpoint, client: GeoReportClient | None = None) -> int:
@@ -121,8 +136,11 @@ def sync_endpoint(endpoint: Endpoint, client: GeoReportClient | None = None) -> 
             for submission in by_ticket.get(ticket_id, []):
                 extended = str(record.get("status", "")).lower()
                 final = community_status("", extended)[0] in (IssueStatus.CLOSED, IssueStatus.FIXED)
-                update = Ticket(service_request_id=ticket_id, status="closed" if final else "open",
-                                status_notes=str(record.get("description") or ""))
+                update = Ticket(
+                    service_request_id=ticket_id,
+                    status="closed" if final else "open",
+                    status_notes=str(record.get("description") or ""),
+                )
                 with unit_of_work():
                     changed += apply_ticket(submission, update, extended)
         for ticket in tickets:

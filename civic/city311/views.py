@@ -1,5 +1,6 @@
 """The 311 ticket's buttons on an issue page: "Send to 311" and "Link my ticket". (What the page shows of the
 ticket, and the city's questions on the report form, are panels: civic/city311/panels.py.)"""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -28,7 +29,9 @@ def send(issue_id: int):
         doom()  # answered with a message: nothing the service wrote is kept
         flash_or_raise(error)
     else:
-        flash(_("Queued for the city's 311 system. The ticket number appears here when the city accepts it."), "success")
+        flash(
+            _("Queued for the city's 311 system. The ticket number appears here when the city accepts it."), "success"
+        )
     return redirect(url_for("issues.detail", issue_id=issue.id, _anchor="ticket"))
 
 

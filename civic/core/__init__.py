@@ -1,4 +1,5 @@
 """Site-wide pages: home, health check, language switcher."""
+
 from flask import Blueprint
 
 bp = Blueprint("core", __name__)

@@ -1,4 +1,5 @@
 """Home page, /healthz and the language switcher."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

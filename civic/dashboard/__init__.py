@@ -1,4 +1,5 @@
 """The public service-level dashboard (/dashboard), its equity view by neighbourhood and the open-data exports."""
+
 from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)

@@ -4,6 +4,7 @@ Each chart is an <svg role="img"> named by its <title> and described by its <des
 also printed on the chart, and the page always shows the table the chart is drawn from next to it.
 Colours are checked against white: ink 16:1, bars and line (#0b5c8a) 7:1, axis text (#4a5560) 7.5:1.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ GRID = "#c9d0d6"
 BAR = "#0b5c8a"
 WIDTH = 480  # small, so text stays legible when a phone shrinks the chart to its width
 LABEL_MAX = 44  # characters of a bar's label that fit the chart's width
-FONT = 'font-family="system-ui, -apple-system, \'Segoe UI\', Roboto, sans-serif"'
+FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\""
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,12 @@ class Bar:
 
 def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str]) -> Markup:
     t, d = f"{chart_id}-title", f"{chart_id}-desc"
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" role="img" '
-            f'aria-labelledby="{t} {d}" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" focusable="false" '
-            f'{FONT} font-size="16" fill="{INK}">'
-            f'<title id="{t}">{escape(title)}</title><desc id="{d}">{escape(desc)}</desc>')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" role="img" '
+        f'aria-labelledby="{t} {d}" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" focusable="false" '
+        f'{FONT} font-size="16" fill="{INK}">'
+        f'<title id="{t}">{escape(title)}</title><desc id="{d}">{escape(desc)}</desc>'
+    )
     return Markup(head + "".join(body) + "</svg>")  # noqa: S704 - every text above went through escape()
 
 
@@ -45,7 +48,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: Sequence[Bar]) -> Mark
     for n, bar in enumerate(bars):
         y = pad + n * row
         w = max(2.0, scale_w * bar.value / top)  # a zero still shows as a sliver
-        label = bar.label if len(bar.label) <= LABEL_MAX else bar.label[:LABEL_MAX - 1] + "…"  # the table has it all
+        label = bar.label if len(bar.label) <= LABEL_MAX else bar.label[: LABEL_MAX - 1] + "…"  # the table has it all
         body.append(
             f'<text x="{pad}" y="{y + 16}">{escape(label)}</text>'
             f'<rect x="{pad}" y="{y + 24}" width="{w:.1f}" height="{bar_h}" fill="{BAR}" rx="2"/>'
@@ -73,8 +76,10 @@ def line_chart(chart_id: str, title: str, desc: str, points: Sequence[tuple[str,
     body = []
     for tick in range(0, y_max + 1, step):
         y = top_pad + plot_h - plot_h * tick / y_max
-        body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
-                    f'<text x="{left - 6}" y="{y + 5:.1f}" text-anchor="end" fill="{MUTED}">{tick}</text>')
+        body.append(
+            f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
+            f'<text x="{left - 6}" y="{y + 5:.1f}" text-anchor="end" fill="{MUTED}">{tick}</text>'
+        )
     gap = plot_w / max(1, len(points) - 1)
     coords = [(left + n * gap, top_pad + plot_h - plot_h * v / y_max) for n, (_, v) in enumerate(points)]
     if coords:
@@ -82,12 +87,17 @@ def line_chart(chart_id: str, title: str, desc: str, points: Sequence[tuple[str,
         body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="3" stroke-linejoin="round"/>')
     last = len(points) - 1
     for n, ((label, value), (x, y)) in enumerate(zip(points, coords, strict=True)):
-        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{BAR}" stroke="#fff" stroke-width="1.5"/>'
-                    f'<text x="{x:.1f}" y="{y - 10:.1f}" text-anchor="middle" font-size="14" font-weight="600">'
-                    f'{value}</text>')
+        body.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{BAR}" stroke="#fff" stroke-width="1.5"/>'
+            f'<text x="{x:.1f}" y="{y - 10:.1f}" text-anchor="middle" font-size="14" font-weight="600">'
+            f"{value}</text>"
+        )
         if n % 2 == last % 2:  # every other date fits at phone width; the table lists them all
-            body.append(f'<text x="{x:.1f}" y="{height - bottom + 22}" text-anchor="middle" font-size="14" '
-                        f'fill="{MUTED}">{escape(label)}</text>')
-    body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{top_pad + plot_h}" y2="{top_pad + plot_h}" '
-                f'stroke="{MUTED}"/>')
+            body.append(
+                f'<text x="{x:.1f}" y="{height - bottom + 22}" text-anchor="middle" font-size="14" '
+                f'fill="{MUTED}">{escape(label)}</text>'
+            )
+    body.append(
+        f'<line x1="{left}" x2="{WIDTH - right}" y1="{top_pad + plot_h}" y2="{top_pad + plot_h}" stroke="{MUTED}"/>'
+    )
     return _svg(chart_id, title, desc, height, body)

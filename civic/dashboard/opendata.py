@@ -5,6 +5,7 @@ private until someone adds it here. Never exported: reporter, assignee or actor 
 on-behalf names and contacts, emails, titles, descriptions, addresses, comment text, internal notes.
 Category and department are given by their canonical (English) names, whatever the visitor's language.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,7 +13,7 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -25,16 +26,30 @@ from civic.issues.models import Category, Issue, IssueStatus, StatusChange
 
 CHUNK = 500
 ISSUE_FIELDS = [
-    "id", "category", "category_label", "department", "status", "closed_reason", "duplicate_of",
-    "neighbourhood", "neighbourhood_name", "lat", "lon", "created_at", "first_response_at", "fixed_at",
-    "fixed_by", "upvotes", "comments",
+    "id",
+    "category",
+    "category_label",
+    "department",
+    "status",
+    "closed_reason",
+    "duplicate_of",
+    "neighbourhood",
+    "neighbourhood_name",
+    "lat",
+    "lon",
+    "created_at",
+    "first_response_at",
+    "fixed_at",
+    "fixed_by",
+    "upvotes",
+    "comments",
 ]
 HISTORY_FIELDS = ["issue_id", "from", "to", "at", "reason", "by_community"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds") if value is not None else None
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value is not None else None
 
 
 def _value(enum_or_none) -> str | None:
@@ -43,16 +58,33 @@ def _value(enum_or_none) -> str | None:
 
 def _issue_chunks() -> Iterator[list[dict]]:
     """Issues as plain dicts (ISSUE_FIELDS plus "history"), CHUNK at a time, by id (keyset pagination)."""
-    columns = (Issue.id, Category.slug, Category.name, Department.name.label("department"), Issue.status,
-               Issue.closed_reason, Issue.duplicate_of_id, Issue.neighbourhood, Issue.lat, Issue.lon,
-               Issue.created_at, Issue.first_response_at, Issue.fixed_at, Issue.fixed_by_community,
-               Issue.upvote_count, Issue.comment_count)
+    columns = (
+        Issue.id,
+        Category.slug,
+        Category.name,
+        Department.name.label("department"),
+        Issue.status,
+        Issue.closed_reason,
+        Issue.duplicate_of_id,
+        Issue.neighbourhood,
+        Issue.lat,
+        Issue.lon,
+        Issue.created_at,
+        Issue.first_response_at,
+        Issue.fixed_at,
+        Issue.fixed_by_community,
+        Issue.upvote_count,
+        Issue.comment_count,
+    )
     last_id = 0
     while True:
         rows = db.session.execute(
-            select(*columns).join(Category, Issue.category_id == Category.id)
+            select(*columns)
+            .join(Category, Issue.category_id == Category.id)
             .join(Department, Category.department_id == Department.id)
-            .where(Issue.id > last_id, Issue.hidden_at.is_(None)).order_by(Issue.id).limit(CHUNK)
+            .where(Issue.id > last_id, Issue.hidden_at.is_(None))
+            .order_by(Issue.id)
+            .limit(CHUNK)
         ).all()
         if not rows:
             return
@@ -64,32 +96,59 @@ def _issue_chunks() -> Iterator[list[dict]]:
 def _issue_record(row, history: list[dict]) -> dict:
     hood = by_slug(row.neighbourhood) if row.neighbourhood else None
     return {
-        "id": row.id, "category": row.slug, "category_label": row.name, "department": row.department,
-        "status": row.status.value, "closed_reason": row.closed_reason, "duplicate_of": row.duplicate_of_id,
-        "neighbourhood": row.neighbourhood, "neighbourhood_name": hood.name if hood else None,
-        "lat": round(row.lat, 6), "lon": round(row.lon, 6), "created_at": _iso(row.created_at),
-        "first_response_at": _iso(row.first_response_at), "fixed_at": _iso(row.fixed_at),
+        "id": row.id,
+        "category": row.slug,
+        "category_label": row.name,
+        "department": row.department,
+        "status": row.status.value,
+        "closed_reason": row.closed_reason,
+        "duplicate_of": row.duplicate_of_id,
+        "neighbourhood": row.neighbourhood,
+        "neighbourhood_name": hood.name if hood else None,
+        "lat": round(row.lat, 6),
+        "lon": round(row.lon, 6),
+        "created_at": _iso(row.created_at),
+        "first_response_at": _iso(row.first_response_at),
+        "fixed_at": _iso(row.fixed_at),
         # "city" or "neighbourhood" (a clean-up) for issues fixed now; empty otherwise.
-        "fixed_by": (("neighbourhood" if row.fixed_by_community else "city")
-                     if row.status is IssueStatus.FIXED else None),
-        "upvotes": row.upvote_count, "comments": row.comment_count, "history": history,
+        "fixed_by": (
+            ("neighbourhood" if row.fixed_by_community else "city") if row.status is IssueStatus.FIXED else None
+        ),
+        "upvotes": row.upvote_count,
+        "comments": row.comment_count,
+        "history": history,
     }
 
 
 def _histories(issue_ids: list[int]) -> dict[int, list[dict]]:
     found: dict[int, list[dict]] = defaultdict(list)
-    stmt = (select(StatusChange.issue_id, StatusChange.from_status, StatusChange.to_status,
-                   StatusChange.created_at, StatusChange.reason, StatusChange.by_community)
-            .where(StatusChange.issue_id.in_(issue_ids))
-            .order_by(StatusChange.issue_id, StatusChange.created_at, StatusChange.id))
+    stmt = (
+        select(
+            StatusChange.issue_id,
+            StatusChange.from_status,
+            StatusChange.to_status,
+            StatusChange.created_at,
+            StatusChange.reason,
+            StatusChange.by_community,
+        )
+        .where(StatusChange.issue_id.in_(issue_ids))
+        .order_by(StatusChange.issue_id, StatusChange.created_at, StatusChange.id)
+    )
     for row in db.session.execute(stmt):
-        found[row.issue_id].append({"from": _value(row.from_status), "to": _value(row.to_status),
-                                    "at": _iso(row.created_at), "reason": row.reason,
-                                    "by_community": bool(row.by_community)})
+        found[row.issue_id].append(
+            {
+                "from": _value(row.from_status),
+                "to": _value(row.to_status),
+                "at": _iso(row.created_at),
+                "reason": row.reason,
+                "by_community": bool(row.by_community),
+            }
+        )
     return found
 
 
 # --- CSV ---------------------------------------------------------------------------------------
+
 
 def _cell(value) -> object:
     """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP's CSV injection advice)."""
@@ -116,13 +175,21 @@ def issues_csv() -> Iterator[str]:
 
 
 def status_history_csv() -> Iterator[str]:
-    return _csv_lines(HISTORY_FIELDS, (
-        [[r["id"], h["from"], h["to"], h["at"], h["reason"], h["by_community"]] for r in chunk for h in r["history"]]
-        for chunk in _issue_chunks()
-    ))
+    return _csv_lines(
+        HISTORY_FIELDS,
+        (
+            [
+                [r["id"], h["from"], h["to"], h["at"], h["reason"], h["by_community"]]
+                for r in chunk
+                for h in r["history"]
+            ]
+            for chunk in _issue_chunks()
+        ),
+    )
 
 
 # --- GeoJSON -----------------------------------------------------------------------------------
+
 
 def metadata() -> dict:
     return {
@@ -143,9 +210,12 @@ def issues_geojson() -> Iterator[str]:
         parts = []
         for record in chunk:
             properties = {k: v for k, v in record.items() if k not in ("lat", "lon")}
-            feature = {"type": "Feature", "id": record["id"],
-                       "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
-                       "properties": properties}
+            feature = {
+                "type": "Feature",
+                "id": record["id"],
+                "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
+                "properties": properties,
+            }
             parts.append(("" if first else ",") + json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
             first = False
         yield "".join(parts)

@@ -14,6 +14,7 @@ Definitions (shown to the public on /dashboard, keep the two in step):
 
 Only `load()` touches the database; everything else takes and returns plain values.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -39,14 +40,14 @@ BACKLOG_WEEKS = 12
 @dataclass(frozen=True)
 class IssueRow:
     id: int
-    category: str           # the category's label
-    department: str         # its department's name
+    category: str  # the category's label
+    department: str  # its department's name
     neighbourhood: str | None  # slug
-    status: str             # IssueStatus value, now
+    status: str  # IssueStatus value, now
     created_at: datetime
     first_response_at: datetime | None = None
-    fixed_by_community: bool = False          # now fixed, by neighbours at a clean-up
-    community_fix_confirmed: bool = False     # ... and the city confirmed it
+    fixed_by_community: bool = False  # now fixed, by neighbours at a clean-up
+    community_fix_confirmed: bool = False  # ... and the city confirmed it
 
 
 @dataclass(frozen=True)
@@ -86,13 +87,13 @@ class Share:
 class Figures:
     issues: int
     open: int
-    fixed: int                  # by the city
+    fixed: int  # by the city
     closed: int
     response: Durations
     fix: Durations
     closed_without_fix: Share
     reopened: Share
-    community_fixed: int = 0    # fixed by the neighbourhood (now)
+    community_fixed: int = 0  # fixed by the neighbourhood (now)
     community_confirmed: int = 0
 
 
@@ -102,11 +103,12 @@ class Dashboard:
     by_category: list[tuple[str, Figures]]
     by_department: list[tuple[str, Figures]]
     by_neighbourhood: list[tuple[str, Figures]]  # keyed by slug
-    backlog: list[tuple[datetime, int]]          # oldest first
+    backlog: list[tuple[datetime, int]]  # oldest first
     now: datetime
 
 
 # --- small pure helpers ------------------------------------------------------------------------
+
 
 def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
@@ -129,7 +131,11 @@ def first_fixed_at(changes: Iterable[ChangeRow]) -> dict[int, datetime]:
     """When the city first marked each issue fixed (neighbours' fixes are not the city's)."""
     first: dict[int, datetime] = {}
     for change in changes:
-        if change.to_status == FIXED and not change.by_community and (change.issue_id not in first or change.at < first[change.issue_id]):
+        if (
+            change.to_status == FIXED
+            and not change.by_community
+            and (change.issue_id not in first or change.at < first[change.issue_id])
+        ):
             first[change.issue_id] = change.at
     return first
 
@@ -140,6 +146,7 @@ def reopened_ids(changes: Iterable[ChangeRow]) -> set[int]:
 
 
 # --- figures -----------------------------------------------------------------------------------
+
 
 def figures(issues: list[IssueRow], fixed_at: dict[int, datetime], reopened: set[int]) -> Figures:
     statuses = [i.status for i in issues]
@@ -153,16 +160,18 @@ def figures(issues: list[IssueRow], fixed_at: dict[int, datetime], reopened: set
         community_fixed=len(by_neighbours),
         community_confirmed=sum(1 for i in by_neighbours if i.community_fix_confirmed),
         closed=closed_now,
-        response=Durations.of(hours_between(i.created_at, i.first_response_at)
-                              for i in issues if i.first_response_at is not None),
+        response=Durations.of(
+            hours_between(i.created_at, i.first_response_at) for i in issues if i.first_response_at is not None
+        ),
         fix=Durations.of(hours_between(i.created_at, fixed_at[i.id]) for i in ever_fixed),
         closed_without_fix=Share(closed_now, fixed_now + closed_now),
         reopened=Share(sum(1 for i in ever_fixed if i.id in reopened), len(ever_fixed)),
     )
 
 
-def grouped(issues: list[IssueRow], key: Callable[[IssueRow], str | None], fixed_at: dict[int, datetime],
-            reopened: set[int]) -> list[tuple[str, Figures]]:
+def grouped(
+    issues: list[IssueRow], key: Callable[[IssueRow], str | None], fixed_at: dict[int, datetime], reopened: set[int]
+) -> list[tuple[str, Figures]]:
     """Figures per group, sorted by group key; issues whose key is None are left out."""
     groups: dict[str, list[IssueRow]] = defaultdict(list)
     for issue in issues:
@@ -173,6 +182,7 @@ def grouped(issues: list[IssueRow], key: Callable[[IssueRow], str | None], fixed
 
 
 # --- backlog over time -------------------------------------------------------------------------
+
 
 def week_ends(now: datetime, weeks: int = BACKLOG_WEEKS) -> list[datetime]:
     """now - k*7 days for k = weeks-1 .. 0: oldest first, the last one is now."""
@@ -212,27 +222,58 @@ def compute(issues: list[IssueRow], changes: list[ChangeRow], now: datetime) -> 
 
 # --- the one function that reads the database --------------------------------------------------
 
+
 def _value(status: IssueStatus | str) -> str:
     return status.value if isinstance(status, IssueStatus) else status
 
 
 def load_rows() -> tuple[list[IssueRow], list[ChangeRow]]:
     """Every issue and status change as plain rows (a few columns each: no text, no people)."""
-    categories = {c.id: (c.label, c.department.name)
-                  for c in db.session.scalars(select(Category).options(joinedload(Category.department)))}
+    categories = {
+        c.id: (c.label, c.department.name)
+        for c in db.session.scalars(select(Category).options(joinedload(Category.department)))
+    }
     issues = [
-        IssueRow(row.id, *categories[row.category_id], row.neighbourhood, _value(row.status), row.created_at,
-                 row.first_response_at, bool(row.fixed_by_community), row.community_fix_confirmed_at is not None)
-        for row in db.session.execute(select(Issue.id, Issue.category_id, Issue.neighbourhood, Issue.status,
-                                             Issue.created_at, Issue.first_response_at, Issue.fixed_by_community,
-                                             Issue.community_fix_confirmed_at).where(Issue.hidden_at.is_(None)))
+        IssueRow(
+            row.id,
+            *categories[row.category_id],
+            row.neighbourhood,
+            _value(row.status),
+            row.created_at,
+            row.first_response_at,
+            bool(row.fixed_by_community),
+            row.community_fix_confirmed_at is not None,
+        )
+        for row in db.session.execute(
+            select(
+                Issue.id,
+                Issue.category_id,
+                Issue.neighbourhood,
+                Issue.status,
+                Issue.created_at,
+                Issue.first_response_at,
+                Issue.fixed_by_community,
+                Issue.community_fix_confirmed_at,
+            ).where(Issue.hidden_at.is_(None))
+        )
     ]
     changes = [
-        ChangeRow(row.issue_id, _value(row.from_status) if row.from_status is not None else None, _value(row.to_status), row.created_at, bool(row.by_community))
+        ChangeRow(
+            row.issue_id,
+            _value(row.from_status) if row.from_status is not None else None,
+            _value(row.to_status),
+            row.created_at,
+            bool(row.by_community),
+        )
         for row in db.session.execute(
-            select(StatusChange.issue_id, StatusChange.from_status, StatusChange.to_status, StatusChange.created_at,
-                   StatusChange.by_community)
-            .order_by(StatusChange.issue_id, StatusChange.created_at, StatusChange.id))
+            select(
+                StatusChange.issue_id,
+                StatusChange.from_status,
+                StatusChange.to_status,
+                StatusChange.created_at,
+                StatusChange.by_community,
+            ).order_by(StatusChange.issue_id, StatusChange.created_at, StatusChange.id)
+        )
     ]
     return issues, changes
 

@@ -1,5 +1,6 @@
 """Public pages (no sign-in): /dashboard, /dashboard/neighbourhoods (the equity view), /open-data and
 its three downloads. Figures come from civic.dashboard.stats; this module only formats and renders."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ from civic.issues import maps
 
 
 def human_duration(hours: float | None) -> str:
-    """"45 minutes", "5 hours", "2.5 days": minutes under an hour, hours under two days, then days."""
+    """ "45 minutes", "5 hours", "2.5 days": minutes under an hour, hours under two days, then days."""
     if hours is None:
         return "—"
     minutes = round(hours * 60)
@@ -77,10 +78,14 @@ def dashboard_data() -> stats.Dashboard:
 
 # --- /dashboard --------------------------------------------------------------------------------
 
+
 def _fix_chart(chart_id: str, title: str, groups: list[tuple[str, stats.Figures]]) -> Markup | None:
     """Median days to fix per group; None when nothing was fixed yet (the page says so instead)."""
-    bars = [charts.Bar(name, f.fix.median / 24, human_duration(f.fix.median))
-            for name, f in groups if f.fix.median is not None]
+    bars = [
+        charts.Bar(name, f.fix.median / 24, human_duration(f.fix.median))
+        for name, f in groups
+        if f.fix.median is not None
+    ]
     if not bars:
         return None
     summary = "; ".join(f"{b.label}: {b.value_label}" for b in bars)
@@ -91,9 +96,14 @@ def _backlog_chart(points: list[tuple[datetime, int]]) -> Markup:
     labelled = [(short_date(t), n) for t, n in points]
     summary = "; ".join(f"{label}: {n}" for label, n in labelled)
     return charts.line_chart(
-        "chart-backlog", _("Open issues, week by week"),
-        _("Line chart of the issues open now and at the same hour on the same weekday in each of the %(n)d weeks "
-          "before. %(values)s", n=len(points) - 1, values=summary),
+        "chart-backlog",
+        _("Open issues, week by week"),
+        _(
+            "Line chart of the issues open now and at the same hour on the same weekday in each of the %(n)d weeks "
+            "before. %(values)s",
+            n=len(points) - 1,
+            values=summary,
+        ),
         labelled,
     )
 
@@ -102,7 +112,8 @@ def _backlog_chart(points: list[tuple[datetime, int]]) -> Markup:
 def index():
     data = dashboard_data()
     return render_template(
-        "dashboard/index.html", data=data,
+        "dashboard/index.html",
+        data=data,
         category_chart=_fix_chart("chart-category", _("Median time to fix, by category"), data.by_category),
         department_chart=_fix_chart("chart-department", _("Median time to fix, by department"), data.by_department),
         backlog_chart=_backlog_chart(data.backlog),
@@ -166,8 +177,13 @@ def _outlines() -> dict:
 def _style(feature: dict) -> dict:
     n = feature["properties"]["bin"]
     colour = NO_DATA_COLOUR if n < 0 else BINS[n][1]
-    return {"fillColor": colour, "fillOpacity": 0.15 if n < 0 else 0.75, "color": OUTLINE, "weight": 1,
-            "dashArray": "4 4" if n < 0 else None}
+    return {
+        "fillColor": colour,
+        "fillOpacity": 0.15 if n < 0 else 0.75,
+        "color": OUTLINE,
+        "weight": 1,
+        "dashArray": "4 4" if n < 0 else None,
+    }
 
 
 def equity_map(rows: list[HoodRow]) -> maps.MapParts:
@@ -178,12 +194,19 @@ def equity_map(rows: list[HoodRow]) -> maps.MapParts:
         row = found.get(feature["properties"]["slug"])
         n = row.bin if row else None
         fix = human_duration(row.figures.fix.median) if row is not None and n is not None else _("No fixed issue yet")
-        features.append({"type": "Feature", "id": feature["properties"]["slug"], "geometry": feature["geometry"],
-                         "properties": {"name": feature["properties"]["name"], "fix": fix,
-                                        "bin": -1 if n is None else n}})
+        features.append(
+            {
+                "type": "Feature",
+                "id": feature["properties"]["slug"],
+                "geometry": feature["geometry"],
+                "properties": {"name": feature["properties"]["name"], "fix": fix, "bin": -1 if n is None else n},
+            }
+        )
     fmap = maps.base_map("equity", maps.city_centre(), maps.CITY_ZOOM)
     folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name="neighbourhoods", style_function=_style,
+        {"type": "FeatureCollection", "features": features},
+        name="neighbourhoods",
+        style_function=_style,
         highlight_function=lambda _f: {"weight": 3, "color": "#1b1f24"},
         tooltip=folium.GeoJsonTooltip(fields=["name", "fix"], aliases=[_("Neighbourhood"), _("Median time to fix")]),
     ).add_to(fmap)
@@ -200,12 +223,20 @@ def neighbourhoods():
         sort = "name"
     legend = [(label, colour) for label, (_limit, colour) in zip(bin_labels(), BINS, strict=True)]
     return render_template(
-        "dashboard/neighbourhoods.html", rows=sort_rows(rows, sort), sort=sort, sort_error=error,
-        fmap=equity_map(rows), legend=legend, no_data_colour=NO_DATA_COLOUR, outline=OUTLINE, now=data.now,
+        "dashboard/neighbourhoods.html",
+        rows=sort_rows(rows, sort),
+        sort=sort,
+        sort_error=error,
+        fmap=equity_map(rows),
+        legend=legend,
+        no_data_colour=NO_DATA_COLOUR,
+        outline=OUTLINE,
+        now=data.now,
     ), (400 if error else 200)
 
 
 # --- open data ---------------------------------------------------------------------------------
+
 
 @bp.get("/open-data")
 def open_data():

@@ -1,5 +1,6 @@
 """`flask demo seed`: a demo neighbourhood (residents, a liaison, a verified staff member, an admin) and,
 on request, any number of issues with votes, comments and status histories."""
+
 from __future__ import annotations
 
 import click
@@ -16,10 +17,18 @@ demo_cli = AppGroup("demo", help="Demo data for a first look at civic.")
 
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
-@click.option("--issues", "issue_count", type=click.IntRange(0, 5_000_000), default=0,
-              help="Also generate this many issues (with votes, comments and status history).")
-@click.option("--citywide/--neighbourhood", default=None,
-              help="Spread issues over the whole city (default above 2,000 issues) or around the demo neighbourhood.")
+@click.option(
+    "--issues",
+    "issue_count",
+    type=click.IntRange(0, 5_000_000),
+    default=0,
+    help="Also generate this many issues (with votes, comments and status history).",
+)
+@click.option(
+    "--citywide/--neighbourhood",
+    default=None,
+    help="Spread issues over the whole city (default above 2,000 issues) or around the demo neighbourhood.",
+)
 def seed(if_empty: bool, issue_count: int, citywide: bool | None) -> None:
     """A demo neighbourhood: residents, a liaison, a verified staff member, an admin, and issues."""
     with unit_of_work():

@@ -3,6 +3,7 @@ of the demo city, with upvotes, comments and status histories that agree with th
 
 Built for volume as well as for a first look: rows go in with bulk inserts in chunks, ids assigned here.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,16 +28,45 @@ DEMO_HOOD = "fishtown"
 CHUNK = 5000
 
 STREETS = [
-    "Frankford Ave", "Girard Ave", "E Norris St", "Memphis St", "Thompson St", "E Columbia Ave", "Belgrade St",
-    "E Palmer St", "Shackamaxon St", "E Berks St", "E Montgomery Ave", "E York St", "E Cumberland St",
-    "E Lehigh Ave", "Aramingo Ave", "Richmond St", "N Front St", "Trenton Ave", "E Susquehanna Ave", "Sepviva St",
+    "Frankford Ave",
+    "Girard Ave",
+    "E Norris St",
+    "Memphis St",
+    "Thompson St",
+    "E Columbia Ave",
+    "Belgrade St",
+    "E Palmer St",
+    "Shackamaxon St",
+    "E Berks St",
+    "E Montgomery Ave",
+    "E York St",
+    "E Cumberland St",
+    "E Lehigh Ave",
+    "Aramingo Ave",
+    "Richmond St",
+    "N Front St",
+    "Trenton Ave",
+    "E Susquehanna Ave",
+    "Sepviva St",
 ]
 TITLES = {
-    "pothole": ["Deep pothole on {street}", "Pothole by the crosswalk at {street}", "Road surface breaking up on {street}",
-                "Bache grande en {street}"],
-    "street-light": ["Street light out on {street}", "Flickering street light near {street}", "Dark corner at {street}"],
-    "illegal-dumping": ["Mattress dumped on {street}", "Pile of tyres in the alley off {street}",
-                        "Construction debris dumped on {street}", "Basura tirada en {street}"],
+    "pothole": [
+        "Deep pothole on {street}",
+        "Pothole by the crosswalk at {street}",
+        "Road surface breaking up on {street}",
+        "Bache grande en {street}",
+    ],
+    "street-light": [
+        "Street light out on {street}",
+        "Flickering street light near {street}",
+        "Dark corner at {street}",
+    ],
+    "illegal-dumping": [
+        "Mattress dumped on {street}",
+        "Pile of tyres in the alley off {street}",
+        "Construction debris dumped on {street}",
+        "Basura tirada en {street}",
+    ],
     "trash-collection": ["Trash not collected on {street}", "Recycling missed on {street} this week"],
     "graffiti": ["Graffiti on the wall at {street}", "Tagging on the mailbox at {street}"],
     "abandoned-vehicle": ["Car without plates parked for weeks on {street}", "Abandoned van on {street}"],
@@ -50,21 +80,37 @@ DESCRIPTIONS = [
     "Lleva así varias semanas. Gracias por revisarlo.",
 ]
 COMMENTS = [
-    "I saw this too this morning.", "Still there today.", "Thanks for reporting!",
-    "My neighbour called 311 about it last week.", "Yo también lo vi ayer.",
+    "I saw this too this morning.",
+    "Still there today.",
+    "Thanks for reporting!",
+    "My neighbour called 311 about it last week.",
+    "Yo también lo vi ayer.",
 ]
-CATEGORY_WEIGHTS = {"pothole": 25, "illegal-dumping": 20, "graffiti": 15, "street-light": 12,
-                    "trash-collection": 12, "abandoned-vehicle": 8, "other": 8}
-CLOSE_REASONS = {"duplicate": "Already reported in another issue.",
-                 "not_responsible": "This is on private property; we have told the owner.",
-                 "no_further_action": "Inspected: no action needed.",
-                 "cannot_locate": "Our crew could not find it at this location."}
-STEP_REASONS = {IssueStatus.ACKNOWLEDGED: "Received; it is on our list.",
-                IssueStatus.IN_PROGRESS: "A crew is scheduled.",
-                IssueStatus.FIXED: "Repaired by our crew."}
-OFFICIAL_REPLIES = ["Thank you for reporting this. Our crew will inspect it this week.",
-                    "We have scheduled a repair. Thank you for your patience.",
-                    "Gracias por el aviso. Lo revisaremos pronto."]
+CATEGORY_WEIGHTS = {
+    "pothole": 25,
+    "illegal-dumping": 20,
+    "graffiti": 15,
+    "street-light": 12,
+    "trash-collection": 12,
+    "abandoned-vehicle": 8,
+    "other": 8,
+}
+CLOSE_REASONS = {
+    "duplicate": "Already reported in another issue.",
+    "not_responsible": "This is on private property; we have told the owner.",
+    "no_further_action": "Inspected: no action needed.",
+    "cannot_locate": "Our crew could not find it at this location.",
+}
+STEP_REASONS = {
+    IssueStatus.ACKNOWLEDGED: "Received; it is on our list.",
+    IssueStatus.IN_PROGRESS: "A crew is scheduled.",
+    IssueStatus.FIXED: "Repaired by our crew.",
+}
+OFFICIAL_REPLIES = [
+    "Thank you for reporting this. Our crew will inspect it this week.",
+    "We have scheduled a repair. Thank you for your patience.",
+    "Gracias por el aviso. Lo revisaremos pronto.",
+]
 
 
 def seed_people() -> list[tuple[str, str, str]]:
@@ -97,16 +143,31 @@ def seed_people() -> list[tuple[str, str, str]]:
 def _seed_templates(department_id: int, categories: dict) -> None:
     from civic.staff.models import ResponseTemplate
 
-    db.session.add_all([
-        ResponseTemplate(department_id=department_id, category_id=categories["pothole"].id, status=IssueStatus.ACKNOWLEDGED,
-                         title="Pothole received",
-                         body="Thank you for reporting this pothole. Our crew will inspect it within 3 working days."),
-        ResponseTemplate(department_id=department_id, category_id=categories["pothole"].id, status=IssueStatus.FIXED,
-                         title="Pothole filled",
-                         body="Our crew filled this pothole. If it is not fixed, tell us below within 30 days."),
-        ResponseTemplate(department_id=department_id, category_id=None, status=None, title="Forwarded",
-                         body="This is handled by another department; we have passed it on."),
-    ])
+    db.session.add_all(
+        [
+            ResponseTemplate(
+                department_id=department_id,
+                category_id=categories["pothole"].id,
+                status=IssueStatus.ACKNOWLEDGED,
+                title="Pothole received",
+                body="Thank you for reporting this pothole. Our crew will inspect it within 3 working days.",
+            ),
+            ResponseTemplate(
+                department_id=department_id,
+                category_id=categories["pothole"].id,
+                status=IssueStatus.FIXED,
+                title="Pothole filled",
+                body="Our crew filled this pothole. If it is not fixed, tell us below within 30 days.",
+            ),
+            ResponseTemplate(
+                department_id=department_id,
+                category_id=None,
+                status=None,
+                title="Forwarded",
+                body="This is handled by another department; we have passed it on.",
+            ),
+        ]
+    )
 
 
 def _neighbours_pool(rng: random.Random, size: int) -> list[int]:
@@ -114,9 +175,18 @@ def _neighbours_pool(rng: random.Random, size: int) -> list[int]:
     existing = db.session.scalar(select(func.count()).select_from(User)) or 0
     first_id = (db.session.scalar(select(func.max(User.id))) or 0) + 1
     locked = hash_password(secrets.token_urlsafe(24))
-    rows = [{"id": first_id + i, "email": f"neighbour{existing + i}@demo.civic", "display_name": f"Neighbour {existing + i}",
-             "password_hash": locked, "role": Role.RESIDENT, "session_nonce": secrets.token_hex(8),
-             "created_at": utcnow()} for i in range(size)]
+    rows = [
+        {
+            "id": first_id + i,
+            "email": f"neighbour{existing + i}@demo.civic",
+            "display_name": f"Neighbour {existing + i}",
+            "password_hash": locked,
+            "role": Role.RESIDENT,
+            "session_nonce": secrets.token_hex(8),
+            "created_at": utcnow(),
+        }
+        for i in range(size)
+    ]
     for chunk in _chunks(rows):
         db.session.execute(insert(User), chunk)
     follow_explicit_ids(User)
@@ -126,7 +196,7 @@ def _neighbours_pool(rng: random.Random, size: int) -> list[int]:
 
 def _chunks(rows: list, size: int = CHUNK) -> Iterator[list]:
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 def _area(citywide: bool) -> list[neighbourhoods.Neighbourhood]:
@@ -150,15 +220,20 @@ def _status_for(rng: random.Random, age_days: float) -> list[IssueStatus]:
     """The statuses an issue of this age went through after "open"; the last one is its status now."""
     if rng.random() < min(0.9, age_days / 120):  # older issues are more likely dealt with
         if rng.random() < 0.8:
-            return rng.choice([[IssueStatus.ACKNOWLEDGED, IssueStatus.FIXED],
-                               [IssueStatus.ACKNOWLEDGED, IssueStatus.IN_PROGRESS, IssueStatus.FIXED],
-                               [IssueStatus.FIXED]])
+            return rng.choice(
+                [
+                    [IssueStatus.ACKNOWLEDGED, IssueStatus.FIXED],
+                    [IssueStatus.ACKNOWLEDGED, IssueStatus.IN_PROGRESS, IssueStatus.FIXED],
+                    [IssueStatus.FIXED],
+                ]
+            )
         return rng.choice([[IssueStatus.CLOSED], [IssueStatus.ACKNOWLEDGED, IssueStatus.CLOSED]])
     return rng.choice([[], [], [IssueStatus.ACKNOWLEDGED], [IssueStatus.ACKNOWLEDGED, IssueStatus.IN_PROGRESS]])
 
 
-def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, voters: int = 40,
-                batch: int = 20_000, progress=None) -> int:
+def seed_issues(
+    count: int, *, seed: int = 311, citywide: bool | None = None, voters: int = 40, batch: int = 20_000, progress=None
+) -> int:
     """Add `count` issues. Small counts stay around the demo neighbourhood; large ones cover the city.
     Rows are built and written `batch` issues at a time, so a million fit in little memory (tests/perf)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
@@ -194,36 +269,71 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
             steps.append((status, when))
         closed_reason = rng.choice(list(CLOSE_REASONS)) if path and path[-1] is IssueStatus.CLOSED else None
         answered = bool(steps) and staff_id is not None
-        issues.append({
-            "id": issue_id, "category_id": categories[slug].id, "reporter_id": rng.choice(voter_ids),
-            "first_response_at": steps[0][1] if answered else None,
-            "fixed_at": next((t for s, t in steps if s is IssueStatus.FIXED), None),
-            "closed_reason": closed_reason,
-            "show_reporter_name": rng.random() < 0.4, "title": rng.choice(TITLES[slug]).format(street=rng.choice(STREETS)),
-            "description": rng.choice(DESCRIPTIONS), "lat": lat, "lon": lon,
-            "neighbourhood": hood.slug,  # the one the point was drawn in (rounding may nudge it onto a border)
-            "status": path[-1] if path else IssueStatus.OPEN, "upvote_count": len(voters_here),
-            "comment_count": n_comments + answered, "created_at": created, "updated_at": steps[-1][1] if steps else created,
-        })
+        issues.append(
+            {
+                "id": issue_id,
+                "category_id": categories[slug].id,
+                "reporter_id": rng.choice(voter_ids),
+                "first_response_at": steps[0][1] if answered else None,
+                "fixed_at": next((t for s, t in steps if s is IssueStatus.FIXED), None),
+                "closed_reason": closed_reason,
+                "show_reporter_name": rng.random() < 0.4,
+                "title": rng.choice(TITLES[slug]).format(street=rng.choice(STREETS)),
+                "description": rng.choice(DESCRIPTIONS),
+                "lat": lat,
+                "lon": lon,
+                "neighbourhood": hood.slug,  # the one the point was drawn in (rounding may nudge it onto a border)
+                "status": path[-1] if path else IssueStatus.OPEN,
+                "upvote_count": len(voters_here),
+                "comment_count": n_comments + answered,
+                "created_at": created,
+                "updated_at": steps[-1][1] if steps else created,
+            }
+        )
         if answered:
             next_comment += 1
-            comments.append({"id": next_comment - 1, "issue_id": issue_id, "author_id": staff_id,
-                             "body": rng.choice(OFFICIAL_REPLIES), "official": True,
-                             "department_id": categories[slug].department_id, "created_at": steps[0][1]})
-        changes.append({"issue_id": issue_id, "from_status": None, "to_status": IssueStatus.OPEN, "created_at": created})
+            comments.append(
+                {
+                    "id": next_comment - 1,
+                    "issue_id": issue_id,
+                    "author_id": staff_id,
+                    "body": rng.choice(OFFICIAL_REPLIES),
+                    "official": True,
+                    "department_id": categories[slug].department_id,
+                    "created_at": steps[0][1],
+                }
+            )
+        changes.append(
+            {"issue_id": issue_id, "from_status": None, "to_status": IssueStatus.OPEN, "created_at": created}
+        )
         previous = IssueStatus.OPEN
         for status, when in steps:
             reason = CLOSE_REASONS[closed_reason] if status is IssueStatus.CLOSED else STEP_REASONS[status]  # type: ignore[index]  # CLOSED has a reason
-            changes.append({"issue_id": issue_id, "from_status": previous, "to_status": status, "reason": reason,
-                            "actor_id": staff_id, "created_at": when})
+            changes.append(
+                {
+                    "issue_id": issue_id,
+                    "from_status": previous,
+                    "to_status": status,
+                    "reason": reason,
+                    "actor_id": staff_id,
+                    "created_at": when,
+                }
+            )
             previous = status
         upvotes.extend({"issue_id": issue_id, "user_id": v, "created_at": created} for v in voters_here)
         for _ in range(n_comments):
             next_comment += 1
-            comments.append({"id": next_comment - 1, "issue_id": issue_id,
-                             "author_id": rng.choice(voter_ids), "body": rng.choice(COMMENTS), "official": False,
-                             "department_id": None,
-                             "created_at": min(now, created + timedelta(hours=rng.uniform(1, 400)))})
+            comments.append(
+                {
+                    "id": next_comment - 1,
+                    "issue_id": issue_id,
+                    "author_id": rng.choice(voter_ids),
+                    "body": rng.choice(COMMENTS),
+                    "official": False,
+                    "department_id": None,
+                    "created_at": min(now, created + timedelta(hours=rng.uniform(1, 400))),
+                }
+            )
         if len(issues) >= batch or n == count - 1:
             _write(issues, changes, upvotes, comments)
             issues, changes, upvotes, comments = [], [], [], []
@@ -235,7 +345,7 @@ def seed_issues(count: int, *, seed: int = 311, citywide: bool | None = None, vo
 def _write(*row_lists: list[dict]) -> None:
     """One batch of generated rows, committed as a unit of its own (a million issues is too much for one)."""
     with unit_of_work():
-        for model, rows in zip((Issue, StatusChange, Upvote, Comment), row_lists):
+        for model, rows in zip((Issue, StatusChange, Upvote, Comment), row_lists, strict=True):
             for chunk in _chunks(rows):
                 db.session.execute(insert(model), chunk)
         follow_explicit_ids(Issue, Comment)

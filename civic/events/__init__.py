@@ -1,4 +1,5 @@
 """Clean-up events: organise, sign up (capacity and waiting list), iCalendar, check-in, report."""
+
 from flask import Blueprint
 
 bp = Blueprint("events", __name__, url_prefix="/events")

@@ -1,5 +1,6 @@
 """Event reminders from the command line and in the background: `flask events remind` and the
 event-reminders job (registered with civic.jobs by the factory)."""
+
 from __future__ import annotations
 
 import click
@@ -14,8 +15,9 @@ events_cli = AppGroup("events", help="Clean-up events.")
 
 
 def register_jobs(app: Flask) -> None:
-    jobs.register(app, jobs.Job("event-reminders", send_due_reminders,
-                                jobs.every(app.config.get("EVENT_REMINDER_SECONDS", 900))))
+    jobs.register(
+        app, jobs.Job("event-reminders", send_due_reminders, jobs.every(app.config.get("EVENT_REMINDER_SECONDS", 900)))
+    )
 
 
 @events_cli.command("remind")

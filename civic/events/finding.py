@@ -1,5 +1,6 @@
 """Finding events: upcoming ones near a point (the list), and those inside a map view (the map's events
 layer, as GeoJSON). Events are few next to issues, so a bounding-box filter on lat/lon is enough."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,9 +21,11 @@ MAX_EVENTS = 500
 
 
 def _upcoming(now: datetime | None = None):
-    return select(Event).where(Event.ends_at >= (now or utcnow()), Event.cancelled_at.is_(None),
-                               Event.hidden_at.is_(None)) \
+    return (
+        select(Event)
+        .where(Event.ends_at >= (now or utcnow()), Event.cancelled_at.is_(None), Event.hidden_at.is_(None))
         .order_by(Event.starts_at, Event.id)
+    )
 
 
 def upcoming(limit: int = 100) -> list[Event]:
@@ -33,7 +36,9 @@ def upcoming_near(lat: float, lon: float, radius_km: float) -> list[tuple[Event,
     """Upcoming events within radius_km of the point, soonest first, each with its distance in metres."""
     box = BBox.around(lat, lon, radius_km * 1000)
     stmt = _upcoming().where(Event.lat.between(box.min_lat, box.max_lat), Event.lon.between(box.min_lon, box.max_lon))
-    found = [(event, distance_m(lat, lon, event.lat, event.lon)) for event in db.session.scalars(stmt.limit(MAX_EVENTS))]
+    found = [
+        (event, distance_m(lat, lon, event.lat, event.lon)) for event in db.session.scalars(stmt.limit(MAX_EVENTS))
+    ]
     return [(event, d) for event, d in found if d <= radius_km * 1000]
 
 
@@ -42,8 +47,10 @@ def in_view(box: BBox) -> dict:
     stmt = _upcoming().where(Event.lat.between(box.min_lat, box.max_lat), Event.lon.between(box.min_lon, box.max_lon))
     events = list(db.session.scalars(stmt.limit(MAX_EVENTS)))
     counts = counts_by_status([event.id for event in events])
-    return {"type": "FeatureCollection",
-            "features": [_feature(event, counts[event.id].get(RsvpStatus.GOING, 0)) for event in events]}
+    return {
+        "type": "FeatureCollection",
+        "features": [_feature(event, counts[event.id].get(RsvpStatus.GOING, 0)) for event in events],
+    }
 
 
 def _feature(event: Event, going: int) -> dict:
@@ -53,7 +60,7 @@ def _feature(event: Event, going: int) -> dict:
         "geometry": {"type": "Point", "coordinates": [event.lon, event.lat]},
         "properties": {
             "id": event.id,
-            "title": event.title,            # plain text: the map script sets textContent, never HTML
+            "title": event.title,  # plain text: the map script sets textContent, never HTML
             "starts": format_datetime(event.starts_at, "medium"),
             "starts_at": event.starts_at.isoformat(),
             "meeting_point": event.meeting_point,
@@ -64,10 +71,17 @@ def _feature(event: Event, going: int) -> dict:
 
 
 # Asked by every issue page: built once, run with the issue and the time as parameters.
-_PLANNED = (select(Event).join(EventIssue, EventIssue.event_id == Event.id)
-            .where(EventIssue.issue_id == bindparam("issue_id"), Event.cancelled_at.is_(None),
-                   Event.ends_at >= bindparam("now", type_=Event.ends_at.type), Event.hidden_at.is_(None))
-            .order_by(Event.starts_at))
+_PLANNED = (
+    select(Event)
+    .join(EventIssue, EventIssue.event_id == Event.id)
+    .where(
+        EventIssue.issue_id == bindparam("issue_id"),
+        Event.cancelled_at.is_(None),
+        Event.ends_at >= bindparam("now", type_=Event.ends_at.type),
+        Event.hidden_at.is_(None),
+    )
+    .order_by(Event.starts_at)
+)
 
 
 def planned_for_issue(issue_id: int) -> list[Event]:

@@ -1,4 +1,5 @@
 """iCalendar (RFC 5545) for events, built with the icalendar library, times in the city's zone."""
+
 from __future__ import annotations
 
 from flask import url_for

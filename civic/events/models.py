@@ -1,5 +1,6 @@
 """Event, its co-organisers and linked issues, sign-ups (RSVPs, with a waiting list), the supplies asked of
 the city, and the report afterwards with its before/after photos."""
+
 from __future__ import annotations
 
 import enum
@@ -28,14 +29,14 @@ class Event(Model):
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)   # stored in UTC, shown in the city's zone
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # stored in UTC, shown in the city's zone
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     meeting_point: Mapped[str] = mapped_column(String(200))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
-    capacity: Mapped[int | None] = mapped_column(Integer)                   # None: no limit
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
     what_to_bring: Mapped[str | None] = mapped_column(Text)
-    area_neighbourhood: Mapped[str | None] = mapped_column(String(80))      # optional: the slug of the area covered
+    area_neighbourhood: Mapped[str | None] = mapped_column(String(80))  # optional: the slug of the area covered
     # Supplies asked of the city (bags, gloves, a skip); staff accept or decline publicly.
     supplies_request: Mapped[str | None] = mapped_column(Text)
     supplies_status: Mapped[SuppliesStatus | None] = mapped_column(string_enum(SuppliesStatus))
@@ -45,9 +46,9 @@ class Event(Model):
     # Bumped by every sign-up change: taking this row's write lock first serialises sign-ups (capacity).
     rsvp_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())     # last edit by an organiser
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last edit by an organiser
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())      # by moderators (civic/moderation)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # by moderators (civic/moderation)
 
     organiser: Mapped[User | None] = relationship(foreign_keys=[organiser_id])
     supplies_decided_by: Mapped[User | None] = relationship(foreign_keys=[supplies_decided_by_id])
@@ -75,13 +76,13 @@ class EventIssue(Model):
 
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True, index=True)
-    fixed_at_event: Mapped[bool] = mapped_column(Boolean, default=False)   # marked fixed in the report
+    fixed_at_event: Mapped[bool] = mapped_column(Boolean, default=False)  # marked fixed in the report
 
     issue: Mapped[Issue] = relationship()
 
 
 class RsvpStatus(str, enum.Enum):
-    PENDING = "pending"        # a guest who has not yet confirmed by e-mail (holds no place)
+    PENDING = "pending"  # a guest who has not yet confirmed by e-mail (holds no place)
     GOING = "going"
     WAITLISTED = "waitlisted"
     NOT_GOING = "not_going"
@@ -103,10 +104,10 @@ class Rsvp(Model):
     status: Mapped[RsvpStatus] = mapped_column(string_enum(RsvpStatus))
     # Order on the waiting list: when the person last asked to come.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())   # guests confirm by e-mail
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # guests confirm by e-mail
     checkin_code: Mapped[str] = mapped_column(String(12), default=_checkin_code)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())    # the day-before reminder went out
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the day-before reminder went out
 
     user: Mapped[User | None] = relationship()
 

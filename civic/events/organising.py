@@ -1,6 +1,7 @@
 """After an event is published: organisers edit it (attendees are told what changed), add and remove
 co-organisers, choose the issues it will tackle, and ask the city for supplies, which staff accept or
 decline in public. Every rule is checked here, whatever the page shows."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,15 +16,22 @@ from civic.database import utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.events import reminders
 from civic.events.models import Event, EventIssue, EventOrganiser, SuppliesStatus
-from civic.events.services import (SUPPLIES_MAX, check_area, check_supplies, fill_free_places, is_organiser, local_to_utc,
-                                   validate_details)
+from civic.events.services import (
+    SUPPLIES_MAX,
+    check_area,
+    check_supplies,
+    fill_free_places,
+    is_organiser,
+    local_to_utc,
+    validate_details,
+)
 from civic.extensions import db
 from civic.issues import services as issue_services
 from civic.issues.models import Issue
 
 MAX_LINKED_ISSUES = 50
 MAX_CO_ORGANISERS = 10
-LINK_RADIUS_M = 1000       # issues offered for linking: open ones within a kilometre of the meeting point
+LINK_RADIUS_M = 1000  # issues offered for linking: open ones within a kilometre of the meeting point
 
 
 def require_organiser(user, event: Event) -> None:
@@ -36,9 +44,21 @@ def _require_open(event: Event) -> None:
         raise ValidationError(_("This event is cancelled: it can no longer be changed."))
 
 
-def update_event(user: User, event: Event, *, title: str, description: str, starts_local: datetime,
-                 ends_local: datetime, meeting_point: str, lat: float | None, lon: float | None,
-                 capacity: int | None, what_to_bring: str | None, area_neighbourhood: str | None = None) -> list[str]:
+def update_event(
+    user: User,
+    event: Event,
+    *,
+    title: str,
+    description: str,
+    starts_local: datetime,
+    ends_local: datetime,
+    meeting_point: str,
+    lat: float | None,
+    lon: float | None,
+    capacity: int | None,
+    what_to_bring: str | None,
+    area_neighbourhood: str | None = None,
+) -> list[str]:
     """Save an organiser's edit. Returns what changed that attendees need to know (time, place,
     capacity); they are told through the event_changed signal."""
     require_organiser(user, event)
@@ -62,7 +82,7 @@ def update_event(user: User, event: Event, *, title: str, description: str, star
     event.area_neighbourhood, event.updated_at = area, utcnow()
     db.session.flush()
     if "capacity" in noticed:
-        fill_free_places(event)   # more places: the waiting list moves up, in order
+        fill_free_places(event)  # more places: the waiting list moves up, in order
     if noticed:
         signals.event_changed.send(signals.sender(), event=event, change="edited", what=noticed)
         reminders.mail_guests(event, "edited")
@@ -71,9 +91,16 @@ def update_event(user: User, event: Event, *, title: str, description: str, star
 
 # --- co-organisers -------------------------------------------------------------------------------
 
+
 def co_organisers(event: Event) -> list[User]:
-    return list(db.session.scalars(select(User).join(EventOrganiser, EventOrganiser.user_id == User.id)
-                                   .where(EventOrganiser.event_id == event.id).order_by(User.display_name)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(EventOrganiser, EventOrganiser.user_id == User.id)
+            .where(EventOrganiser.event_id == event.id)
+            .order_by(User.display_name)
+        )
+    )
 
 
 def add_co_organiser(user: User, event: Event, email: str) -> User:
@@ -82,11 +109,14 @@ def add_co_organiser(user: User, event: Event, email: str) -> User:
     email = (email or "").strip().lower()
     person = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
     if person is None:
-        raise ValidationError(_("No one has a civic account with that e-mail address. Ask them to register first."),
-                              field="email")
+        raise ValidationError(
+            _("No one has a civic account with that e-mail address. Ask them to register first."), field="email"
+        )
     if person.id == event.organiser_id or db.session.get(EventOrganiser, (event.id, person.id)):
         return person
-    count = db.session.scalar(select(func.count()).select_from(EventOrganiser).where(EventOrganiser.event_id == event.id))
+    count = db.session.scalar(
+        select(func.count()).select_from(EventOrganiser).where(EventOrganiser.event_id == event.id)
+    )
     if (count or 0) >= MAX_CO_ORGANISERS:
         raise ValidationError(_("An event can have at most %(n)d co-organisers.", n=MAX_CO_ORGANISERS), field="email")
     db.session.add(EventOrganiser(event_id=event.id, user_id=person.id))
@@ -107,9 +137,14 @@ def remove_co_organiser(user: User, event: Event, person_id: int) -> None:
 # Asked on every open issue's page a signed-in person reads: built once, run with parameters.
 _ORGANISING_UPCOMING = (
     select(Event)
-    .where(or_(Event.organiser_id == bindparam("user_id"),
-               Event.id.in_(select(EventOrganiser.event_id).where(EventOrganiser.user_id == bindparam("user_id")))),
-           Event.cancelled_at.is_(None), Event.ends_at >= bindparam("now", type_=Event.ends_at.type))
+    .where(
+        or_(
+            Event.organiser_id == bindparam("user_id"),
+            Event.id.in_(select(EventOrganiser.event_id).where(EventOrganiser.user_id == bindparam("user_id"))),
+        ),
+        Event.cancelled_at.is_(None),
+        Event.ends_at >= bindparam("now", type_=Event.ends_at.type),
+    )
     .order_by(Event.starts_at)
 )
 
@@ -125,9 +160,11 @@ def upcoming_organised_by(user: User) -> list[Event]:
 
 # --- issues the event will tackle ----------------------------------------------------------------
 
+
 def linked_issues(event: Event) -> list[EventIssue]:
-    return list(db.session.scalars(select(EventIssue).where(EventIssue.event_id == event.id)
-                                   .order_by(EventIssue.issue_id)))
+    return list(
+        db.session.scalars(select(EventIssue).where(EventIssue.event_id == event.id).order_by(EventIssue.issue_id))
+    )
 
 
 def issues_to_offer(event: Event) -> list[tuple[Issue, float]]:
@@ -164,6 +201,7 @@ def unlink_issue(user: User, event: Event, issue_id: int) -> None:
 
 # --- supplies from the city ----------------------------------------------------------------------
 
+
 def request_supplies(user: User, event: Event, text: str) -> None:
     """Ask (or ask again, after a change) for supplies: the request waits for staff to answer."""
     require_organiser(user, event)
@@ -181,8 +219,10 @@ def decide_supplies(staff: User, event: Event, accept: bool, response: str) -> N
         raise ValidationError(_("There is no request for supplies waiting for an answer."))
     response = (response or "").strip()
     if not response:
-        raise ValidationError(_("Give an answer the organisers and neighbours can read: what, when and where, or why not."),
-                              field="supplies_response")
+        raise ValidationError(
+            _("Give an answer the organisers and neighbours can read: what, when and where, or why not."),
+            field="supplies_response",
+        )
     if len(response) > SUPPLIES_MAX:
         raise ValidationError(_("Use at most %(n)d characters.", n=SUPPLIES_MAX), field="supplies_response")
     event.supplies_status = SuppliesStatus.ACCEPTED if accept else SuppliesStatus.DECLINED
@@ -193,6 +233,14 @@ def decide_supplies(staff: User, event: Event, accept: bool, response: str) -> N
 
 def waiting_supplies_requests() -> list[Event]:
     """For the staff queue: upcoming events whose request has no answer yet, soonest first."""
-    return list(db.session.scalars(select(Event).where(Event.supplies_status == SuppliesStatus.REQUESTED,
-                                                       Event.cancelled_at.is_(None), Event.ends_at >= utcnow())
-                                   .order_by(Event.starts_at)))
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(
+                Event.supplies_status == SuppliesStatus.REQUESTED,
+                Event.cancelled_at.is_(None),
+                Event.ends_at >= utcnow(),
+            )
+            .order_by(Event.starts_at)
+        )
+    )

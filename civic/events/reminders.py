@@ -3,6 +3,7 @@
 
 A reminder goes out exactly once per sign-up, however many processes run `send_due_reminders`: each one is
 claimed by a conditional UPDATE (reminded_at IS NULL) before anything is sent."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -19,10 +20,11 @@ from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus
 from civic.extensions import db
 
 REMIND_AHEAD = timedelta(hours=24)
-MY_EVENTS_PAST = timedelta(days=30)   # the calendar keeps last month's events too
+MY_EVENTS_PAST = timedelta(days=30)  # the calendar keeps last month's events too
 
 
 # --- the day before ------------------------------------------------------------------------------
+
 
 def send_due_reminders(now: datetime | None = None) -> int:
     """Remind everyone going to an event that starts within the next 24 hours. Returns how many."""
@@ -31,21 +33,33 @@ def send_due_reminders(now: datetime | None = None) -> int:
 
     now = now or utcnow()
     due = db.session.execute(
-        select(Rsvp.id, Rsvp.event_id).join(Event, Event.id == Rsvp.event_id)
-        .where(Rsvp.status == RsvpStatus.GOING, Rsvp.reminded_at.is_(None), Event.cancelled_at.is_(None),
-               Event.starts_at > now, Event.starts_at <= now + REMIND_AHEAD)
-        .order_by(Event.starts_at, Rsvp.id)).all()
+        select(Rsvp.id, Rsvp.event_id)
+        .join(Event, Event.id == Rsvp.event_id)
+        .where(
+            Rsvp.status == RsvpStatus.GOING,
+            Rsvp.reminded_at.is_(None),
+            Event.cancelled_at.is_(None),
+            Event.starts_at > now,
+            Event.starts_at <= now + REMIND_AHEAD,
+        )
+        .order_by(Event.starts_at, Rsvp.id)
+    ).all()
     sent = 0
     for rsvp_id, event_id in due:
         with unit_of_work():  # the claim, the notification and the mail: one reminder, all or nothing
-            claimed = db.session.execute(update(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.reminded_at.is_(None))
-                                         .values(reminded_at=now)).rowcount
+            claimed = db.session.execute(
+                update(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.reminded_at.is_(None)).values(reminded_at=now)
+            ).rowcount
             if not claimed:
                 continue  # another process took this one
             rsvp, event = db.session.get(Rsvp, rsvp_id), db.session.get(Event, event_id)
             if rsvp.user_id is not None:
-                notifications.notify([rsvp.user_id], NotificationKind.EVENT_REMINDER, issue=None,
-                                     payload={"event_id": event.id, "event_title": event.title})
+                notifications.notify(
+                    [rsvp.user_id],
+                    NotificationKind.EVENT_REMINDER,
+                    issue=None,
+                    payload={"event_id": event.id, "event_title": event.title},
+                )
             elif rsvp.guest_email:
                 mail_guest(rsvp, event, "reminder")
             sent += 1
@@ -66,15 +80,27 @@ def mail_guest(rsvp: Rsvp, event: Event, notice: str) -> None:
     from civic.mail.services import send_mail
 
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
-        send_mail(rsvp.guest_email or "", GUEST_SUBJECTS[notice](event), "guest_event_notice", notice=notice,
-                  name=rsvp.guest_name, event=event, link=url_for("events.detail", event_id=event.id, _external=True))
+        send_mail(
+            rsvp.guest_email or "",
+            GUEST_SUBJECTS[notice](event),
+            "guest_event_notice",
+            notice=notice,
+            name=rsvp.guest_name,
+            event=event,
+            link=url_for("events.detail", event_id=event.id, _external=True),
+        )
 
 
 def mail_guests(event: Event, notice: str) -> int:
     """Every confirmed guest going or waiting hears about an edit or a cancellation."""
-    guests = db.session.scalars(select(Rsvp).where(
-        Rsvp.event_id == event.id, Rsvp.user_id.is_(None), Rsvp.guest_email.is_not(None),
-        Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED]))).all()
+    guests = db.session.scalars(
+        select(Rsvp).where(
+            Rsvp.event_id == event.id,
+            Rsvp.user_id.is_(None),
+            Rsvp.guest_email.is_not(None),
+            Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED]),
+        )
+    ).all()
     for rsvp in guests:
         mail_guest(rsvp, event, notice)
     return len(guests)
@@ -82,16 +108,24 @@ def mail_guests(event: Event, notice: str) -> int:
 
 # --- my events, and their calendar feed ------------------------------------------------------------
 
+
 def my_events(user: User, now: datetime | None = None) -> list[Event]:
     """Events I organise or signed up for (going or waiting), from a month ago onwards, soonest first."""
     now = now or utcnow()
-    signed_up = select(Rsvp.event_id).where(Rsvp.user_id == user.id,
-                                            Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED]))
+    signed_up = select(Rsvp.event_id).where(
+        Rsvp.user_id == user.id, Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED])
+    )
     organising = select(EventOrganiser.event_id).where(EventOrganiser.user_id == user.id)
-    return list(db.session.scalars(
-        select(Event).where(or_(Event.organiser_id == user.id, Event.id.in_(signed_up), Event.id.in_(organising)),
-                            Event.ends_at >= now - MY_EVENTS_PAST)
-        .order_by(Event.starts_at)))
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(
+                or_(Event.organiser_id == user.id, Event.id.in_(signed_up), Event.id.in_(organising)),
+                Event.ends_at >= now - MY_EVENTS_PAST,
+            )
+            .order_by(Event.starts_at)
+        )
+    )
 
 
 CALENDAR_SALT = "civic.my-calendar"
@@ -104,4 +138,5 @@ def calendar_token(user: User) -> str:
 
 def user_from_calendar_token(token: str) -> User:
     return user_from_standing_token(
-        token, CALENDAR_SALT, _("This calendar address is not valid. Copy it again from your events page."))
+        token, CALENDAR_SALT, _("This calendar address is not valid. Copy it again from your events page.")
+    )

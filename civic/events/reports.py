@@ -1,6 +1,7 @@
 """The after-event report: what the clean-up did, with before/after photos, and which linked issues the
 neighbours fixed. Those issues become "fixed" through the status workflow, marked as fixed by the
 neighbourhood (staff of the owning department can confirm it, or reopen it like any fix)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -42,13 +43,21 @@ def can_report(user, event: Event) -> bool:
 
 
 def _photo_room(event: Event, moment: PhotoMoment) -> int:
-    taken = db.session.scalar(select(func.count()).select_from(EventPhoto)
-                              .where(EventPhoto.event_id == event.id, EventPhoto.moment == moment))
+    taken = db.session.scalar(
+        select(func.count()).select_from(EventPhoto).where(EventPhoto.event_id == event.id, EventPhoto.moment == moment)
+    )
     return PHOTOS_PER_MOMENT - (taken or 0)
 
 
-def post_report(user: User, event: Event, *, summary: str, before: Sequence = (), after: Sequence = (),
-                fixed_issue_ids: Sequence[int] = ()) -> EventReport:
+def post_report(
+    user: User,
+    event: Event,
+    *,
+    summary: str,
+    before: Sequence = (),
+    after: Sequence = (),
+    fixed_issue_ids: Sequence[int] = (),
+) -> EventReport:
     """Write (or add to) the report. Every photo is checked before anything is written: one bad photo
     or one unknown issue refuses the lot."""
     require_organiser(user, event)
@@ -58,16 +67,23 @@ def post_report(user: User, event: Event, *, summary: str, before: Sequence = ()
         raise ValidationError(_("You can post the report once the event has started."))
     summary = (summary or "").strip()
     if not summary:
-        raise ValidationError(_("Say what the clean-up did: for example how many bags, which streets."), field="summary")
+        raise ValidationError(
+            _("Say what the clean-up did: for example how many bags, which streets."), field="summary"
+        )
     if len(summary) > SUMMARY_MAX:
         raise ValidationError(_("Use at most %(n)d characters.", n=SUMMARY_MAX), field="summary")
-    links = {link.issue_id: link for link in db.session.scalars(select(EventIssue).where(EventIssue.event_id == event.id))}
+    links = {
+        link.issue_id: link for link in db.session.scalars(select(EventIssue).where(EventIssue.event_id == event.id))
+    }
     unknown = set(fixed_issue_ids) - set(links)
     if unknown:
-        raise ValidationError(_("Issue %(id)d is not one this event set out to tackle.", id=min(unknown)),
-                              field="fixed")
-    processed = {moment: check_uploads(real_uploads(files), allowed=_photo_room(event, moment))
-                 for moment, files in ((PhotoMoment.BEFORE, before), (PhotoMoment.AFTER, after))}
+        raise ValidationError(
+            _("Issue %(id)d is not one this event set out to tackle.", id=min(unknown)), field="fixed"
+        )
+    processed = {
+        moment: check_uploads(real_uploads(files), allowed=_photo_room(event, moment))
+        for moment, files in ((PhotoMoment.BEFORE, before), (PhotoMoment.AFTER, after))
+    }
 
     day = format_date(event.starts_at.astimezone(city_zone()), "long")
     reason = _("Fixed by the neighbourhood at the clean-up “%(title)s” on %(day)s.", title=event.title, day=day)
@@ -82,8 +98,17 @@ def post_report(user: User, event: Event, *, summary: str, before: Sequence = ()
         for moment, images in processed.items():
             for _name, image in images:
                 key, thumb = stored.save_files(image)
-                db.session.add(EventPhoto(event_id=event.id, moment=moment, uploader_id=user.id, key=key,
-                                          thumb_key=thumb, width=image.width, height=image.height))
+                db.session.add(
+                    EventPhoto(
+                        event_id=event.id,
+                        moment=moment,
+                        uploader_id=user.id,
+                        key=key,
+                        thumb_key=thumb,
+                        width=image.width,
+                        height=image.height,
+                    )
+                )
         for issue_id in sorted(set(fixed_issue_ids)):
             link = links[issue_id]
             if link.fixed_at_event:
@@ -98,6 +123,10 @@ def post_report(user: User, event: Event, *, summary: str, before: Sequence = ()
 
 def community_fix_event(issue_id: int) -> Event | None:
     """For an issue page: the clean-up whose report marked this issue fixed (the latest one)."""
-    return db.session.scalar(select(Event).join(EventIssue, EventIssue.event_id == Event.id)
-                             .where(EventIssue.issue_id == issue_id, EventIssue.fixed_at_event.is_(True))
-                             .order_by(Event.starts_at.desc()).limit(1))
+    return db.session.scalar(
+        select(Event)
+        .join(EventIssue, EventIssue.event_id == Event.id)
+        .where(EventIssue.issue_id == issue_id, EventIssue.fixed_at_event.is_(True))
+        .order_by(Event.starts_at.desc())
+        .limit(1)
+    )

@@ -1,15 +1,16 @@
 """Event rules: who organises, timezone-correct times, sign-ups with exact capacity and an ordered
 waiting list, check-in. Capacity holds under concurrent sign-ups: every change first bumps the event's
 rsvp_version, which takes the row's write lock, so counting and inserting happen one at a time."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
 from civic import signals
@@ -19,8 +20,8 @@ from civic.errors import InvalidToken, NotFound, PermissionDenied, ValidationErr
 from civic.events import reminders
 from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus, SuppliesStatus
 from civic.extensions import db
-from civic.text import clean_text
 from civic.geo import neighbourhoods
+from civic.text import clean_text
 
 MAX_CAPACITY = 10_000
 GUEST_LINK_MAX_AGE = 7 * 24 * 3600
@@ -54,8 +55,16 @@ def is_organiser(user: User | AnonymousUserMixin, event: Event) -> bool:
     return db.session.get(EventOrganiser, (event.id, user.id)) is not None
 
 
-def validate_details(title: str, description: str, starts: datetime, ends: datetime, meeting_point: str,
-              lat: float | None, lon: float | None, capacity: int | None) -> None:
+def validate_details(
+    title: str,
+    description: str,
+    starts: datetime,
+    ends: datetime,
+    meeting_point: str,
+    lat: float | None,
+    lon: float | None,
+    capacity: int | None,
+) -> None:
     clean_text(title, field="title", max_len=TITLE_MAX, required=_("Give the event a title."))
     clean_text(description, field="description", max_len=DESCRIPTION_MAX)
     clean_text(meeting_point, field="meeting_point", max_len=MEETING_POINT_MAX, required=_("Say where people meet."))
@@ -66,8 +75,9 @@ def validate_details(title: str, description: str, starts: datetime, ends: datet
     if lat is None or lon is None or neighbourhoods.containing(lat, lon) is None:
         raise ValidationError(_("Place the meeting point inside the city."), field="lat")
     if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
-        raise ValidationError(_("Capacity is a number from 1 to %(n)d, or empty for no limit.", n=MAX_CAPACITY),
-                              field="capacity")
+        raise ValidationError(
+            _("Capacity is a number from 1 to %(n)d, or empty for no limit.", n=MAX_CAPACITY), field="capacity"
+        )
 
 
 def check_area(slug: str | None) -> str | None:
@@ -78,14 +88,29 @@ def check_area(slug: str | None) -> str | None:
 
 
 def check_supplies(text: str | None, *, required: bool = False) -> str | None:
-    return clean_text(text, field="supplies_request", max_len=SUPPLIES_MAX, required=_(
-        "Say what you need: for example 20 bags, 10 pairs of gloves, a skip.") if required else None)
+    return clean_text(
+        text,
+        field="supplies_request",
+        max_len=SUPPLIES_MAX,
+        required=_("Say what you need: for example 20 bags, 10 pairs of gloves, a skip.") if required else None,
+    )
 
 
-def create_event(user: User, *, title: str, description: str, starts_local: datetime, ends_local: datetime,
-                 meeting_point: str, lat: float | None, lon: float | None, capacity: int | None = None,
-                 what_to_bring: str | None = None, area_neighbourhood: str | None = None,
-                 supplies_request: str | None = None) -> Event:
+def create_event(
+    user: User,
+    *,
+    title: str,
+    description: str,
+    starts_local: datetime,
+    ends_local: datetime,
+    meeting_point: str,
+    lat: float | None,
+    lon: float | None,
+    capacity: int | None = None,
+    what_to_bring: str | None = None,
+    area_neighbourhood: str | None = None,
+    supplies_request: str | None = None,
+) -> Event:
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to organise an event."))
     starts, ends = local_to_utc(starts_local), local_to_utc(ends_local)
@@ -93,10 +118,21 @@ def create_event(user: User, *, title: str, description: str, starts_local: date
     if starts < utcnow():
         raise ValidationError(_("Choose a start time in the future."), field="starts_at")
     area, supplies = check_area(area_neighbourhood), check_supplies(supplies_request)
-    event = Event(organiser_id=user.id, title=title.strip(), description=(description or "").strip(),
-                  starts_at=starts, ends_at=ends, meeting_point=meeting_point.strip(), lat=lat, lon=lon,
-                  capacity=capacity, what_to_bring=(what_to_bring or "").strip() or None, area_neighbourhood=area,
-                  supplies_request=supplies, supplies_status=SuppliesStatus.REQUESTED if supplies else None)
+    event = Event(
+        organiser_id=user.id,
+        title=title.strip(),
+        description=(description or "").strip(),
+        starts_at=starts,
+        ends_at=ends,
+        meeting_point=meeting_point.strip(),
+        lat=lat,
+        lon=lon,
+        capacity=capacity,
+        what_to_bring=(what_to_bring or "").strip() or None,
+        area_neighbourhood=area,
+        supplies_request=supplies,
+        supplies_status=SuppliesStatus.REQUESTED if supplies else None,
+    )
     db.session.add(event)
     db.session.flush()
     return event
@@ -113,14 +149,19 @@ def cancel_event(user: User, event: Event) -> None:
 
 # --- sign-ups ---------------------------------------------------------------------------------
 
+
 def _lock(event_id: int) -> None:
     """Serialise sign-up changes for one event (see the module docstring)."""
     db.session.execute(update(Event).where(Event.id == event_id).values(rsvp_version=Event.rsvp_version + 1))
 
 
 def going_count(event_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Rsvp)
-                             .where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.GOING)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.GOING)
+        )
+        or 0
+    )
 
 
 def counts_by_status(event_ids: list[int]) -> dict[int, dict[RsvpStatus, int]]:
@@ -128,8 +169,10 @@ def counts_by_status(event_ids: list[int]) -> dict[int, dict[RsvpStatus, int]]:
     counts: dict[int, dict[RsvpStatus, int]] = {event_id: {} for event_id in event_ids}
     if event_ids:
         for event_id, status, n in db.session.execute(
-                select(Rsvp.event_id, Rsvp.status, func.count()).where(Rsvp.event_id.in_(event_ids))
-                .group_by(Rsvp.event_id, Rsvp.status)):
+            select(Rsvp.event_id, Rsvp.status, func.count())
+            .where(Rsvp.event_id.in_(event_ids))
+            .group_by(Rsvp.event_id, Rsvp.status)
+        ):
             counts[event_id][status] = n
     return counts
 
@@ -188,8 +231,14 @@ def sign_up_guest(event_id: int, name: str, email: str) -> Rsvp:
         db.session.flush()
     if rsvp.status is RsvpStatus.PENDING:
         link = url_for("events.confirm_guest", token=_guest_serializer().dumps({"rsvp": rsvp.id}), _external=True)
-        send_mail(email, _("Confirm your place at “%(title)s”", title=event.title), "guest_rsvp",
-                  name=name, event=event, link=link)
+        send_mail(
+            email,
+            _("Confirm your place at “%(title)s”", title=event.title),
+            "guest_rsvp",
+            name=name,
+            event=event,
+            link=link,
+        )
     return rsvp
 
 
@@ -244,8 +293,11 @@ def _fill_free_places(event: Event) -> list[Rsvp]:
     free = None if event.capacity is None else max(event.capacity - going_count(event.id), 0)
     if free == 0:
         return []
-    waiting = select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED) \
+    waiting = (
+        select(Rsvp)
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED)
         .order_by(Rsvp.created_at, Rsvp.id)
+    )
     promoted = list(db.session.scalars(waiting if free is None else waiting.limit(free)))
     for person in promoted:
         person.status = RsvpStatus.GOING
@@ -255,7 +307,7 @@ def _fill_free_places(event: Event) -> list[Rsvp]:
 def _announce_promotions(promoted: list[Rsvp]) -> None:
     app = signals.sender()
     for person in promoted:
-        signals.rsvp_promoted.send(app, rsvp=person)   # an in-app notice for people with an account
+        signals.rsvp_promoted.send(app, rsvp=person)  # an in-app notice for people with an account
         if person.user_id is None and person.guest_email:
             reminders.mail_guest(person, get_event(person.event_id), "promoted")
 
@@ -264,8 +316,13 @@ def attendee_by_code(user: User | AnonymousUserMixin, event: Event, code: str) -
     """The person going to the event with this check-in code; only organisers may look it up."""
     if not is_organiser(user, event):
         raise PermissionDenied(_("Only the organisers can check people in."))
-    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING,
-                                                Rsvp.checkin_code == (code or "").strip().upper()[:12]))
+    rsvp = db.session.scalar(
+        select(Rsvp).where(
+            Rsvp.event_id == event.id,
+            Rsvp.status == RsvpStatus.GOING,
+            Rsvp.checkin_code == (code or "").strip().upper()[:12],
+        )
+    )
     if rsvp is None:
         raise ValidationError(_("No one going to this event has that code."), field="code")
     return rsvp

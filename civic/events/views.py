@@ -1,6 +1,7 @@
 """Event pages for everyone: upcoming near me, the map layer's data, organise (optionally for an issue),
 the event page, sign up, check in, cancel, .ics files and my calendar feed. What organisers do after
 publishing lives in views_organise.py."""
+
 from __future__ import annotations
 
 import segno
@@ -10,18 +11,17 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from civic.errors import DomainError
+from civic.errors import DomainError, InvalidToken, NotFound
 from civic.events import bp, finding, organising, reminders, reports, services
 from civic.events.forms import EventForm, area_choices
 from civic.events.ical import calendar_for
-from civic.events.models import Rsvp, RsvpStatus
+from civic.events.models import Event, Rsvp, RsvpStatus
 from civic.extensions import db
 from civic.forms import ActionForm
-from civic.issues import maps
 from civic.geo import neighbourhoods
+from civic.issues import maps
 from civic.issues import services as issue_services
 from civic.issues.queries import parse_bbox
-from civic.errors import InvalidToken, NotFound
 from civic.web import submit_form
 
 
@@ -42,8 +42,15 @@ def index():
         found = list(finding.upcoming_near(*centre, radius))
     else:
         found = [(event, None) for event in finding.upcoming()]
-    return render_template("events/index.html", found=found, near=place, radius=radius, radii=finding.RADII_KM,
-                           centre_name=centre_name, hoods=neighbourhoods.all_neighbourhoods())
+    return render_template(
+        "events/index.html",
+        found=found,
+        near=place,
+        radius=radius,
+        radii=finding.RADII_KM,
+        centre_name=centre_name,
+        hoods=neighbourhoods.all_neighbourhoods(),
+    )
 
 
 @bp.get("/in-view.json")
@@ -62,7 +69,9 @@ def new():
     form = EventForm()
     form.area_neighbourhood.choices = area_choices()
     issue = None
-    wanted = request.values.get("issue", type=int) or (int(form.issue_id.data) if (form.issue_id.data or "").isdigit() else None)
+    wanted = request.values.get("issue", type=int) or (
+        int(form.issue_id.data) if (form.issue_id.data or "").isdigit() else None
+    )
     if wanted:
         issue = issue_services.get_issue(wanted)
         if request.method == "GET":
@@ -73,11 +82,19 @@ def new():
     def organise():
         """The event, its link to the issue it was organised for and the organiser's place: one unit of work."""
         event = services.create_event(
-            current_user, title=form.title.data, description=form.description.data or "",
-            starts_local=form.starts_at.data, ends_local=form.ends_at.data,
-            meeting_point=form.meeting_point.data, lat=form.lat.data, lon=form.lon.data,
-            capacity=form.capacity.data, what_to_bring=form.what_to_bring.data,
-            area_neighbourhood=form.area_neighbourhood.data, supplies_request=form.supplies_request.data)
+            current_user,
+            title=form.title.data,
+            description=form.description.data or "",
+            starts_local=form.starts_at.data,
+            ends_local=form.ends_at.data,
+            meeting_point=form.meeting_point.data,
+            lat=form.lat.data,
+            lon=form.lon.data,
+            capacity=form.capacity.data,
+            what_to_bring=form.what_to_bring.data,
+            area_neighbourhood=form.area_neighbourhood.data,
+            supplies_request=form.supplies_request.data,
+        )
         if issue is not None:
             organising.link_issues(current_user, event, [issue.id])
         services.sign_up(current_user, event.id)  # organisers come to their own event
@@ -87,8 +104,9 @@ def new():
     if outcome.done:
         flash(_("Your event is published. Share its page so neighbours can sign up."), "success")
         return redirect(url_for("events.detail", event_id=outcome.result.id))
-    return render_template("events/new.html", form=form, issue=issue,
-                           fmap=maps.picker_map(form.lat.data, form.lon.data)), outcome.status
+    return render_template(
+        "events/new.html", form=form, issue=issue, fmap=maps.picker_map(form.lat.data, form.lon.data)
+    ), outcome.status
 
 
 @bp.get("/<int:event_id>")
@@ -100,12 +118,20 @@ def detail(event_id: int):
     mine = services.rsvp_of(current_user, event.id)
     waiting = [r for r in rsvps if r.status is RsvpStatus.WAITLISTED]
     return render_template(
-        "events/detail.html", event=event, mine=mine, going=[r for r in rsvps if r.status is RsvpStatus.GOING],
-        waiting=waiting, position=(waiting.index(mine) + 1) if mine in waiting else None,
-        organiser=services.is_organiser(current_user, event), action=ActionForm(),
-        issues=organising.linked_issues(event), co_organisers=organising.co_organisers(event),
-        report=reports.report_of(event), photos=reports.photos_of(event),
-        can_report=reports.can_report(current_user, event), staff=current_user.is_any_staff,
+        "events/detail.html",
+        event=event,
+        mine=mine,
+        going=[r for r in rsvps if r.status is RsvpStatus.GOING],
+        waiting=waiting,
+        position=(waiting.index(mine) + 1) if mine in waiting else None,
+        organiser=services.is_organiser(current_user, event),
+        action=ActionForm(),
+        issues=organising.linked_issues(event),
+        co_organisers=organising.co_organisers(event),
+        report=reports.report_of(event),
+        photos=reports.photos_of(event),
+        can_report=reports.can_report(current_user, event),
+        staff=current_user.is_any_staff,
         area=neighbourhoods.by_slug(event.area_neighbourhood) if event.area_neighbourhood else None,
         fmap=maps.issue_map(event.lat, event.lon),
     )
@@ -123,8 +149,12 @@ def rsvp(event_id: int):
     try:
         if request.form.get("going") == "1":
             result = services.sign_up(current_user, event_id)
-            flash(_("You are going. See you there!") if result.status is RsvpStatus.GOING
-                  else _("The event is full: you are on the waiting list and will be told if a place frees up."), "success")
+            flash(
+                _("You are going. See you there!")
+                if result.status is RsvpStatus.GOING
+                else _("The event is full: you are on the waiting list and will be told if a place frees up."),
+                "success",
+            )
         else:
             services.withdraw(current_user, event_id)
             flash(_("You are no longer signed up."), "success")
@@ -171,7 +201,9 @@ def checkin(event_id: int):
             raise
         flash(error.message, "error")
     else:
-        flash(_("%(name)s is checked in.", name=person.user.display_name if person.user else person.guest_name), "success")
+        flash(
+            _("%(name)s is checked in.", name=person.user.display_name if person.user else person.guest_name), "success"
+        )
     return _back(event_id)
 
 
@@ -206,16 +238,23 @@ def cancel(event_id: int):
 @bp.get("/<int:event_id>.ics")
 def ics(event_id: int):
     event = services.get_event(event_id)
-    return Response(calendar_for([event], event.title), mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="civic-event-{event.id}.ics"'})
+    return Response(
+        calendar_for([event], event.title),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="civic-event-{event.id}.ics"'},
+    )
 
 
 @bp.get("/mine")
 @login_required
 def mine():
     feed = url_for("events.calendar_feed", token=reminders.calendar_token(current_user), _external=True)
-    return render_template("events/mine.html", events=reminders.my_events(current_user), feed=feed,
-                           webcal=feed.replace("https://", "webcal://").replace("http://", "webcal://"))
+    return render_template(
+        "events/mine.html",
+        events=reminders.my_events(current_user),
+        feed=feed,
+        webcal=feed.replace("https://", "webcal://").replace("http://", "webcal://"),
+    )
 
 
 @bp.get("/calendar/<token>.ics")
@@ -225,5 +264,8 @@ def calendar_feed(token: str):
         user = reminders.user_from_calendar_token(token)
     except InvalidToken as error:
         return Response(error.message, status=404, mimetype="text/plain")
-    return Response(calendar_for(reminders.my_events(user), _("My civic events")), mimetype="text/calendar",
-                    headers={"Cache-Control": "private, max-age=900"})
+    return Response(
+        calendar_for(reminders.my_events(user), _("My civic events")),
+        mimetype="text/calendar",
+        headers={"Cache-Control": "private, max-age=900"},
+    )

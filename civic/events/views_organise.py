@@ -1,5 +1,6 @@
 """Pages for after an event is published: edit it, co-organisers, the issues it tackles (also from an issue
 page), supplies asked of the city (and staff's public answer), and the after-event report."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -34,19 +35,36 @@ def edit(event_id: int):
         form.starts_at.data = event.starts_at.astimezone(zone).replace(tzinfo=None)
         form.ends_at.data = event.ends_at.astimezone(zone).replace(tzinfo=None)
         form.area_neighbourhood.data = event.area_neighbourhood or ""
-    outcome = submit_form(form, lambda: organising.update_event(
-        current_user, event, title=form.title.data, description=form.description.data or "",
-        starts_local=form.starts_at.data, ends_local=form.ends_at.data,
-        meeting_point=form.meeting_point.data, lat=form.lat.data, lon=form.lon.data,
-        capacity=form.capacity.data, what_to_bring=form.what_to_bring.data,
-        area_neighbourhood=form.area_neighbourhood.data))
+    outcome = submit_form(
+        form,
+        lambda: organising.update_event(
+            current_user,
+            event,
+            title=form.title.data,
+            description=form.description.data or "",
+            starts_local=form.starts_at.data,
+            ends_local=form.ends_at.data,
+            meeting_point=form.meeting_point.data,
+            lat=form.lat.data,
+            lon=form.lon.data,
+            capacity=form.capacity.data,
+            what_to_bring=form.what_to_bring.data,
+            area_neighbourhood=form.area_neighbourhood.data,
+        ),
+    )
     if outcome.done:
         flash(_("Saved. Everyone signed up has been told of the change.") if outcome.result else _("Saved."), "success")
         return _back(event.id)
-    return render_template("events/edit.html", form=form, event=event, action=ActionForm(),
-                           co_organisers=organising.co_organisers(event), linked=organising.linked_issues(event),
-                           offered=organising.issues_to_offer(event),
-                           fmap=maps.picker_map(form.lat.data, form.lon.data)), outcome.status
+    return render_template(
+        "events/edit.html",
+        form=form,
+        event=event,
+        action=ActionForm(),
+        co_organisers=organising.co_organisers(event),
+        linked=organising.linked_issues(event),
+        offered=organising.issues_to_offer(event),
+        fmap=maps.picker_map(form.lat.data, form.lon.data),
+    ), outcome.status
 
 
 @bp.post("/<int:event_id>/organisers")
@@ -103,7 +121,9 @@ def add_issue_to_event():
         flash_or_raise(error)
     else:
         flash(_("The clean-up “%(title)s” will tackle this issue.", title=event.title), "success")
-    return redirect(url_for("issues.detail", issue_id=issue_id) if issue_id else url_for("events.detail", event_id=event.id))
+    return redirect(
+        url_for("issues.detail", issue_id=issue_id) if issue_id else url_for("events.detail", event_id=event.id)
+    )
 
 
 @bp.post("/<int:event_id>/issues/<int:issue_id>/remove")
@@ -135,8 +155,9 @@ def answer_supplies(event_id: int):
     require_action_form()
     event = services.get_event(event_id)
     try:
-        organising.decide_supplies(current_user, event, request.form.get("decision") == "accept",
-                                   request.form.get("supplies_response", ""))
+        organising.decide_supplies(
+            current_user, event, request.form.get("decision") == "accept", request.form.get("supplies_response", "")
+        )
     except DomainError as error:
         flash_or_raise(error)
     else:
@@ -152,12 +173,25 @@ def report(event_id: int):
     existing = reports.report_of(event)
     form = ReportForm(obj=existing if request.method == "GET" else None)
     links = organising.linked_issues(event)
-    outcome = submit_form(form, lambda: reports.post_report(
-        current_user, event, summary=form.summary.data, before=request.files.getlist(form.before.name),
-        after=request.files.getlist(form.after.name), fixed_issue_ids=_ids(request.form.getlist("fixed"))))
+    outcome = submit_form(
+        form,
+        lambda: reports.post_report(
+            current_user,
+            event,
+            summary=form.summary.data,
+            before=request.files.getlist(form.before.name),
+            after=request.files.getlist(form.after.name),
+            fixed_issue_ids=_ids(request.form.getlist("fixed")),
+        ),
+    )
     if outcome.done:
         flash(_("Thank you! The report is on the event page, and the issues you marked are fixed."), "success")
         return _back(event.id, "report-heading")
-    return render_template("events/report.html", form=form, event=event, links=links,
-                           can_report=reports.can_report(current_user, event),
-                           checked=set(_ids(request.form.getlist("fixed")))), outcome.status
+    return render_template(
+        "events/report.html",
+        form=form,
+        event=event,
+        links=links,
+        can_report=reports.can_report(current_user, event),
+        checked=set(_ids(request.form.getlist("fixed"))),
+    ), outcome.status

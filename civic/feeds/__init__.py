@@ -1,4 +1,5 @@
 """Atom feeds: the history of one issue, and what is reported or changes in an area."""
+
 from flask import Blueprint
 
 bp = Blueprint("feeds", __name__)

@@ -2,6 +2,7 @@
 
 Nothing here queries the database or decides what is private; the views hand over finished entries.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,13 +47,14 @@ class Entry:
     url: str
     published: datetime
     updated: datetime
-    html: str | None = None   # already sanitised HTML (civic.text.render_user_text)
-    text: str | None = None   # plain text, escaped by the XML serialiser
+    html: str | None = None  # already sanitised HTML (civic.text.render_user_text)
+    text: str | None = None  # plain text, escaped by the XML serialiser
     author: str | None = None
 
 
-def build_feed(*, feed_id: str, title: str, self_url: str, alternate_url: str, entries: list[Entry],
-               updated: datetime) -> FeedGenerator:
+def build_feed(
+    *, feed_id: str, title: str, self_url: str, alternate_url: str, entries: list[Entry], updated: datetime
+) -> FeedGenerator:
     """A feed whose entries keep the order given (newest first)."""
     fg = FeedGenerator()
     fg.id(feed_id)

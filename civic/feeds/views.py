@@ -3,6 +3,7 @@
 Only what an anonymous visitor sees on the issue page goes into a feed: the public reporter label,
 never on-behalf names, contacts or emails, and no deleted comment.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,6 +42,7 @@ def _later(a, b):
 
 # --- one issue --------------------------------------------------------------------------------
 
+
 @bp.get("/issues/<int:issue_id>/feed.atom")
 def issue_feed(issue_id: int):
     issue = services.get_visible_issue(issue_id, None)  # NotFound -> 404, also while hidden
@@ -58,40 +60,56 @@ def issue_feed(issue_id: int):
 
 def _issue_entries(issue: Issue) -> list[Entry]:
     """The report, its status changes (not the initial 'Reported' one) and live comments, newest first."""
-    ranked: list[tuple[tuple, Entry]] = [((issue.created_at, 0, issue.id), Entry(
-        id=tag(f"issue/{issue.id}/report"),
-        title=issue.title,
-        url=_issue_url(issue.id),
-        published=issue.created_at,
-        updated=_later(issue.created_at, _last_edit(issue)),  # the reporter may edit for 24 hours
-        html=render_user_text(issue.description),
-        author=services.reporter_label(issue, None),  # "A neighbour" unless the name is public
-    ))]
+    ranked: list[tuple[tuple, Entry]] = [
+        (
+            (issue.created_at, 0, issue.id),
+            Entry(
+                id=tag(f"issue/{issue.id}/report"),
+                title=issue.title,
+                url=_issue_url(issue.id),
+                published=issue.created_at,
+                updated=_later(issue.created_at, _last_edit(issue)),  # the reporter may edit for 24 hours
+                html=render_user_text(issue.description),
+                author=services.reporter_label(issue, None),  # "A neighbour" unless the name is public
+            ),
+        )
+    ]
     for change in issue.status_changes:
         if change.from_status is None:  # the "Reported" row written with the report itself
             continue
-        ranked.append(((change.created_at, 1, change.id), Entry(
-            id=tag(f"issue/{issue.id}/status/{change.id}"),
-            title=_("%(old)s → %(new)s", old=change.from_status.label, new=change.to_status.label),
-            url=_issue_url(issue.id, "history-heading"),
-            published=change.created_at,
-            updated=change.created_at,
-            text=change.reason,
-        )))
+        ranked.append(
+            (
+                (change.created_at, 1, change.id),
+                Entry(
+                    id=tag(f"issue/{issue.id}/status/{change.id}"),
+                    title=_("%(old)s → %(new)s", old=change.from_status.label, new=change.to_status.label),
+                    url=_issue_url(issue.id, "history-heading"),
+                    published=change.created_at,
+                    updated=change.created_at,
+                    text=change.reason,
+                ),
+            )
+        )
     comments = db.session.scalars(
-        select(Comment).where(Comment.issue_id == issue.id, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
+        select(Comment)
+        .where(Comment.issue_id == issue.id, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
         .options(selectinload(Comment.author))
     )
     for comment in comments:
-        ranked.append(((comment.created_at, 2, comment.id), Entry(
-            id=tag(f"issue/{issue.id}/comment/{comment.id}"),
-            title=_("Comment by %(name)s", name=_comment_author(comment)),
-            url=_issue_url(issue.id, f"comment-{comment.id}"),
-            published=comment.created_at,
-            updated=_later(comment.created_at, comment.edited_at),
-            html=render_user_text(comment.body),
-            author=_comment_author(comment),
-        )))
+        ranked.append(
+            (
+                (comment.created_at, 2, comment.id),
+                Entry(
+                    id=tag(f"issue/{issue.id}/comment/{comment.id}"),
+                    title=_("Comment by %(name)s", name=_comment_author(comment)),
+                    url=_issue_url(issue.id, f"comment-{comment.id}"),
+                    published=comment.created_at,
+                    updated=_later(comment.created_at, comment.edited_at),
+                    html=render_user_text(comment.body),
+                    author=_comment_author(comment),
+                ),
+            )
+        )
     ranked.sort(key=lambda pair: pair[0], reverse=True)
     return [entry for _key, entry in ranked]
 
@@ -106,10 +124,11 @@ def _comment_author(comment: Comment) -> str:
 
 # --- an area ----------------------------------------------------------------------------------
 
+
 @dataclass
 class Area:
-    bbox: BBox                                      # the index query (for a circle: the box around it)
-    circle: tuple[float, float, float] | None       # lat, lon, radius in metres
+    bbox: BBox  # the index query (for a circle: the box around it)
+    circle: tuple[float, float, float] | None  # lat, lon, radius in metres
     categories: list[str]
 
     def args(self) -> list[tuple[str, str]]:
@@ -161,22 +180,30 @@ def parse_area(args: MultiDict) -> Area:
         )
     lat, lon, radius = (_number(raw) for raw in circle_args)
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationError(_("lat and lon must be numbers: latitude -90 to 90, longitude -180 to 180."),
-                              field="lat")
+        raise ValidationError(_("lat and lon must be numbers: latitude -90 to 90, longitude -180 to 180."), field="lat")
     if radius is None or not RADIUS_MIN_M <= radius <= RADIUS_MAX_M:
-        raise ValidationError(_("radius must be a number of metres from %(min)d to %(max)d.",
-                                min=RADIUS_MIN_M, max=RADIUS_MAX_M), field="radius")
+        raise ValidationError(
+            _("radius must be a number of metres from %(min)d to %(max)d.", min=RADIUS_MIN_M, max=RADIUS_MAX_M),
+            field="radius",
+        )
     return Area(bbox=BBox.around(lat, lon, radius), circle=(lat, lon, radius), categories=categories)
 
 
 def _recent_in_area(area: Area) -> list[tuple[Issue, datetime]]:
     """Issues in the area with their latest activity (report or status change), newest first, at most 50."""
-    changed_at = (select(func.max(StatusChange.created_at)).where(StatusChange.issue_id == Issue.id)
-                  .correlate(Issue).scalar_subquery())
+    changed_at = (
+        select(func.max(StatusChange.created_at))
+        .where(StatusChange.issue_id == Issue.id)
+        .correlate(Issue)
+        .scalar_subquery()
+    )
     activity = case((changed_at > Issue.created_at, changed_at), else_=Issue.created_at).label("activity")
-    stmt = (IssueFilters(categories=area.categories, bbox=area.bbox).apply(select(Issue, activity))
-            .order_by(activity.desc(), Issue.id.desc())
-            .options(selectinload(Issue.category), selectinload(Issue.reporter)))
+    stmt = (
+        IssueFilters(categories=area.categories, bbox=area.bbox)
+        .apply(select(Issue, activity))
+        .order_by(activity.desc(), Issue.id.desc())
+        .options(selectinload(Issue.category), selectinload(Issue.reporter))
+    )
     if area.circle is None:
         return [(issue, when) for issue, when in db.session.execute(stmt.limit(AREA_MAX_ENTRIES))]
     # A circle: the box around it comes through the index; the corners are dropped here, reading on
@@ -201,8 +228,12 @@ def area_feed():
     entries = [
         Entry(
             id=tag(f"issue/{issue.id}"),
-            title=_("%(category)s: %(title)s (%(status)s)", category=issue.category.label, title=issue.title,
-                    status=issue.status.label),
+            title=_(
+                "%(category)s: %(title)s (%(status)s)",
+                category=issue.category.label,
+                title=issue.title,
+                status=issue.status.label,
+            ),
             url=_issue_url(issue.id),
             published=issue.created_at,
             updated=when,
@@ -216,9 +247,15 @@ def area_feed():
     list_args = [("bbox", ",".join(_num(round(v, 6)) for v in (b.min_lon, b.min_lat, b.max_lon, b.max_lat)))]
     list_args += [("category", slug) for slug in area.categories]
     city = current_app.config["CITY_NAME"]
-    title = (_("Issues in an area of %(city)s: %(categories)s", city=city,
-               categories=", ".join(e.label for e in _categories(area.categories)))
-             if area.categories else _("Issues in an area of %(city)s", city=city))
+    title = (
+        _(
+            "Issues in an area of %(city)s: %(categories)s",
+            city=city,
+            categories=", ".join(e.label for e in _categories(area.categories)),
+        )
+        if area.categories
+        else _("Issues in an area of %(city)s", city=city)
+    )
     fg = build_feed(
         feed_id=tag(f"area?{args}"),
         title=title,
@@ -232,5 +269,6 @@ def area_feed():
 
 
 def _categories(slugs: list[str]) -> list[Category]:
-    return list(db.session.scalars(select(Category).where(Category.slug.in_(slugs))
-                                   .order_by(Category.position, Category.name)))
+    return list(
+        db.session.scalars(select(Category).where(Category.slug.in_(slugs)).order_by(Category.position, Category.name))
+    )

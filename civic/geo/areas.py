@@ -1,6 +1,7 @@
 """Areas on the city's map as geometry: bounding boxes, great-circle distances, a circle around a point, a
 shape drawn on the map (checked: simple, not too large, inside the city). Used by followed areas
 (notifications), staff triage, feeds, events and the issues' spatial index."""
+
 from __future__ import annotations
 
 import math
@@ -47,8 +48,9 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def circle_bounds(lat: float, lon: float, radius_m: int) -> BBox:
     if not (MIN_RADIUS_M <= radius_m <= MAX_RADIUS_M):
-        raise ValidationError(_("Choose a distance from %(min)d to %(max)d metres.", min=MIN_RADIUS_M, max=MAX_RADIUS_M),
-                              field="radius_m")
+        raise ValidationError(
+            _("Choose a distance from %(min)d to %(max)d metres.", min=MIN_RADIUS_M, max=MAX_RADIUS_M), field="radius_m"
+        )
     if neighbourhoods.containing(lat, lon) is None:
         raise ValidationError(_("Choose a centre inside the city."), field="lat")
     return BBox.around(lat, lon, radius_m)
@@ -64,8 +66,9 @@ def shape_polygon(points) -> Polygon:
         raise ValidationError(_("Draw a shape with 3 to %(n)d points.", n=MAX_SHAPE_POINTS), field="shape")
     polygon = Polygon(ring)
     if not polygon.is_valid:
-        raise ValidationError(_("The shape crosses itself (%(why)s). Draw it again.", why=explain_validity(polygon)),
-                              field="shape")
+        raise ValidationError(
+            _("The shape crosses itself (%(why)s). Draw it again.", why=explain_validity(polygon)), field="shape"
+        )
     min_lon, min_lat, max_lon, max_lat = polygon.bounds
     if max_lon - min_lon > MAX_SHAPE_DEGREES or max_lat - min_lat > MAX_SHAPE_DEGREES:
         raise ValidationError(_("The shape is too large: keep it within the city."), field="shape")

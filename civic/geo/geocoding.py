@@ -5,6 +5,7 @@ CIVIC_GEOCODER_URL is set, a Nominatim-compatible search service (the city's own
 asked over HTTP and bounded to the city's extent. A geocoder that is down never breaks the form: the
 neighbourhood names and the map still work.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,13 @@ def _from_geocoder(query: str) -> list[Place]:
     if not url:
         return []
     min_lon, min_lat, max_lon, max_lat = city_bounds()
-    params: dict[str, str | int] = {"q": query, "format": "jsonv2", "limit": 5, "bounded": 1,
-              "viewbox": f"{min_lon},{max_lat},{max_lon},{min_lat}"}
+    params: dict[str, str | int] = {
+        "q": query,
+        "format": "jsonv2",
+        "limit": 5,
+        "bounded": 1,
+        "viewbox": f"{min_lon},{max_lat},{max_lon},{min_lat}",
+    }
     headers = {"User-Agent": current_app.config.get("GEOCODER_USER_AGENT", "civic"), "Accept": "application/json"}
     try:
         response = httpx.get(url, params=params, headers=headers, timeout=current_app.config.get("GEOCODER_TIMEOUT", 5))

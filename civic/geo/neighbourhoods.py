@@ -2,6 +2,7 @@
 
 Credit required by the licence wherever the outlines are shown or shipped: ATTRIBUTION below.
 """
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 Added to the city 311 domain's `open311` command group (one `flask open311 ...` for everything 311);
 georeport sits above city311, so it is this module that imports the group, never the other way round.
 """
+
 from __future__ import annotations
 
 import click

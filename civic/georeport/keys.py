@@ -5,6 +5,7 @@ give anyone a working key (civic/credentials.py, as for personal API tokens). Re
 are reports by the key's user (an ordinary account: its role decides what it may do, exactly as on the
 site). Writes only flush: the request or the command's unit of work commits them.
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _

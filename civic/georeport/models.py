@@ -1,4 +1,5 @@
 """ApiKey: what another 311 app POSTs into civic's own GeoReport endpoint with (civic/georeport/keys.py)."""
+
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String

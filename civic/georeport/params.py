@@ -5,6 +5,7 @@ point and the title made from its description. Every refusal is a ValidationErro
   into a space by an unencoded query string is read as "+". They may be at most 90 days apart.
 - A location must be lat+long: civic needs a point inside the city (address_string alone is refused).
 """
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,9 @@ def page() -> tuple[int, int]:
     except ValueError:
         number = size = 0
     if not 1 <= number <= PAGE_MAX or not 1 <= size <= PAGE_SIZE_MAX:
-        raise ValidationError(_("page must be a whole number from 1, and page_size one from 1 to %(n)d.",
-                                n=PAGE_SIZE_MAX))
+        raise ValidationError(
+            _("page must be a whole number from 1, and page_size one from 1 to %(n)d.", n=PAGE_SIZE_MAX)
+        )
     return number, size
 
 
@@ -66,8 +68,9 @@ def _datetime(name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(_SPACE_FOR_PLUS.sub(r"\1+\2", raw))
     except ValueError:
-        raise ValidationError(_("%(name)s must be an ISO 8601 date and time, e.g. 2026-11-24T10:00:00-05:00.",
-                                name=name), field=name) from None
+        raise ValidationError(
+            _("%(name)s must be an ISO 8601 date and time, e.g. 2026-11-24T10:00:00-05:00.", name=name), field=name
+        ) from None
     return parsed.replace(tzinfo=city_zone()) if parsed.tzinfo is None else parsed
 
 
@@ -118,7 +121,7 @@ def title_from(description: str) -> str:
         return DEFAULT_TITLE
     if len(text) <= TITLE_LENGTH:
         return text
-    cut = text[:TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,.;:-")
+    cut = text[: TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,.;:-")
     if len(cut) < TITLE_LENGTH // 2:  # one very long word: cut inside it
-        cut = text[:TITLE_LENGTH - 1]
+        cut = text[: TITLE_LENGTH - 1]
     return cut + "…"

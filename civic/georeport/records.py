@@ -10,6 +10,7 @@ fixed -> fixed, reopened -> open, closed -> the closed reason in FixMyStreet's w
 not_councils_responsibility, no_further_action, unable_to_fix), or "closed" when the reason is unknown or
 the issue has changed since.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -54,13 +55,15 @@ def discovery() -> dict:
         "changeset": CHANGESET,
         "contact": config.get("OPEN311_CONTACT") or f"civic, {config['CITY_NAME']}: {root}",
         "key_service": config.get("OPEN311_KEY_SERVICE") or f"API keys are issued by the administrators of {root}",
-        "endpoints": [{
-            "specification": SPECIFICATION,
-            "url": base_url(),
-            "changeset": CHANGESET,
-            "type": "production",
-            "formats": FORMATS,
-        }],
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base_url(),
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": FORMATS,
+            }
+        ],
     }
 
 

@@ -6,6 +6,7 @@ are rate limited per address) says how long to wait, with the seconds in a Retry
 request's transaction is rolled back by the request's unit of work (civic/database.py): nothing here
 touches the session.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,14 @@ def _format_of_request() -> str:
 
 
 def error_response(status: int, description: str, headers=None) -> Response:
-    return respond(_format_of_request(), [{"code": status, "description": description}],
-                   root="errors", item="error", status=status, headers=headers)
+    return respond(
+        _format_of_request(),
+        [{"code": status, "description": description}],
+        root="errors",
+        item="error",
+        status=status,
+        headers=headers,
+    )
 
 
 def _http_description(exc: HTTPException) -> str:
@@ -71,8 +78,7 @@ def _http_error(exc: HTTPException):
         return exc  # redirects (e.g. a missing trailing slash) stay redirects
     if exc.code == 429:  # rate limited: the wait in the description and, for machines, in Retry-After
         seconds = seconds_to_wait(exc)
-        return error_response(429, f"{_http_description(exc)}. {wait_message(seconds)}",
-                              {"Retry-After": str(seconds)})
+        return error_response(429, f"{_http_description(exc)}. {wait_message(seconds)}", {"Retry-After": str(seconds)})
     methods = getattr(exc, "valid_methods", None)
     headers = {"Allow": ", ".join(methods)} if methods else None
     return error_response(exc.code, _http_description(exc), headers)

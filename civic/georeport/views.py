@@ -19,6 +19,7 @@ records.py, the errors' in responses.py):
 - POST replies 200 (what most GeoReport clients check for) with service_request_id, never a token.
 - POST is rate limited per address (OPEN311_POST_RATE_LIMIT, 30 per hour).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -64,7 +65,7 @@ def requests_list(fmt: str):
     page, size = params.page()
     ids = params.comma_list("service_request_id")
     if ids:  # overrides every other filter
-        wanted = {n for n in map(params.issue_id, ids[:params.PAGE_SIZE_MAX]) if n is not None}
+        wanted = {n for n in map(params.issue_id, ids[: params.PAGE_SIZE_MAX]) if n is not None}
         issues = queries.issues_by_id(wanted, page=page, size=size)
     else:
         start, end = params.window()
@@ -106,8 +107,13 @@ def create_request(fmt: str):
     # - jurisdiction_id: civic serves one city. attribute[...] fields go to the validating hooks, as the
     #   form's do (the city's required attributes, where the category is mapped to a city service).
     draft = issue_services.IssueDraft(
-        category_id=category.id, title=params.title_from(description), description=description, lat=lat, lon=lon,
-        address=form.get("address_string") or None, extra_fields=form.to_dict(flat=False),
+        category_id=category.id,
+        title=params.title_from(description),
+        description=description,
+        lat=lat,
+        lon=lon,
+        address=form.get("address_string") or None,
+        extra_fields=form.to_dict(flat=False),
     )
     # ValidationError -> 400, PermissionDenied -> 403 (responses.py); the request's unit of work commits
     issue = issue_services.report_issue(user, draft, origin="georeport")
@@ -116,8 +122,9 @@ def create_request(fmt: str):
 
 @bp.get(f"/tokens/<token>.{FMT}")
 def token_status(token: str, fmt: str):
-    return error_response(404, _("There are no tokens here: civic answers each POST with its "
-                                 "service_request_id at once."))
+    return error_response(
+        404, _("There are no tokens here: civic answers each POST with its service_request_id at once.")
+    )
 
 
 @bp.get(f"/servicerequestupdates.{FMT}")
@@ -125,5 +132,9 @@ def updates(fmt: str):
     page, size = params.page()
     start, end = params.window()
     rows, latest = queries.status_updates(start, end, page=page, size=size)
-    return respond(fmt, [records.update(change, issue, latest.get(issue.id, 0)) for change, issue in rows],
-                   root="service_request_updates", item="request_update")
+    return respond(
+        fmt,
+        [records.update(change, issue, latest.get(issue.id, 0)) for change, issue in rows],
+        root="service_request_updates",
+        item="request_update",
+    )

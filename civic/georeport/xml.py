@@ -14,6 +14,7 @@ Generic on purpose (the server writes it; a client or a test double can use it t
 Characters XML 1.0 cannot carry (most control characters) are dropped, so free text typed by residents
 never makes the document unreadable.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Issues: report, browse on a map and in a list, upvote, comment."""
+
 from flask import Blueprint
 
 bp = Blueprint("issues", __name__)

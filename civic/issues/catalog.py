@@ -2,6 +2,7 @@
 
 Admins edit the list afterwards (/admin/categories); this is only the starting point.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -46,8 +47,9 @@ def ensure_categories() -> dict[str, Category]:
     existing = {c.slug: c for c in db.session.scalars(select(Category))}
     for position, (slug, name, name_es, dept) in enumerate(CATEGORIES):
         if slug not in existing:
-            existing[slug] = Category(slug=slug, name=name, name_es=name_es, department=departments[dept],
-                                      position=position, active=True)
+            existing[slug] = Category(
+                slug=slug, name=name, name_es=name_es, department=departments[dept], position=position, active=True
+            )
             db.session.add(existing[slug])
     db.session.flush()
     return existing

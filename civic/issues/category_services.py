@@ -1,4 +1,5 @@
 """The city's service list, edited by admins: each category has an English and Spanish name and a department."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,17 @@ def _require_admin(actor: User) -> None:
         raise PermissionDenied(_("Only administrators can change the service list."))
 
 
-def save_category(actor: User, category: Category | None, *, slug: str, name: str, name_es: str,
-                  department_id: int | None, active: bool, position: int) -> Category:
+def save_category(
+    actor: User,
+    category: Category | None,
+    *,
+    slug: str,
+    name: str,
+    name_es: str,
+    department_id: int | None,
+    active: bool,
+    position: int,
+) -> Category:
     """Create (category=None) or update a category."""
     _require_admin(actor)
     slug, name, name_es = slug.strip().lower(), name.strip(), name_es.strip()

@@ -10,29 +10,49 @@ A cell at level z is 90 / 2**z degrees square, about 64 screen pixels at zoom z 
 The table cannot answer the `days` filter (counts are not kept per date); queries.clusters falls back to
 grouping the issues live for it, and for zooms finer than the last level.
 """
+
 from __future__ import annotations
 
 import functools
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, Select, String, Table, bindparam, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+    text,
+)
 
 from civic.extensions import db
 from civic.issues.models import Category, IssueStatus
 from civic.issues.spatial import BBox
 
 CELL_LEVELS = range(8, 17)  # keep in step with migration 0010
-ALL_KINDS = (0, "")         # the (category_id, status) of the rows counting every issue in a cell
+ALL_KINDS = (0, "")  # the (category_id, status) of the rows counting every issue in a cell
 
 # Descriptions for building queries; the tables and their triggers are made by migration 0010.
 _metadata = MetaData()
 issue_cells = Table(
-    "issue_cells", _metadata,
-    Column("level", Integer, primary_key=True), Column("gx", Integer, primary_key=True),
-    Column("gy", Integer, primary_key=True), Column("category_id", Integer, primary_key=True),
+    "issue_cells",
+    _metadata,
+    Column("level", Integer, primary_key=True),
+    Column("gx", Integer, primary_key=True),
+    Column("gy", Integer, primary_key=True),
+    Column("category_id", Integer, primary_key=True),
     Column("status", String(20), primary_key=True),
-    Column("n", Integer), Column("sum_lat", Float), Column("sum_lon", Float), Column("sum_id", BigInteger),
+    Column("n", Integer),
+    Column("sum_lat", Float),
+    Column("sum_lon", Float),
+    Column("sum_id", BigInteger),
 )
 
 
@@ -46,7 +66,7 @@ class Cluster:
 
 def cell_size(zoom: int) -> float:
     """Degrees across a cell of about CLUSTER_CELL_PX (64) pixels at this zoom."""
-    return 90.0 / 2 ** zoom
+    return 90.0 / 2**zoom
 
 
 def level_for(zoom: int) -> int | None:
@@ -58,7 +78,7 @@ def level_for(zoom: int) -> int | None:
 
 
 def _cell_range(low: float, high: float, origin: float, level: int) -> tuple[int, int]:
-    scale = 2 ** level
+    scale = 2**level
     return math.floor((low - origin) / 90.0 * scale), math.floor((high - origin) / 90.0 * scale)
 
 
@@ -106,8 +126,9 @@ def clusters(bbox: BBox, level: int, category_slugs: list[str], statuses: list[I
     """The clusters whose centroid lies in the box: every cell touching it, summed over the chosen
     categories and statuses. Their counts add up to the issues shown, which may differ from an exact
     count of the box by issues in cells straddling its edge."""
-    wide, params = _window(*_cell_range(bbox.min_lon, bbox.max_lon, -180.0, level),
-                           *_cell_range(bbox.min_lat, bbox.max_lat, -90.0, level))
+    wide, params = _window(
+        *_cell_range(bbox.min_lon, bbox.max_lon, -180.0, level), *_cell_range(bbox.min_lat, bbox.max_lat, -90.0, level)
+    )
     stmt = _clusters_statement(wide, bool(category_slugs), bool(statuses))
     params.update(level=level, categories=category_slugs, statuses=[s.value for s in statuses])
     found = []
@@ -124,8 +145,9 @@ def count_touching(bbox: BBox) -> int:
     and a more selective filter."""
     span = max(bbox.max_lon - bbox.min_lon, bbox.max_lat - bbox.min_lat, 1e-9)
     level = min(max(math.floor(math.log2(90.0 / span)) + 2, CELL_LEVELS[0]), CELL_LEVELS[-1])
-    wide, params = _window(*_cell_range(bbox.min_lon, bbox.max_lon, -180.0, level),
-                           *_cell_range(bbox.min_lat, bbox.max_lat, -90.0, level))
+    wide, params = _window(
+        *_cell_range(bbox.min_lon, bbox.max_lon, -180.0, level), *_cell_range(bbox.min_lat, bbox.max_lat, -90.0, level)
+    )
     return db.session.scalar(_touching_statement(wide), {**params, "level": level}) or 0
 
 
@@ -133,7 +155,8 @@ def count_touching(bbox: BBox) -> int:
 def _touching_statement(wide: bool) -> Select:
     c = issue_cells.c
     return select(func.coalesce(func.sum(c.n), 0)).where(
-        c.level == bindparam("level"), _columns(wide), c.gy.between(bindparam("y0"), bindparam("y1")))
+        c.level == bindparam("level"), _columns(wide), c.gy.between(bindparam("y0"), bindparam("y1"))
+    )
 
 
 def rebuild() -> None:
@@ -143,13 +166,18 @@ def rebuild() -> None:
     floor = "floor(%s)::integer" if postgres else "CAST(%s AS INTEGER)"
     gx, gy = floor % "(i.lon + 180.0) / 90.0 * l.scale", floor % "(i.lat + 90.0) / 90.0 * l.scale"
     db.session.execute(text("DELETE FROM issue_cells"))
-    for category, status, kinds in (("i.category_id", "i.status", ", i.category_id, i.status"),
-                                    (str(ALL_KINDS[0]), f"'{ALL_KINDS[1]}'", "")):
-        db.session.execute(text(
-            f"INSERT INTO issue_cells (level, gx, gy, category_id, status, n, sum_lat, sum_lon, sum_id) "  # noqa: S608 - fixed fragments
-            f"SELECT l.level, {gx}, {gy}, {category}, {status}, count(*), sum(i.lat), sum(i.lon), sum(i.id) "
-            f"FROM issues i CROSS JOIN issue_cell_levels l WHERE i.hidden_at IS NULL "
-            f"GROUP BY l.level, {gx}, {gy}{kinds}"))
+    for category, status, kinds in (
+        ("i.category_id", "i.status", ", i.category_id, i.status"),
+        (str(ALL_KINDS[0]), f"'{ALL_KINDS[1]}'", ""),
+    ):
+        db.session.execute(
+            text(
+                f"INSERT INTO issue_cells (level, gx, gy, category_id, status, n, sum_lat, sum_lon, sum_id) "  # noqa: S608 - fixed fragments
+                f"SELECT l.level, {gx}, {gy}, {category}, {status}, count(*), sum(i.lat), sum(i.lon), sum(i.id) "
+                f"FROM issues i CROSS JOIN issue_cell_levels l WHERE i.hidden_at IS NULL "
+                f"GROUP BY l.level, {gx}, {gy}{kinds}"
+            )
+        )
     db.session.execute(text("UPDATE change_counters SET n = n + 1"))  # cached answers are out of date
     db.session.flush()
 
@@ -159,8 +187,9 @@ def live_totals() -> dict[tuple, tuple[int, float, float, int]]:
     from civic.issues.models import Issue
 
     totals: dict[tuple, tuple[int, float, float, int]] = {}
-    rows = db.session.execute(select(Issue.id, Issue.lat, Issue.lon, Issue.category_id, Issue.status)
-                              .where(Issue.hidden_at.is_(None)))
+    rows = db.session.execute(
+        select(Issue.id, Issue.lat, Issue.lon, Issue.category_id, Issue.status).where(Issue.hidden_at.is_(None))
+    )
     for issue_id, lat, lon, category_id, status in rows:
         for level in CELL_LEVELS:
             gx, _ = _cell_range(lon, lon, -180.0, level)
@@ -173,6 +202,7 @@ def live_totals() -> dict[tuple, tuple[int, float, float, int]]:
 
 def stored_totals() -> dict[tuple, tuple[int, float, float, int]]:
     c = issue_cells.c
-    rows = db.session.execute(select(c.level, c.gx, c.gy, c.category_id, c.status, c.n, c.sum_lat, c.sum_lon,
-                                     c.sum_id).where(c.n != 0))
+    rows = db.session.execute(
+        select(c.level, c.gx, c.gy, c.category_id, c.status, c.n, c.sum_lat, c.sum_lon, c.sum_id).where(c.n != 0)
+    )
     return {tuple(row[:5]): (row.n, row.sum_lat, row.sum_lon, row.sum_id) for row in rows}

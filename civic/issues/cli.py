@@ -1,4 +1,5 @@
 """`flask categories defaults`: the city's default departments and service categories."""
+
 from __future__ import annotations
 
 import click

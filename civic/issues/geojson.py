@@ -1,4 +1,5 @@
 """GeoJSON for the map and the API: an issue as a Point feature, a cluster as a Point with a count."""
+
 from __future__ import annotations
 
 from flask import url_for
@@ -7,15 +8,41 @@ from civic.issues.models import Issue, IssueStatus
 from civic.issues.queries import Cluster
 
 
-def marker_feature(*, id: int, title: str, category: str, category_label: str, status: IssueStatus,
-                   status_label: str, upvotes: int, comments: int, neighbourhood: str | None, created_at,
-                   url: str, lat: float, lon: float) -> dict:
+def marker_feature(
+    *,
+    id: int,
+    title: str,
+    category: str,
+    category_label: str,
+    status: IssueStatus,
+    status_label: str,
+    upvotes: int,
+    comments: int,
+    neighbourhood: str | None,
+    created_at,
+    url: str,
+    lat: float,
+    lon: float,
+) -> dict:
     """An issue's map feature, the same from an Issue (issue_feature) and from a marker row (markers.py)."""
-    return {"type": "Feature", "id": id, "geometry": point(lon, lat), "properties": {
-        "id": id, "title": title, "category": category, "category_label": category_label,
-        "status": status.value, "status_label": status_label, "upvotes": upvotes, "comments": comments,
-        "neighbourhood": neighbourhood, "created_at": created_at.isoformat(), "url": url,
-    }}
+    return {
+        "type": "Feature",
+        "id": id,
+        "geometry": point(lon, lat),
+        "properties": {
+            "id": id,
+            "title": title,
+            "category": category,
+            "category_label": category_label,
+            "status": status.value,
+            "status_label": status_label,
+            "upvotes": upvotes,
+            "comments": comments,
+            "neighbourhood": neighbourhood,
+            "created_at": created_at.isoformat(),
+            "url": url,
+        },
+    }
 
 
 def point(lon: float, lat: float) -> dict:
@@ -24,15 +51,28 @@ def point(lon: float, lat: float) -> dict:
 
 def issue_feature(issue: Issue) -> dict:
     return marker_feature(
-        id=issue.id, title=issue.title, category=issue.category.slug, category_label=issue.category.label,
-        status=issue.status, status_label=issue.status.label, upvotes=issue.upvote_count,
-        comments=issue.comment_count, neighbourhood=issue.neighbourhood, created_at=issue.created_at,
-        url=url_for("issues.detail", issue_id=issue.id), lat=issue.lat, lon=issue.lon)
+        id=issue.id,
+        title=issue.title,
+        category=issue.category.slug,
+        category_label=issue.category.label,
+        status=issue.status,
+        status_label=issue.status.label,
+        upvotes=issue.upvote_count,
+        comments=issue.comment_count,
+        neighbourhood=issue.neighbourhood,
+        created_at=issue.created_at,
+        url=url_for("issues.detail", issue_id=issue.id),
+        lat=issue.lat,
+        lon=issue.lon,
+    )
 
 
 def cluster_feature(cluster: Cluster) -> dict:
-    return {"type": "Feature", "geometry": point(cluster.lon, cluster.lat),
-            "properties": {"cluster": True, "count": cluster.count}}
+    return {
+        "type": "Feature",
+        "geometry": point(cluster.lon, cluster.lat),
+        "properties": {"cluster": True, "count": cluster.count},
+    }
 
 
 def collection(features: list[dict], **members) -> dict:

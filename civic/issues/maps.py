@@ -9,6 +9,7 @@ Building a folium map costs milliseconds (it searches the tile provider catalogu
 templates on each render), more than the rest of an issue page: each kind of map is rendered once per
 process at a placeholder position, and pages get a copy with their coordinates put in.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,7 @@ def base_map(name: str, centre: tuple[float, float], zoom: int) -> folium.Map:
 
 
 def _folium_map(name: str, centre: tuple[float, float], zoom: int, tiles: str, attribution: str) -> folium.Map:
-    fmap = folium.Map(location=list(centre), zoom_start=zoom, tiles=None, control_scale=True,
-                      max_zoom=19, min_zoom=10)
+    fmap = folium.Map(location=list(centre), zoom_start=zoom, tiles=None, control_scale=True, max_zoom=19, min_zoom=10)
     fmap._name, fmap._id = "map", name  # the JS variable becomes map_<name>
     folium.TileLayer(tiles=tiles, attr=attribution, max_zoom=19, max_native_zoom=19).add_to(fmap)
     return fmap
@@ -81,8 +81,15 @@ def _rendered(name: str, zoom: int, marker: bool, tiles: str, attribution: str) 
     """folium's map div and script for this kind of map, at the placeholder position."""
     fmap = _folium_map(name, _PLACEHOLDER, zoom, tiles, attribution)
     if marker:
-        folium.CircleMarker(location=list(_PLACEHOLDER), radius=10, color="#08476b", weight=3, fill=True,
-                            fill_color="#0b5c8a", fill_opacity=0.6).add_to(fmap)
+        folium.CircleMarker(
+            location=list(_PLACEHOLDER),
+            radius=10,
+            color="#08476b",
+            weight=3,
+            fill=True,
+            fill_color="#0b5c8a",
+            fill_opacity=0.6,
+        ).add_to(fmap)
     return _render(fmap)
 
 

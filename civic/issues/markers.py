@@ -6,6 +6,7 @@ objects (with their categories through a second query), building each URL with u
 label cost several times what the database does (tests/perf/bench_map.py, bench_throughput.py). A feature
 here is the same as geojson.issue_feature's for the same issue (tests/test_issue_browse.py compares them).
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,8 +21,20 @@ from civic.issues.geojson import marker_feature
 from civic.issues.models import Category, Issue, IssueStatus
 from civic.issues.queries import FilterShape, IssueFilters, ordered, parametrised
 
-_COLUMNS = (Issue.id, Issue.title, Issue.status, Issue.upvote_count, Issue.comment_count, Issue.neighbourhood,
-            Issue.created_at, Issue.lat, Issue.lon, Category.slug, Category.name, Category.name_es)
+_COLUMNS = (
+    Issue.id,
+    Issue.title,
+    Issue.status,
+    Issue.upvote_count,
+    Issue.comment_count,
+    Issue.neighbourhood,
+    Issue.created_at,
+    Issue.lat,
+    Issue.lon,
+    Category.slug,
+    Category.name,
+    Category.name_es,
+)
 
 
 def marker_select() -> Select:
@@ -65,11 +78,20 @@ class FeatureWriter:
 
     def feature(self, row: Row) -> dict:
         return marker_feature(
-            id=row.id, title=row.title, category=row.slug,
+            id=row.id,
+            title=row.title,
+            category=row.slug,
             category_label=row.name_es if self.spanish and row.name_es else row.name,
-            status=row.status, status_label=self.status_labels[row.status], upvotes=row.upvote_count,
-            comments=row.comment_count, neighbourhood=row.neighbourhood, created_at=row.created_at,
-            url=f"{self.url_prefix}{row.id}", lat=row.lat, lon=row.lon)
+            status=row.status,
+            status_label=self.status_labels[row.status],
+            upvotes=row.upvote_count,
+            comments=row.comment_count,
+            neighbourhood=row.neighbourhood,
+            created_at=row.created_at,
+            url=f"{self.url_prefix}{row.id}",
+            lat=row.lat,
+            lon=row.lon,
+        )
 
     def features(self, rows: Sequence[Row]) -> list[dict]:
         return [self.feature(row) for row in rows]

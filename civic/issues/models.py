@@ -1,4 +1,5 @@
 """Category, Issue and what hangs off an issue: photos, upvotes, comments, status history, edit history."""
+
 from __future__ import annotations
 
 import enum
@@ -38,7 +39,6 @@ STATUS_LABELS = {
     IssueStatus.FIXED: _l("Fixed"),
     IssueStatus.CLOSED: _l("Closed without a fix"),
 }
-
 
 
 class Category(Model):
@@ -109,8 +109,9 @@ class Issue(Model):
     duplicate_of: Mapped[Issue | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
     photos: Mapped[list[Photo]] = relationship(
         primaryjoin="and_(Photo.issue_id == Issue.id, Photo.comment_id.is_(None), Photo.removed_at.is_(None), "
-                    "Photo.hidden_at.is_(None))",
-        order_by="Photo.position", viewonly=True,
+        "Photo.hidden_at.is_(None))",
+        order_by="Photo.position",
+        viewonly=True,
     )
     status_changes: Mapped[list[StatusChange]] = relationship(order_by="StatusChange.id", viewonly=True)
     revisions: Mapped[list[IssueRevision]] = relationship(order_by="IssueRevision.id", viewonly=True)
@@ -157,7 +158,7 @@ class Comment(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())   # by moderators (civic/moderation)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # by moderators (civic/moderation)
     # An official response: posted by verified staff, on behalf of their department.
     official: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
@@ -204,7 +205,7 @@ class IssueRevision(Model):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
     photo_ids: Mapped[list] = mapped_column(JSON, default=list)
-    reason: Mapped[str | None] = mapped_column(Text)    # why it was edited (None: the reporter's own edit)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was edited (None: the reporter's own edit)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

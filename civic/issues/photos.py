@@ -1,4 +1,5 @@
 """Attach processed photos to issues and comments. All uploads are checked before anything is written."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -25,7 +26,8 @@ def check_uploads(files: Sequence, *, allowed: int) -> list[tuple[str, Processed
     """Decode and re-encode every upload first: one bad photo refuses the lot, nothing half-written."""
     if len(files) > allowed:
         raise ValidationError(
-            _("You can add up to %(n)d photos.", n=MAX_ISSUE_PHOTOS) if allowed == MAX_ISSUE_PHOTOS
+            _("You can add up to %(n)d photos.", n=MAX_ISSUE_PHOTOS)
+            if allowed == MAX_ISSUE_PHOTOS
             else _("You can add %(n)d more photo(s).", n=max(allowed, 0)),
             field="photos",
         )
@@ -39,14 +41,30 @@ class StoredPhotos:
     def __init__(self):
         self.keys: list[str] = []
 
-    def build(self, processed: list[tuple[str, ProcessedImage]], *, issue_id: int, uploader_id: int | None,
-              comment_id: int | None = None, first_position: int = 0) -> list[Photo]:
+    def build(
+        self,
+        processed: list[tuple[str, ProcessedImage]],
+        *,
+        issue_id: int,
+        uploader_id: int | None,
+        comment_id: int | None = None,
+        first_position: int = 0,
+    ) -> list[Photo]:
         photos = []
         for offset, (_name, image) in enumerate(processed):
             key, thumb = self.save_files(image)
-            photos.append(Photo(issue_id=issue_id, comment_id=comment_id, uploader_id=uploader_id, key=key,
-                                thumb_key=thumb, width=image.width, height=image.height,
-                                position=first_position + offset))
+            photos.append(
+                Photo(
+                    issue_id=issue_id,
+                    comment_id=comment_id,
+                    uploader_id=uploader_id,
+                    key=key,
+                    thumb_key=thumb,
+                    width=image.width,
+                    height=image.height,
+                    position=first_position + offset,
+                )
+            )
         db.session.add_all(photos)
         return photos
 

@@ -1,5 +1,6 @@
 """The issue query behind the map, the list and the API: filters parsed from request arguments,
 issues or server-side clusters in a bounding box, and sorting."""
+
 from __future__ import annotations
 
 import math
@@ -21,10 +22,10 @@ from civic.issues.spatial import BBox, dialect_name, grid_cell, within
 
 SORTS = ("newest", "upvotes", "nearest")
 MAX_DAYS = 3650
-CLUSTER_BELOW_ZOOM = 16        # from this zoom on, always individual markers
-MAX_MARKERS = 500              # more issues than this in view: clusters instead
-CLUSTER_CELL_PX = 64           # a cluster covers a square of about this many pixels (cells.cell_size)
-MAX_BBOX_DEGREES = 2.0         # a whole city fits; a continent does not
+CLUSTER_BELOW_ZOOM = 16  # from this zoom on, always individual markers
+MAX_MARKERS = 500  # more issues than this in view: clusters instead
+CLUSTER_CELL_PX = 64  # a cluster covers a square of about this many pixels (cells.cell_size)
+MAX_BBOX_DEGREES = 2.0  # a whole city fits; a continent does not
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class FilterShape:
     """Which filters a request sets, not their values: the map keeps one statement per shape, built once with
     parameters in place of the values (IssueFilters.parameters), since building one costs more than SQLite
     takes to run it."""
+
     categories: bool
     statuses: bool
     days: bool
@@ -42,7 +44,7 @@ class FilterShape:
 
 @dataclass
 class IssueFilters:
-    categories: list[str] = field(default_factory=list)   # slugs
+    categories: list[str] = field(default_factory=list)  # slugs
     statuses: list[IssueStatus] = field(default_factory=list)
     days: int | None = None
     bbox: BBox | None = None
@@ -53,17 +55,25 @@ class IssueFilters:
         return _restrict(stmt, self.shape(), self)
 
     def shape(self) -> FilterShape:
-        return FilterShape(categories=bool(self.categories), statuses=bool(self.statuses), days=bool(self.days),
-                           bbox=self.bbox is not None,
-                           spatial_index=self.bbox is not None and not self._recent_fewer_than_in_box(),
-                           dialect=dialect_name())
+        return FilterShape(
+            categories=bool(self.categories),
+            statuses=bool(self.statuses),
+            days=bool(self.days),
+            bbox=self.bbox is not None,
+            spatial_index=self.bbox is not None and not self._recent_fewer_than_in_box(),
+            dialect=dialect_name(),
+        )
 
     def parameters(self) -> dict:
         """The values for a statement from parametrised(stmt, self.shape())."""
         values: dict = {"categories": self.categories, "statuses": self.statuses, "since": self.since}
         if self.bbox is not None:
-            values.update(min_lon=self.bbox.min_lon, min_lat=self.bbox.min_lat, max_lon=self.bbox.max_lon,
-                          max_lat=self.bbox.max_lat)
+            values.update(
+                min_lon=self.bbox.min_lon,
+                min_lat=self.bbox.min_lat,
+                max_lon=self.bbox.max_lon,
+                max_lat=self.bbox.max_lat,
+            )
         return values
 
     @property
@@ -142,19 +152,24 @@ def parse_bbox(raw: str) -> BBox:
         raise ValidationError(_("bbox must be four numbers: minLon,minLat,maxLon,maxLat."), field="bbox")
     box = BBox(*numbers)
     if not (-180 <= box.min_lon < box.max_lon <= 180 and -90 <= box.min_lat < box.max_lat <= 90):
-        raise ValidationError(_("bbox corners are out of order or off the globe: use minLon,minLat,maxLon,maxLat."),
-                              field="bbox")
+        raise ValidationError(
+            _("bbox corners are out of order or off the globe: use minLon,minLat,maxLon,maxLat."), field="bbox"
+        )
     if box.max_lon - box.min_lon > MAX_BBOX_DEGREES or box.max_lat - box.min_lat > MAX_BBOX_DEGREES:
-        raise ValidationError(_("bbox is too large: zoom in to at most %(n)s degrees across.", n=MAX_BBOX_DEGREES),
-                              field="bbox")
+        raise ValidationError(
+            _("bbox is too large: zoom in to at most %(n)s degrees across.", n=MAX_BBOX_DEGREES), field="bbox"
+        )
     return box
 
 
 def parse_filters(args: MultiDict, *, require_bbox: bool = False) -> IssueFilters:
     filters = IssueFilters()
     filters.categories = _many(args, "category")
-    known = set(db.session.scalars(select(Category.slug).where(Category.slug.in_(filters.categories)))) \
-        if filters.categories else set()
+    known = (
+        set(db.session.scalars(select(Category.slug).where(Category.slug.in_(filters.categories))))
+        if filters.categories
+        else set()
+    )
     unknown = [c for c in filters.categories if c not in known]
     if unknown:
         raise ValidationError(_("Unknown category: %(names)s.", names=", ".join(unknown[:5])), field="category")
@@ -229,5 +244,7 @@ def clusters(filters: IssueFilters, zoom: int) -> list[Cluster]:
     stmt = filters.apply(
         select(func.count(Issue.id), func.avg(Issue.lat), func.avg(Issue.lon), func.min(Issue.id))
     ).group_by(gx, gy)
-    return [Cluster(lat=float(lat), lon=float(lon), count=int(n), issue_id=int(first))
-            for n, lat, lon, first in db.session.execute(stmt)]
+    return [
+        Cluster(lat=float(lat), lon=float(lon), count=int(n), issue_id=int(first))
+        for n, lat, lon, first in db.session.execute(stmt)
+    ]

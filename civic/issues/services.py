@@ -1,5 +1,6 @@
 """Issue rules: reporting, editing, upvotes, comments. Each function checks who may act, validates,
 writes, commits and sends a signal; views, the JSON API and later the Open311 server all call these."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -19,8 +20,18 @@ from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.issues import photos as issue_photos
-from civic.issues.models import (OPEN_STATUSES, Category, Comment, CommentRevision, Issue, IssueRevision, IssueStatus,
-                                 Photo, StatusChange, Upvote)
+from civic.issues.models import (
+    OPEN_STATUSES,
+    Category,
+    Comment,
+    CommentRevision,
+    Issue,
+    IssueRevision,
+    IssueStatus,
+    Photo,
+    StatusChange,
+    Upvote,
+)
 from civic.issues.spatial import BBox, distance_m, within
 from civic.text import clean_text
 
@@ -51,8 +62,11 @@ class IssueDraft:
 
 # An issue page's issue with what every page shows of it (category, department, reporter) joined in, instead
 # of a lazy load each; built once, since building it (with its loader options) costs as much as running it.
-_FOR_PAGE = (select(Issue).where(Issue.id == bindparam("issue_id"))
-             .options(joinedload(Issue.category).joinedload(Category.department), joinedload(Issue.reporter)))
+_FOR_PAGE = (
+    select(Issue)
+    .where(Issue.id == bindparam("issue_id"))
+    .options(joinedload(Issue.category).joinedload(Category.department), joinedload(Issue.reporter))
+)
 
 
 def get_issue(issue_id: int, *, for_page: bool = False) -> Issue:
@@ -71,8 +85,9 @@ def get_visible_issue(issue_id: int, viewer: User | AnonymousUserMixin, *, for_p
 
 
 def active_categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).where(Category.active.is_(True))
-                                   .order_by(Category.position, Category.name)))
+    return list(
+        db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.position, Category.name))
+    )
 
 
 def sees_private_details(viewer: User | AnonymousUserMixin, issue: Issue) -> bool:
@@ -88,11 +103,19 @@ def reporter_label(issue: Issue, viewer: User | AnonymousUserMixin) -> str:
     return _("A neighbour")
 
 
-def nearby_open_issues(lat: float, lon: float, category_id: int | None, *, radius_m: float = DUPLICATE_RADIUS_M,
-                       exclude_id: int | None = None, limit: int = 10) -> list[tuple[Issue, float]]:
+def nearby_open_issues(
+    lat: float,
+    lon: float,
+    category_id: int | None,
+    *,
+    radius_m: float = DUPLICATE_RADIUS_M,
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> list[tuple[Issue, float]]:
     """Open issues of the category within radius_m metres, nearest first: 'Already reported?'."""
-    stmt = within(select(Issue), BBox.around(lat, lon, radius_m)).where(Issue.status.in_(OPEN_STATUSES),
-                                                                       Issue.hidden_at.is_(None))
+    stmt = within(select(Issue), BBox.around(lat, lon, radius_m)).where(
+        Issue.status.in_(OPEN_STATUSES), Issue.hidden_at.is_(None)
+    )
     if category_id is not None:
         stmt = stmt.where(Issue.category_id == category_id)
     if exclude_id is not None:
@@ -110,14 +133,24 @@ def has_upvoted(user: User | AnonymousUserMixin, issue_id: int) -> bool:
 
 # --- reporting --------------------------------------------------------------------------------
 
+
 def _clean_title(title: str | None) -> str:
-    return clean_text(title, field="title", max_len=TITLE_MAX, min_len=TITLE_MIN,
-                      required=_("Give the problem a short title (at least 3 characters)."))
+    return clean_text(
+        title,
+        field="title",
+        max_len=TITLE_MAX,
+        min_len=TITLE_MIN,
+        required=_("Give the problem a short title (at least 3 characters)."),
+    )
 
 
 def _clean_description(description: str | None) -> str:
-    return clean_text(description, field="description", max_len=DESCRIPTION_MAX,
-                      required=_("Describe the problem so the city can find and fix it."))
+    return clean_text(
+        description,
+        field="description",
+        max_len=DESCRIPTION_MAX,
+        required=_("Describe the problem so the city can find and fix it."),
+    )
 
 
 def _clean_comment(body: str | None) -> str:
@@ -127,8 +160,9 @@ def _clean_comment(body: str | None) -> str:
 def locate(lat: float | None, lon: float | None) -> str:
     """The neighbourhood a point is in; the point must be inside the city (311 serves only the city)."""
     if lat is None or lon is None:
-        raise ValidationError(_("Place the pin on the map, use your location, or enter latitude and longitude."),
-                              field="lat")
+        raise ValidationError(
+            _("Place the pin on the map, use your location, or enter latitude and longitude."), field="lat"
+        )
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValidationError(_("That is not a place on Earth: check latitude and longitude."), field="lat")
     hood = neighbourhoods.containing(lat, lon)
@@ -150,8 +184,12 @@ def _validate_draft(reporter: User, draft: IssueDraft) -> tuple[Category, str]:
     if on_behalf:
         if not reporter.acts_as_liaison:
             raise PermissionDenied(_("Only verified neighbourhood liaisons can report for someone else."))
-        draft.on_behalf_name = clean_text(draft.on_behalf_name, field="on_behalf_name", max_len=120,
-                                          required=_("Give the name of the person you report for."))
+        draft.on_behalf_name = clean_text(
+            draft.on_behalf_name,
+            field="on_behalf_name",
+            max_len=120,
+            required=_("Give the name of the person you report for."),
+        )
         draft.on_behalf_contact = (draft.on_behalf_contact or "").strip()[:200] or None
     else:
         draft.on_behalf_name = draft.on_behalf_contact = None
@@ -166,19 +204,27 @@ def report_issue(reporter: User, draft: IssueDraft, uploads: Sequence = (), *, o
         raise PermissionDenied(_("Sign in to report an issue."))
     category, hood = _validate_draft(reporter, draft)
     extras = signals.validate_report.collect(signals.sender(), category=category, draft=draft)
-    processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads),
-                                           allowed=issue_photos.MAX_ISSUE_PHOTOS)
+    processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads), allowed=issue_photos.MAX_ISSUE_PHOTOS)
     with issue_photos.saving_photos() as stored:
         issue = Issue(
-            category=category, reporter_id=reporter.id, title=draft.title, description=draft.description,
-            lat=draft.lat, lon=draft.lon, address=draft.address, neighbourhood=hood,
-            show_reporter_name=bool(draft.show_reporter_name), on_behalf_name=draft.on_behalf_name,
-            on_behalf_contact=draft.on_behalf_contact, status=IssueStatus.OPEN,
+            category=category,
+            reporter_id=reporter.id,
+            title=draft.title,
+            description=draft.description,
+            lat=draft.lat,
+            lon=draft.lon,
+            address=draft.address,
+            neighbourhood=hood,
+            show_reporter_name=bool(draft.show_reporter_name),
+            on_behalf_name=draft.on_behalf_name,
+            on_behalf_contact=draft.on_behalf_contact,
+            status=IssueStatus.OPEN,
         )
         db.session.add(issue)
         db.session.flush()
-        db.session.add(StatusChange(issue_id=issue.id, from_status=None, to_status=IssueStatus.OPEN,
-                                    actor_id=reporter.id))
+        db.session.add(
+            StatusChange(issue_id=issue.id, from_status=None, to_status=IssueStatus.OPEN, actor_id=reporter.id)
+        )
         stored.build(processed, issue_id=issue.id, uploader_id=reporter.id)
     signals.issue_reported.send(signals.sender(), issue=issue, extras=extras, origin=origin)
     return issue
@@ -186,25 +232,45 @@ def report_issue(reporter: User, draft: IssueDraft, uploads: Sequence = (), *, o
 
 # --- editing (the reporter, for 24 hours) -----------------------------------------------------
 
+
 def can_edit_issue(user: User | AnonymousUserMixin, issue: Issue) -> bool:
-    return (user is not None and user.is_authenticated and user.id == issue.reporter_id
-            and utcnow() - issue.created_at <= REPORT_EDIT_WINDOW)
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.id == issue.reporter_id
+        and utcnow() - issue.created_at <= REPORT_EDIT_WINDOW
+    )
 
 
-def edit_issue(user: User, issue: Issue, *, title: str, description: str,
-               remove_photo_ids: set[int] | frozenset[int] = frozenset(), uploads: Sequence = ()) -> Issue:
+def edit_issue(
+    user: User,
+    issue: Issue,
+    *,
+    title: str,
+    description: str,
+    remove_photo_ids: set[int] | frozenset[int] = frozenset(),
+    uploads: Sequence = (),
+) -> Issue:
     if not can_edit_issue(user, issue):
         raise PermissionDenied(_("Only the reporter can edit an issue, within 24 hours of reporting it."))
     title, description = _clean_title(title), _clean_description(description)
     current = list(issue.photos)
     removing = [p for p in current if p.id in remove_photo_ids]
-    processed = issue_photos.check_uploads(issue_photos.real_uploads(uploads),
-                                           allowed=issue_photos.MAX_ISSUE_PHOTOS - len(current) + len(removing))
+    processed = issue_photos.check_uploads(
+        issue_photos.real_uploads(uploads), allowed=issue_photos.MAX_ISSUE_PHOTOS - len(current) + len(removing)
+    )
     if title == issue.title and description == issue.description and not removing and not processed:
         return issue
     with issue_photos.saving_photos() as stored:
-        db.session.add(IssueRevision(issue_id=issue.id, editor_id=user.id, title=issue.title,
-                                     description=issue.description, photo_ids=[p.id for p in current]))
+        db.session.add(
+            IssueRevision(
+                issue_id=issue.id,
+                editor_id=user.id,
+                title=issue.title,
+                description=issue.description,
+                photo_ids=[p.id for p in current],
+            )
+        )
         issue.title, issue.description, issue.updated_at = title, description, utcnow()
         issue_photos.remove(removing)
         next_position = max((p.position for p in current), default=-1) + 1
@@ -216,6 +282,7 @@ def edit_issue(user: User, issue: Issue, *, title: str, description: str,
 
 
 # --- upvotes: one per person per issue; counts change by atomic increments ------------------
+
 
 def _require_voter(user: User | AnonymousUserMixin) -> None:
     if user is None or not user.is_authenticated:
@@ -236,13 +303,11 @@ def set_upvote(user: User, issue_id: int, voted: bool) -> tuple[bool, int]:
         delta = -1
     changed = db.session.execute(statement.returning(Upvote.user_id)).first() is not None
     if changed:
-        db.session.execute(update(Issue).where(Issue.id == issue_id)
-                           .values(upvote_count=Issue.upvote_count + delta))
+        db.session.execute(update(Issue).where(Issue.id == issue_id).values(upvote_count=Issue.upvote_count + delta))
     db.session.flush()
     count = db.session.scalar(select(Issue.upvote_count).where(Issue.id == issue_id))
     if changed:
-        signals.issue_upvoted.send(signals.sender(), issue_id=issue_id, user_id=user.id,
-                                   voted=voted, count=count)
+        signals.issue_upvoted.send(signals.sender(), issue_id=issue_id, user_id=user.id, voted=voted, count=count)
     return voted, count or 0
 
 
@@ -252,6 +317,7 @@ def toggle_upvote(user: User, issue_id: int) -> tuple[bool, int]:
 
 
 # --- comments ---------------------------------------------------------------------------------
+
 
 def add_comment(user: User, issue: Issue, body: str, uploads: Sequence = ()) -> Comment:
     if user is None or not user.is_authenticated:
@@ -263,8 +329,7 @@ def add_comment(user: User, issue: Issue, body: str, uploads: Sequence = ()) -> 
         db.session.add(comment)
         db.session.flush()
         stored.build(processed, issue_id=issue.id, comment_id=comment.id, uploader_id=user.id)
-        db.session.execute(update(Issue).where(Issue.id == issue.id)
-                           .values(comment_count=Issue.comment_count + 1))
+        db.session.execute(update(Issue).where(Issue.id == issue.id).values(comment_count=Issue.comment_count + 1))
     signals.comment_posted.send(signals.sender(), issue=issue, comment=comment)
     return comment
 
@@ -277,13 +342,22 @@ def get_comment(comment_id: int) -> Comment:
 
 
 def can_edit_comment(user: User | AnonymousUserMixin, comment: Comment) -> bool:
-    return (user is not None and user.is_authenticated and user.id == comment.author_id
-            and not comment.is_deleted and utcnow() - comment.created_at <= COMMENT_EDIT_WINDOW)
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.id == comment.author_id
+        and not comment.is_deleted
+        and utcnow() - comment.created_at <= COMMENT_EDIT_WINDOW
+    )
 
 
 def can_delete_comment(user: User | AnonymousUserMixin, comment: Comment) -> bool:
-    return (user is not None and user.is_authenticated and not comment.is_deleted
-            and (user.id == comment.author_id or user.is_moderator))
+    return (
+        user is not None
+        and user.is_authenticated
+        and not comment.is_deleted
+        and (user.id == comment.author_id or user.is_moderator)
+    )
 
 
 def edit_comment(user: User, comment: Comment, body: str) -> Comment:
@@ -295,12 +369,21 @@ def edit_comment(user: User, comment: Comment, body: str) -> Comment:
 # --- rewriting with history (the author's edits, personal-data removal, moderators' edits) -----------
 # Callers check who may; these keep the earlier version (shown to moderators only) and announce the change.
 
+
 def rewrite_issue(editor: User, issue: Issue, *, title: str, description: str, reason: str | None) -> Issue:
     title, description = _clean_title(title), _clean_description(description)
     if (title, description) == (issue.title, issue.description):
         return issue
-    db.session.add(IssueRevision(issue_id=issue.id, editor_id=editor.id, title=issue.title, reason=reason,
-                                 description=issue.description, photo_ids=[p.id for p in issue.photos]))
+    db.session.add(
+        IssueRevision(
+            issue_id=issue.id,
+            editor_id=editor.id,
+            title=issue.title,
+            reason=reason,
+            description=issue.description,
+            photo_ids=[p.id for p in issue.photos],
+        )
+    )
     issue.title, issue.description, issue.updated_at = title, description, utcnow()
     db.session.flush()
     signals.issue_edited.send(current_app._get_current_object(), issue=issue)
@@ -325,8 +408,7 @@ def delete_comment(user: User, comment: Comment) -> Comment:
     comment.body = ""
     comment.deleted_at = utcnow()
     issue_photos.remove(list(comment.photos))
-    db.session.execute(update(Issue).where(Issue.id == comment.issue_id)
-                       .values(comment_count=Issue.comment_count - 1))
+    db.session.execute(update(Issue).where(Issue.id == comment.issue_id).values(comment_count=Issue.comment_count - 1))
     db.session.flush()
     signals.comment_changed.send(current_app._get_current_object(), comment=comment)
     return comment

@@ -5,6 +5,7 @@ PostgreSQL: a GiST index on point(lon, lat) (`ix_issues_location_gist`), queried
 Neither is part of the SQLAlchemy metadata (Alembic cannot describe them); `SPATIAL_NAMES` keeps
 autogenerate from proposing to drop them.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Column, Float, Integer, MetaData, Select, Table, and_, func
@@ -17,10 +18,13 @@ SPATIAL_NAMES = ("issue_rtree", "ix_issues_location_gist")
 
 # A description of the R*Tree for building queries; never created through this metadata.
 issue_rtree = Table(
-    "issue_rtree", MetaData(),
+    "issue_rtree",
+    MetaData(),
     Column("id", Integer, primary_key=True),
-    Column("min_lon", Float), Column("max_lon", Float),
-    Column("min_lat", Float), Column("max_lat", Float),
+    Column("min_lon", Float),
+    Column("max_lon", Float),
+    Column("min_lat", Float),
+    Column("max_lat", Float),
 )
 
 # R*Tree stores 32-bit floats rounded outwards; widen the query a hair, then filter exactly.
@@ -43,8 +47,10 @@ def within(stmt: Select, bbox: BBox, *, use_index: bool = True) -> Select:
     if dialect_name() == "sqlite":
         r = issue_rtree.c
         return stmt.join(issue_rtree, r.id == Issue.id).where(
-            r.min_lon >= bbox.min_lon - _RTREE_SLACK, r.max_lon <= bbox.max_lon + _RTREE_SLACK,
-            r.min_lat >= bbox.min_lat - _RTREE_SLACK, r.max_lat <= bbox.max_lat + _RTREE_SLACK,
+            r.min_lon >= bbox.min_lon - _RTREE_SLACK,
+            r.max_lon <= bbox.max_lon + _RTREE_SLACK,
+            r.min_lat >= bbox.min_lat - _RTREE_SLACK,
+            r.max_lat <= bbox.max_lat + _RTREE_SLACK,
             exact,
         )
     return stmt.where(exact)

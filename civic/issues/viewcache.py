@@ -7,6 +7,7 @@ process (civic/caching.py). Answers are the same for everyone (no per-user data 
 language. Answers with a `days` filter depend on the clock and are not kept.
 CIVIC_MAP_CACHE_ENTRIES=0 turns the cache off.
 """
+
 from __future__ import annotations
 
 from flask import current_app, request

@@ -1,4 +1,5 @@
 """Browsing: the home map, the list (works with no JavaScript) and the issue page."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -57,8 +58,9 @@ def index():
     nearest_unavailable = filters.sort == "nearest" and home is None
     stmt = list_query(filters, home).options(selectinload(Issue.category))
     page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
-    return render_template("issues/list.html", page=page, nearest_unavailable=nearest_unavailable,
-                           **filter_context(filters))
+    return render_template(
+        "issues/list.html", page=page, nearest_unavailable=nearest_unavailable, **filter_context(filters)
+    )
 
 
 @bp.get("/issues/<int:issue_id>")
@@ -75,10 +77,18 @@ def detail(issue_id: int):
         upvoted=services.has_upvoted(current_user, issue.id),
         can_edit=services.can_edit_issue(current_user, issue),
         comments=(comments := _comments(issue)),
-        official=next((item["comment"] for item in reversed(comments)
-                       if item["comment"].official and not item["comment"].is_deleted), None),
+        official=next(
+            (
+                item["comment"]
+                for item in reversed(comments)
+                if item["comment"].official and not item["comment"].is_deleted
+            ),
+            None,
+        ),
         # The issue's own collections, loaded here: nothing queries while the page renders.
-        photos=list(issue.photos), history=list(issue.status_changes), revisions=list(issue.revisions),
+        photos=list(issue.photos),
+        history=list(issue.status_changes),
+        revisions=list(issue.revisions),
         # What other domains show on the page (civic/panels.py), their queries run here too.
         panels=panels.collect("issue", issue=issue, viewer=current_user),
         # Forms only for those who see them (every action on the page needs an account).
@@ -90,8 +100,12 @@ def detail(issue_id: int):
 
 # An issue page's comments with their authors and departments joined in and their photos: built once, since
 # building it with its loader options cost more than running it (README, Performance).
-_COMMENTS = (select(Comment).where(Comment.issue_id == bindparam("issue_id")).order_by(Comment.created_at, Comment.id)
-             .options(joinedload(Comment.author), joinedload(Comment.department), selectinload(Comment.photos)))
+_COMMENTS = (
+    select(Comment)
+    .where(Comment.issue_id == bindparam("issue_id"))
+    .order_by(Comment.created_at, Comment.id)
+    .options(joinedload(Comment.author), joinedload(Comment.department), selectinload(Comment.photos))
+)
 
 
 def _comments(issue: Issue):

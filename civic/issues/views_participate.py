@@ -1,4 +1,5 @@
 """Taking part: upvotes and comments, as plain forms that work without JavaScript."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for

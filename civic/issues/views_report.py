@@ -1,4 +1,5 @@
 """Reporting an issue (with the 'Already reported?' step) and the reporter's 24-hour edit."""
+
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -28,7 +29,10 @@ def _report_form() -> ReportForm:
 
 def _render_report(form: ReportForm, status: int = 200, duplicates=None, placed=None):
     return render_template(
-        "issues/report.html", form=form, duplicates=duplicates or [], placed=placed,
+        "issues/report.html",
+        form=form,
+        duplicates=duplicates or [],
+        placed=placed,
         fmap=maps.picker_map(form.lat.data, form.lon.data),
         liaison=current_user.acts_as_liaison,
         fields=panels.collect("report-form", form=form),  # other domains' questions (the city's attributes)
@@ -48,8 +52,12 @@ def report():
         # Typed an address instead of placing the pin: place it there and let the reporter check it.
         places = geocode(form.address.data)
         if not places:
-            form.address.errors = [_("We could not find that place in %(city)s. Place the pin on the map or "
-                                     "type coordinates.", city=current_app.config["CITY_NAME"])]
+            form.address.errors = [
+                _(
+                    "We could not find that place in %(city)s. Place the pin on the map or type coordinates.",
+                    city=current_app.config["CITY_NAME"],
+                )
+            ]
             return _render_report(form, 400)
         form.lat.data, form.lon.data = places[0].lat, places[0].lon
         return _render_report(form, 200, placed=places[0])
@@ -61,8 +69,12 @@ def report():
                 form.photos.errors = [_("Your photos were not kept: choose them again if you still report.")]
             return _render_report(form, 200, duplicates)
     draft = services.IssueDraft(
-        category_id=form.category.data, title=form.title.data, description=form.description.data,
-        lat=form.lat.data, lon=form.lon.data, address=form.address.data,
+        category_id=form.category.data,
+        title=form.title.data,
+        description=form.description.data,
+        lat=form.lat.data,
+        lon=form.lon.data,
+        address=form.address.data,
         show_reporter_name=form.show_reporter_name.data,
         on_behalf_name=form.on_behalf_name.data if current_user.acts_as_liaison else None,
         on_behalf_contact=form.on_behalf_contact.data if current_user.acts_as_liaison else None,
@@ -86,9 +98,17 @@ def edit(issue_id: int):
         return redirect(url_for("issues.detail", issue_id=issue.id)), 303
     form = EditIssueForm(obj=issue if request.method == "GET" else None)
     remove = {int(v) for v in request.form.getlist("remove_photo") if v.isdigit()}
-    outcome = submit_form(form, lambda: services.edit_issue(
-        current_user, issue, title=form.title.data, description=form.description.data, remove_photo_ids=remove,
-        uploads=form.photos.data))
+    outcome = submit_form(
+        form,
+        lambda: services.edit_issue(
+            current_user,
+            issue,
+            title=form.title.data,
+            description=form.description.data,
+            remove_photo_ids=remove,
+            uploads=form.photos.data,
+        ),
+    )
     if outcome.done:
         flash(_("Your changes are saved. Earlier versions stay in the issue's history."), "success")
         return redirect(url_for("issues.detail", issue_id=issue.id))

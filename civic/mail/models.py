@@ -1,4 +1,5 @@
 """OutgoingMail: the outbox. A row is written before any send, so nothing is lost if SMTP is down."""
+
 from __future__ import annotations
 
 from datetime import datetime

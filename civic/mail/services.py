@@ -1,6 +1,7 @@
 """Compose and deliver mail. `send_mail` records the message in the caller's unit of work; once that
 commits, the message is delivered: over SMTP when MAIL_SERVER is configured, otherwise to the console (the
 development outbox). A rolled-back request sends nothing."""
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,12 @@ def send_mail(to: str, subject: str, template: str, headers: dict | None = None,
     body = render_template(f"mail/{template}.txt", **context)
     # Subjects are often made from user text (an issue's title, a name): a line break there must neither
     # start a new header nor crash the send, so header values become one line.
-    message = OutgoingMail(to_address=_one_line(to), subject=_one_line(subject)[:200], body_text=body,
-                           headers={name: _one_line(value) for name, value in (headers or {}).items()})
+    message = OutgoingMail(
+        to_address=_one_line(to),
+        subject=_one_line(subject)[:200],
+        body_text=body,
+        headers={name: _one_line(value) for name, value in (headers or {}).items()},
+    )
     db.session.add(message)
     db.session.flush()
     message_id = message.id

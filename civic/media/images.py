@@ -5,6 +5,7 @@ no XMP, no JPEG comment, no colour profile (colours are converted to sRGB first,
 does not shift them), no trailing data. The format is decided by decoding, never by the file name or the
 browser's content type.
 """
+
 from __future__ import annotations
 
 import logging
@@ -83,6 +84,7 @@ def display_name(filename: str | None) -> str:
 
 # --- reading and decoding ----------------------------------------------------------------------
 
+
 def _read_at_most(file, size: int) -> bytes:
     try:
         file.seek(0)  # a validator may already have read the stream
@@ -143,6 +145,7 @@ def _decode(data: bytes, name: str, max_pixels: int, max_dimension: int) -> Imag
 
 # --- turning it into a clean, upright sRGB picture ---------------------------------------------
 
+
 def _upright(img: Image.Image) -> Image.Image:
     """Apply the EXIF orientation. A photo whose EXIF is broken is still a photo: keep it as stored."""
     try:
@@ -199,6 +202,7 @@ def _jpeg(img: Image.Image) -> bytes:
 
 
 # --- messages ----------------------------------------------------------------------------------
+
 
 def _not_a_photo(name: str) -> ValidationError:
     return ValidationError(

@@ -4,6 +4,7 @@ The folder is `UPLOAD_DIR`, or `instance/uploads` when it is not set. A key is t
 folder, so no folder grows huge), then a random uuid4 hex starting with those two characters, then a
 suffix. Keys come back in URLs, so `path_for` accepts only that exact shape: no "..", no absolute paths.
 """
+
 from __future__ import annotations
 
 import contextlib

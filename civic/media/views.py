@@ -1,6 +1,7 @@
 """Serving stored photos. Keys are random and a file never changes under its key, so caches keep it a year.
 Media knows storage keys only: a domain that hides some of its photos registers a check with
 `withhold_when` (issues: photos hidden by the moderators), and a withheld key is served to moderators only."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

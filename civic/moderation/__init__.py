@@ -1,5 +1,6 @@
 """Moderation: flags from residents, content hidden after enough flags or by a moderator, the review queue,
 edits with reasons, photo redaction, purges, account suspension, and the audit log admins read."""
+
 from flask import Blueprint
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")

@@ -1,4 +1,5 @@
 """Flags, and the audit log of every moderation action."""
+
 from __future__ import annotations
 
 import enum
@@ -63,13 +64,13 @@ class Flag(Model):
 
 
 class ActionKind(str, enum.Enum):
-    AUTO_HIDE = "auto_hide"      # enough flags from different people
+    AUTO_HIDE = "auto_hide"  # enough flags from different people
     HIDE = "hide"
     RESTORE = "restore"
-    DISMISS = "dismiss"          # flags looked at, nothing wrong
+    DISMISS = "dismiss"  # flags looked at, nothing wrong
     EDIT = "edit"
     REPLACE_PHOTO = "replace_photo"
-    PURGE = "purge"              # earlier versions deleted for good
+    PURGE = "purge"  # earlier versions deleted for good
     SUSPEND = "suspend"
     UNSUSPEND = "unsuspend"
 
@@ -83,7 +84,7 @@ class ModerationAction(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # None: automatic
     action: Mapped[ActionKind] = mapped_column(string_enum(ActionKind))
-    target_kind: Mapped[str] = mapped_column(String(20))       # a ContentKind value, or "user"
+    target_kind: Mapped[str] = mapped_column(String(20))  # a ContentKind value, or "user"
     target_id: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict] = mapped_column(JSON, default=dict)

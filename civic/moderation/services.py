@@ -2,6 +2,7 @@
 until a moderator reviews it. Moderators hide, restore, edit with a reason, replace a photo to redact it,
 purge earlier versions for good, and suspend accounts. Authors remove personal details from their own
 posts at any time. Every moderation action is written to the audit log, which admins read."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -13,20 +14,20 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 from flask_sqlalchemy.pagination import Pagination
-from werkzeug.datastructures import FileStorage
 from sqlalchemy import delete, func, select, update
+from werkzeug.datastructures import FileStorage
 
 from civic.accounts.models import Role, User
 from civic.database import insert_ignoring_duplicates, on_commit, on_rollback, utcnow
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.events.models import Event
 from civic.extensions import db
-from civic.text import clean_text
 from civic.issues import services as issue_services
 from civic.issues.models import Comment, CommentRevision, Issue, IssueRevision, Photo
 from civic.media import storage
 from civic.media.images import process_upload
 from civic.moderation.models import ActionKind, ContentKind, Flag, FlagReason, ModerationAction
+from civic.text import clean_text
 
 NOTE_MAX = 500
 REASON_MAX = 1000
@@ -35,6 +36,7 @@ EVENT_TEXT_FIELDS = ("title", "description", "meeting_point", "what_to_bring")
 
 
 # --- looking things up ----------------------------------------------------------------------------
+
 
 def parse_kind(value: str) -> ContentKind:
     try:
@@ -51,8 +53,12 @@ def get_target(kind: ContentKind, target_id: int) -> Any:  # an instance of MODE
 
 
 def owner_id(kind: ContentKind, target: Any) -> int | None:
-    return {ContentKind.ISSUE: lambda t: t.reporter_id, ContentKind.COMMENT: lambda t: t.author_id,
-            ContentKind.PHOTO: lambda t: t.uploader_id, ContentKind.EVENT: lambda t: t.organiser_id}[kind](target)
+    return {
+        ContentKind.ISSUE: lambda t: t.reporter_id,
+        ContentKind.COMMENT: lambda t: t.author_id,
+        ContentKind.PHOTO: lambda t: t.uploader_id,
+        ContentKind.EVENT: lambda t: t.organiser_id,
+    }[kind](target)
 
 
 def issue_of(kind: ContentKind, target: Any) -> int | None:
@@ -69,10 +75,17 @@ def require_moderator(user: User | AnonymousUserMixin | None) -> None:
         raise PermissionDenied(_("Only moderators can do this."))
 
 
-def _log(moderator: User | None, action: ActionKind, kind: str, target_id: int, reason: str | None,
-         **details: Any) -> ModerationAction:
-    entry = ModerationAction(moderator_id=moderator.id if moderator else None, action=action, target_kind=kind,
-                             target_id=target_id, reason=reason, details=details)
+def _log(
+    moderator: User | None, action: ActionKind, kind: str, target_id: int, reason: str | None, **details: Any
+) -> ModerationAction:
+    entry = ModerationAction(
+        moderator_id=moderator.id if moderator else None,
+        action=action,
+        target_kind=kind,
+        target_id=target_id,
+        reason=reason,
+        details=details,
+    )
     db.session.add(entry)
     return entry
 
@@ -82,16 +95,24 @@ def _clean_reason(reason: str | None, *, required: Literal[True] = True) -> str:
 @overload
 def _clean_reason(reason: str | None, *, required: bool) -> str | None: ...
 def _clean_reason(reason: str | None, *, required: bool = True) -> str | None:
-    return clean_text(reason, field="reason", max_len=REASON_MAX,
-                      required=_("Give a reason: it goes into the audit log.") if required else None)
+    return clean_text(
+        reason,
+        field="reason",
+        max_len=REASON_MAX,
+        required=_("Give a reason: it goes into the audit log.") if required else None,
+    )
 
 
 def _resolve_flags(kind: ContentKind, target_id: int) -> None:
-    db.session.execute(update(Flag).where(Flag.kind == kind, Flag.target_id == target_id, Flag.resolved_at.is_(None))
-                       .values(resolved_at=utcnow()))
+    db.session.execute(
+        update(Flag)
+        .where(Flag.kind == kind, Flag.target_id == target_id, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow())
+    )
 
 
 # --- flags ------------------------------------------------------------------------------------------
+
 
 def hide_threshold() -> int:
     return int(current_app.config.get("FLAG_HIDE_THRESHOLD", 3))
@@ -110,10 +131,22 @@ def flag(user: User, kind: ContentKind, target_id: int, reason: str, note: str |
     except ValueError:
         raise ValidationError(_("Choose why you are flagging it."), field="reason") from None
     note = (note or "").strip()[:NOTE_MAX] or None
-    db.session.execute(insert_ignoring_duplicates(Flag, kind=kind.value, target_id=target_id, user_id=user.id,
-                                                  reason=reason.value, note=note, created_at=utcnow()))
-    count = db.session.scalar(select(func.count(func.distinct(Flag.user_id))).where(
-        Flag.kind == kind, Flag.target_id == target_id, Flag.resolved_at.is_(None)))
+    db.session.execute(
+        insert_ignoring_duplicates(
+            Flag,
+            kind=kind.value,
+            target_id=target_id,
+            user_id=user.id,
+            reason=reason.value,
+            note=note,
+            created_at=utcnow(),
+        )
+    )
+    count = db.session.scalar(
+        select(func.count(func.distinct(Flag.user_id))).where(
+            Flag.kind == kind, Flag.target_id == target_id, Flag.resolved_at.is_(None)
+        )
+    )
     hidden_now = (count or 0) >= hide_threshold() and target.hidden_at is None
     if hidden_now:
         target.hidden_at = utcnow()
@@ -157,11 +190,13 @@ def review_queue(user: User) -> list[QueueItem]:
 
 
 def flags_on(kind: ContentKind, target_id: int) -> list[Flag]:
-    return list(db.session.scalars(select(Flag).where(Flag.kind == kind, Flag.target_id == target_id)
-                                   .order_by(Flag.created_at)))
+    return list(
+        db.session.scalars(select(Flag).where(Flag.kind == kind, Flag.target_id == target_id).order_by(Flag.created_at))
+    )
 
 
 # --- hide, restore, dismiss ---------------------------------------------------------------------------
+
 
 def hide(moderator: User, kind: ContentKind, target_id: int, reason: str) -> None:
     require_moderator(moderator)
@@ -194,6 +229,7 @@ def dismiss(moderator: User, kind: ContentKind, target_id: int, reason: str | No
 
 # --- edits and history ------------------------------------------------------------------------------
 
+
 def text_of(kind: ContentKind, target: Any) -> dict[str, str]:
     if kind is ContentKind.ISSUE:
         return {"title": target.title, "description": target.description}
@@ -206,8 +242,13 @@ def text_of(kind: ContentKind, target: Any) -> dict[str, str]:
 
 def _rewrite(editor: User, kind: ContentKind, target: Any, fields: dict[str, str], reason: str) -> None:
     if kind is ContentKind.ISSUE:
-        issue_services.rewrite_issue(editor, target, title=fields.get("title", target.title),
-                                     description=fields.get("description", target.description), reason=reason)
+        issue_services.rewrite_issue(
+            editor,
+            target,
+            title=fields.get("title", target.title),
+            description=fields.get("description", target.description),
+            reason=reason,
+        )
     elif kind is ContentKind.COMMENT:
         issue_services.rewrite_comment(editor, target, fields.get("body", target.body), reason=reason)
     elif kind is ContentKind.EVENT:
@@ -239,8 +280,12 @@ def moderator_edit(moderator: User, kind: ContentKind, target_id: int, fields: d
 
 
 def can_remove_personal_data(user: User | AnonymousUserMixin, kind: ContentKind, target: Any) -> bool:
-    return (user is not None and user.is_authenticated and kind in (ContentKind.ISSUE, ContentKind.COMMENT)
-            and owner_id(kind, target) == user.id)
+    return (
+        user is not None
+        and user.is_authenticated
+        and kind in (ContentKind.ISSUE, ContentKind.COMMENT)
+        and owner_id(kind, target) == user.id
+    )
 
 
 def remove_personal_data(user: User, kind: ContentKind, target_id: int, fields: dict[str, str]) -> None:
@@ -256,11 +301,17 @@ def history(kind: ContentKind, target_id: int) -> list:
     """Earlier versions (for moderators): IssueRevision / CommentRevision rows, or the audit entries of
     event edits."""
     if kind is ContentKind.ISSUE:
-        return list(db.session.scalars(select(IssueRevision).where(IssueRevision.issue_id == target_id)
-                                       .order_by(IssueRevision.id)))
+        return list(
+            db.session.scalars(
+                select(IssueRevision).where(IssueRevision.issue_id == target_id).order_by(IssueRevision.id)
+            )
+        )
     if kind is ContentKind.COMMENT:
-        return list(db.session.scalars(select(CommentRevision).where(CommentRevision.comment_id == target_id)
-                                       .order_by(CommentRevision.id)))
+        return list(
+            db.session.scalars(
+                select(CommentRevision).where(CommentRevision.comment_id == target_id).order_by(CommentRevision.id)
+            )
+        )
     if kind is ContentKind.EVENT:
         return [a for a in actions_on(kind.value, target_id) if a.action is ActionKind.EDIT and a.details.get("before")]
     return []
@@ -318,6 +369,7 @@ def replace_photo(moderator: User, photo_id: int, upload: FileStorage | None, re
 
 # --- accounts ---------------------------------------------------------------------------------------
 
+
 def _may_act_on(moderator: User, person: User) -> None:
     if person.id == moderator.id:
         raise ValidationError(_("You cannot suspend or restore your own account."))
@@ -355,14 +407,20 @@ def unsuspend(moderator: User, user_id: int, reason: str) -> User:
 
 # --- the audit log ------------------------------------------------------------------------------------
 
+
 def actions_on(target_kind: str, target_id: int) -> list[ModerationAction]:
-    return list(db.session.scalars(select(ModerationAction).where(ModerationAction.target_kind == target_kind,
-                                                                  ModerationAction.target_id == target_id)
-                                   .order_by(ModerationAction.id)))
+    return list(
+        db.session.scalars(
+            select(ModerationAction)
+            .where(ModerationAction.target_kind == target_kind, ModerationAction.target_id == target_id)
+            .order_by(ModerationAction.id)
+        )
+    )
 
 
 def audit_log(user: User, *, page: int = 1, per_page: int = 50) -> Pagination:
     if user is None or not user.is_authenticated or not user.is_admin:
         raise PermissionDenied(_("Only administrators can read the audit log."))
-    return db.paginate(select(ModerationAction).order_by(ModerationAction.id.desc()), page=page, per_page=per_page,
-                       error_out=False)
+    return db.paginate(
+        select(ModerationAction).order_by(ModerationAction.id.desc()), page=page, per_page=per_page, error_out=False
+    )

@@ -1,6 +1,7 @@
 """Moderation pages: the flag form's target, the review queue, one item's review page (hide, restore,
 dismiss, edit, replace a photo, purge history), suspending accounts, the audit log, and the author's
 "remove personal details" form."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -28,6 +29,7 @@ def public_url(kind: ContentKind, target) -> str:
 
 # --- flags (everyone signed in) ------------------------------------------------------------------------
 
+
 @bp.post("/flag")
 @login_required
 @limited("FLAG_RATE_LIMIT")
@@ -36,8 +38,13 @@ def flag():
     back = safe_next(request.form.get("next"), url_for("core.index"))
     try:
         kind = services.parse_kind(request.form.get("kind", ""))
-        services.flag(current_user, kind, request.form.get("target_id", type=int) or 0,
-                      request.form.get("reason", ""), request.form.get("note"))
+        services.flag(
+            current_user,
+            kind,
+            request.form.get("target_id", type=int) or 0,
+            request.form.get("reason", ""),
+            request.form.get("note"),
+        )
     except DomainError as error:
         flash_or_raise(error)
     else:
@@ -52,22 +59,38 @@ def flag_reasons() -> list[tuple[str, str]]:
 
 @bp.app_template_global("kind_label")
 def kind_label(kind: ContentKind) -> str:
-    return {ContentKind.ISSUE: _("Issue"), ContentKind.COMMENT: _("Comment"), ContentKind.PHOTO: _("Photo"),
-            ContentKind.EVENT: _("Event")}[kind]
+    return {
+        ContentKind.ISSUE: _("Issue"),
+        ContentKind.COMMENT: _("Comment"),
+        ContentKind.PHOTO: _("Photo"),
+        ContentKind.EVENT: _("Event"),
+    }[kind]
 
 
 @bp.app_template_global("action_label")
 def action_label(action: ActionKind) -> str:
-    return {ActionKind.AUTO_HIDE: _("hidden after flags"), ActionKind.HIDE: _("hidden"),
-            ActionKind.RESTORE: _("restored"), ActionKind.DISMISS: _("flags cleared"), ActionKind.EDIT: _("edited"),
-            ActionKind.REPLACE_PHOTO: _("photo replaced"), ActionKind.PURGE: _("earlier versions deleted"),
-            ActionKind.SUSPEND: _("account suspended"), ActionKind.UNSUSPEND: _("account restored")}[action]
+    return {
+        ActionKind.AUTO_HIDE: _("hidden after flags"),
+        ActionKind.HIDE: _("hidden"),
+        ActionKind.RESTORE: _("restored"),
+        ActionKind.DISMISS: _("flags cleared"),
+        ActionKind.EDIT: _("edited"),
+        ActionKind.REPLACE_PHOTO: _("photo replaced"),
+        ActionKind.PURGE: _("earlier versions deleted"),
+        ActionKind.SUSPEND: _("account suspended"),
+        ActionKind.UNSUSPEND: _("account restored"),
+    }[action]
 
 
 @bp.app_template_global("text_field_label")
 def text_field_label(name: str) -> str:
-    return {"title": _("Title"), "description": _("Description"), "body": _("Comment"),
-            "meeting_point": _("Meeting point"), "what_to_bring": _("What to bring")}.get(name, name)
+    return {
+        "title": _("Title"),
+        "description": _("Description"),
+        "body": _("Comment"),
+        "meeting_point": _("Meeting point"),
+        "what_to_bring": _("What to bring"),
+    }.get(name, name)
 
 
 @bp.app_template_global("is_moderator")
@@ -77,12 +100,12 @@ def is_moderator() -> bool:
 
 # --- the queue and one item -------------------------------------------------------------------------------
 
+
 @bp.get("/")
 @login_required
 def queue():
     items = services.review_queue(current_user)
-    return render_template("moderation/queue.html", items=items, public_url=public_url,
-                           text_of=services.text_of)
+    return render_template("moderation/queue.html", items=items, public_url=public_url, text_of=services.text_of)
 
 
 @bp.get("/<kind>/<int:target_id>")
@@ -92,11 +115,18 @@ def review(kind: str, target_id: int):
     content_kind = services.parse_kind(kind)
     target = services.get_target(content_kind, target_id)
     owner = db.session.get(User, services.owner_id(content_kind, target) or 0)
-    return render_template("moderation/review.html", kind=content_kind, target=target, owner=owner,
-                           text=services.text_of(content_kind, target), flags=services.flags_on(content_kind, target_id),
-                           history=services.history(content_kind, target_id),
-                           actions=services.actions_on(content_kind.value, target_id),
-                           public=public_url(content_kind, target), action=ActionForm())
+    return render_template(
+        "moderation/review.html",
+        kind=content_kind,
+        target=target,
+        owner=owner,
+        text=services.text_of(content_kind, target),
+        flags=services.flags_on(content_kind, target_id),
+        history=services.history(content_kind, target_id),
+        actions=services.actions_on(content_kind.value, target_id),
+        public=public_url(content_kind, target),
+        action=ActionForm(),
+    )
 
 
 def _act(kind: str, target_id: int, do, done: str):
@@ -114,52 +144,78 @@ def _act(kind: str, target_id: int, do, done: str):
 @bp.post("/<kind>/<int:target_id>/hide")
 @login_required
 def hide(kind: str, target_id: int):
-    return _act(kind, target_id, lambda k: services.hide(current_user, k, target_id, request.form.get("reason", "")),
-                _("Hidden. Only moderators can see it now."))
+    return _act(
+        kind,
+        target_id,
+        lambda k: services.hide(current_user, k, target_id, request.form.get("reason", "")),
+        _("Hidden. Only moderators can see it now."),
+    )
 
 
 @bp.post("/<kind>/<int:target_id>/restore")
 @login_required
 def restore(kind: str, target_id: int):
-    return _act(kind, target_id, lambda k: services.restore(current_user, k, target_id, request.form.get("reason", "")),
-                _("Restored: everyone can see it again."))
+    return _act(
+        kind,
+        target_id,
+        lambda k: services.restore(current_user, k, target_id, request.form.get("reason", "")),
+        _("Restored: everyone can see it again."),
+    )
 
 
 @bp.post("/<kind>/<int:target_id>/dismiss")
 @login_required
 def dismiss(kind: str, target_id: int):
-    return _act(kind, target_id, lambda k: services.dismiss(current_user, k, target_id, request.form.get("reason")),
-                _("The flags are cleared."))
+    return _act(
+        kind,
+        target_id,
+        lambda k: services.dismiss(current_user, k, target_id, request.form.get("reason")),
+        _("The flags are cleared."),
+    )
 
 
 @bp.post("/<kind>/<int:target_id>/edit")
 @login_required
 def edit(kind: str, target_id: int):
-    fields = {name: request.form[name] for name in ("title", "description", "body", *services.EVENT_TEXT_FIELDS)
-              if name in request.form}
-    return _act(kind, target_id,
-                lambda k: services.moderator_edit(current_user, k, target_id, fields, request.form.get("reason", "")),
-                _("Saved. The earlier version is kept in the history."))
+    fields = {
+        name: request.form[name]
+        for name in ("title", "description", "body", *services.EVENT_TEXT_FIELDS)
+        if name in request.form
+    }
+    return _act(
+        kind,
+        target_id,
+        lambda k: services.moderator_edit(current_user, k, target_id, fields, request.form.get("reason", "")),
+        _("Saved. The earlier version is kept in the history."),
+    )
 
 
 @bp.post("/<kind>/<int:target_id>/purge")
 @login_required
 def purge(kind: str, target_id: int):
-    return _act(kind, target_id,
-                lambda k: services.purge_history(current_user, k, target_id, request.form.get("reason", "")),
-                _("The earlier versions are deleted for good."))
+    return _act(
+        kind,
+        target_id,
+        lambda k: services.purge_history(current_user, k, target_id, request.form.get("reason", "")),
+        _("The earlier versions are deleted for good."),
+    )
 
 
 @bp.post("/photo/<int:target_id>/replace")
 @login_required
 def replace_photo(target_id: int):
-    return _act("photo", target_id,
-                lambda k: services.replace_photo(current_user, target_id, request.files.get("photo"),
-                                                 request.form.get("reason", "")),
-                _("The photo is replaced; the original is deleted."))
+    return _act(
+        "photo",
+        target_id,
+        lambda k: services.replace_photo(
+            current_user, target_id, request.files.get("photo"), request.form.get("reason", "")
+        ),
+        _("The photo is replaced; the original is deleted."),
+    )
 
 
 # --- accounts -----------------------------------------------------------------------------------------
+
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @login_required
@@ -180,8 +236,9 @@ def user(user_id: int):
         except DomainError as error:
             flash_or_raise(error)
         return redirect(url_for("moderation.user", user_id=user_id))
-    return render_template("moderation/user.html", person=person, actions=services.actions_on("user", user_id),
-                           action=ActionForm())
+    return render_template(
+        "moderation/user.html", person=person, actions=services.actions_on("user", user_id), action=ActionForm()
+    )
 
 
 @bp.get("/log")
@@ -192,6 +249,7 @@ def log():
 
 
 # --- authors: remove personal details from my own post ---------------------------------------------------
+
 
 @bp.route("/mine/<kind>/<int:target_id>", methods=["GET", "POST"])
 @login_required
@@ -211,5 +269,11 @@ def remove_personal_data(kind: str, target_id: int):
         else:
             flash(_("Saved. Only moderators can still see the earlier version, until they delete it."), "success")
             return redirect(public_url(content_kind, target))
-    return render_template("moderation/remove_personal_data.html", kind=content_kind, target=target, text=text,
-                           error=error, action=ActionForm()), status
+    return render_template(
+        "moderation/remove_personal_data.html",
+        kind=content_kind,
+        target=target,
+        text=text,
+        error=error,
+        action=ActionForm(),
+    ), status

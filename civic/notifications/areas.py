@@ -1,5 +1,6 @@
 """Followed areas: where a followed area is (its stored box) and whether a point lies in it (a circle around a
 point, a neighbourhood, or a shape drawn on the map). The geometry itself is in civic.geo.areas."""
+
 from __future__ import annotations
 
 from shapely.geometry import Point, Polygon

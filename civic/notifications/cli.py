@@ -1,5 +1,6 @@
 """Notification e-mail from the command line and in the background: `flask notifications digest` and the
 daily-digest job (registered with civic.jobs by the factory)."""
+
 from __future__ import annotations
 
 import click
@@ -14,8 +15,14 @@ notifications_cli = AppGroup("notifications", help="Notification e-mail.")
 
 
 def register_jobs(app: Flask) -> None:
-    jobs.register(app, jobs.Job("daily-digest", send_digests,
-                                jobs.daily_at(app.config.get("DIGEST_HOUR", 7), app.config["BABEL_DEFAULT_TIMEZONE"])))
+    jobs.register(
+        app,
+        jobs.Job(
+            "daily-digest",
+            send_digests,
+            jobs.daily_at(app.config.get("DIGEST_HOUR", 7), app.config["BABEL_DEFAULT_TIMEZONE"]),
+        ),
+    )
 
 
 @notifications_cli.command("digest")

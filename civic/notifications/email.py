@@ -1,14 +1,14 @@
 """Notification e-mail: one message per notification (immediate), or one digest per day (daily);
 every message carries a one-click unsubscribe link (RFC 8058) signed for its recipient."""
+
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
 
 from flask import url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from civic import signals
@@ -22,8 +22,14 @@ from civic.notifications.models import Notification, NotificationKind
 
 _SALT = "civic.unsubscribe"
 # Mailed at once even to daily-digest readers: tomorrow's digest would come too late.
-TIME_SENSITIVE = frozenset({NotificationKind.EVENT_REMINDER, NotificationKind.EVENT_EDITED,
-                            NotificationKind.EVENT_CANCELLED, NotificationKind.EVENT_PLACE})
+TIME_SENSITIVE = frozenset(
+    {
+        NotificationKind.EVENT_REMINDER,
+        NotificationKind.EVENT_EDITED,
+        NotificationKind.EVENT_CANCELLED,
+        NotificationKind.EVENT_PLACE,
+    }
+)
 
 
 def unsubscribe_token(user: User) -> str:
@@ -33,7 +39,8 @@ def unsubscribe_token(user: User) -> str:
 
 def user_from_unsubscribe_token(token: str) -> User:
     return user_from_standing_token(
-        token, _SALT, _("This unsubscribe link is not valid. Change your e-mail settings on your account page."))
+        token, _SALT, _("This unsubscribe link is not valid. Change your e-mail settings on your account page.")
+    )
 
 
 def _unsubscribe_headers(user: User) -> tuple[str, dict]:
@@ -52,8 +59,16 @@ def _send_immediately(app, notification: Notification | None = None, **_extra) -
         return
     with force_locale(user.locale or "en"):
         unsubscribe, headers = _unsubscribe_headers(user)
-        send_mail(user.email, describe(notification), "notification", headers=headers, user=user,
-                  text=describe(notification), link=link(notification, external=True), unsubscribe=unsubscribe)
+        send_mail(
+            user.email,
+            describe(notification),
+            "notification",
+            headers=headers,
+            user=user,
+            text=describe(notification),
+            link=link(notification, external=True),
+            unsubscribe=unsubscribe,
+        )
     notification.emailed_at = utcnow()  # in the notification's own transaction; the mail leaves after commit
 
 
@@ -64,9 +79,13 @@ def send_digests(now: datetime | None = None) -> int:
     """
     now = now or utcnow()
     pending = db.session.scalars(
-        select(Notification).join(User, User.id == Notification.user_id)
-        .where(User.email_frequency == EmailFrequency.DAILY, Notification.emailed_at.is_(None),
-               Notification.created_at <= now)
+        select(Notification)
+        .join(User, User.id == Notification.user_id)
+        .where(
+            User.email_frequency == EmailFrequency.DAILY,
+            Notification.emailed_at.is_(None),
+            Notification.created_at <= now,
+        )
         .order_by(Notification.user_id, Notification.created_at)
     )
     by_user: dict[int, list[Notification]] = defaultdict(list)
@@ -86,7 +105,6 @@ def _send_digest(user: User, notifications: list[Notification], now: datetime) -
             by_issue[heading].append((describe(n), link(n, external=True)))
         unsubscribe, headers = _unsubscribe_headers(user)
         subject = ngettext("civic: %(num)d update near you", "civic: %(num)d updates near you", len(notifications))
-        send_mail(user.email, subject, "digest", headers=headers, user=user, groups=by_issue,
-                  unsubscribe=unsubscribe)
+        send_mail(user.email, subject, "digest", headers=headers, user=user, groups=by_issue, unsubscribe=unsubscribe)
     for n in notifications:
         n.emailed_at = now

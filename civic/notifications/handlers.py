@@ -1,6 +1,7 @@
 """Signal receivers: taking part follows the issue; what happens to a followed issue or inside a
 followed area becomes a notification for the followers (never for the person who did it). Events, above
 this package, turn their own changes into notifications (civic/events/notices.py)."""
+
 from __future__ import annotations
 
 from civic import signals
@@ -15,8 +16,13 @@ def _reported(app, issue, **_extra) -> None:
     if issue.reporter_id:
         services.auto_follow(issue.reporter_id, issue.id, FollowReason.REPORTED)
     for user_id, area in services.area_followers_of(issue):
-        services.notify([user_id], NotificationKind.NEW_ISSUE_NEARBY, issue=issue, actor_id=issue.reporter_id,
-                        payload={"area": area.name, "area_id": area.id})
+        services.notify(
+            [user_id],
+            NotificationKind.NEW_ISSUE_NEARBY,
+            issue=issue,
+            actor_id=issue.reporter_id,
+            payload={"area": area.name, "area_id": area.id},
+        )
 
 
 @signals.comment_posted.connect
@@ -24,9 +30,13 @@ def _commented(app, issue, comment, **_extra) -> None:
     if comment.author_id:
         services.auto_follow(comment.author_id, issue.id, FollowReason.COMMENTED)
     author = db.session.get(User, comment.author_id) if comment.author_id else None
-    services.notify(services.issue_followers(issue.id), NotificationKind.COMMENT, issue=issue,
-                    actor_id=comment.author_id,
-                    payload={"comment_id": comment.id, "actor": author.display_name if author else ""})
+    services.notify(
+        services.issue_followers(issue.id),
+        NotificationKind.COMMENT,
+        issue=issue,
+        actor_id=comment.author_id,
+        payload={"comment_id": comment.id, "actor": author.display_name if author else ""},
+    )
 
 
 @signals.issue_upvoted.connect
@@ -37,10 +47,17 @@ def _upvoted(app, issue_id, user_id, voted, **_extra) -> None:
 
 @signals.status_changed.connect
 def _status_changed(app, issue, change, **_extra) -> None:
-    services.notify(services.issue_followers(issue.id), NotificationKind.STATUS, issue=issue,
-                    actor_id=change.actor_id,
-                    payload={"from": change.from_status.value if change.from_status else None,
-                             "to": change.to_status.value, "reason": change.reason or ""})
+    services.notify(
+        services.issue_followers(issue.id),
+        NotificationKind.STATUS,
+        issue=issue,
+        actor_id=change.actor_id,
+        payload={
+            "from": change.from_status.value if change.from_status else None,
+            "to": change.to_status.value,
+            "reason": change.reason or "",
+        },
+    )
 
 
 @signals.follows_issue.connect

@@ -1,4 +1,5 @@
 """Notification text, made when shown or mailed, in the reader's language."""
+
 from __future__ import annotations
 
 from flask import url_for
@@ -27,7 +28,9 @@ def describe(notification: Notification) -> str:
         return _("Tomorrow: “%(title)s”. See you there!", title=payload.get("event_title", ""))
     if notification.kind is NotificationKind.SUPPLIES:
         if payload.get("supplies") == "accepted":
-            return _("The city accepted your request for supplies for “%(title)s”.", title=payload.get("event_title", ""))
+            return _(
+                "The city accepted your request for supplies for “%(title)s”.", title=payload.get("event_title", "")
+            )
         return _("The city declined your request for supplies for “%(title)s”.", title=payload.get("event_title", ""))
     return _("New in %(area)s: “%(title)s”", area=payload.get("area", ""), title=title)
 

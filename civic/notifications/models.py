@@ -1,4 +1,5 @@
 """Follow (an issue), AreaFollow (a circle, a neighbourhood or a drawn shape), Notification."""
+
 from __future__ import annotations
 
 import enum
@@ -17,7 +18,6 @@ class FollowReason(str, enum.Enum):
     COMMENTED = "commented"
     UPVOTED = "upvoted"
     CHOSEN = "chosen"
-
 
 
 class Follow(Model):
@@ -50,11 +50,11 @@ class AreaFollow(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[AreaKind] = mapped_column(string_enum(AreaKind))
-    lat: Mapped[float | None] = mapped_column(Float)        # circle centre
+    lat: Mapped[float | None] = mapped_column(Float)  # circle centre
     lon: Mapped[float | None] = mapped_column(Float)
     radius_m: Mapped[int | None] = mapped_column(Integer)
     neighbourhood: Mapped[str | None] = mapped_column(String(80))
-    shape: Mapped[list | None] = mapped_column(JSON)         # [[lon, lat], ...] ring of a drawn polygon
+    shape: Mapped[list | None] = mapped_column(JSON)  # [[lon, lat], ...] ring of a drawn polygon
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
     min_lon: Mapped[float] = mapped_column(Float)
     min_lat: Mapped[float] = mapped_column(Float)
@@ -70,10 +70,10 @@ class NotificationKind(str, enum.Enum):
     STATUS = "status"
     NEW_ISSUE_NEARBY = "new_issue_nearby"
     EVENT_CANCELLED = "event_cancelled"
-    EVENT_PLACE = "event_place"        # off the waiting list: a place is yours
-    EVENT_EDITED = "event_edited"      # the time or place of an event you signed up for changed
+    EVENT_PLACE = "event_place"  # off the waiting list: a place is yours
+    EVENT_EDITED = "event_edited"  # the time or place of an event you signed up for changed
     EVENT_REMINDER = "event_reminder"  # the day before
-    SUPPLIES = "supplies"              # the city answered an event's request for supplies
+    SUPPLIES = "supplies"  # the city answered an event's request for supplies
 
 
 class Notification(Model):

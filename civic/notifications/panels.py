@@ -1,5 +1,6 @@
 """What the notifications domain shows on an issue page (civic/panels.py): the follow button, for a
 signed-in reader, so the issues domain renders it without importing this one."""
+
 from __future__ import annotations
 
 from civic import panels

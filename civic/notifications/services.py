@@ -1,4 +1,5 @@
 """Follow rules and the notification centre. Notifications are made by handlers.py from signals."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -32,10 +33,14 @@ def _require_user(user: User | AnonymousUserMixin) -> None:
 
 # --- following issues -------------------------------------------------------------------------
 
+
 def auto_follow(user_id: int, issue_id: int, reason: FollowReason) -> None:
     """Reporting, commenting and voting follow the issue, unless the user chose to stop following it."""
-    db.session.execute(insert_ignoring_duplicates(Follow, user_id=user_id, issue_id=issue_id, active=True,
-                                                  reason=reason, created_at=utcnow()))
+    db.session.execute(
+        insert_ignoring_duplicates(
+            Follow, user_id=user_id, issue_id=issue_id, active=True, reason=reason, created_at=utcnow()
+        )
+    )
     db.session.flush()
 
 
@@ -63,18 +68,31 @@ def issue_followers(issue_id: int) -> list[int]:
 
 
 def followed_issues(user: User) -> list[Issue]:
-    return list(db.session.scalars(
-        select(Issue).join(Follow, Follow.issue_id == Issue.id)
-        .where(Follow.user_id == user.id, Follow.active.is_(True), Issue.hidden_at.is_(None))
-        .order_by(Issue.updated_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Issue)
+            .join(Follow, Follow.issue_id == Issue.id)
+            .where(Follow.user_id == user.id, Follow.active.is_(True), Issue.hidden_at.is_(None))
+            .order_by(Issue.updated_at.desc())
+        )
+    )
 
 
 # --- following areas --------------------------------------------------------------------------
 
-def follow_area(user: User, *, name: str, kind: AreaKind, lat: float | None = None, lon: float | None = None,
-                radius_m: int | None = None, neighbourhood: str | None = None, shape: Sequence | None = None,
-                category_id: int | None = None) -> AreaFollow:
+
+def follow_area(
+    user: User,
+    *,
+    name: str,
+    kind: AreaKind,
+    lat: float | None = None,
+    lon: float | None = None,
+    radius_m: int | None = None,
+    neighbourhood: str | None = None,
+    shape: Sequence | None = None,
+    category_id: int | None = None,
+) -> AreaFollow:
     _require_user(user)
     count = db.session.scalar(select(func.count()).select_from(AreaFollow).where(AreaFollow.user_id == user.id))
     if (count or 0) >= MAX_AREAS:
@@ -124,8 +142,10 @@ def user_areas(user: User) -> list[AreaFollow]:
 def area_followers_of(issue: Issue) -> list[tuple[int, AreaFollow]]:
     """(user id, area) for every followed area containing the issue, one area per user."""
     stmt = select(AreaFollow).where(
-        AreaFollow.min_lon <= issue.lon, AreaFollow.max_lon >= issue.lon,
-        AreaFollow.min_lat <= issue.lat, AreaFollow.max_lat >= issue.lat,
+        AreaFollow.min_lon <= issue.lon,
+        AreaFollow.max_lon >= issue.lon,
+        AreaFollow.min_lat <= issue.lat,
+        AreaFollow.max_lat >= issue.lat,
         or_(AreaFollow.category_id.is_(None), AreaFollow.category_id == issue.category_id),
     )
     found: dict[int, AreaFollow] = {}
@@ -147,10 +167,22 @@ def issues_in_area(area: AreaFollow, since: datetime | None = None, limit: int =
 
 # --- notifications ------------------------------------------------------------------------------
 
-def notify(user_ids: Iterable[int], kind: NotificationKind, *, issue: Issue | None, actor_id: int | None = None,
-           payload: dict | None = None) -> list[Notification]:
-    created = [Notification(user_id=uid, kind=kind, issue_id=issue.id if issue else None, actor_id=actor_id,
-                            payload=payload or {}) for uid in dict.fromkeys(user_ids) if uid != actor_id]
+
+def notify(
+    user_ids: Iterable[int],
+    kind: NotificationKind,
+    *,
+    issue: Issue | None,
+    actor_id: int | None = None,
+    payload: dict | None = None,
+) -> list[Notification]:
+    created = [
+        Notification(
+            user_id=uid, kind=kind, issue_id=issue.id if issue else None, actor_id=actor_id, payload=payload or {}
+        )
+        for uid in dict.fromkeys(user_ids)
+        if uid != actor_id
+    ]
     if not created:
         return []
     db.session.add_all(created)
@@ -162,8 +194,11 @@ def notify(user_ids: Iterable[int], kind: NotificationKind, *, issue: Issue | No
 
 
 # The header's badge, on every page a signed-in person opens: built once, run with the user as a parameter.
-_UNREAD = (select(func.count()).select_from(Notification)
-           .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)))
+_UNREAD = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+)
 
 
 def unread_count(user: User | AnonymousUserMixin) -> int:
@@ -173,8 +208,11 @@ def unread_count(user: User | AnonymousUserMixin) -> int:
 
 
 def notifications_page(user: User, page: int = 1, per_page: int = 30) -> Pagination:
-    stmt = (select(Notification).where(Notification.user_id == user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    stmt = (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
@@ -197,21 +235,46 @@ def set_email_frequency(user: User, frequency: EmailFrequency) -> None:
 
 # --- "near me" ------------------------------------------------------------------------------------
 
+
 def near_me(user: User) -> dict:
     """What changed in my followed areas and issues since my last visit (or the last week)."""
     since = user.near_me_seen_at or (utcnow() - timedelta(days=NEAR_ME_DEFAULT_DAYS))
     by_area = [(area, issues_in_area(area, since=since, limit=50)) for area in user_areas(user)]
     followed_ids = [i.id for i in followed_issues(user)]
-    comments = list(db.session.scalars(
-        select(Comment).where(Comment.issue_id.in_(followed_ids), Comment.created_at >= since,
-                              Comment.deleted_at.is_(None), Comment.hidden_at.is_(None), Comment.author_id != user.id)
-        .order_by(Comment.created_at.desc()).limit(100)
-    )) if followed_ids else []
-    changes = list(db.session.scalars(
-        select(StatusChange).where(StatusChange.issue_id.in_(followed_ids), StatusChange.created_at >= since,
-                                   StatusChange.from_status.is_not(None))
-        .order_by(StatusChange.created_at.desc()).limit(100)
-    )) if followed_ids else []
+    comments = (
+        list(
+            db.session.scalars(
+                select(Comment)
+                .where(
+                    Comment.issue_id.in_(followed_ids),
+                    Comment.created_at >= since,
+                    Comment.deleted_at.is_(None),
+                    Comment.hidden_at.is_(None),
+                    Comment.author_id != user.id,
+                )
+                .order_by(Comment.created_at.desc())
+                .limit(100)
+            )
+        )
+        if followed_ids
+        else []
+    )
+    changes = (
+        list(
+            db.session.scalars(
+                select(StatusChange)
+                .where(
+                    StatusChange.issue_id.in_(followed_ids),
+                    StatusChange.created_at >= since,
+                    StatusChange.from_status.is_not(None),
+                )
+                .order_by(StatusChange.created_at.desc())
+                .limit(100)
+            )
+        )
+        if followed_ids
+        else []
+    )
     return {"since": since, "areas": by_area, "comments": comments, "changes": changes}
 
 

@@ -1,4 +1,5 @@
 """Following, the notification centre, "near me", e-mail settings and one-click unsubscribe."""
+
 from __future__ import annotations
 
 import json
@@ -30,19 +31,26 @@ def follow_issue(issue_id: int):
         abort(400)
     following = request.form.get("following") == "1"
     services.set_following(current_user, issue_id, following)
-    flash(_("You follow this issue: you will hear about comments and status changes.") if following
-          else _("You no longer follow this issue."), "success")
+    flash(
+        _("You follow this issue: you will hear about comments and status changes.")
+        if following
+        else _("You no longer follow this issue."),
+        "success",
+    )
     return redirect(safe_next(request.form.get("next"), url_for("issues.detail", issue_id=issue_id)))
 
 
 # --- notification centre ----------------------------------------------------------------------
 
+
 @bp.get("/notifications")
 @login_required
 def centre():
     page = services.notifications_page(current_user, page=request.args.get("page", 1, type=int))
-    items = [{"n": n, "text": describe(n), "link": url_for("notifications.open_one", notification_id=n.id)}
-             for n in page.items]
+    items = [
+        {"n": n, "text": describe(n), "link": url_for("notifications.open_one", notification_id=n.id)}
+        for n in page.items
+    ]
     return render_template("notifications/centre.html", page=page, items=items, action=ActionForm())
 
 
@@ -70,12 +78,15 @@ def mark_read():
 
 # --- following areas --------------------------------------------------------------------------
 
+
 def _area_form() -> AreaForm:
     form = AreaForm()
     form.neighbourhood.choices = [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(h.slug, h.name) for h in neighbourhoods.all_neighbourhoods()]
+        SelectChoice(h.slug, h.name) for h in neighbourhoods.all_neighbourhoods()
+    ]
     form.category.choices = [SelectChoice("", _("Every kind"))] + [
-        SelectChoice(str(c.id), c.label) for c in active_categories()]
+        SelectChoice(str(c.id), c.label) for c in active_categories()
+    ]
     if request.method == "GET" and current_user.has_home:
         form.lat.data, form.lon.data = current_user.home_lat, current_user.home_lon
     return form
@@ -83,8 +94,12 @@ def _area_form() -> AreaForm:
 
 def _render_follows(form: AreaForm, status: int = 200):
     return render_template(
-        "notifications/follows.html", form=form, areas=services.user_areas(current_user),
-        issues=services.followed_issues(current_user), action=ActionForm(), fmap=maps.picker_map(None, None),
+        "notifications/follows.html",
+        form=form,
+        areas=services.user_areas(current_user),
+        issues=services.followed_issues(current_user),
+        action=ActionForm(),
+        fmap=maps.picker_map(None, None),
     ), status
 
 
@@ -106,8 +121,14 @@ def add_area():
         shape = "invalid"
     try:
         services.follow_area(
-            current_user, name=form.name.data, kind=AreaKind(form.kind.data), lat=form.lat.data, lon=form.lon.data,
-            radius_m=form.radius_m.data, neighbourhood=form.neighbourhood.data or None, shape=shape,
+            current_user,
+            name=form.name.data,
+            kind=AreaKind(form.kind.data),
+            lat=form.lat.data,
+            lon=form.lon.data,
+            radius_m=form.radius_m.data,
+            neighbourhood=form.neighbourhood.data or None,
+            shape=shape,
             category_id=int(form.category.data) if form.category.data else None,
         )
     except DomainError as error:
@@ -136,6 +157,7 @@ def near_me():
 
 
 # --- e-mail settings and unsubscribe ----------------------------------------------------------
+
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required

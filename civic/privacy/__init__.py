@@ -1,4 +1,5 @@
 """Privacy: the privacy page, "download my data" and "delete my account"."""
+
 from flask import Blueprint
 
 bp = Blueprint("privacy", __name__)

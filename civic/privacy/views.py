@@ -1,4 +1,5 @@
 """The privacy page (what is kept and why), and the account pages to download my data or delete my account."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -26,8 +27,11 @@ def my_data():
 def download():
     if not ActionForm().validate_on_submit():
         abort(400)
-    return Response(services.export_zip(current_user), mimetype="application/zip",
-                    headers={"Content-Disposition": 'attachment; filename="civic-my-data.zip"'})
+    return Response(
+        services.export_zip(current_user),
+        mimetype="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="civic-my-data.zip"'},
+    )
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])
@@ -36,8 +40,9 @@ def delete_account():
     form, error, status = ActionForm(), None, 200
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.delete_account(current_user._get_current_object(), request.form.get("password", ""),
-                                    request.form.get("confirm", ""))
+            services.delete_account(
+                current_user._get_current_object(), request.form.get("password", ""), request.form.get("confirm", "")
+            )
         except DomainError as failure:
             error, status = failure, failure.status_code
         else:
@@ -46,5 +51,4 @@ def delete_account():
             return redirect(url_for("core.index"))
     elif request.method == "POST":
         status = 400
-    return render_template("privacy/delete.html", action=form, error=error,
-                           confirm_word=services.CONFIRM_WORD), status
+    return render_template("privacy/delete.html", action=form, error=error, confirm_word=services.CONFIRM_WORD), status

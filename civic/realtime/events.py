@@ -5,6 +5,7 @@ watch a map view. Nobody can ask to join another user's room: no event takes a r
 remembers decorated handlers for servers created later if no server existed yet, so module-level
 decorators would reach the first app of a process and no other.
 """
+
 from __future__ import annotations
 
 from flask_login import current_user

@@ -5,6 +5,7 @@ Rooms: `issue:<id>` (an open issue page), `user:<id>` (a signed-in user's privat
 at the coarsest zoom level where they number at most MAX_TILES; every change is pushed to the tiles
 containing it at each of those levels, so a client hears only about its own area.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,7 +32,7 @@ def user_room(user_id: int) -> str:
 
 
 def tile_of(lat: float, lon: float, zoom: int) -> tuple[int, int]:
-    n = 2 ** zoom
+    n = 2**zoom
     lat = max(min(lat, 85.0511), -85.0511)
     x = int((lon + 180.0) / 360.0 * n)
     y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
@@ -58,6 +59,7 @@ def tile_rooms_for_view(box: BBox) -> list[str]:
 
 # --- pushes -------------------------------------------------------------------------------------
 
+
 def _emit(event: str, data: dict, rooms: list[str] | str) -> None:
     """Push once the change is committed (the payload is computed now, inside the transaction); a change
     that is rolled back is never announced."""
@@ -65,8 +67,11 @@ def _emit(event: str, data: dict, rooms: list[str] | str) -> None:
 
 
 def _issue_changed(issue, change: str) -> None:
-    _emit("issue_changed", {"id": issue.id, "change": change, "status": issue.status.value,
-                            "upvotes": issue.upvote_count}, tile_rooms_for_point(issue.lat, issue.lon))
+    _emit(
+        "issue_changed",
+        {"id": issue.id, "change": change, "status": issue.status.value, "upvotes": issue.upvote_count},
+        tile_rooms_for_point(issue.lat, issue.lon),
+    )
 
 
 @signals.issue_reported.connect
@@ -94,14 +99,17 @@ def comment_payload(comment) -> dict:
 
     return {
         "id": comment.id,
-        "author": comment.author.display_name if comment.author else (
-            comment.department.name if comment.official and comment.department else ""),
+        "author": comment.author.display_name
+        if comment.author
+        else (comment.department.name if comment.official and comment.department else ""),
         "official": comment.official,
         "department": comment.department.name if comment.official and comment.department else "",
         "created_at": comment.created_at.isoformat(),
         "body_html": str(render_user_text(comment.body)),
-        "photos": [{"url": url_for("media.photo", key=p.key), "thumbnail": url_for("media.photo", key=p.thumb_key)}
-                   for p in comment.photos],
+        "photos": [
+            {"url": url_for("media.photo", key=p.key), "thumbnail": url_for("media.photo", key=p.thumb_key)}
+            for p in comment.photos
+        ],
         "deleted": comment.is_deleted,
     }
 
@@ -109,20 +117,34 @@ def comment_payload(comment) -> dict:
 @signals.comment_posted.connect
 def _commented(app, issue, comment, **_extra) -> None:
     db.session.refresh(issue)
-    _emit("comment", {"issue_id": issue.id, "comments": issue.comment_count, "comment": comment_payload(comment)},
-          issue_room(issue.id))
+    _emit(
+        "comment",
+        {"issue_id": issue.id, "comments": issue.comment_count, "comment": comment_payload(comment)},
+        issue_room(issue.id),
+    )
 
 
 @signals.comment_changed.connect
 def _comment_changed(app, comment, **_extra) -> None:
-    _emit("comment_changed", {"issue_id": comment.issue_id, "comment": comment_payload(comment)},
-          issue_room(comment.issue_id))
+    _emit(
+        "comment_changed",
+        {"issue_id": comment.issue_id, "comment": comment_payload(comment)},
+        issue_room(comment.issue_id),
+    )
 
 
 @signals.status_changed.connect
 def _status_changed(app, issue, change, **_extra) -> None:
-    _emit("status", {"issue_id": issue.id, "status": issue.status.value, "label": issue.status.label,
-                     "reason": change.reason or ""}, issue_room(issue.id))
+    _emit(
+        "status",
+        {
+            "issue_id": issue.id,
+            "status": issue.status.value,
+            "label": issue.status.label,
+            "reason": change.reason or "",
+        },
+        issue_room(issue.id),
+    )
     _issue_changed(issue, "status")
 
 
@@ -142,5 +164,5 @@ def _notification(app, notification=None, user_id: int | None = None, **_extra) 
 def _ticket_changed(app, submission, **_extra) -> None:
     """The ticket line of the issue page, rendered by the page's own partial (open311/_ticket_status.html)."""
     html = str(get_template_attribute("open311/_ticket_status.html", "ticket_status")(submission)).strip()
-    _emit("ticket", {"issue_id": submission.issue_id, "html": html, "text": Markup(html).striptags()},
-          issue_room(submission.issue_id))
+    text = Markup(html).striptags()  # noqa: S704 - our own rendered template, only stripped to plain text
+    _emit("ticket", {"issue_id": submission.issue_id, "html": html, "text": text}, issue_room(submission.issue_id))

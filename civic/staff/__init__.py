@@ -1,4 +1,5 @@
 """City staff area: the department's home page (the triage queue and replies build on it)."""
+
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")

@@ -1,4 +1,5 @@
 """Staff forms."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -18,12 +19,19 @@ CLOSED_REASON_LABELS = {
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(_l("New status"), choices=[SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()],
-                         validators=[InputRequired()])
-    closed_reason = SelectField(_l("If closed without a fix: why"), choices=[SelectChoice("", "—")] + [
-        SelectChoice(r.value, label) for r, label in CLOSED_REASON_LABELS.items()], validators=[Optional()])
-    duplicate_of = IntegerField(_l("If a duplicate: number of the original issue"),
-                                validators=[Optional(), NumberRange(1, 10**9)])
+    status = SelectField(
+        _l("New status"),
+        choices=[SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()],
+        validators=[InputRequired()],
+    )
+    closed_reason = SelectField(
+        _l("If closed without a fix: why"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(r.value, label) for r, label in CLOSED_REASON_LABELS.items()],
+        validators=[Optional()],
+    )
+    duplicate_of = IntegerField(
+        _l("If a duplicate: number of the original issue"), validators=[Optional(), NumberRange(1, 10**9)]
+    )
     reason = TextAreaField(_l("Reason (public, shown in the status history)"), validators=[Length(max=2000)])
     also_reply = BooleanField(_l("Also post the reply below as the official response"))
     reply = TextAreaField(_l("Official reply"), validators=[Optional(), Length(max=5000)])
@@ -45,14 +53,20 @@ class AssignForm(FlaskForm):
 class TemplateForm(FlaskForm):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=120)])
     category = SelectField(_l("Category (optional)"), choices=[], validators=[Optional()])
-    status = SelectField(_l("Suggest when the status becomes (optional)"), choices=[SelectChoice("", "—")] + [
-        SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()], validators=[Optional()])
+    status = SelectField(
+        _l("Suggest when the status becomes (optional)"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()],
+        validators=[Optional()],
+    )
     body = TextAreaField(_l("Text"), validators=[InputRequired(), Length(max=5000)])
 
 
 class FixedAnswerForm(FlaskForm):
-    answer = RadioField(_l("Is it fixed?"), choices=[SelectChoice("yes", _l("Yes, it is fixed")),
-                                                     SelectChoice("no", _l("No, it is not fixed: reopen it"))],
-                        validators=[InputRequired(_l("Choose yes or no."))])
-    comment = TextAreaField(_l("Your comment"), validators=[InputRequired(_l("Write your comment first.")), Length(max=5000)])
-
+    answer = RadioField(
+        _l("Is it fixed?"),
+        choices=[SelectChoice("yes", _l("Yes, it is fixed")), SelectChoice("no", _l("No, it is not fixed: reopen it"))],
+        validators=[InputRequired(_l("Choose yes or no."))],
+    )
+    comment = TextAreaField(
+        _l("Your comment"), validators=[InputRequired(_l("Write your comment first.")), Length(max=5000)]
+    )

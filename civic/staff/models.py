@@ -1,4 +1,5 @@
 """Staff-only records: internal notes, response templates, and residents' "is it fixed?" answers."""
+
 from __future__ import annotations
 
 import enum

@@ -1,6 +1,7 @@
 """What the staff domain shows on an issue page (civic/panels.py), so the issues domain stays unaware of
 it: the staff panel (status, official reply, templates, assignment, internal notes) for city staff, and
 "is it fixed?" for the residents the city asks."""
+
 from __future__ import annotations
 
 from flask import request
@@ -22,8 +23,7 @@ def fix_question(issue, viewer) -> dict | None:
     return {"form": FixedAnswerForm(formdata=None)}
 
 
-@panels.panel(page="issue", name="staff-panel", template="staff/_issue_panel.html", order=10,
-              slot="before-comments")
+@panels.panel(page="issue", name="staff-panel", template="staff/_issue_panel.html", order=10, slot="before-comments")
 def staff_panel(issue, viewer) -> dict | None:
     """What a staff member sees on an issue page; None for everyone else."""
     if not is_any_staff(viewer):
@@ -38,15 +38,17 @@ def staff_panel(issue, viewer) -> dict | None:
     owner = owns(viewer, issue)
     assign_form = AssignForm(formdata=None, assignee=str(issue.assignee_id or ""))
     assign_form.assignee.choices = [SelectChoice("", _("Nobody"))] + [
-        SelectChoice(str(u.id), u.display_name) for u in replies.colleagues(issue.category.department_id)]
+        SelectChoice(str(u.id), u.display_name) for u in replies.colleagues(issue.category.department_id)
+    ]
     return {
         "owner": owner,
         "status_form": StatusForm(formdata=None, status=issue.status.value),
         "allowed": [s.value for s in workflow.TRANSITIONS[issue.status]],
         "reply_form": reply_form,
         "templates": templates,
-        "suggestions": {s.value: (t.body if (t := replies.suggested_template(issue, s, templates)) else "")
-                        for s in IssueStatus},
+        "suggestions": {
+            s.value: (t.body if (t := replies.suggested_template(issue, s, templates)) else "") for s in IssueStatus
+        },
         "note_form": NoteForm(formdata=None),
         "notes": replies.internal_notes(viewer, issue) if owner else [],
         "assign_form": assign_form,

@@ -2,6 +2,7 @@
 accounts models (`User.is_any_staff`, `User.owns_issue`, `require_any_staff`, `require_owner`): official
 replies need any verified staff; status changes, notes and assignment need staff of the department that owns
 the issue's category (or an admin). Other domains ask the user object directly."""
+
 from __future__ import annotations
 
 from civic.accounts.models import Anonymous

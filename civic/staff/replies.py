@@ -1,4 +1,5 @@
 """Official replies, response templates, internal notes, assignment and bulk acknowledgement."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -44,12 +45,17 @@ def post_official_reply(actor: User, issue: Issue, body: str) -> Comment:
 
 
 def official_replies(issue: Issue) -> list[Comment]:
-    return list(db.session.scalars(select(Comment).where(Comment.issue_id == issue.id, Comment.official.is_(True),
-                                                         Comment.deleted_at.is_(None))
-                                   .order_by(Comment.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.issue_id == issue.id, Comment.official.is_(True), Comment.deleted_at.is_(None))
+            .order_by(Comment.created_at.desc())
+        )
+    )
 
 
 # --- templates ----------------------------------------------------------------------------------
+
 
 def templates_for(department_id: int, category_id: int | None = None) -> list[ResponseTemplate]:
     stmt = select(ResponseTemplate).where(ResponseTemplate.department_id == department_id)
@@ -58,8 +64,9 @@ def templates_for(department_id: int, category_id: int | None = None) -> list[Re
     return list(db.session.scalars(stmt.order_by(ResponseTemplate.title)))
 
 
-def suggested_template(issue: Issue, status: IssueStatus,
-                       templates: list[ResponseTemplate] | None = None) -> ResponseTemplate | None:
+def suggested_template(
+    issue: Issue, status: IssueStatus, templates: list[ResponseTemplate] | None = None
+) -> ResponseTemplate | None:
     """The department's template for this category and status (a category-specific one first).
     Pass `templates` (from templates_for) when asking for several statuses, to query once."""
     if templates is None:
@@ -69,8 +76,15 @@ def suggested_template(issue: Issue, status: IssueStatus,
     return candidates[0] if candidates else None
 
 
-def save_template(actor: User, template: ResponseTemplate | None, *, title: str, body: str,
-                  category_id: int | None, status: IssueStatus | None) -> ResponseTemplate:
+def save_template(
+    actor: User,
+    template: ResponseTemplate | None,
+    *,
+    title: str,
+    body: str,
+    category_id: int | None,
+    status: IssueStatus | None,
+) -> ResponseTemplate:
     require_any_staff(actor)
     if actor.department_id is None and template is None:
         raise ValidationError(_("Templates belong to a department; administrators without one cannot add them."))
@@ -88,10 +102,14 @@ def save_template(actor: User, template: ResponseTemplate | None, *, title: str,
 
 # --- notes, assignment, bulk acknowledgement -----------------------------------------------------
 
+
 def add_internal_note(actor: User, issue: Issue, body: str) -> InternalNote:
     require_owner(actor, issue)
-    note = InternalNote(issue_id=issue.id, author_id=actor.id,
-                        body=_text(body, field="note", limit=NOTE_MAX, missing=_("Write the note first.")))
+    note = InternalNote(
+        issue_id=issue.id,
+        author_id=actor.id,
+        body=_text(body, field="note", limit=NOTE_MAX, missing=_("Write the note first.")),
+    )
     db.session.add(note)
     db.session.flush()
     return note
@@ -99,20 +117,29 @@ def add_internal_note(actor: User, issue: Issue, body: str) -> InternalNote:
 
 def internal_notes(viewer, issue: Issue) -> list[InternalNote]:
     require_owner(viewer, issue)
-    return list(db.session.scalars(select(InternalNote).where(InternalNote.issue_id == issue.id)
-                                   .order_by(InternalNote.created_at)))
+    return list(
+        db.session.scalars(
+            select(InternalNote).where(InternalNote.issue_id == issue.id).order_by(InternalNote.created_at)
+        )
+    )
 
 
 def colleagues(department_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.department_id == department_id, User.role == Role.STAFF,
-                                                      User.verified_at.is_not(None)).order_by(User.display_name)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.department_id == department_id, User.role == Role.STAFF, User.verified_at.is_not(None))
+            .order_by(User.display_name)
+        )
+    )
 
 
 def assign(actor: User, issue: Issue, assignee_id: int | None) -> None:
     require_owner(actor, issue)
     if assignee_id is not None and assignee_id not in {u.id for u in colleagues(issue.category.department_id)}:
-        raise ValidationError(_("Assign it to verified staff of %(dept)s.", dept=issue.category.department.name),
-                              field="assignee")
+        raise ValidationError(
+            _("Assign it to verified staff of %(dept)s.", dept=issue.category.department.name), field="assignee"
+        )
     issue.assignee_id = assignee_id
     db.session.flush()
 

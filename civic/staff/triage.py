@@ -1,4 +1,5 @@
 """The department's queue: filters, sorts and what each row needs."""
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,7 @@ class QueueFilters:
     statuses: list[IssueStatus] = field(default_factory=lambda: list(OPEN_STATUSES))
     older_than_days: int | None = None
     min_upvotes: int | None = None
-    shape: list | None = None     # [[lon, lat], ...] drawn on the map
+    shape: list | None = None  # [[lon, lat], ...] drawn on the map
     assignee_id: int | None = None
     sort: str = "oldest_unanswered"
 
@@ -36,8 +37,9 @@ def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationError(_("%(name)s must be a whole number from %(low)d to %(high)d.", name=name, low=low, high=high),
-                              field=name)
+        raise ValidationError(
+            _("%(name)s must be a whole number from %(low)d to %(high)d.", name=name, low=low, high=high), field=name
+        )
     return int(raw)
 
 
@@ -57,7 +59,9 @@ def parse(args: MultiDict, department_id: int) -> QueueFilters:
         try:
             filters.shape = [list(p) for p in shape_polygon(json.loads(args["shape"])).exterior.coords]
         except ValueError:
-            raise ValidationError(_("The shape must be a list of [longitude, latitude] points."), field="shape") from None
+            raise ValidationError(
+                _("The shape must be a list of [longitude, latitude] points."), field="shape"
+            ) from None
     sort = args.get("sort", "oldest_unanswered")
     if sort not in SORTS:
         raise ValidationError(_("Unknown sort order."), field="sort")
@@ -66,10 +70,16 @@ def parse(args: MultiDict, department_id: int) -> QueueFilters:
 
 
 def query(filters: QueueFilters) -> Select:
-    stmt = (select(Issue).join(Category, Category.id == Issue.category_id)
-            .where(Category.department_id == filters.department_id, Issue.status.in_(filters.statuses),
-                   Issue.hidden_at.is_(None))  # hidden by moderators: back in the queue once restored
-            .options(selectinload(Issue.category), selectinload(Issue.assignee)))
+    stmt = (
+        select(Issue)
+        .join(Category, Category.id == Issue.category_id)
+        .where(
+            Category.department_id == filters.department_id,
+            Issue.status.in_(filters.statuses),
+            Issue.hidden_at.is_(None),
+        )  # hidden by moderators: back in the queue once restored
+        .options(selectinload(Issue.category), selectinload(Issue.assignee))
+    )
     if filters.category_id:
         stmt = stmt.where(Issue.category_id == filters.category_id)
     if filters.older_than_days:

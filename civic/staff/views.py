@@ -1,4 +1,5 @@
 """The staff queue and the actions on an issue (status, official reply, notes, assignment)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -47,11 +48,19 @@ def queue():
         filters, error = triage.QueueFilters(department_id=department_id), exc.message
     page = db.paginate(triage.query(filters), per_page=PAGE_SIZE, error_out=False)
     return render_template(
-        "staff/queue.html", page=page, rows=triage.in_shape(filters, list(page.items)), filters=filters, error=error,
-        department=db.session.get(Department, department_id), departments=db.session.query(Department).all(),
+        "staff/queue.html",
+        page=page,
+        rows=triage.in_shape(filters, list(page.items)),
+        filters=filters,
+        error=error,
+        department=db.session.get(Department, department_id),
+        departments=db.session.query(Department).all(),
         categories=[c for c in active_categories() if c.department_id == department_id],
-        statuses=list(STATUS_LABELS.items()), colleagues=replies.colleagues(department_id), action=ActionForm(),
-        default_ack=_(DEFAULT_ACK), fmap=maps.picker_map(None, None),
+        statuses=list(STATUS_LABELS.items()),
+        colleagues=replies.colleagues(department_id),
+        action=ActionForm(),
+        default_ack=_(DEFAULT_ACK),
+        fmap=maps.picker_map(None, None),
         panels=panels.collect("staff-queue", department_id=department_id, viewer=current_user),
     ), (400 if error else 200)
 
@@ -101,8 +110,14 @@ def change_status(issue_id: int):
 
     def action(issue):
         closed = ClosedReason(form.closed_reason.data) if form.closed_reason.data else None
-        workflow.change_status(current_user, issue, IssueStatus(form.status.data), form.reason.data,
-                               closed_reason=closed, duplicate_of_id=form.duplicate_of.data)
+        workflow.change_status(
+            current_user,
+            issue,
+            IssueStatus(form.status.data),
+            form.reason.data,
+            closed_reason=closed,
+            duplicate_of_id=form.duplicate_of.data,
+        )
         if form.also_reply.data and (form.reply.data or "").strip():
             replies.post_official_reply(current_user, issue, form.reply.data)
 
@@ -115,8 +130,12 @@ def reply(issue_id: int):
     form = ReplyForm()
     if not form.validate_on_submit():
         abort(400)
-    return _act(issue_id, lambda issue: replies.post_official_reply(current_user, issue, form.body.data),
-                _("Your official reply is posted."), "official-response")
+    return _act(
+        issue_id,
+        lambda issue: replies.post_official_reply(current_user, issue, form.body.data),
+        _("Your official reply is posted."),
+        "official-response",
+    )
 
 
 @bp.post("/issues/<int:issue_id>/notes")
@@ -125,8 +144,11 @@ def note(issue_id: int):
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
-    return _act(issue_id, lambda issue: replies.add_internal_note(current_user, issue, form.note.data),
-                _("Your note is saved (staff only)."))
+    return _act(
+        issue_id,
+        lambda issue: replies.add_internal_note(current_user, issue, form.note.data),
+        _("Your note is saved (staff only)."),
+    )
 
 
 @bp.post("/issues/<int:issue_id>/assign")
@@ -144,11 +166,15 @@ def assign(issue_id: int):
 def confirm_community_fix(issue_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _act(issue_id, lambda issue: workflow.confirm_community_fix(current_user, issue),
-                _("Confirmed: the page now says the city checked the neighbourhood's fix."))
+    return _act(
+        issue_id,
+        lambda issue: workflow.confirm_community_fix(current_user, issue),
+        _("Confirmed: the page now says the city checked the neighbourhood's fix."),
+    )
 
 
 # --- residents: "is it fixed?" ----------------------------------------------------------------
+
 
 @bp.post("/issues/<int:issue_id>/fixed")
 @login_required
@@ -158,19 +184,26 @@ def answer_fixed(issue_id: int):
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return _back(issue_id, "is-it-fixed")
     fixed = form.answer.data == "yes"
-    return _act(issue_id, lambda issue: workflow.answer_fixed(current_user, issue, fixed, form.comment.data),
-                _("Thank you: the fix is confirmed.") if fixed else _("The issue is open again and back with the city."),
-                "is-it-fixed")
+    return _act(
+        issue_id,
+        lambda issue: workflow.answer_fixed(current_user, issue, fixed, form.comment.data),
+        _("Thank you: the fix is confirmed.") if fixed else _("The issue is open again and back with the city."),
+        "is-it-fixed",
+    )
 
 
 # --- response templates -----------------------------------------------------------------------
+
 
 @bp.get("/templates")
 @staff_required
 def templates():
     department_id = _department_id()
-    return render_template("staff/templates.html", templates=replies.templates_for(department_id),
-                           department=db.session.get(Department, department_id))
+    return render_template(
+        "staff/templates.html",
+        templates=replies.templates_for(department_id),
+        department=db.session.get(Department, department_id),
+    )
 
 
 @bp.route("/templates/new", methods=["GET", "POST"])
@@ -178,18 +211,28 @@ def templates():
 @staff_required
 def template(template_id: int | None = None):
     existing = db.session.get(ResponseTemplate, template_id) if template_id else None
-    if template_id and (existing is None or not (current_user.is_admin or existing.department_id == current_user.department_id)):
+    if template_id and (
+        existing is None or not (current_user.is_admin or existing.department_id == current_user.department_id)
+    ):
         abort(404)
     form = TemplateForm(obj=existing if request.method == "GET" else None)
     form.category.choices = [SelectChoice("", _("Any category"))] + [
-        SelectChoice(str(c.id), c.label) for c in active_categories() if c.department_id == _department_id()]
+        SelectChoice(str(c.id), c.label) for c in active_categories() if c.department_id == _department_id()
+    ]
     if request.method == "GET" and existing:
         form.category.data = str(existing.category_id or "")
         form.status.data = existing.status.value if existing.status else ""
-    outcome = submit_form(form, lambda: replies.save_template(
-        current_user, existing, title=form.title.data, body=form.body.data,
-        category_id=int(form.category.data) if form.category.data else None,
-        status=IssueStatus(form.status.data) if form.status.data else None))
+    outcome = submit_form(
+        form,
+        lambda: replies.save_template(
+            current_user,
+            existing,
+            title=form.title.data,
+            body=form.body.data,
+            category_id=int(form.category.data) if form.category.data else None,
+            status=IssueStatus(form.status.data) if form.status.data else None,
+        ),
+    )
     if outcome.done:
         flash(_("The template is saved."), "success")
         return redirect(url_for("staff.templates"))

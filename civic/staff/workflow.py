@@ -1,5 +1,6 @@
 """The status workflow: every change has a reason; closed is never fixed; duplicates merge into the
 original (votes here, followers through the issue_merged signal); residents answer "is it fixed?"."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,11 +14,11 @@ from civic.accounts.models import User
 from civic.database import insert_ignoring_duplicates, utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
-from civic.text import clean_text
 from civic.issues import services as issue_services
 from civic.issues.models import OPEN_STATUSES, Comment, Issue, IssueStatus, StatusChange, Upvote
 from civic.staff.models import ClosedReason, FixConfirmation
 from civic.staff.permissions import owns, require_owner
+from civic.text import clean_text
 
 CONFIRM_WINDOW = timedelta(days=30)
 REASON_MAX = 2000
@@ -32,10 +33,17 @@ TRANSITIONS = {
 }
 
 
-def _record(issue: Issue, new: IssueStatus, reason: str, actor_id: int | None, *,
-            by_community: bool = False) -> StatusChange:
-    change = StatusChange(issue_id=issue.id, from_status=issue.status, to_status=new, reason=reason, actor_id=actor_id,
-                          by_community=by_community)
+def _record(
+    issue: Issue, new: IssueStatus, reason: str, actor_id: int | None, *, by_community: bool = False
+) -> StatusChange:
+    change = StatusChange(
+        issue_id=issue.id,
+        from_status=issue.status,
+        to_status=new,
+        reason=reason,
+        actor_id=actor_id,
+        by_community=by_community,
+    )
     db.session.add(change)
     issue.status, issue.updated_at = new, utcnow()
     if new is IssueStatus.FIXED:
@@ -49,17 +57,27 @@ def _record(issue: Issue, new: IssueStatus, reason: str, actor_id: int | None, *
 
 
 def _clean_reason(reason: str | None) -> str:
-    return clean_text(reason, field="reason", max_len=REASON_MAX,
-                      required=_("Give a reason: residents see it in the status history."))
+    return clean_text(
+        reason, field="reason", max_len=REASON_MAX, required=_("Give a reason: residents see it in the status history.")
+    )
 
 
-def change_status(actor: User, issue: Issue, new: IssueStatus, reason: str, *,
-                  closed_reason: ClosedReason | None = None, duplicate_of_id: int | None = None) -> StatusChange:
+def change_status(
+    actor: User,
+    issue: Issue,
+    new: IssueStatus,
+    reason: str,
+    *,
+    closed_reason: ClosedReason | None = None,
+    duplicate_of_id: int | None = None,
+) -> StatusChange:
     require_owner(actor, issue)
     reason = _clean_reason(reason)
     if new not in TRANSITIONS[issue.status]:
-        raise ValidationError(_("An issue that is “%(old)s” cannot become “%(new)s”.",
-                                old=issue.status.label, new=new.label), field="status")
+        raise ValidationError(
+            _("An issue that is “%(old)s” cannot become “%(new)s”.", old=issue.status.label, new=new.label),
+            field="status",
+        )
     original = None
     if new is IssueStatus.CLOSED:
         if closed_reason is None:
@@ -90,8 +108,9 @@ def _original_of(issue: Issue, duplicate_of_id: int | None) -> Issue:
         seen.add(original.id)
         original = db.session.get(Issue, original.duplicate_of_id)
     if original is None or original.id in seen:
-        raise ValidationError(_("Issue %(id)d cannot be the original: choose another issue.", id=duplicate_of_id),
-                              field="duplicate_of")
+        raise ValidationError(
+            _("Issue %(id)d cannot be the original: choose another issue.", id=duplicate_of_id), field="duplicate_of"
+        )
     return original
 
 
@@ -108,6 +127,7 @@ def _carry_votes(duplicate: Issue, original: Issue) -> None:
 
 
 # --- fixed by the neighbourhood ----------------------------------------------------------------
+
 
 def mark_fixed_by_community(actor: User, issue: Issue, reason: str) -> StatusChange | None:
     """An event's organiser reports the issue fixed at a clean-up (civic.events checks who may). The
@@ -137,6 +157,7 @@ def confirm_community_fix(actor: User, issue: Issue) -> None:
 
 # --- "is it fixed?" ---------------------------------------------------------------------------
 
+
 def can_answer_fixed(user, issue: Issue) -> bool:
     """The reporter and followers (anyone who voted, commented or follows) within 30 days of the fix."""
     if user is None or not user.is_authenticated or issue.status is not IssueStatus.FIXED or issue.fixed_at is None:
@@ -151,8 +172,12 @@ def can_answer_fixed(user, issue: Issue) -> bool:
 
 def _takes_part(user_id: int, issue_id: int) -> bool:
     voted = db.session.get(Upvote, (issue_id, user_id)) is not None
-    commented = (db.session.scalar(select(func.count()).select_from(Comment)
-                                   .where(Comment.issue_id == issue_id, Comment.author_id == user_id)) or 0) > 0
+    commented = (
+        db.session.scalar(
+            select(func.count()).select_from(Comment).where(Comment.issue_id == issue_id, Comment.author_id == user_id)
+        )
+        or 0
+    ) > 0
     return voted or commented or _follows(user_id, issue_id)
 
 
@@ -166,15 +191,17 @@ def answer_fixed(user: User, issue: Issue, fixed: bool, comment_text: str) -> Fi
     """Confirm the fix, or reopen the issue, with a comment. A reopened issue is open again, so it is back
     in its department's queue."""
     if not can_answer_fixed(user, issue):
-        raise PermissionDenied(_("The reporter and the people following an issue can answer this, "
-                                 "within 30 days of the fix."))
+        raise PermissionDenied(
+            _("The reporter and the people following an issue can answer this, within 30 days of the fix.")
+        )
     comment = issue_services.add_comment(user, issue, comment_text)
     answer = FixConfirmation(issue_id=issue.id, user_id=user.id, confirmed=fixed, comment_id=comment.id)
     db.session.add(answer)
     change = None
     if not fixed:
-        change = _record(issue, IssueStatus.OPEN, _("Reopened by a resident: %(text)s", text=comment.body[:500]),
-                         user.id)
+        change = _record(
+            issue, IssueStatus.OPEN, _("Reopened by a resident: %(text)s", text=comment.body[:500]), user.id
+        )
     db.session.flush()
     if change is not None:
         signals.status_changed.send(signals.sender(), issue=issue, change=change)
@@ -186,8 +213,8 @@ def fix_answers(issue: Issue) -> tuple[int, int]:
     if issue.fixed_at is None:
         return 0, 0
     rows = db.session.execute(
-        select(FixConfirmation.confirmed, func.count()).where(FixConfirmation.issue_id == issue.id,
-                                                              FixConfirmation.created_at >= issue.fixed_at)
+        select(FixConfirmation.confirmed, func.count())
+        .where(FixConfirmation.issue_id == issue.id, FixConfirmation.created_at >= issue.fixed_at)
         .group_by(FixConfirmation.confirmed)
     ).all()
     counts = dict(rows)

@@ -13,40 +13,43 @@ per cell, category_id 0 and status '', counts every visible issue in it: the map
 every request) reads one row per cell.
 See civic/issues/cells.py, which reads the table. Written by hand: Alembic cannot describe triggers.
 """
-from alembic import op
-import sqlalchemy as sa
 
-revision = '0010'
-down_revision = '0009'
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-LEVELS = range(8, 17)   # keep in step with civic.issues.cells.CELL_LEVELS
+LEVELS = range(8, 17)  # keep in step with civic.issues.cells.CELL_LEVELS
 KEY = "level, gx, gy, category_id, status"
 
 
 def upgrade():
     op.create_table(
-        'issue_cell_levels',
-        sa.Column('level', sa.Integer(), primary_key=True, autoincrement=False),
-        sa.Column('scale', sa.Float(), nullable=False),  # 2 ** level
+        "issue_cell_levels",
+        sa.Column("level", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("scale", sa.Float(), nullable=False),  # 2 ** level
     )
     op.create_table(
-        'issue_cells',
-        sa.Column('level', sa.Integer(), nullable=False),
-        sa.Column('gx', sa.Integer(), nullable=False),
-        sa.Column('gy', sa.Integer(), nullable=False),
-        sa.Column('category_id', sa.Integer(), nullable=False),
-        sa.Column('status', sa.String(length=20), nullable=False),
-        sa.Column('n', sa.Integer(), nullable=False),
-        sa.Column('sum_lat', sa.Float(), nullable=False),
-        sa.Column('sum_lon', sa.Float(), nullable=False),
-        sa.Column('sum_id', sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint('level', 'gx', 'gy', 'category_id', 'status', name='pk_issue_cells'),
+        "issue_cells",
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("gx", sa.Integer(), nullable=False),
+        sa.Column("gy", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("sum_lat", sa.Float(), nullable=False),
+        sa.Column("sum_lon", sa.Float(), nullable=False),
+        sa.Column("sum_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("level", "gx", "gy", "category_id", "status", name="pk_issue_cells"),
         sqlite_with_rowid=False,  # rows stored in key order: a view's cells are one contiguous range
     )
-    op.bulk_insert(sa.table('issue_cell_levels', sa.column('level', sa.Integer), sa.column('scale', sa.Float)),
-                   [{"level": z, "scale": float(2 ** z)} for z in LEVELS])
+    op.bulk_insert(
+        sa.table("issue_cell_levels", sa.column("level", sa.Integer), sa.column("scale", sa.Float)),
+        [{"level": z, "scale": float(2**z)} for z in LEVELS],
+    )
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         _sqlite_triggers()
@@ -80,14 +83,23 @@ def _sqlite_add(row: str, sign: str, when: str) -> str:
 
 
 def _sqlite_triggers():
-    op.execute("CREATE TRIGGER issue_cells_insert AFTER INSERT ON issues BEGIN "
-               + _sqlite_add("new", "1", "new.hidden_at IS NULL") + " END")
-    op.execute("CREATE TRIGGER issue_cells_delete AFTER DELETE ON issues BEGIN "
-               + _sqlite_add("old", "-1", "old.hidden_at IS NULL") + " END")
-    op.execute("CREATE TRIGGER issue_cells_update AFTER UPDATE OF lat, lon, status, category_id, hidden_at "
-               "ON issues BEGIN "
-               + _sqlite_add("old", "-1", "old.hidden_at IS NULL")
-               + _sqlite_add("new", "1", "new.hidden_at IS NULL") + " END")
+    op.execute(
+        "CREATE TRIGGER issue_cells_insert AFTER INSERT ON issues BEGIN "
+        + _sqlite_add("new", "1", "new.hidden_at IS NULL")
+        + " END"
+    )
+    op.execute(
+        "CREATE TRIGGER issue_cells_delete AFTER DELETE ON issues BEGIN "
+        + _sqlite_add("old", "-1", "old.hidden_at IS NULL")
+        + " END"
+    )
+    op.execute(
+        "CREATE TRIGGER issue_cells_update AFTER UPDATE OF lat, lon, status, category_id, hidden_at "
+        "ON issues BEGIN "
+        + _sqlite_add("old", "-1", "old.hidden_at IS NULL")
+        + _sqlite_add("new", "1", "new.hidden_at IS NULL")
+        + " END"
+    )
 
 
 def _postgresql_trigger():
@@ -122,10 +134,14 @@ BEGIN
 END $$;
 """)
     # Every new issue rewrites eighteen rows: leave room on each page for in-place (HOT) updates, and vacuum often.
-    op.execute("ALTER TABLE issue_cells SET (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, "
-               "autovacuum_analyze_scale_factor = 0.05)")
-    op.execute("CREATE TRIGGER issue_cells_change AFTER INSERT OR DELETE OR UPDATE OF lat, lon, status, "
-               "category_id, hidden_at ON issues FOR EACH ROW EXECUTE FUNCTION issue_cells_apply()")
+    op.execute(
+        "ALTER TABLE issue_cells SET (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, "
+        "autovacuum_analyze_scale_factor = 0.05)"
+    )
+    op.execute(
+        "CREATE TRIGGER issue_cells_change AFTER INSERT OR DELETE OR UPDATE OF lat, lon, status, "
+        "category_id, hidden_at ON issues FOR EACH ROW EXECUTE FUNCTION issue_cells_apply()"
+    )
 
 
 def downgrade():
@@ -136,5 +152,5 @@ def downgrade():
     elif dialect == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS issue_cells_change ON issues")
         op.execute("DROP FUNCTION IF EXISTS issue_cells_apply()")
-    op.drop_table('issue_cells')
-    op.drop_table('issue_cell_levels')
+    op.drop_table("issue_cells")
+    op.drop_table("issue_cell_levels")

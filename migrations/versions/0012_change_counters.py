@@ -8,11 +8,12 @@ civic/issues/viewcache.py keys cached map answers by it: any insert, update or d
 category (what the bbox API shows) makes every earlier answer unreachable. Triggers, so that no write path
 can forget it. Written by hand: Alembic cannot describe triggers.
 """
-from alembic import op
-import sqlalchemy as sa
 
-revision = '0012'
-down_revision = '0011'
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -21,10 +22,10 @@ COUNTED = ("issues", "categories")
 
 def upgrade():
     op.create_table(
-        'change_counters',
-        sa.Column('name', sa.String(length=40), nullable=False),
-        sa.Column('n', sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint('name', name=op.f('pk_change_counters')),
+        "change_counters",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_change_counters")),
     )
     op.execute("INSERT INTO change_counters (name, n) VALUES ('map', 0)")
     bump = "UPDATE change_counters SET n = n + 1 WHERE name = 'map'"
@@ -32,15 +33,18 @@ def upgrade():
     if dialect == "sqlite":
         for table in COUNTED:
             for event in ("INSERT", "UPDATE", "DELETE"):
-                op.execute(f"CREATE TRIGGER {table}_count_{event.lower()} AFTER {event} ON {table} "
-                           f"BEGIN {bump}; END")
+                op.execute(f"CREATE TRIGGER {table}_count_{event.lower()} AFTER {event} ON {table} BEGIN {bump}; END")
     elif dialect == "postgresql":
-        op.execute(f"CREATE FUNCTION change_counters_bump() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                   f"BEGIN {bump}; RETURN NULL; END $$")
+        op.execute(
+            f"CREATE FUNCTION change_counters_bump() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN {bump}; RETURN NULL; END $$"
+        )
         for table in COUNTED:  # once per statement: a bulk load bumps it once
-            op.execute(f"CREATE TRIGGER {table}_count AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                       f"ON {table} "
-                       f"FOR EACH STATEMENT EXECUTE FUNCTION change_counters_bump()")
+            op.execute(
+                f"CREATE TRIGGER {table}_count AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                f"ON {table} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION change_counters_bump()"
+            )
 
 
 def downgrade():
@@ -53,4 +57,4 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS {table}_count ON {table}")
     if dialect == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS change_counters_bump()")
-    op.drop_table('change_counters')
+    op.drop_table("change_counters")

@@ -9,16 +9,27 @@ no public page shows and that change all the time (job leases every few seconds,
 outbox, token use, the moderation log, 311 API keys). A table added later and not given triggers here is
 still covered by the cache's time limit (CIVIC_PAGE_CACHE_SECONDS).
 """
-from alembic import op
-import sqlalchemy as sa
 
-revision = '0013'
-down_revision = '0012'
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
-NOT_COUNTED = {"job_leases", "notifications", "outgoing_mail", "api_tokens", "moderation_actions",
-               "open311_api_keys", "change_counters", "issue_cells", "issue_cell_levels", "alembic_version"}
+NOT_COUNTED = {
+    "job_leases",
+    "notifications",
+    "outgoing_mail",
+    "api_tokens",
+    "moderation_actions",
+    "open311_api_keys",
+    "change_counters",
+    "issue_cells",
+    "issue_cell_levels",
+    "alembic_version",
+}
 
 
 def _counted_tables() -> list[str]:
@@ -33,14 +44,17 @@ def upgrade():
     for table in _counted_tables():
         if dialect == "sqlite":
             for event in ("INSERT", "UPDATE", "DELETE"):
-                op.execute(f"CREATE TRIGGER {table}_content_{event.lower()} AFTER {event} ON {table} "
-                           f"BEGIN {bump}; END")
+                op.execute(f"CREATE TRIGGER {table}_content_{event.lower()} AFTER {event} ON {table} BEGIN {bump}; END")
         elif dialect == "postgresql":
             if table == _counted_tables()[0]:
-                op.execute(f"CREATE FUNCTION content_counter_bump() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                           f"BEGIN {bump}; RETURN NULL; END $$")
-            op.execute(f"CREATE TRIGGER {table}_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                       f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION content_counter_bump()")
+                op.execute(
+                    f"CREATE FUNCTION content_counter_bump() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                    f"BEGIN {bump}; RETURN NULL; END $$"
+                )
+            op.execute(
+                f"CREATE TRIGGER {table}_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION content_counter_bump()"
+            )
 
 
 def downgrade():

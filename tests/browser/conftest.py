@@ -6,6 +6,7 @@ tests. Users made by `make_live_user` get unique emails, so tests do not collide
 
 Never run `playwright install`: the machine has no internet, and Chromium comes from Debian.
 """
+
 from __future__ import annotations
 
 import threading
@@ -16,9 +17,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from civic.database import unit_of_work
 from tests.conftest import DEFAULT_PASSWORD, UserInfo, build_app, migrate_database
 from tests.services import CHROMIUM, free_port, require_chromium
-from civic.database import unit_of_work
 
 BROWSER_DIR = Path(__file__).parent
 
@@ -43,6 +44,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 # --- the live server -------------------------------------------------------------------------
+
 
 class LiveServer:
     def __init__(self, app, url: str):
@@ -101,8 +103,13 @@ def make_live_user(live_server, unique_email) -> Callable[..., UserInfo]:
     from civic.database import utcnow
     from civic.extensions import db
 
-    def factory(role: str = "resident", *, password: str = DEFAULT_PASSWORD,
-                display_name: str = "Browser Neighbour", locale: str | None = None) -> UserInfo:
+    def factory(
+        role: str = "resident",
+        *,
+        password: str = DEFAULT_PASSWORD,
+        display_name: str = "Browser Neighbour",
+        locale: str | None = None,
+    ) -> UserInfo:
         email = unique_email(role)
         with live_server.app.app_context(), unit_of_work():
             user = services.register_user(display_name, email, password, locale=locale)
@@ -116,6 +123,7 @@ def make_live_user(live_server, unique_email) -> Callable[..., UserInfo]:
 
 
 # --- the browser -----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def playwright_instance():
@@ -159,6 +167,7 @@ def submit(page, button) -> None:
 
 
 # --- accessibility ---------------------------------------------------------------------------
+
 
 def format_violations(violations: list[dict]) -> str:
     lines = []
@@ -207,8 +216,14 @@ def sign_in(check_a11y):
     return do
 
 
-def report_issue_as(live_server, reporter: UserInfo, category_slug: str, title: str, at: tuple[float, float],
-                    description: str = "Reported for a browser test.") -> int:
+def report_issue_as(
+    live_server,
+    reporter: UserInfo,
+    category_slug: str,
+    title: str,
+    at: tuple[float, float],
+    description: str = "Reported for a browser test.",
+) -> int:
     """Set-up through the services: `reporter` reports an open issue at `at`; returns its id."""
     from civic.accounts.models import User
     from civic.extensions import db
@@ -217,6 +232,8 @@ def report_issue_as(live_server, reporter: UserInfo, category_slug: str, title: 
 
     with live_server.app.test_request_context(), unit_of_work():
         category = ensure_categories()[category_slug]
-        issue = report_issue(db.session.get(User, reporter.id), IssueDraft(
-            category_id=category.id, title=title, description=description, lat=at[0], lon=at[1]))
+        issue = report_issue(
+            db.session.get(User, reporter.id),
+            IssueDraft(category_id=category.id, title=title, description=description, lat=at[0], lon=at[1]),
+        )
         return issue.id

@@ -1,5 +1,6 @@
 """What a resident notices in a real browser: registering, signing in and out, the language switcher,
 a phone-sized screen, and the page a resident sees at an admin address. axe-core checks every page."""
+
 from __future__ import annotations
 
 import re
@@ -7,9 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from civic.database import unit_of_work
 from tests.browser.conftest import submit
 from tests.conftest import DEFAULT_PASSWORD
-from civic.database import unit_of_work
 
 PHONE = {"width": 360, "height": 740}
 

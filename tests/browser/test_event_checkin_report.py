@@ -6,6 +6,7 @@ Once the event has started, the organiser posts the report with a before and an 
 linked issue as fixed: the event page shows the report and the issue page shows it fixed by the
 neighbourhood, not yet confirmed by the city. axe-core checks the pages along the way.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import report_issue_as, submit
 from civic.database import unit_of_work
+from tests.browser.conftest import report_issue_as, submit
 
 # A point in Fishtown not used by the other browser tests.
 PIN = (39.9712, -75.1290)
@@ -49,9 +50,15 @@ def _event_for(live_server, organiser, attendee, issue_id: int, title: str) -> i
     starts = datetime(day.year, day.month, day.day, 10, 0)
     with live_server.app.test_request_context(), unit_of_work():
         event = services.create_event(
-            db.session.get(User, organiser.id), title=title, description="Bring gloves; we have bags.",
-            starts_local=starts, ends_local=starts + timedelta(hours=2),
-            meeting_point="Corner of Girard and Marlborough", lat=PIN[0], lon=PIN[1])
+            db.session.get(User, organiser.id),
+            title=title,
+            description="Bring gloves; we have bags.",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=2),
+            meeting_point="Corner of Girard and Marlborough",
+            lat=PIN[0],
+            lon=PIN[1],
+        )
         event_id = event.id
         db.session.add(EventIssue(event_id=event_id, issue_id=issue_id))
         db.session.commit()
@@ -89,15 +96,18 @@ def _other_page(chromium, base_url):
 
 # --- the test ----------------------------------------------------------------------------------
 
+
 def test_checkin_by_code_then_report_marks_the_issue_fixed_by_the_neighbourhood(
-        page, chromium, base_url, tmp_path, check_a11y, sign_in, make_live_user, live_server, report_upload_dir):
+    page, chromium, base_url, tmp_path, check_a11y, sign_in, make_live_user, live_server, report_upload_dir
+):
     tag = uuid.uuid4().hex[:6]
     reporter = make_live_user(display_name="Rita Reporter")
     organiser = make_live_user(display_name="Omar Organiser")
     attendee = make_live_user(display_name=f"Ada Attendee {tag}")
     issue_title = f"Dumped tyres behind Marlborough St {tag}"
-    issue_id = report_issue_as(live_server, reporter, "illegal-dumping", issue_title, PIN,
-                               "Tyres and paint tins in the alley.")
+    issue_id = report_issue_as(
+        live_server, reporter, "illegal-dumping", issue_title, PIN, "Tyres and paint tins in the alley."
+    )
     event_id = _event_for(live_server, organiser, attendee, issue_id, f"Marlborough St clean-up {tag}")
     event_url = f"/events/{event_id}"
 
@@ -123,10 +133,12 @@ def test_checkin_by_code_then_report_marks_the_issue_fixed_by_the_neighbourhood(
         submit(organiser_page, organiser_page.get_by_role("button", name="Check in", exact=True))
         main = organiser_page.locator("main")
         expect(main).to_contain_text(f"{attendee.display_name} is checked in.")
-        expect(organiser_page.locator("#attendance li").filter(has_text=attendee.display_name)) \
-            .to_contain_text("checked in")
-        expect(organiser_page.locator("#attendance li").filter(has_text=organiser.display_name)) \
-            .not_to_contain_text("checked in")
+        expect(organiser_page.locator("#attendance li").filter(has_text=attendee.display_name)).to_contain_text(
+            "checked in"
+        )
+        expect(organiser_page.locator("#attendance li").filter(has_text=organiser.display_name)).not_to_contain_text(
+            "checked in"
+        )
         expect(main).to_contain_text("1 of 2 checked in")
         check_a11y(organiser_page)
 
@@ -146,9 +158,11 @@ def test_checkin_by_code_then_report_marks_the_issue_fixed_by_the_neighbourhood(
         summary = f"Twelve bags and four tyres gone from the alley {tag}."
         organiser_page.get_by_label("What did the clean-up do?").fill(summary)
         organiser_page.get_by_label("Photos before (up to 4)").set_input_files(
-            _jpeg(tmp_path / "before.jpg", (120, 90, 60)))
+            _jpeg(tmp_path / "before.jpg", (120, 90, 60))
+        )
         organiser_page.get_by_label("Photos after (up to 4)").set_input_files(
-            _jpeg(tmp_path / "after.jpg", (60, 140, 70)))
+            _jpeg(tmp_path / "after.jpg", (60, 140, 70))
+        )
         organiser_page.get_by_label(issue_title).check()
         submit(organiser_page, organiser_page.get_by_role("button", name="Publish the report"))
 
@@ -160,8 +174,7 @@ def test_checkin_by_code_then_report_marks_the_issue_fixed_by_the_neighbourhood(
             photo = report.get_by_role("img", name=alt)
             expect(photo).to_have_attribute("src", re.compile(r"^/media/"))
             photo.scroll_into_view_if_needed()  # loading="lazy"
-            organiser_page.wait_for_function("img => img.complete && img.naturalWidth > 0",
-                                             arg=photo.element_handle())
+            organiser_page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
         tackled = organiser_page.locator("section[aria-labelledby=tackles-heading] li").filter(has_text=issue_title)
         expect(tackled).to_contain_text("fixed by the neighbourhood")
         assert any(report_upload_dir.rglob("*.jpg")), "the report's photos were not stored in UPLOAD_DIR"
@@ -189,7 +202,11 @@ def _assert_fixed_by_community(live_server, issue_id: int) -> None:
         issue = db.session.get(Issue, issue_id)
         assert issue.status is IssueStatus.FIXED
         assert issue.fixed_by_community is True
-        latest = db.session.scalar(select(StatusChange).where(StatusChange.issue_id == issue_id)
-                                   .order_by(StatusChange.created_at.desc(), StatusChange.id.desc()).limit(1))
+        latest = db.session.scalar(
+            select(StatusChange)
+            .where(StatusChange.issue_id == issue_id)
+            .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
+            .limit(1)
+        )
         assert latest.to_status is IssueStatus.FIXED
         assert latest.by_community is True

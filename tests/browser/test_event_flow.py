@@ -2,6 +2,7 @@
 resident B lands on the waiting list, A withdraws and B is promoted, B downloads the .ics, and the issue
 page announces the planned clean-up. axe-core checks the pages.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,16 +20,17 @@ from tests.browser.conftest import report_issue_as, submit
 PIN = (39.9740, -75.1310)
 
 
-
 def test_organise_clean_up_waiting_list_promotion_and_ics(
-        page, chromium, base_url, check_a11y, sign_in, make_live_user, live_server):
+    page, chromium, base_url, check_a11y, sign_in, make_live_user, live_server
+):
     tag = uuid.uuid4().hex[:6]
     reporter = make_live_user(display_name="Dana Dumping")
     organiser = make_live_user(display_name="Alex Organiser")
     neighbour = make_live_user(display_name="Bo Neighbour")
     issue_title = f"Rubbish dumped on Girard Ave {tag}"
-    issue_id = report_issue_as(live_server, reporter, "illegal-dumping", issue_title, PIN,
-                               "Bags and a mattress by the fence.")
+    issue_id = report_issue_as(
+        live_server, reporter, "illegal-dumping", issue_title, PIN, "Bags and a mattress by the fence."
+    )
     title = f"Girard Ave clean-up {tag}"
 
     day = datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=4)

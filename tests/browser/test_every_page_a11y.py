@@ -1,22 +1,65 @@
 """axe-core on every page of the app, signed in as an admin (who sees them all), in English and Spanish."""
+
 from __future__ import annotations
 
 import pytest
+
 from civic.database import unit_of_work
 
 PAGES = [
-    "/", "/issues", "/issues?sort=upvotes", "/issues/new", "/issues/{issue}", "/issues/{issue}/edit",
-    "/account", "/account/email", "/follows", "/near-me", "/notifications",
-    "/admin/users", "/admin/users/{admin}", "/admin/categories", "/admin/categories/new", "/staff/",
-    "/staff/templates", "/staff/templates/new", "/dashboard", "/dashboard/neighbourhoods", "/open-data",
-    "/events/", "/events/?near=all", "/events/new", "/events/new?issue={issue}", "/events/{event}",
-    "/events/{event}/edit", "/events/{event}/report", "/events/{event}/checkin/{code}", "/events/mine",
-    "/moderation/", "/moderation/issue/{issue}", "/moderation/comment/{comment}", "/moderation/users/{admin}",
-    "/moderation/log", "/moderation/mine/issue/{issue}", "/account/my-data", "/account/delete", "/privacy", "/account/api-tokens",
+    "/",
+    "/issues",
+    "/issues?sort=upvotes",
+    "/issues/new",
+    "/issues/{issue}",
+    "/issues/{issue}/edit",
+    "/account",
+    "/account/email",
+    "/follows",
+    "/near-me",
+    "/notifications",
+    "/admin/users",
+    "/admin/users/{admin}",
+    "/admin/categories",
+    "/admin/categories/new",
+    "/staff/",
+    "/staff/templates",
+    "/staff/templates/new",
+    "/dashboard",
+    "/dashboard/neighbourhoods",
+    "/open-data",
+    "/events/",
+    "/events/?near=all",
+    "/events/new",
+    "/events/new?issue={issue}",
+    "/events/{event}",
+    "/events/{event}/edit",
+    "/events/{event}/report",
+    "/events/{event}/checkin/{code}",
+    "/events/mine",
+    "/moderation/",
+    "/moderation/issue/{issue}",
+    "/moderation/comment/{comment}",
+    "/moderation/users/{admin}",
+    "/moderation/log",
+    "/moderation/mine/issue/{issue}",
+    "/account/my-data",
+    "/account/delete",
+    "/privacy",
+    "/account/api-tokens",
     "/no-such-page",
 ]
-ANONYMOUS_PAGES = ["/privacy", "/login", "/register", "/forgot-password", "/reset-password/not-a-token", "/issues", "/dashboard",
-                   "/dashboard/neighbourhoods?sort=-open", "/open-data"]
+ANONYMOUS_PAGES = [
+    "/privacy",
+    "/login",
+    "/register",
+    "/forgot-password",
+    "/reset-password/not-a-token",
+    "/issues",
+    "/dashboard",
+    "/dashboard/neighbourhoods?sort=-open",
+    "/open-data",
+]
 
 
 @pytest.fixture
@@ -30,18 +73,27 @@ def admin_with_issue(live_server, make_live_user):
     with live_server.app.test_request_context(), unit_of_work():
         categories = ensure_categories()
         user = db.session.get(User, admin.id)
-        issue = services.report_issue(user, services.IssueDraft(
-            categories["graffiti"].id, "Tagged wall", "On the corner.", 39.9731, -75.1322))
+        issue = services.report_issue(
+            user, services.IssueDraft(categories["graffiti"].id, "Tagged wall", "On the corner.", 39.9731, -75.1322)
+        )
         comment = services.add_comment(user, issue, "Still **there**, see https://example.org")
         from datetime import datetime, timedelta
 
         from civic.events import services as events
 
         starts = (datetime.now() + timedelta(days=4)).replace(hour=10, minute=0, second=0, microsecond=0)
-        event = events.create_event(user, title="Wall scrub", description="Paint and brushes.", starts_local=starts,
-                                    ends_local=starts + timedelta(hours=2), meeting_point="The tagged wall",
-                                    lat=39.9731, lon=-75.1322, capacity=5,
-                                    supplies_request="Ten scrapers and paint")  # so staff see the answer form
+        event = events.create_event(
+            user,
+            title="Wall scrub",
+            description="Paint and brushes.",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=2),
+            meeting_point="The tagged wall",
+            lat=39.9731,
+            lon=-75.1322,
+            capacity=5,
+            supplies_request="Ten scrapers and paint",
+        )  # so staff see the answer form
         from civic.events.models import EventIssue
 
         db.session.add(EventIssue(event_id=event.id, issue_id=issue.id))

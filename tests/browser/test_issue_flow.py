@@ -5,6 +5,7 @@ offers the nearby issue and its "Add my vote" button works as a plain form. axe-
 
 Map tiles come from the internet and fail to load here; Leaflet itself is served from static/vendor.
 """
+
 from __future__ import annotations
 
 import io
@@ -14,8 +15,8 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import submit
 from civic.database import unit_of_work
+from tests.browser.conftest import submit
 
 # A point in Fishtown, Philadelphia, for the JavaScript flow, and another ~500 m away for the no-JS one.
 PIN = (39.9712, -75.1339)
@@ -56,8 +57,10 @@ def _existing_issue(live_server, reporter, category_id: int, lat: float, lon: fl
 
     with live_server.app.app_context(), unit_of_work():
         user = db.session.get(User, reporter.id)
-        issue = report_issue(user, IssueDraft(category_id=category_id, title=title,
-                                              description="Seen on my way to work.", lat=lat, lon=lon))
+        issue = report_issue(
+            user,
+            IssueDraft(category_id=category_id, title=title, description="Seen on my way to work.", lat=lat, lon=lon),
+        )
         return issue.id
 
 
@@ -104,7 +107,8 @@ def _click_map_at(page, map_var: str, lat: float, lon: float) -> None:
 
 
 def test_report_with_pin_and_photo_then_a_neighbour_votes_and_comments(
-        page, chromium, base_url, check_a11y, sign_in, make_live_user, live_server, categories, upload_dir):
+    page, chromium, base_url, check_a11y, sign_in, make_live_user, live_server, categories, upload_dir
+):
     tag = _tag()
     reporter = make_live_user(display_name="Rosa Reporter")
     neighbour = make_live_user(display_name="Sam Neighbour")
@@ -132,14 +136,16 @@ def test_report_with_pin_and_photo_then_a_neighbour_votes_and_comments(
     expect(duplicates).to_be_visible()
     expect(duplicates.get_by_role("heading", level=2)).to_have_text("Already reported? Add your vote instead")
     expect(duplicates.get_by_role("link", name=existing_title)).to_have_attribute(
-        "href", re.compile(rf"/issues/{existing_id}$"))
+        "href", re.compile(rf"/issues/{existing_id}$")
+    )
     expect(duplicates.get_by_role("button", name="Add my vote")).to_have_count(1)
     check_a11y(page)  # with the suggestion shown
 
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Description").fill("About a foot across, right in the bike lane.")
     page.get_by_label("Photos (up to 4)").set_input_files(
-        files=[{"name": "hole.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}])
+        files=[{"name": "hole.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
+    )
     submit(page, page.get_by_role("button", name="Send report"))
 
     # --- the new issue's page ---------------------------------------------------------------
@@ -167,7 +173,8 @@ def test_report_with_pin_and_photo_then_a_neighbour_votes_and_comments(
     # --- in the list ------------------------------------------------------------------------
     page.goto("/issues")
     expect(page.get_by_role("heading", level=2, name=title).get_by_role("link", name=title)).to_have_attribute(
-        "href", f"/issues/{issue_id}")
+        "href", f"/issues/{issue_id}"
+    )
     check_a11y(page)
 
     # --- a second resident votes and comments -----------------------------------------------
@@ -203,6 +210,7 @@ def test_report_with_pin_and_photo_then_a_neighbour_votes_and_comments(
 
 # --- without JavaScript ----------------------------------------------------------------------
 
+
 def _check_a11y_as_served(chromium, base_url, check_a11y, url: str, html: str, shows: str) -> None:
     """axe-core is JavaScript and cannot run in a context with JavaScript disabled (it hangs).
 
@@ -216,25 +224,26 @@ def _check_a11y_as_served(chromium, base_url, check_a11y, url: str, html: str, s
     try:
         axe_page = context.new_page()
         axe_page.route("**/*.js", lambda route: route.abort())
-        axe_page.route(url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8",
-                                                        body=html))
+        axe_page.route(url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html))
         axe_page.goto(url)
         expect(axe_page.locator("main")).to_contain_text(shows)  # the right page, with its styles
-        expect(axe_page.locator("link[rel=stylesheet][href*=\"civic.css\"]")).to_have_count(1)
+        expect(axe_page.locator('link[rel=stylesheet][href*="civic.css"]')).to_have_count(1)
         check_a11y(axe_page)
     finally:
         context.close()
 
 
 def test_without_javascript_typed_coordinates_offer_the_nearby_issue_to_vote_for(
-        chromium, base_url, check_a11y, make_live_user, live_server, categories):
+    chromium, base_url, check_a11y, make_live_user, live_server, categories
+):
     tag = _tag()
     resident = make_live_user(display_name="Nadia NoScript")
     earlier = make_live_user(display_name="Early Bird")
     lat, lon = NOJS_PIN
     existing_title = f"Street light out at Memphis St {tag}"
-    existing_id = _existing_issue(live_server, earlier, categories["street-light"], lat + NEARBY_DLAT, lon,
-                                  existing_title)
+    existing_id = _existing_issue(
+        live_server, earlier, categories["street-light"], lat + NEARBY_DLAT, lon, existing_title
+    )
     title = f"Dark corner by the playground {tag}"
 
     context = chromium.new_context(base_url=base_url, locale="en-US", java_script_enabled=False)
@@ -266,16 +275,18 @@ def test_without_javascript_typed_coordinates_offer_the_nearby_issue_to_vote_for
         expect(page.get_by_label("Latitude")).to_have_value(str(lat))
         expect(page.get_by_label("Title", exact=True)).to_have_value(title)
         assert _issues_titled(live_server, title) == 0
-        _check_a11y_as_served(chromium, base_url, check_a11y, page.url, page.content(),
-                              shows="Already reported? Add your vote instead")
+        _check_a11y_as_served(
+            chromium, base_url, check_a11y, page.url, page.content(), shows="Already reported? Add your vote instead"
+        )
 
         submit(page, vote)
         expect(page).to_have_url(re.compile(rf"/issues/{existing_id}$"))
         expect(page.get_by_text("Your vote is counted.")).to_be_visible()
         expect(page.locator("#vote-count")).to_have_text("1 neighbour wants this fixed")
         expect(page.get_by_role("button", name="Withdraw my vote")).to_have_attribute("aria-pressed", "true")
-        _check_a11y_as_served(chromium, base_url, check_a11y, page.url, page.content(),
-                              shows="1 neighbour wants this fixed")
+        _check_a11y_as_served(
+            chromium, base_url, check_a11y, page.url, page.content(), shows="1 neighbour wants this fixed"
+        )
     finally:
         context.close()
 

@@ -12,6 +12,7 @@ Before the action that should be heard, each test waits until the server has put
 the right room (checked in the server's own room table, by the socket's id): the page's "watch" message
 travels asynchronously, and without that wait a fast test would race it rather than test the push.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,8 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import submit
 from civic.database import unit_of_work
+from tests.browser.conftest import submit
 
 # Fishtown, away from the points test_issue_flow.py uses (39.9712/-75.1339 and 39.9675/-75.1290), and
 # several hundred metres from each other, so the home map never clusters one test's marker with another's.
@@ -36,6 +37,7 @@ MAP_TIMEOUT = 3_000  # ms: the map waits 400 ms to coalesce bursts, then fetches
 
 
 # --- fixtures and helpers --------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def categories(live_server) -> dict[str, int]:
@@ -57,8 +59,8 @@ def live_sio(live_server):
 
     server = live_server.app.wsgi_app.engineio_app
     assert socketio.server is server, (
-        "civic.extensions.socketio is bound to another app than the live server's: pushes would not reach "
-        "the browsers")
+        "civic.extensions.socketio is bound to another app than the live server's: pushes would not reach the browsers"
+    )
     return server
 
 
@@ -84,8 +86,10 @@ def _report(live_server, reporter, category_id: int, lat: float, lon: float, tit
 
     with live_server.app.test_request_context(), unit_of_work():
         user = db.session.get(User, reporter.id)
-        issue = report_issue(user, IssueDraft(category_id=category_id, title=title,
-                                              description="Seen on my way to work.", lat=lat, lon=lon))
+        issue = report_issue(
+            user,
+            IssueDraft(category_id=category_id, title=title, description="Seen on my way to work.", lat=lat, lon=lon),
+        )
         issue_id = issue.id
         return issue_id
 
@@ -101,8 +105,9 @@ def _unread(live_server, user_id: int) -> int:
 
 def _wait_in_room(live_sio, page, rooms: list[str], timeout: float = 5.0) -> str:
     """Wait until the page's socket is connected and the server has put it in one of `rooms`."""
-    page.wait_for_function("() => window.civicSocket !== undefined && window.civicSocket.connected",
-                           timeout=timeout * 1000)
+    page.wait_for_function(
+        "() => window.civicSocket !== undefined && window.civicSocket.connected", timeout=timeout * 1000
+    )
     sid = page.evaluate("() => window.civicSocket.id")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -113,8 +118,11 @@ def _wait_in_room(live_sio, page, rooms: list[str], timeout: float = 5.0) -> str
     table = dict(live_sio.manager.rooms.get("/", {}))
     mine = sorted(str(r) for r, members in table.items() if sid in dict(members or {}) and r not in (None, sid))
     handlers = sorted(live_sio.handlers.get("/", {}))
-    pytest.fail(f"socket {sid} of {page.url} never joined any of {rooms} (it is in {mine}); "
-                f"Socket.IO event handlers on the live server: {handlers or 'none'}", pytrace=False)
+    pytest.fail(
+        f"socket {sid} of {page.url} never joined any of {rooms} (it is in {mine}); "
+        f"Socket.IO event handlers on the live server: {handlers or 'none'}",
+        pytrace=False,
+    )
 
 
 def _mark_not_reloaded(page) -> None:
@@ -127,8 +135,10 @@ def _assert_not_reloaded(page) -> None:
 
 # --- 1. an open issue page hears comments and votes ------------------------------------------
 
+
 def test_comment_and_vote_reach_a_neighbours_open_issue_page(
-        chromium, base_url, check_a11y, sign_in, make_live_user, live_server, live_sio, categories):
+    chromium, base_url, check_a11y, sign_in, make_live_user, live_server, live_sio, categories
+):
     from civic.realtime.rooms import issue_room
 
     tag = _tag()
@@ -181,8 +191,10 @@ def test_comment_and_vote_reach_a_neighbours_open_issue_page(
 
 # --- 2. the notification badge ---------------------------------------------------------------
 
+
 def test_notification_badge_counts_up_live_and_clears_once_read(
-        page, chromium, base_url, check_a11y, sign_in, make_live_user, live_server, live_sio, categories):
+    page, chromium, base_url, check_a11y, sign_in, make_live_user, live_server, live_sio, categories
+):
     from civic.realtime.rooms import user_room
 
     tag = _tag()
@@ -237,8 +249,8 @@ def test_notification_badge_counts_up_live_and_clears_once_read(
 
 # --- 3. the city map -------------------------------------------------------------------------
 
-def test_city_map_shows_a_new_report_without_a_reload(
-        page, make_live_user, live_server, live_sio, categories):
+
+def test_city_map_shows_a_new_report_without_a_reload(page, make_live_user, live_server, live_sio, categories):
     from civic.realtime.rooms import tile_rooms_for_point
 
     tag = _tag()

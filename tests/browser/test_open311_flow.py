@@ -9,6 +9,7 @@ page's socket in the issue's room (as test_live.py does), so it tests the push r
 
 axe-core checks the issue page as served, after the live updates, and after a reload.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,9 +18,9 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from civic.database import unit_of_work
 from tests.browser.conftest import submit
 from tests.browser.test_live import _assert_not_reloaded, _mark_not_reloaded, _wait_in_room
-from civic.database import unit_of_work
 
 # Fishtown, more than 100 m from every pothole the other browser tests report (test_staff_flow.py's
 # nearest pin is ~260 m west), so the "Already reported?" step should not appear; if it does, the test
@@ -50,10 +51,10 @@ def city(live_server):
     """
     from sqlalchemy import select
 
-    from civic.extensions import db
-    from civic.issues.catalog import ensure_categories
     from civic.city311.models import CityService, Endpoint
     from civic.city311.services_list import refresh
+    from civic.extensions import db
+    from civic.issues.catalog import ensure_categories
     from tools.pretend_city import SandboxCity
 
     with SandboxCity() as sandbox:
@@ -62,8 +63,12 @@ def city(live_server):
             others = list(db.session.scalars(select(Endpoint).where(Endpoint.active.is_(True))))
             for other in others:
                 other.active = False
-            endpoint = Endpoint(name=f"Sandbox city {uuid.uuid4().hex[:8]}", base_url=sandbox.base_url,
-                                api_key=sandbox.api_key, active=True)
+            endpoint = Endpoint(
+                name=f"Sandbox city {uuid.uuid4().hex[:8]}",
+                base_url=sandbox.base_url,
+                api_key=sandbox.api_key,
+                active=True,
+            )
             db.session.add(endpoint)
             db.session.commit()
             services = refresh(endpoint)
@@ -102,7 +107,8 @@ def _submission(live_server, issue_id: int) -> tuple[str, str | None]:
 
 
 def test_a_reported_pothole_becomes_a_311_ticket_and_the_citys_fix_comes_back_live(
-        page, check_a11y, sign_in, make_live_user, live_server, live_sio, city):
+    page, check_a11y, sign_in, make_live_user, live_server, live_sio, city
+):
     from civic.city311 import sending, sync
     from civic.realtime.rooms import issue_room
 
@@ -165,8 +171,10 @@ def test_a_reported_pothole_becomes_a_311_ticket_and_the_citys_fix_comes_back_li
     # official update, named. Checked at the end, so the rest of the flow is still tested.
     live_comment = comments.locator("li.comment").filter(has_text=CITY_NOTE)
     if not re.search(r"\bcomment--official\b", live_comment.get_attribute("class") or ""):
-        defects.append("the city's note inserted live is not marked as official (no comment--official class, "
-                       "no \"Official\" badge), unlike the same comment after a reload")
+        defects.append(
+            "the city's note inserted live is not marked as official (no comment--official class, "
+            'no "Official" badge), unlike the same comment after a reload'
+        )
     if not live_comment.locator(".comment__meta strong").inner_text().strip():
         defects.append("the city's note inserted live has an empty author name (<strong></strong>)")
 
@@ -190,8 +198,10 @@ def test_a_reported_pothole_becomes_a_311_ticket_and_the_citys_fix_comes_back_li
     check_a11y(page)
     author = city_comment.locator(".comment__meta strong").inner_text().strip()
     if author == "A former member":
-        defects.append("after a reload the thread attributes the city's note to \"A former member\" "
-                       "(an official comment with no author)")
+        defects.append(
+            'after a reload the thread attributes the city\'s note to "A former member" '
+            "(an official comment with no author)"
+        )
 
     assert len(city.tickets) == 1, "the sync must not create tickets"
     assert not defects, "the flow works, but:\n- " + "\n- ".join(defects)

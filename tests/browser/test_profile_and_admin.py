@@ -1,18 +1,22 @@
 """Browser: home location from the device, and the admin verifying a liaison on a phone."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import submit
 from civic.database import unit_of_work
+from tests.browser.conftest import submit
 
 
 @pytest.fixture
 def located_page(chromium, base_url):
     """A phone-sized page whose device reports Independence Hall as its position."""
     context = chromium.new_context(
-        base_url=base_url, locale="en-US", viewport={"width": 360, "height": 740},
-        geolocation={"latitude": 39.9489, "longitude": -75.15}, permissions=["geolocation"],
+        base_url=base_url,
+        locale="en-US",
+        viewport={"width": 360, "height": 740},
+        geolocation={"latitude": 39.9489, "longitude": -75.15},
+        permissions=["geolocation"],
     )
     page = context.new_page()
     yield page

@@ -6,6 +6,7 @@ browser context. axe-core checks every page on the way, and the public dashboard
 Accessibility and labelling checks go through `Findings`: a failure there is recorded and the flow goes on,
 so one run exercises every step and the test then fails listing all of them.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import submit
 from civic.database import unit_of_work
+from tests.browser.conftest import submit
 
 # Two points in Fishtown ~150 m apart (0.00135° of latitude), away from the other browser tests' pins
 # (39.9712,-75.1339 and 39.9675,-75.1290), so their "Already reported?" radius never sees these issues.
@@ -62,12 +63,26 @@ def _set_the_scene(live_server, staff, reporter, tag: str) -> StaffScene:
         resident = db.session.get(User, reporter.id)
         ids = []
         for title, (lat, lon) in zip(titles, (FIRST_PIN, SECOND_PIN), strict=True):
-            issue = report_issue(resident, IssueDraft(category_id=pothole.id, title=title,
-                                                      description="Deep enough to swallow a bike wheel.",
-                                                      lat=lat, lon=lon))
+            issue = report_issue(
+                resident,
+                IssueDraft(
+                    category_id=pothole.id,
+                    title=title,
+                    description="Deep enough to swallow a bike wheel.",
+                    lat=lat,
+                    lon=lon,
+                ),
+            )
             ids.append(issue.id)
-        db.session.add(ResponseTemplate(department_id=streets.id, category_id=pothole.id, status=IssueStatus.FIXED,
-                                        title=template_title, body=template_body))
+        db.session.add(
+            ResponseTemplate(
+                department_id=streets.id,
+                category_id=pothole.id,
+                status=IssueStatus.FIXED,
+                title=template_title,
+                body=template_body,
+            )
+        )
         db.session.commit()
         return StaffScene(streets.name, (ids[0], ids[1]), titles, template_title, template_body)
 
@@ -89,8 +104,9 @@ class Findings:
 
     def raise_if_any(self) -> None:
         if self.failures:
-            pytest.fail(f"{len(self.failures)} check(s) failed along the flow:\n\n" + "\n\n".join(self.failures),
-                        pytrace=False)
+            pytest.fail(
+                f"{len(self.failures)} check(s) failed along the flow:\n\n" + "\n\n".join(self.failures), pytrace=False
+            )
 
 
 def _fix_confirmations(live_server, issue_id: int, user_id: int) -> list[bool]:
@@ -100,12 +116,18 @@ def _fix_confirmations(live_server, issue_id: int, user_id: int) -> list[bool]:
     from civic.staff.models import FixConfirmation
 
     with live_server.app.app_context(), unit_of_work():
-        return list(db.session.scalars(select(FixConfirmation.confirmed).where(
-            FixConfirmation.issue_id == issue_id, FixConfirmation.user_id == user_id)))
+        return list(
+            db.session.scalars(
+                select(FixConfirmation.confirmed).where(
+                    FixConfirmation.issue_id == issue_id, FixConfirmation.user_id == user_id
+                )
+            )
+        )
 
 
 def test_staff_acknowledges_replies_from_a_template_fixes_and_the_reporter_confirms(
-        page, chromium, base_url, check_a11y, sign_in, make_live_user, live_server):
+    page, chromium, base_url, check_a11y, sign_in, make_live_user, live_server
+):
     tag = uuid.uuid4().hex[:6]
     staff = make_live_user("staff", display_name="Stella Streets")
     reporter = make_live_user(display_name="Rosa Reporter")
@@ -144,12 +166,16 @@ def test_staff_acknowledges_replies_from_a_template_fixes_and_the_reporter_confi
     apply = panel.locator("button[data-template-apply]")
     expect(apply).to_have_text("Use this template")
     expect(apply).to_have_attribute("hidden", "")  # staff.js ran
-    findings.check('"Use this template" is hidden once staff.js runs', lambda: expect(apply).to_be_hidden(timeout=2_000))
+    findings.check(
+        '"Use this template" is hidden once staff.js runs', lambda: expect(apply).to_be_hidden(timeout=2_000)
+    )
 
     reply_form = panel.locator("form").filter(has=page.get_by_role("button", name="Post official reply"))
     reply = reply_form.locator("textarea")
-    findings.check('the official reply textarea is labelled "Official reply"',
-                   lambda: expect(reply).to_have_accessible_name("Official reply", timeout=2_000))
+    findings.check(
+        'the official reply textarea is labelled "Official reply"',
+        lambda: expect(reply).to_have_accessible_name("Official reply", timeout=2_000),
+    )
     expect(reply).to_have_value("")
     panel.get_by_label("Start from a template").select_option(label=scene.template_title)
     expect(reply).to_have_value(scene.template_body)
@@ -189,8 +215,10 @@ def test_staff_acknowledges_replies_from_a_template_fixes_and_the_reporter_confi
     expect(page.locator("li.comment--official")).to_have_count(1)
     # "Is it fixed?" is the residents' question about the city's work; the staff member who fixed it (and
     # counts as a commenter through the official reply) should not be asked to confirm their own fix.
-    findings.check('staff are not asked "Is it fixed?" about their own fix',
-                   lambda: expect(page.locator("section#is-it-fixed")).to_have_count(0, timeout=2_000))
+    findings.check(
+        'staff are not asked "Is it fixed?" about their own fix',
+        lambda: expect(page.locator("section#is-it-fixed")).to_have_count(0, timeout=2_000),
+    )
     findings.check("axe on the fixed issue's page with the staff panel", lambda: check_a11y(page))
 
     # --- 4. the reporter answers "Is it fixed?" ---------------------------------------------------
@@ -206,8 +234,10 @@ def test_staff_acknowledges_replies_from_a_template_fixes_and_the_reporter_confi
         findings.check('axe on the issue page with "Is it fixed?"', lambda: check_a11y(page2))
         question.get_by_role("radio", name="Yes, it is fixed").check()
         answer = question.locator("textarea")
-        findings.check('the "Is it fixed?" comment is labelled "Your comment"',
-                       lambda: expect(answer).to_have_accessible_name("Your comment", timeout=2_000))
+        findings.check(
+            'the "Is it fixed?" comment is labelled "Your comment"',
+            lambda: expect(answer).to_have_accessible_name("Your comment", timeout=2_000),
+        )
         answer.fill("Looks great, thanks!")
         submit(page2, question.get_by_role("button", name="Send my answer"))
         expect(page2.locator(".flash--success")).to_have_text("Thank you: the fix is confirmed.")

@@ -16,6 +16,7 @@ The clients share this process's event loop, so the figures include the time it 
 Without --db a small database (1,000 issues) is built in a temporary directory. The tokens made for the run
 are deleted afterwards; the votes stay (a later run picks residents who have not voted yet).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,10 +31,10 @@ import time
 import uuid
 from pathlib import Path
 
+from civic.database import unit_of_work
 from tests.perf.bench_map import percentile
 from tests.servers import serve
 from tests.services import REDIS_URL
-from civic.database import unit_of_work
 
 TARGET_P95_MS = 500
 DELIVERY_TIMEOUT = 10.0  # seconds after a vote before a client that has not heard of it counts as missed
@@ -60,12 +61,18 @@ def prepare(url: str, voters: int) -> tuple[int, list[tuple[int, str]]]:
 
     app = build_app(url)
     with app.app_context(), unit_of_work():
-        issue_id = db.session.scalar(sa.select(Issue.id).where(Issue.hidden_at.is_(None))
-                                     .order_by(Issue.upvote_count, Issue.id).limit(1))
+        issue_id = db.session.scalar(
+            sa.select(Issue.id).where(Issue.hidden_at.is_(None)).order_by(Issue.upvote_count, Issue.id).limit(1)
+        )
         voted = sa.select(Upvote.user_id).where(Upvote.issue_id == issue_id)
-        people = list(db.session.scalars(
-            sa.select(User).where(User.role == Role.RESIDENT, User.suspended_at.is_(None), User.id.not_in(voted))
-            .order_by(User.id).limit(voters)))
+        people = list(
+            db.session.scalars(
+                sa.select(User)
+                .where(User.role == Role.RESIDENT, User.suspended_at.is_(None), User.id.not_in(voted))
+                .order_by(User.id)
+                .limit(voters)
+            )
+        )
         if len(people) < voters:
             raise SystemExit(f"only {len(people)} residents have not voted for issue {issue_id}; use fewer --upvotes")
         made = []
@@ -109,6 +116,7 @@ class Watchers:
             self.tally[upvotes] += 1
             if self.tally[upvotes] == self.count:
                 self.all_heard[upvotes].set()
+
         return on_upvotes
 
     async def connect(self, urls: list[str], issue_id: int) -> list[float]:
@@ -153,8 +161,11 @@ async def run(urls: list[str], issue_id: int, voters: list[str], clients: int, p
         async with aiohttp.ClientSession() as http:
             for token in voters:
                 sent = time.perf_counter()
-                async with http.post(f"{urls[0]}/api/v1/issues/{issue_id}/upvote", json={"upvoted": True},
-                                     headers={"Authorization": f"Bearer {token}"}) as response:
+                async with http.post(
+                    f"{urls[0]}/api/v1/issues/{issue_id}/upvote",
+                    json={"upvoted": True},
+                    headers={"Authorization": f"Bearer {token}"},
+                ) as response:
                     body = await response.json()
                     answered.append(time.perf_counter() - sent)
                     if response.status != 200:
@@ -169,8 +180,14 @@ async def run(urls: list[str], issue_id: int, voters: list[str], clients: int, p
                 await asyncio.sleep(pause)
     finally:
         await watchers.close()
-    return {"connect_s": connect_s, "connect_each": each, "latencies": latencies, "missed": missed,
-            "per_vote_max": votes, "answered": answered}
+    return {
+        "connect_s": connect_s,
+        "connect_each": each,
+        "latencies": latencies,
+        "missed": missed,
+        "per_vote_max": votes,
+        "answered": answered,
+    }
 
 
 @contextlib.contextmanager
@@ -192,8 +209,9 @@ def main() -> None:
     parser.add_argument("--upvotes", type=int, default=20)
     parser.add_argument("--processes", type=int, choices=(1, 2), default=1)
     parser.add_argument("--db", help="default: a new 1,000-issue SQLite database in a temporary directory")
-    parser.add_argument("--redis", default=None,
-                        help=f"message queue URL (default: none for 1 process, {REDIS_URL} for 2)")
+    parser.add_argument(
+        "--redis", default=None, help=f"message queue URL (default: none for 1 process, {REDIS_URL} for 2)"
+    )
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between upvotes (default 0.2)")
     args = parser.parse_args()
     redis_url = args.redis or (REDIS_URL if args.processes == 2 else None)
@@ -211,8 +229,9 @@ def main() -> None:
         issue_id, made = prepare(url, args.upvotes)
         try:
             with servers(url, args.processes, redis_url) as urls:
-                figures = asyncio.run(run(urls, issue_id, [plaintext for _id, plaintext in made], args.clients,
-                                          args.pause))
+                figures = asyncio.run(
+                    run(urls, issue_id, [plaintext for _id, plaintext in made], args.clients, args.pause)
+                )
         finally:
             drop_tokens(url, [token_id for token_id, _plaintext in made])
 
@@ -220,20 +239,28 @@ def main() -> None:
     each = [s * 1000 for s in figures["connect_each"]]
     where = f"{args.processes} process{'es' if args.processes > 1 else ''}" + (" via Redis" if redis_url else "")
     print(f"live: {args.clients:,} clients on issue {issue_id}, {args.upvotes} upvotes, {where} ({url.split(':')[0]})")
-    print(f"  connect + watch {args.clients:,} clients: {figures['connect_s']:.1f} s "
-          f"({CONNECT_CONCURRENCY} at a time; each p50 {statistics.median(each):.0f} ms, "
-          f"p95 {percentile(each, 95):.0f} ms)")
+    print(
+        f"  connect + watch {args.clients:,} clients: {figures['connect_s']:.1f} s "
+        f"({CONNECT_CONCURRENCY} at a time; each p50 {statistics.median(each):.0f} ms, "
+        f"p95 {percentile(each, 95):.0f} ms)"
+    )
     if ms:
         p95 = percentile(ms, 95)
         verdict = "ok" if p95 <= TARGET_P95_MS else "MISSED"
-        print(f"  delivery over {len(ms):,} (client, upvote) pairs: p50 {statistics.median(ms):.0f} ms   "
-              f"p95 {p95:.0f} ms   max {max(ms):.0f} ms   (target p95 <= {TARGET_P95_MS} ms: {verdict})")
+        print(
+            f"  delivery over {len(ms):,} (client, upvote) pairs: p50 {statistics.median(ms):.0f} ms   "
+            f"p95 {p95:.0f} ms   max {max(ms):.0f} ms   (target p95 <= {TARGET_P95_MS} ms: {verdict})"
+        )
         slowest = [s * 1000 for s in figures["per_vote_max"] if s == s]  # nan: nobody heard it
         if slowest:
-            print(f"  last client reached, per upvote: median {statistics.median(slowest):.0f} ms, "
-                  f"max {max(slowest):.0f} ms")
+            print(
+                f"  last client reached, per upvote: median {statistics.median(slowest):.0f} ms, "
+                f"max {max(slowest):.0f} ms"
+            )
     answered = [s * 1000 for s in figures["answered"]]
-    print(f"  the upvote's HTTP answer (process A): p50 {statistics.median(answered):.0f} ms, max {max(answered):.0f} ms")
+    print(
+        f"  the upvote's HTTP answer (process A): p50 {statistics.median(answered):.0f} ms, max {max(answered):.0f} ms"
+    )
     print(f"  missed deliveries: {figures['missed']:,} of {args.clients * args.upvotes:,}")
 
 

@@ -4,12 +4,14 @@ response size. In-process (Flask's test client): the figures are the app and the
 
     .venv/bin/python -m tests.perf.bench_map --db sqlite:////tmp/civic-1m.db
 """
+
 from __future__ import annotations
 
 import argparse
 import random
 import statistics
 import time
+
 from civic.database import unit_of_work
 
 VIEWS = 200
@@ -31,8 +33,12 @@ def measure(client, urls: list[str]) -> dict:
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:200])
         sizes.append(len(response.data))
-    return {"p50": statistics.median(times), "p95": percentile(times, 95), "max_kb": max(sizes) / 1024,
-            "mean_kb": statistics.fmean(sizes) / 1024}
+    return {
+        "p50": statistics.median(times),
+        "p95": percentile(times, 95),
+        "max_kb": max(sizes) / 1024,
+        "mean_kb": statistics.fmean(sizes) / 1024,
+    }
 
 
 def views(bounds: tuple[float, float, float, float], count: int = VIEWS, seed: int = 9) -> tuple[list[str], list[str]]:
@@ -45,8 +51,10 @@ def views(bounds: tuple[float, float, float, float], count: int = VIEWS, seed: i
         small.append(f"/api/v1/issues?bbox={lon:.5f},{lat:.5f},{lon + width:.5f},{lat + height:.5f}&zoom={zoom}")
         # The whole city, nudged a little each time so no two requests are the same.
         dx, dy = rng.uniform(-0.005, 0.005), rng.uniform(-0.005, 0.005)
-        whole.append(f"/api/v1/issues?bbox={min_lon + dx:.5f},{min_lat + dy:.5f},{max_lon + dx:.5f},"
-                     f"{max_lat + dy:.5f}&zoom={CITY_ZOOM}")
+        whole.append(
+            f"/api/v1/issues?bbox={min_lon + dx:.5f},{min_lat + dy:.5f},{max_lon + dx:.5f},"
+            f"{max_lat + dy:.5f}&zoom={CITY_ZOOM}"
+        )
     return small, whole
 
 
@@ -78,8 +86,10 @@ def main() -> None:
     print(f"{figures['issues']:,} issues ({args.db.split(':')[0]})")
     for name in ("neighbourhood", "city"):
         f = figures[name]
-        print(f"  {name:<13} p50 {f['p50']:7.1f} ms   p95 {f['p95']:7.1f} ms   "
-              f"response mean {f['mean_kb']:6.1f} KB, max {f['max_kb']:6.1f} KB")
+        print(
+            f"  {name:<13} p50 {f['p50']:7.1f} ms   p95 {f['p95']:7.1f} ms   "
+            f"response mean {f['mean_kb']:6.1f} KB, max {f['max_kb']:6.1f} KB"
+        )
 
 
 if __name__ == "__main__":

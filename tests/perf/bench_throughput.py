@@ -24,6 +24,7 @@ How the three endpoints share one run (--mode):
 wrk's latency figures are not printed: it "corrects" them for coordinated omission, which at these rates
 mostly measures the correction. Non-2xx answers and socket errors are counted and printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,9 +39,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from civic.database import unit_of_work
 from tests.perf.bench_map import views
 from tests.servers import serve
-from civic.database import unit_of_work
 
 TARGETS = {"bbox": 0.40, "issue": 0.25}  # share of /healthz's req/s
 PATHS = 500  # distinct paths per endpoint for wrk to cycle through
@@ -110,11 +111,32 @@ def endpoint_paths(url: str, count: int = PATHS) -> tuple[dict[str, list[str]], 
     return paths, whole, issues
 
 
-def wrk(base_url: str, path_file: Path, script: Path, seconds: float, connections: int, threads: int,
-        headers: tuple[str, ...] = ()) -> dict:
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
-               *(part for header in headers for part in ("-H", header)),
-               "-s", str(script), base_url, "--", str(path_file)]
+def wrk(
+    base_url: str,
+    path_file: Path,
+    script: Path,
+    seconds: float,
+    connections: int,
+    threads: int,
+    headers: tuple[str, ...] = (),
+) -> dict:
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds:g}s",
+        "--timeout",
+        "10s",
+        *(part for header in headers for part in ("-H", header)),
+        "-s",
+        str(script),
+        base_url,
+        "--",
+        str(path_file),
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     found = RESULT.search(output)
     if not found:
@@ -124,27 +146,43 @@ def wrk(base_url: str, path_file: Path, script: Path, seconds: float, connection
 
 
 def combine(slices: list[dict]) -> dict:
-    total = {"requests": sum(s["requests"] for s in slices), "seconds": sum(s["seconds"] for s in slices),
-             "status_errors": sum(s["status_errors"] for s in slices),
-             "socket_errors": sum(s["socket_errors"] for s in slices)}
+    total = {
+        "requests": sum(s["requests"] for s in slices),
+        "seconds": sum(s["seconds"] for s in slices),
+        "status_errors": sum(s["status_errors"] for s in slices),
+        "socket_errors": sum(s["socket_errors"] for s in slices),
+    }
     total["rps"] = total["requests"] / total["seconds"] if total["seconds"] else 0.0
     return total
 
 
-def run_load(base_url: str, files: dict[str, Path], script: Path, *, mode: str, duration: float, slice_s: float,
-             connections: int, threads: int, headers: dict[str, tuple[str, ...]]) -> dict[str, dict]:
+def run_load(
+    base_url: str,
+    files: dict[str, Path],
+    script: Path,
+    *,
+    mode: str,
+    duration: float,
+    slice_s: float,
+    connections: int,
+    threads: int,
+    headers: dict[str, tuple[str, ...]],
+) -> dict[str, dict]:
     if mode == "concurrent":
         share = max(1, connections // len(files))
         with ThreadPoolExecutor(len(files)) as pool:
-            futures = {name: pool.submit(wrk, base_url, path, script, duration, share, 1, headers.get(name, ()))
-                       for name, path in files.items()}
+            futures = {
+                name: pool.submit(wrk, base_url, path, script, duration, share, 1, headers.get(name, ()))
+                for name, path in files.items()
+            }
             return {name: combine([f.result()]) for name, f in futures.items()}
     slices: dict[str, list[dict]] = {name: [] for name in files}
     rounds = max(1, round(duration / slice_s))
     for _ in range(rounds):
         for name, path in files.items():
-            slices[name].append(wrk(base_url, path, script, duration / rounds, connections, threads,
-                                    headers.get(name, ())))
+            slices[name].append(
+                wrk(base_url, path, script, duration / rounds, connections, threads, headers.get(name, ()))
+            )
     return {name: combine(parts) for name, parts in slices.items()}
 
 
@@ -174,8 +212,9 @@ def signed_in_headers(base_url: str) -> tuple[str, ...]:
         form = http.get("/login").text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', form)
         email, password = BENCH_READER
-        answer = http.post("/login", data={"csrf_token": next(g for g in token.groups() if g), "email": email,
-                                           "password": password})
+        answer = http.post(
+            "/login", data={"csrf_token": next(g for g in token.groups() if g), "email": email, "password": password}
+        )
         if answer.status_code != 302:
             raise SystemExit(f"signing in failed: {answer.status_code}")
         page = http.get("/account")
@@ -231,10 +270,14 @@ def main() -> None:
     parser.add_argument("--mode", choices=("interleaved", "concurrent"), default="interleaved")
     parser.add_argument("--slice", type=float, default=2.0, help="seconds per slice in interleaved mode")
     parser.add_argument("--city-views", type=int, default=8, help="whole-city views before reading RSS")
-    parser.add_argument("--cold", action="store_true",
-                        help="turn the map answer cache and the anonymous page cache off")
-    parser.add_argument("--signed-in", action="store_true",
-                        help="read the issue pages as a signed-in resident (always rendered: no page cache)")
+    parser.add_argument(
+        "--cold", action="store_true", help="turn the map answer cache and the anonymous page cache off"
+    )
+    parser.add_argument(
+        "--signed-in",
+        action="store_true",
+        help="read the issue pages as a signed-in resident (always rendered: no page cache)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -242,10 +285,12 @@ def main() -> None:
     paths, whole, issues = endpoint_paths(args.db)
     if args.signed_in:
         ensure_reader(args.db)
-    print(f"{issues:,} issues ({args.db.split(':')[0]}), gunicorn {args.workers} gevent workers, "
-          f"wrk {args.connections} connections, {args.mode}, {args.duration:g} s per endpoint, "
-          f"{'caches off' if args.cold else 'caches on'}"
-          f"{', issue pages read by a signed-in resident' if args.signed_in else ''}")
+    print(
+        f"{issues:,} issues ({args.db.split(':')[0]}), gunicorn {args.workers} gevent workers, "
+        f"wrk {args.connections} connections, {args.mode}, {args.duration:g} s per endpoint, "
+        f"{'caches off' if args.cold else 'caches on'}"
+        f"{', issue pages read by a signed-in resident' if args.signed_in else ''}"
+    )
     with tempfile.TemporaryDirectory(prefix="civic-wrk-") as tmp:
         script = Path(tmp) / "paths.lua"
         script.write_text(WRK_LUA)
@@ -259,9 +304,17 @@ def main() -> None:
             # Warm-up: every worker's caches and connections, as a running server would have them.
             for name, path in files.items():
                 wrk(server.url, path, script, 2, args.connections, args.threads, headers.get(name, ()))
-            results = run_load(server.url, files, script, mode=args.mode, duration=args.duration,
-                               slice_s=args.slice, connections=args.connections, threads=args.threads,
-                               headers=headers)
+            results = run_load(
+                server.url,
+                files,
+                script,
+                mode=args.mode,
+                duration=args.duration,
+                slice_s=args.slice,
+                connections=args.connections,
+                threads=args.threads,
+                headers=headers,
+            )
             took = heavy_views(server.url, whole, args.city_views, parallel=max(2, args.workers))
             workers = worker_pids(server.process.pid)
             rss = {pid: peak_rss_mb(pid) for pid in workers}
@@ -278,10 +331,15 @@ def main() -> None:
             line += f"   {ratio:6.1%} of healthz (target >= {TARGETS[name]:.0%}: {verdict})"
         print(line)
     took.sort()
-    print(f"  whole-city view (zoom 12) x{len(took)} after the run: median {took[len(took) // 2]:.2f} s, "
-          f"max {took[-1]:.2f} s")
-    print("  peak RSS (VmHWM) per worker: " + ", ".join(f"pid {pid} {mb:.0f} MB" for pid, mb in rss.items())
-          + f"; max {max(rss.values()):.0f} MB")
+    print(
+        f"  whole-city view (zoom 12) x{len(took)} after the run: median {took[len(took) // 2]:.2f} s, "
+        f"max {took[-1]:.2f} s"
+    )
+    print(
+        "  peak RSS (VmHWM) per worker: "
+        + ", ".join(f"pid {pid} {mb:.0f} MB" for pid, mb in rss.items())
+        + f"; max {max(rss.values()):.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ here use it, and print figures.
     .venv/bin/python -m tests.perf.generate --issues 1000000 --db postgresql+psycopg://127.0.0.1/civic_bench
 
 An existing database with at least that many issues is reused (the build is the slow part)."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,6 +14,7 @@ import sys
 import time
 
 import sqlalchemy as sa
+
 from civic.database import unit_of_work
 
 
@@ -30,8 +32,11 @@ def build(url: str, issues: int, *, fresh: bool = False) -> float:
     migrate_database(url)
     # PostgreSQL: load with triggers off (session_replication_role=replica: the per-row count upserts would
     # make the load several times slower), then count the cells once (civic.issues.cells.rebuild).
-    bulk = {} if url.startswith("sqlite") else {
-        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c session_replication_role=replica"}}}
+    bulk = (
+        {}
+        if url.startswith("sqlite")
+        else {"SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c session_replication_role=replica"}}}
+    )
     app = build_app(url, **bulk)
     with app.app_context(), unit_of_work():
         have = db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) or 0
@@ -41,8 +46,12 @@ def build(url: str, issues: int, *, fresh: bool = False) -> float:
         _fast_sqlite(url)
         started = time.perf_counter()
         demo.seed_people()
-        demo.seed_issues(issues - have, citywide=True, seed=2027,
-                         progress=lambda n: print(f"  {n:,} issues", file=sys.stderr, flush=True))
+        demo.seed_issues(
+            issues - have,
+            citywide=True,
+            seed=2027,
+            progress=lambda n: print(f"  {n:,} issues", file=sys.stderr, flush=True),
+        )
         if bulk:
             from civic.issues import cells
 
@@ -72,8 +81,9 @@ def _create_if_missing(url: str) -> None:
     target = sa.make_url(url)
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                              {"name": target.database}).scalar()
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        ).scalar()
         if not exists:
             conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()

@@ -4,6 +4,7 @@
 
 `SandboxCity` (city.py) is the server; connect.py saves it as civic's endpoint and maps its services.
 """
+
 from tools.pretend_city.city import DEFAULT_API_KEY, MODES, SandboxCity
 
 __all__ = ["DEFAULT_API_KEY", "MODES", "SandboxCity"]

@@ -1,4 +1,5 @@
 """`python -m tools.pretend_city [--port 8311] [--connect]`: serve the pretend city until Ctrl-C."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,14 +9,19 @@ from tools.pretend_city.city import DEFAULT_API_KEY, MODES, SandboxCity
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tools.pretend_city",
-                                     description="Serve a pretend GeoReport v2 (Open311) city for demos and tests.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.pretend_city",
+        description="Serve a pretend GeoReport v2 (Open311) city for demos and tests.",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8311)
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
     parser.add_argument("--mode", choices=MODES, default="normal")
-    parser.add_argument("--connect", action="store_true",
-                        help="save it as civic's 311 endpoint (database from CIVIC_*) and map its services")
+    parser.add_argument(
+        "--connect",
+        action="store_true",
+        help="save it as civic's 311 endpoint (database from CIVIC_*) and map its services",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     args = parser.parse_args(argv)
     city = SandboxCity(args.host, args.port, api_key=args.api_key, verbose=not args.quiet)

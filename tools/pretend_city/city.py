@@ -28,6 +28,7 @@ Every other answer is an array, errors included ([{code, description}]). Datetim
 city's zone (America/New_York by default) with their offset, or without one when `naive_datetimes` is set.
 Lists of requests are newest first.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,7 @@ import threading
 import traceback
 import uuid
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -50,63 +51,140 @@ MAX_RANGE = timedelta(days=90)
 EXPECTED_AFTER = timedelta(days=3)
 
 SERVICES = [
-    {"service_code": "POTHOLE", "service_name": "Pothole", "description": "A hole or broken surface in a street.",
-     "metadata": False, "type": "realtime", "keywords": "pothole,street,road", "group": "Streets"},
-    {"service_code": "STREETLIGHT", "service_name": "Street Light Outage",
-     "description": "A street light that is out, flickering or on during the day.",
-     "metadata": True, "type": "realtime", "keywords": "light,lamp,pole,dark", "group": "Streets"},
-    {"service_code": "DUMPING", "service_name": "Illegal Dumping",
-     "description": "Trash, furniture, tyres or construction waste left on public or vacant land.",
-     "metadata": False, "type": "realtime", "keywords": "dumping,trash,rubbish", "group": "Sanitation"},
-    {"service_code": "GRAFFITI", "service_name": "Graffiti Removal",
-     "description": "Graffiti on a building, wall or street furniture.",
-     "metadata": False, "type": "realtime", "keywords": "graffiti,tag,paint", "group": "Cleanliness"},
+    {
+        "service_code": "POTHOLE",
+        "service_name": "Pothole",
+        "description": "A hole or broken surface in a street.",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "pothole,street,road",
+        "group": "Streets",
+    },
+    {
+        "service_code": "STREETLIGHT",
+        "service_name": "Street Light Outage",
+        "description": "A street light that is out, flickering or on during the day.",
+        "metadata": True,
+        "type": "realtime",
+        "keywords": "light,lamp,pole,dark",
+        "group": "Streets",
+    },
+    {
+        "service_code": "DUMPING",
+        "service_name": "Illegal Dumping",
+        "description": "Trash, furniture, tyres or construction waste left on public or vacant land.",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "dumping,trash,rubbish",
+        "group": "Sanitation",
+    },
+    {
+        "service_code": "GRAFFITI",
+        "service_name": "Graffiti Removal",
+        "description": "Graffiti on a building, wall or street furniture.",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "graffiti,tag,paint",
+        "group": "Cleanliness",
+    },
 ]
 
 ATTRIBUTES = {
     "STREETLIGHT": [
-        {"variable": True, "code": "pole_type", "datatype": "singlevaluelist", "required": True,
-         "datatype_description": "", "order": 1, "description": "What is the pole made of?",
-         "values": [{"key": "wood", "name": "Wood"}, {"key": "metal", "name": "Metal"}]},
-        {"variable": True, "code": "pole_number", "datatype": "string", "required": False,
-         "datatype_description": "The number on the tag fixed to the pole, if there is one.", "order": 2,
-         "description": "Pole number"},
+        {
+            "variable": True,
+            "code": "pole_type",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "datatype_description": "",
+            "order": 1,
+            "description": "What is the pole made of?",
+            "values": [{"key": "wood", "name": "Wood"}, {"key": "metal", "name": "Metal"}],
+        },
+        {
+            "variable": True,
+            "code": "pole_number",
+            "datatype": "string",
+            "required": False,
+            "datatype_description": "The number on the tag fixed to the pole, if there is one.",
+            "order": 2,
+            "description": "Pole number",
+        },
     ],
 }
 
-AGENCIES = {"POTHOLE": "Streets Department", "STREETLIGHT": "Streets Department",
-            "DUMPING": "Sanitation", "GRAFFITI": "CLIP"}
+AGENCIES = {
+    "POTHOLE": "Streets Department",
+    "STREETLIGHT": "Streets Department",
+    "DUMPING": "Sanitation",
+    "GRAFFITI": "CLIP",
+}
 
-NOTICES = {"POTHOLE": "Potholes are usually repaired within 3 business days.",
-           "STREETLIGHT": "Street lights are usually repaired within 3 business days.",
-           "DUMPING": "Illegal dumping is usually cleared within 3 business days.",
-           "GRAFFITI": "Graffiti is usually removed within 3 business days."}
+NOTICES = {
+    "POTHOLE": "Potholes are usually repaired within 3 business days.",
+    "STREETLIGHT": "Street lights are usually repaired within 3 business days.",
+    "DUMPING": "Illegal dumping is usually cleared within 3 business days.",
+    "GRAFFITI": "Graffiti is usually removed within 3 business days.",
+}
 
 # The fields of a request record, in the order the spec lists them (what GET requests answers).
-REQUEST_FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-                  "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url")
+REQUEST_FIELDS = (
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+)
 UPDATE_FIELDS = ("update_id", "service_request_id", "status", "updated_datetime", "description", "media_url")
 DATETIME_FIELDS = ("requested_datetime", "updated_datetime", "expected_datetime")
 
 # Extended statuses (FixMyStreet's) and the plain open|closed each implies; any other keeps the ticket's.
 OPEN_STATUSES = {"open", "reopened", "investigating", "in_progress", "action_scheduled", "acknowledged"}
-CLOSED_STATUSES = {"closed", "fixed", "duplicate", "not_councils_responsibility", "no_further_action",
-                   "internal_referral", "unable_to_fix", "wont_fix", "not_responsible"}
+CLOSED_STATUSES = {
+    "closed",
+    "fixed",
+    "duplicate",
+    "not_councils_responsibility",
+    "no_further_action",
+    "internal_referral",
+    "unable_to_fix",
+    "wont_fix",
+    "not_responsible",
+}
 
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 ZIPCODE = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
 
-HTML_503 = (b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>"
-            b"<body><h1>Service Unavailable</h1><p>The 311 system is temporarily unavailable. "
-            b"Please try again later.</p></body></html>\n")
+HTML_503 = (
+    b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>"
+    b"<body><h1>Service Unavailable</h1><p>The 311 system is temporarily unavailable. "
+    b"Please try again later.</p></body></html>\n"
+)
 # Ordinary HTML (a void <meta>, an &nbsp;), so it is neither JSON nor well-formed XML.
-HTML_GARBAGE = (b"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>City Services Portal</title></head>"
-                b"<body><h1>Welcome to the City Services Portal</h1><p>This site is undergoing scheduled&nbsp;"
-                b"maintenance.<br><a href=\"/\">Return to the home page</a>.</p></body></html>\n")
+HTML_GARBAGE = (
+    b'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>City Services Portal</title></head>'
+    b"<body><h1>Welcome to the City Services Portal</h1><p>This site is undergoing scheduled&nbsp;"
+    b'maintenance.<br><a href="/">Return to the home page</a>.</p></body></html>\n'
+)
 
-XML_ROOTS = {"services": ("services", "service"), "requests": ("service_requests", "request"),
-             "errors": ("errors", "error"), "updates": ("service_request_updates", "request_update")}
+XML_ROOTS = {
+    "services": ("services", "service"),
+    "requests": ("service_requests", "request"),
+    "errors": ("errors", "error"),
+    "updates": ("service_request_updates", "request_update"),
+}
 XML_LIST_ITEMS = {"attributes": "attribute", "values": "value"}
 
 _DROP = object()  # a route's answer meaning "close the connection without a response"
@@ -129,10 +207,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "SandboxCity/1.0"
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):  # http.server's naming
         self.server.city._handle(self, "GET")
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self.server.city._handle(self, "POST")
 
     def log_message(self, format, *args):  # noqa: A002 - http.server's signature
@@ -143,8 +221,15 @@ class _Handler(BaseHTTPRequestHandler):
 class SandboxCity:
     """A GeoReport v2 city on `host:port` (port 0: a free one). See the module docstring."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, api_key: str = DEFAULT_API_KEY,
-                 tz: tzinfo | str = DEFAULT_ZONE, verbose: bool = False):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        tz: tzinfo | str = DEFAULT_ZONE,
+        verbose: bool = False,
+    ):
         self.api_key = api_key
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
         self.verbose = verbose
@@ -156,7 +241,7 @@ class SandboxCity:
         self.naive_datetimes = False
         self.page_size = 1000
         self.not_found_is_404 = False
-        self.clock = lambda: datetime.now(timezone.utc)  # what "now" is for new tickets and updates
+        self.clock = lambda: datetime.now(UTC)  # what "now" is for new tickets and updates
         # What the city received and holds.
         self.posts: list[dict] = []
         self.tickets: dict[str, dict] = {}
@@ -179,8 +264,12 @@ class SandboxCity:
 
     def start(self) -> SandboxCity:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name=f"sandbox-city-{self.port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"sandbox-city-{self.port}",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -231,8 +320,16 @@ class SandboxCity:
 
     # --- the city's staff --------------------------------------------------------------------
 
-    def update(self, service_request_id, status: str, notes: str | None = None, *, media_url: str | None = None,
-               plain: str | None = None, at: datetime | None = None) -> dict:
+    def update(
+        self,
+        service_request_id,
+        status: str,
+        notes: str | None = None,
+        *,
+        media_url: str | None = None,
+        plain: str | None = None,
+        at: datetime | None = None,
+    ) -> dict:
         """Set a ticket's status_notes and status, bump its updated_datetime, and add an entry to the
         updates feed with `status` as given (an extended one such as "IN_PROGRESS" or "FIXED" too). The
         ticket's own status stays open|closed: `plain` if given, else what the extended status implies
@@ -246,8 +343,14 @@ class SandboxCity:
             if plain not in ("open", "closed"):
                 raise ValueError(f"plain status must be open or closed, not {plain!r}")
             ticket.update(status=plain, status_notes=notes, updated_datetime=when)
-            entry = {"update_id": str(self._next_update_id), "service_request_id": ticket["service_request_id"],
-                     "status": status, "updated_datetime": when, "description": notes, "media_url": media_url}
+            entry = {
+                "update_id": str(self._next_update_id),
+                "service_request_id": ticket["service_request_id"],
+                "status": status,
+                "updated_datetime": when,
+                "description": notes,
+                "media_url": media_url,
+            }
             self._next_update_id += 1
             self.updates.append(entry)
             return dict(entry)
@@ -256,16 +359,33 @@ class SandboxCity:
         """Close a ticket; `status` is what the updates feed says (e.g. "FIXED", "DUPLICATE")."""
         return self.update(service_request_id, status, notes, plain="closed", **kwargs)
 
-    def add_ticket(self, service_code: str, description: str = "", *, lat: float | None = None,
-                   long: float | None = None, address: str | None = None, address_id: str | None = None,
-                   media_url: str | None = None, requested: datetime | None = None) -> dict:
+    def add_ticket(
+        self,
+        service_code: str,
+        description: str = "",
+        *,
+        lat: float | None = None,
+        long: float | None = None,
+        address: str | None = None,
+        address_id: str | None = None,
+        media_url: str | None = None,
+        requested: datetime | None = None,
+    ) -> dict:
         """A ticket the city got some other way (phone, another app); returns its record."""
         with self._lock:
             service = self._service(service_code)
             if service is None:
                 raise KeyError(service_code)
-            return self._new_ticket(service, description, lat, long, address, address_id, media_url,
-                                    self._aware(requested) if requested is not None else None)
+            return self._new_ticket(
+                service,
+                description,
+                lat,
+                long,
+                address,
+                address_id,
+                media_url,
+                self._aware(requested) if requested is not None else None,
+            )
 
     # --- request handling --------------------------------------------------------------------
 
@@ -292,19 +412,29 @@ class SandboxCity:
 
         fmt, route = _split_path(parts.path)
         if fmt == "json" and mode == "xml_only":
-            return self._send(handler, 406, "text/plain; charset=utf-8",
-                              b"406 Not Acceptable: this endpoint only serves XML; use .xml\n")
+            return self._send(
+                handler,
+                406,
+                "text/plain; charset=utf-8",
+                b"406 Not Acceptable: this endpoint only serves XML; use .xml\n",
+            )
         try:
             if fmt is None:
                 raise _Refusal(404, f"no such resource: {parts.path} (paths end in .json or .xml)")
             answer = self._route(method, route, fmt, parts.query, body, token_mode=mode == "token")
         except _Refusal as refusal:
-            return self._send_data(handler, refusal.status, fmt or "json", "errors",
-                                   [{"code": refusal.status, "description": refusal.description}])
-        except Exception:  # a bug here: say so like a real server would, and show it on stderr
+            return self._send_data(
+                handler,
+                refusal.status,
+                fmt or "json",
+                "errors",
+                [{"code": refusal.status, "description": refusal.description}],
+            )
+        except Exception:  # noqa: BLE001 - a bug here: say so like a real server would, and show it on stderr
             traceback.print_exc()
-            return self._send_data(handler, 500, fmt or "json", "errors",
-                                   [{"code": 500, "description": "internal server error"}])
+            return self._send_data(
+                handler, 500, fmt or "json", "errors", [{"code": 500, "description": "internal server error"}]
+            )
         if answer is _DROP:
             handler.close_connection = True
             return None
@@ -350,9 +480,13 @@ class SandboxCity:
         service = self._service(code)
         if service is None:
             raise _Refusal(404, f"service_code {code} not found")
-        return {"service_code": service["service_code"],
-                "attributes": [dict(a, values=[dict(v) for v in a["values"]]) if "values" in a else dict(a)
-                               for a in ATTRIBUTES.get(service["service_code"], [])]}
+        return {
+            "service_code": service["service_code"],
+            "attributes": [
+                dict(a, values=[dict(v) for v in a["values"]]) if "values" in a else dict(a)
+                for a in ATTRIBUTES.get(service["service_code"], [])
+            ],
+        }
 
     def _create(self, body: bytes, token_mode: bool):
         try:
@@ -407,8 +541,9 @@ class SandboxCity:
                 if len(values) > 1 or values[0] not in keys:
                     raise _Refusal(400, f"attribute[{attribute['code']}] must be one of: {', '.join(keys)}")
 
-        ticket = self._new_ticket(service, description, lat, lon, address_string, address_id,
-                                  _one(form, "media_url"), None)
+        ticket = self._new_ticket(
+            service, description, lat, lon, address_string, address_id, _one(form, "media_url"), None
+        )
         reply = {"service_notice": ticket["service_notice"], "account_id": _one(form, "account_id")}
         if token_mode:
             token = uuid.uuid4().hex
@@ -426,12 +561,23 @@ class SandboxCity:
         code = service["service_code"]
         zipcode = ZIPCODE.search(address or "")
         ticket = {
-            "service_request_id": str(self._next_id), "status": "open", "status_notes": None,
-            "service_name": service["service_name"], "service_code": code, "description": description,
-            "agency_responsible": AGENCIES[code], "service_notice": NOTICES[code],
-            "requested_datetime": now, "updated_datetime": now, "expected_datetime": now + EXPECTED_AFTER,
-            "address": address or None, "address_id": address_id or None,
-            "zipcode": zipcode.group(1) if zipcode else None, "lat": lat, "long": lon, "media_url": media_url or None,
+            "service_request_id": str(self._next_id),
+            "status": "open",
+            "status_notes": None,
+            "service_name": service["service_name"],
+            "service_code": code,
+            "description": description,
+            "agency_responsible": AGENCIES[code],
+            "service_notice": NOTICES[code],
+            "requested_datetime": now,
+            "updated_datetime": now,
+            "expected_datetime": now + EXPECTED_AFTER,
+            "address": address or None,
+            "address_id": address_id or None,
+            "zipcode": zipcode.group(1) if zipcode else None,
+            "lat": lat,
+            "long": lon,
+            "media_url": media_url or None,
         }
         self._next_id += 1
         self.tickets[ticket["service_request_id"]] = ticket
@@ -449,11 +595,14 @@ class SandboxCity:
             statuses = [s.lower() for s in _comma_list(_one(params, "status"))]
             if any(s not in ("open", "closed") for s in statuses):
                 raise _Refusal(400, "status must be open or closed")
-            found = [t for t in self.tickets.values()
-                     if (start is None or t["requested_datetime"] >= start)
-                     and (end is None or t["requested_datetime"] <= end)
-                     and (not codes or t["service_code"] in codes)
-                     and (not statuses or t["status"] in statuses)]
+            found = [
+                t
+                for t in self.tickets.values()
+                if (start is None or t["requested_datetime"] >= start)
+                and (end is None or t["requested_datetime"] <= end)
+                and (not codes or t["service_code"] in codes)
+                and (not statuses or t["status"] in statuses)
+            ]
             found.sort(key=lambda t: (t["requested_datetime"], int(t["service_request_id"])), reverse=True)
         found = found[:page_size]
         if not found and self.not_found_is_404:
@@ -471,8 +620,11 @@ class SandboxCity:
 
     def _updates(self, params: dict) -> list[dict]:
         start, end = self._date_range(params)
-        found = [u for u in self.updates
-                 if (start is None or u["updated_datetime"] >= start) and (end is None or u["updated_datetime"] <= end)]
+        found = [
+            u
+            for u in self.updates
+            if (start is None or u["updated_datetime"] >= start) and (end is None or u["updated_datetime"] <= end)
+        ]
         return sorted(found, key=lambda u: (u["updated_datetime"], int(u["update_id"])))
 
     def _date_range(self, params: dict) -> tuple[datetime | None, datetime | None]:
@@ -544,10 +696,10 @@ class SandboxCity:
 
 
 def _split_path(path: str) -> tuple[str | None, list[str]]:
-    """"/open311/v2/requests/1001.json" -> ("json", ["requests", "1001"]); (None, []) when not ours."""
+    """ "/open311/v2/requests/1001.json" -> ("json", ["requests", "1001"]); (None, []) when not ours."""
     if not path.startswith(PREFIX):
         return None, []
-    rest = path[len(PREFIX):]
+    rest = path[len(PREFIX) :]
     stem, dot, ext = rest.rpartition(".")
     if not dot or ext.lower() not in ("json", "xml") or not stem:
         return None, []

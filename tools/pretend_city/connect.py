@@ -1,6 +1,7 @@
 """Connect a running pretend city to civic: save it as the endpoint named "Sandbox" (active, with the
 city's api key) and fetch its services, mapped to civic's categories — what `flask open311 sandbox`
 did before the pretend city left the civic package. Uses the app the environment configures (CIVIC_*)."""
+
 from __future__ import annotations
 
 from tools.pretend_city.city import SandboxCity
