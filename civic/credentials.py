@@ -21,6 +21,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import ClassVar, Protocol, TypeVar
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
@@ -37,6 +38,7 @@ C = TypeVar("C", bound="CredentialMixin")
 class Used(Protocol):
     """A credential that records its last use (API tokens do; GeoReport keys have no such column)."""
 
+    id: int
     last_used_at: datetime | None
 
 
@@ -107,8 +109,8 @@ def record_use(credential: Used, granularity: timedelta) -> bool:
     now = utcnow()
     if credential.last_used_at is not None and now - credential.last_used_at < granularity:
         return False
-    model = type(credential)
+    table = sa_inspect(type(credential)).local_table  # the mapped model's table (a Protocol knows no columns)
     with independent_transaction() as session:
-        session.execute(update(model).where(model.id == credential.id).values(last_used_at=now))
+        session.execute(update(table).where(table.c.id == credential.id).values(last_used_at=now))
     set_committed_value(credential, "last_used_at", now)  # the request's copy agrees, and is not dirty
     return True

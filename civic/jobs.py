@@ -28,6 +28,7 @@ from flask.cli import AppGroup
 from sqlalchemy import Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from civic import signals
 from civic.database import UTCDateTime, insert_ignoring_duplicates, unit_of_work, utcnow
 from civic.extensions import Model, db
 
@@ -129,7 +130,7 @@ def claim(job: Job, now: datetime) -> bool:
             .where(JobLease.name == job.name, JobLease.due_at <= now)
             .values(due_at=job.next_due(now), runs=JobLease.runs + 1, last_holder=HOLDER, last_started_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
     return moved == 1
 
 
@@ -196,7 +197,7 @@ def jobs_run(once: bool) -> None:
     """Run the background jobs: as the single scheduler of a deployment (CIVIC_BACKGROUND_JOBS=false on
     the servers), or beside servers that run it too: each job runs once per period across all of them."""
     if not once:
-        run_forever(current_app._get_current_object())
+        run_forever(signals.sender())
         return
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         ran = run_due()

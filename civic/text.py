@@ -10,6 +10,7 @@ gap in one is not a hole.
 from __future__ import annotations
 
 import functools
+from typing import overload
 
 import nh3
 from flask_babel import gettext as _
@@ -29,6 +30,14 @@ _markdown = (
 )
 
 
+@overload
+def clean_text(
+    value: str | None, *, field: str, max_len: int, required: str, min_len: int = 1, one_line: bool = False
+) -> str: ...
+@overload
+def clean_text(
+    value: str | None, *, field: str, max_len: int, required: None = None, min_len: int = 1, one_line: bool = False
+) -> str | None: ...
 def clean_text(
     value: str | None,
     *,

@@ -263,7 +263,7 @@ def request_role(user: User, role: Role, department: Department | None = None) -
     user.verified_at = None
     user.verified_by = None
     db.session.flush()
-    signals.role_changed.send(current_app._get_current_object(), user=user, actor=user)
+    signals.role_changed.send(signals.sender(), user=user, actor=user)
 
 
 # --- administration: every function checks that the actor is an admin ---------------------------
@@ -291,7 +291,7 @@ def set_role(actor: User, user: User, role: Role, department: Department | None 
         user.verified_at = None
         user.verified_by = None
     db.session.flush()
-    signals.role_changed.send(current_app._get_current_object(), user=user, actor=actor)
+    signals.role_changed.send(signals.sender(), user=user, actor=actor)
 
 
 def verify(actor: User, user: User) -> None:
@@ -302,7 +302,7 @@ def verify(actor: User, user: User) -> None:
         raise ValidationError(_("Staff must belong to a department."), field="department")
     user.verified_at, user.verified_by = utcnow(), actor
     db.session.flush()
-    signals.role_changed.send(current_app._get_current_object(), user=user, actor=actor)
+    signals.role_changed.send(signals.sender(), user=user, actor=actor)
 
 
 def revoke(actor: User, user: User) -> None:
@@ -311,7 +311,7 @@ def revoke(actor: User, user: User) -> None:
     user.verified_at = None
     user.verified_by = None
     db.session.flush()
-    signals.role_changed.send(current_app._get_current_object(), user=user, actor=actor)
+    signals.role_changed.send(signals.sender(), user=user, actor=actor)
 
 
 def _admin_count() -> int:

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civic.accounts.models import User
 from civic.credentials import CredentialMixin
 from civic.database import UTCDateTime
-from civic.extensions import db
+from civic.extensions import Model
 
 
-class ApiToken(CredentialMixin, db.Model):
+class ApiToken(CredentialMixin, Model):
     __tablename__ = "api_tokens"
     __hash_column__ = "token_hash"
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
@@ -149,4 +148,4 @@ def accept(submission: Submission, service_request_id: str, ticket: Ticket | Non
         submission.city_status_notes = ticket.status_notes or None
         submission.expected_at = ticket.expected_at
     db.session.flush()
-    signals.ticket_changed.send(current_app._get_current_object(), submission=submission)
+    signals.ticket_changed.send(signals.sender(), submission=submission)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import or_, select, update
 
 from civic import signals
@@ -36,10 +36,12 @@ def fields(submission: Submission) -> dict:
     """The form the city receives for this submission (contact details only with consent)."""
     issue = submission.issue
     service = outbox.route_for(issue)
+    if service is None:  # the category was unmapped since it was queued
+        raise CityUnavailable("no city service is mapped to this category now; kept until one is")
     endpoint = submission.endpoint
     text = f"{issue.title}\n\n{issue.description}"[: DESCRIPTION_MAX - 60]
     description = f"{text}\n\n{outbox.reference(submission)}"
-    form = {
+    form: dict[str, str | list[str]] = {
         "service_code": service.service_code,
         "lat": f"{issue.lat:.6f}",
         "long": f"{issue.lon:.6f}",
@@ -78,7 +80,7 @@ def _claim(submission_id: int, now: datetime) -> bool:
 
 
 def _changed(submission: Submission) -> None:
-    signals.ticket_changed.send(current_app._get_current_object(), submission=submission)
+    signals.ticket_changed.send(signals.sender(), submission=submission)
 
 
 def send(submission: Submission, client: GeoReportClient | None = None) -> SubmissionState:
@@ -151,7 +153,7 @@ def resolve_token(submission: Submission, client: GeoReportClient | None = None)
     """Ask the city whether a token has become a ticket; True once it has (and is recorded)."""
     client = client or GeoReportClient.for_endpoint(submission.endpoint)
     try:
-        service_request_id = client.ticket_for_token(submission.token)
+        service_request_id = client.ticket_for_token(submission.token or "")
     except (CityUnavailable, CityRefused) as exc:
         with unit_of_work():
             submission.last_error = str(exc)

@@ -44,14 +44,17 @@ def _event_changed(app, event, change, what=(), **_extra) -> None:
     )
     # The organisers made the change: they need no notice of it.
     notifications.notify(
-        [p for p in people if p not in organisers], kind, issue=None, payload={**payload, "what": list(what)}
+        [p for p in people if p is not None and p not in organisers],
+        kind,
+        issue=None,
+        payload={**payload, "what": list(what)},
     )
 
 
 @signals.rsvp_promoted.connect
 def _promoted(app, rsvp, **_extra) -> None:
     if rsvp.user_id:
-        event = db.session.get(Event, rsvp.event_id)
+        event = db.session.get_one(Event, rsvp.event_id)
         notifications.notify(
             [rsvp.user_id],
             NotificationKind.EVENT_PLACE,

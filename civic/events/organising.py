@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, or_, select
 
@@ -77,7 +76,8 @@ def update_event(
     if capacity != event.capacity:
         noticed.append("capacity")
     event.title, event.description = title.strip(), (description or "").strip()
-    event.starts_at, event.ends_at, event.meeting_point, event.lat, event.lon = starts, ends, meeting_point, lat, lon
+    event.starts_at, event.ends_at, event.meeting_point = starts, ends, meeting_point
+    event.lat, event.lon = lat, lon  # type: ignore[assignment]  # validate_details refused a missing point
     event.capacity, event.what_to_bring = capacity, (what_to_bring or "").strip() or None
     event.area_neighbourhood, event.updated_at = area, utcnow()
     db.session.flush()
@@ -228,7 +228,7 @@ def decide_supplies(staff: User, event: Event, accept: bool, response: str) -> N
     event.supplies_status = SuppliesStatus.ACCEPTED if accept else SuppliesStatus.DECLINED
     event.supplies_response, event.supplies_decided_by_id, event.supplies_decided_at = response, staff.id, utcnow()
     db.session.flush()
-    signals.event_changed.send(current_app._get_current_object(), event=event, change="supplies", what=[])
+    signals.event_changed.send(signals.sender(), event=event, change="supplies", what=[])
 
 
 def waiting_supplies_requests() -> list[Event]:

@@ -49,10 +49,10 @@ def send_due_reminders(now: datetime | None = None) -> int:
         with unit_of_work():  # the claim, the notification and the mail: one reminder, all or nothing
             claimed = db.session.execute(
                 update(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.reminded_at.is_(None)).values(reminded_at=now)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
             if not claimed:
                 continue  # another process took this one
-            rsvp, event = db.session.get(Rsvp, rsvp_id), db.session.get(Event, event_id)
+            rsvp, event = db.session.get_one(Rsvp, rsvp_id), db.session.get_one(Event, event_id)
             if rsvp.user_id is not None:
                 notifications.notify(
                     [rsvp.user_id],

@@ -143,7 +143,7 @@ def cancel_event(user: User, event: Event) -> None:
         raise PermissionDenied(_("Only the organisers can change this event."))
     event.cancelled_at = utcnow()
     db.session.flush()
-    signals.event_changed.send(current_app._get_current_object(), event=event, change="cancelled", what=[])
+    signals.event_changed.send(signals.sender(), event=event, change="cancelled", what=[])
     reminders.mail_guests(event, "cancelled")
 
 

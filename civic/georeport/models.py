@@ -7,10 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
 from civic.credentials import CredentialMixin
-from civic.extensions import db
+from civic.extensions import Model
 
 
-class ApiKey(CredentialMixin, db.Model):
+class ApiKey(CredentialMixin, Model):
     """A key another 311 app uses to POST requests into civic's own GeoReport endpoint. Only a hash is kept;
     requests arrive as reports by the key's user."""
 

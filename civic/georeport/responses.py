@@ -32,7 +32,7 @@ def respond(fmt: str, data, *, root: str, item: str | None = None, status: int =
         body = georeport_xml.dumps(root, item, data) if item is not None else georeport_xml.dumps_object(root, data)
         response = Response(body, status=status, content_type=f"{georeport_xml.XML_MIMETYPE}; charset=utf-8")
     else:
-        response = current_app.json.response(data)
+        response = current_app.json.response(data)  # type: ignore[assignment]  # a flask Response at run time
         response.status_code = status
     if headers:
         response.headers.update(headers)

@@ -386,7 +386,7 @@ def rewrite_issue(editor: User, issue: Issue, *, title: str, description: str, r
     )
     issue.title, issue.description, issue.updated_at = title, description, utcnow()
     db.session.flush()
-    signals.issue_edited.send(current_app._get_current_object(), issue=issue)
+    signals.issue_edited.send(signals.sender(), issue=issue)
     return issue
 
 
@@ -397,7 +397,7 @@ def rewrite_comment(editor: User, comment: Comment, body: str, *, reason: str | 
     db.session.add(CommentRevision(comment_id=comment.id, editor_id=editor.id, body=comment.body, reason=reason))
     comment.body, comment.edited_at = body, utcnow()
     db.session.flush()
-    signals.comment_changed.send(current_app._get_current_object(), comment=comment)
+    signals.comment_changed.send(signals.sender(), comment=comment)
     return comment
 
 
@@ -410,7 +410,7 @@ def delete_comment(user: User, comment: Comment) -> Comment:
     issue_photos.remove(list(comment.photos))
     db.session.execute(update(Issue).where(Issue.id == comment.issue_id).values(comment_count=Issue.comment_count - 1))
     db.session.flush()
-    signals.comment_changed.send(current_app._get_current_object(), comment=comment)
+    signals.comment_changed.send(signals.sender(), comment=comment)
     return comment
 
 

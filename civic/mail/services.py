@@ -9,6 +9,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from flask import current_app, render_template
 
@@ -19,7 +20,7 @@ from civic.mail.models import OutgoingMail
 log = logging.getLogger(__name__)
 
 
-def send_mail(to: str, subject: str, template: str, headers: dict | None = None, **context) -> OutgoingMail:
+def send_mail(to: str, subject: str, template: str, headers: dict | None = None, **context: Any) -> OutgoingMail:
     """Render `templates/mail/<template>.txt`, store it in the outbox and deliver it after commit.
 
     Delivery failures are recorded on the row (for a later retry) and never raised to the caller:

@@ -5,6 +5,7 @@ posts at any time. Every moderation action is written to the audit log, which ad
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -363,7 +364,7 @@ def replace_photo(moderator: User, photo_id: int, upload: FileStorage | None, re
         raise
     on_rollback(delete_new_files)
     for key in old_keys:  # the original files go only once the redaction is committed
-        on_commit(lambda key=key: storage.delete(key))
+        on_commit(functools.partial(storage.delete, key))
     return photo
 
 

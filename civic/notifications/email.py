@@ -93,7 +93,7 @@ def send_digests(now: datetime | None = None) -> int:
         by_user[notification.user_id].append(notification)
     for user_id, notifications in by_user.items():
         with unit_of_work():  # each digest commits on its own: a later failure leaves it marked as sent
-            _send_digest(db.session.get(User, user_id), notifications, now)
+            _send_digest(db.session.get_one(User, user_id), notifications, now)
     return len(by_user)
 
 

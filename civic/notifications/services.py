@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 from flask_sqlalchemy.pagination import Pagination
@@ -187,7 +186,7 @@ def notify(
         return []
     db.session.add_all(created)
     db.session.flush()
-    app = current_app._get_current_object()
+    app = signals.sender()
     for notification in created:
         signals.notification_created.send(app, notification=notification)
     return created
@@ -222,9 +221,9 @@ def mark_read(user: User, notification_ids: list[int] | None = None) -> int:
     stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if notification_ids is not None:
         stmt = stmt.where(Notification.id.in_(notification_ids))
-    changed = db.session.execute(stmt.values(read_at=utcnow())).rowcount
+    changed = db.session.execute(stmt.values(read_at=utcnow())).rowcount  # type: ignore[attr-defined]  # a CursorResult
     db.session.flush()
-    signals.notification_created.send(current_app._get_current_object(), notification=None, user_id=user.id)
+    signals.notification_created.send(signals.sender(), notification=None, user_id=user.id)
     return changed
 
 

@@ -63,7 +63,7 @@ def tile_rooms_for_view(box: BBox) -> list[str]:
 def _emit(event: str, data: dict, rooms: list[str] | str) -> None:
     """Push once the change is committed (the payload is computed now, inside the transaction); a change
     that is rolled back is never announced."""
-    on_commit(lambda: socketio.emit(event, data, to=rooms))
+    on_commit(lambda: socketio.emit(event, data, to=rooms))  # type: ignore[arg-type]  # python-socketio takes a list
 
 
 def _issue_changed(issue, change: str) -> None:

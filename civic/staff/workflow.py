@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -91,7 +90,7 @@ def change_status(
             issue.duplicate_of_id = original.id
             _carry_votes(issue, original)
     db.session.flush()
-    app = current_app._get_current_object()
+    app = signals.sender()
     signals.status_changed.send(app, issue=issue, change=change)
     if original is not None:
         signals.issue_merged.send(app, duplicate=issue, original=original)
@@ -183,7 +182,7 @@ def _takes_part(user_id: int, issue_id: int) -> bool:
 
 def _follows(user_id: int, issue_id: int) -> bool:
     # The follows belong to notifications, a sibling: asked through a hook, so staff does not import it.
-    answers = signals.follows_issue.collect(current_app._get_current_object(), user_id=user_id, issue_id=issue_id)
+    answers = signals.follows_issue.collect(signals.sender(), user_id=user_id, issue_id=issue_id)
     return bool(answers.get("follows"))
 
 
