@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from civic.open311 import client as city_client
-from civic.open311.client import CityUnavailable, GeoReportClient
+
+from civic.city311 import client as city_client
+from civic.city311.client import CityUnavailable, GeoReportClient
 
 BOMB = (
     '<?xml version="1.0"?><!DOCTYPE services [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
