@@ -68,6 +68,8 @@ def is_doomed() -> bool:
 def finish(*, success: bool = True) -> None:
     """End the unit of work: commit (then run its effects) when it succeeded and was not doomed, else roll
     back. The one place the request and `unit_of_work()` end a transaction."""
+    if not db.session.registry.has():  # nothing in this context used the database (a static file, a redirect)
+        return
     session = db.session
     doomed = session.info.pop(_DOOMED, False)
     if success and not doomed:

@@ -42,8 +42,8 @@ def build_app(database_url: str, **overrides):
 
 def migrate_database(database_url: str) -> None:
     app = build_app(database_url)
-    with app.app_context(), unit_of_work():
-        upgrade(directory=str(ROOT / "migrations"))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))  # Alembic runs and commits on a connection of its own
         db.engine.dispose()
 
 

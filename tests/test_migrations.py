@@ -44,14 +44,14 @@ def test_app_start_creates_no_tables(tmp_path):
     url = f"sqlite:///{tmp_path}/empty.db"
     app = build_app(url)
     assert app.test_client().get("/healthz").status_code == 200
-    with app.app_context(), unit_of_work():
+    with app.app_context():
         assert sa.inspect(db.engine).get_table_names() == []
         db.engine.dispose()
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     app = build_app(f"sqlite:///{tmp_path}/wal.db")  # SQLite-only settings, checked in every run
-    with app.app_context(), unit_of_work():
+    with app.app_context():
         assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
         db.engine.dispose()

@@ -107,7 +107,8 @@ def seed(url: str) -> tuple[dict[str, str], int, int]:
             (),
         )
         issue_id = issue.id
-        db.engine.dispose()
+    with app.app_context():
+        db.engine.dispose()  # after the unit of work has committed and given its connection back
     return tokens, category_id, issue_id
 
 

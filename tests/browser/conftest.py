@@ -79,7 +79,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         thread.join(timeout=10)
         from civic.extensions import db
 
-        with app.app_context(), unit_of_work():
+        with app.app_context():
             db.session.remove()
             db.engine.dispose()
 

@@ -201,6 +201,7 @@ def ensure_reader(url: str) -> None:
     with app.test_request_context(), unit_of_work():
         if db.session.scalar(sa.select(User.id).where(User.email == BENCH_READER[0])) is None:
             services.register_user("Bench reader", *BENCH_READER)
+    with app.app_context():
         db.engine.dispose()
 
 
