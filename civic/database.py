@@ -61,10 +61,6 @@ def doom() -> None:
     db.session.info[_DOOMED] = True
 
 
-def is_doomed() -> bool:
-    return bool(db.session.info.get(_DOOMED))
-
-
 def finish(*, success: bool = True) -> None:
     """End the unit of work: commit (then run its effects) when it succeeded and was not doomed, else roll
     back. The one place the request and `unit_of_work()` end a transaction."""
@@ -99,7 +95,7 @@ def unit_of_work() -> Iterator[Session]:
 @contextmanager
 def independent_transaction() -> Iterator[Session]:
     """A session of its own, committed at the end of the block whatever becomes of the request's
-    transaction: for writes that must outlive a failed request (failed sign-in counters) and for effects
+    transaction: for writes that must outlive a failed request (an API token's last use) and for effects
     that record their outcome after commit (a mail's delivery). On SQLite, use it before the request has
     written anything, or it waits for the request's own write lock."""
     session = Session(bind=db.engine, expire_on_commit=False)

@@ -70,6 +70,7 @@ def admin_with_issue(live_server, make_live_user):
     from civic.issues.catalog import ensure_categories
 
     admin = make_live_user("admin", display_name="Ada Admin")
+    flagger_id = make_live_user().id  # before the unit of work below: SQLite allows one writer at a time
     with live_server.app.test_request_context(), unit_of_work():
         categories = ensure_categories()
         user = db.session.get(User, admin.id)
@@ -97,13 +98,12 @@ def admin_with_issue(live_server, make_live_user):
         from civic.events.models import EventIssue
 
         db.session.add(EventIssue(event_id=event.id, issue_id=issue.id))
-        db.session.commit()
         code = events.sign_up(user, event.id).checkin_code
         # A flag, so the moderation queue has a row (the admin moderates; a resident flags).
         from civic.moderation import services as moderation
         from civic.moderation.models import ContentKind
 
-        flagger = db.session.get(User, make_live_user().id)
+        flagger = db.session.get(User, flagger_id)
         moderation.flag(flagger, ContentKind.COMMENT, comment.id, "spam", "Looks like an advert")
         return admin, issue.id, event.id, code, comment.id
 
