@@ -37,10 +37,6 @@ MAX_ACTIVE_TOKENS = 10
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
-def hash_token(plaintext: str) -> str:
-    return credentials.digest(plaintext)
-
-
 def _active_count(user: User) -> int:
     return db.session.scalar(  # type: ignore[return-value]  # a count is never NULL
         select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

@@ -81,20 +81,7 @@ def new():
 
     def organise():
         """The event, its link to the issue it was organised for and the organiser's place: one unit of work."""
-        event = services.create_event(
-            current_user,
-            title=form.title.data,
-            description=form.description.data or "",
-            starts_local=form.starts_at.data,
-            ends_local=form.ends_at.data,
-            meeting_point=form.meeting_point.data,
-            lat=form.lat.data,
-            lon=form.lon.data,
-            capacity=form.capacity.data,
-            what_to_bring=form.what_to_bring.data,
-            area_neighbourhood=form.area_neighbourhood.data,
-            supplies_request=form.supplies_request.data,
-        )
+        event = services.create_event(current_user, **form.details(), supplies_request=form.supplies_request.data)
         if issue is not None:
             organising.link_issues(current_user, event, [issue.id])
         services.sign_up(current_user, event.id)  # organisers come to their own event

@@ -35,23 +35,7 @@ def edit(event_id: int):
         form.starts_at.data = event.starts_at.astimezone(zone).replace(tzinfo=None)
         form.ends_at.data = event.ends_at.astimezone(zone).replace(tzinfo=None)
         form.area_neighbourhood.data = event.area_neighbourhood or ""
-    outcome = submit_form(
-        form,
-        lambda: organising.update_event(
-            current_user,
-            event,
-            title=form.title.data,
-            description=form.description.data or "",
-            starts_local=form.starts_at.data,
-            ends_local=form.ends_at.data,
-            meeting_point=form.meeting_point.data,
-            lat=form.lat.data,
-            lon=form.lon.data,
-            capacity=form.capacity.data,
-            what_to_bring=form.what_to_bring.data,
-            area_neighbourhood=form.area_neighbourhood.data,
-        ),
-    )
+    outcome = submit_form(form, lambda: organising.update_event(current_user, event, **form.details()))
     if outcome.done:
         flash(_("Saved. Everyone signed up has been told of the change.") if outcome.result else _("Saved."), "success")
         return _back(event.id)
