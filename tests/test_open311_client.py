@@ -65,7 +65,10 @@ def test_city_down_then_back_gives_exactly_one_ticket(app, city, connected, make
     assert queued.state is SubmissionState.QUEUED and queued.attempts == 1 and "503" in queued.last_error
     assert run_outbox(app) == 0  # backing off: not due yet
     city.mode = "normal"
-    run_outbox(app, later_minutes=5)
+    run_outbox(app, later_minutes=5)  # the city is back: first a lookup for a ticket the 503 might have made
+    looked = submission_of(app, issue_id)
+    assert looked.state is SubmissionState.QUEUED and looked.absent_lookups == 1 and not city.tickets
+    run_outbox(app, later_minutes=10)  # a second lookup minutes later agrees: only then is it posted again
     assert submission_of(app, issue_id).state is SubmissionState.ACCEPTED
     assert len(city.tickets) == 1
 

@@ -30,6 +30,12 @@ class Endpoint(Model):
     needs_address: Mapped[bool] = mapped_column(Boolean, default=False)  # some cities want address_string too
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Which optional endpoints the city has: {"servicerequestupdates": {"available": false, "checked_at": iso}}.
+    capabilities: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Health, for staff: the last call that worked, and the last that did not with the city's own words.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class CityService(Model):
@@ -91,7 +97,40 @@ class Submission(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Before a re-send: how many lookups in a row found no ticket with our reference, and when the first did
+    # (sending.py re-posts only after two, some minutes apart).
+    absent_lookups: Mapped[int] = mapped_column(Integer, default=0)
+    first_absent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Further city tickets found carrying this submission's reference (the first one is kept).
+    duplicate_ticket_ids: Mapped[list] = mapped_column(JSON, default=list)
 
     issue: Mapped[Issue] = relationship()
     endpoint: Mapped[Endpoint] = relationship()
     requested_by: Mapped[User | None] = relationship()
+
+
+class TicketEventKind(str, enum.Enum):
+    RECEIVED = "received"  # the city accepted the submission and gave its number
+    LINKED = "linked"  # a resident linked a ticket they already had
+    STATUS = "status"  # the city's status changed (text: its notes, if any)
+    NOTES = "notes"  # the city's notes changed, status unchanged
+    AGENCY = "agency"  # the city handed the ticket to another agency (value: its name)
+    EXPECTED = "expected"  # the city moved its expected date (value: ISO datetime)
+    DUPLICATE = "duplicate"  # a second city ticket carried our reference (value: its number)
+
+
+class TicketEvent(Model):
+    """What happened to a 311 ticket, as the city told it: the ticket box's history. Rendered in the reader's
+    language at display time (`text` is the city's own words, never civic's)."""
+
+    __tablename__ = "open311_ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("open311_submissions.id", ondelete="CASCADE"), index=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[TicketEventKind] = mapped_column(string_enum(TicketEventKind))
+    city_status: Mapped[str | None] = mapped_column(String(40))
+    value: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str | None] = mapped_column(Text)
+    city_update_id: Mapped[str | None] = mapped_column(String(200))  # servicerequestupdates' id: applied once
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,12 +16,12 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from civic import jobs, signals
 from civic.accounts.models import User
 from civic.city311.client import CityRefused, CityUnavailable, GeoReportClient, Ticket
-from civic.city311.models import CityService, Endpoint, Submission, SubmissionState
+from civic.city311.models import CityService, Endpoint, Submission, SubmissionState, TicketEvent, TicketEventKind
 from civic.database import on_commit, utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
@@ -135,17 +135,76 @@ def link_existing(user: User, issue: Issue, service_request_id: str) -> Submissi
 
 
 def accept(submission: Submission, service_request_id: str, ticket: Ticket | None = None, notice: str = "") -> None:
-    """The city holds a ticket for this submission: record its number and what the city said about it."""
+    """The city holds a ticket for this submission: record its number and what the city said about it. This is
+    an event in the ticket box ("received by the city"), never an official reply: the city has said nothing yet."""
     submission.state = SubmissionState.ACCEPTED
     submission.service_request_id = service_request_id
     submission.accepted_at = utcnow()
     submission.next_attempt_at = None
     submission.last_error = None
+    submission.absent_lookups, submission.first_absent_at = 0, None
     submission.service_notice = notice or (ticket.service_notice if ticket else None) or submission.service_notice
     if ticket is not None:
         submission.agency_responsible = ticket.agency_responsible or None
         submission.city_status = ticket.status
         submission.city_status_notes = ticket.status_notes or None
         submission.expected_at = ticket.expected_at
+    kind = TicketEventKind.LINKED if submission.linked else TicketEventKind.RECEIVED
+    add_event(submission, kind, value=service_request_id, city_status=submission.city_status)
     db.session.flush()
     signals.ticket_changed.send(signals.sender(), submission=submission)
+
+
+def add_event(submission: Submission, kind: TicketEventKind, **fields) -> TicketEvent:
+    event = TicketEvent(submission_id=submission.id, issue_id=submission.issue_id, kind=kind, **fields)
+    db.session.add(event)
+    return event
+
+
+def record_duplicates(submission: Submission, tickets: list[Ticket]) -> None:
+    """Further city tickets carrying this submission's reference: kept on record and shown to staff (the city
+    may close them as duplicates); the first ticket stays the issue's."""
+    known = set(submission.duplicate_ticket_ids or []) | {submission.service_request_id}
+    extra = [t.service_request_id for t in tickets if t.service_request_id not in known]
+    if extra:
+        submission.duplicate_ticket_ids = [*(submission.duplicate_ticket_ids or []), *extra]
+        for number in extra:
+            add_event(submission, TicketEventKind.DUPLICATE, value=number)
+        db.session.flush()
+
+
+def ticket_events(issue_id: int) -> list[TicketEvent]:
+    return list(
+        db.session.scalars(
+            select(TicketEvent).where(TicketEvent.issue_id == issue_id).order_by(TicketEvent.at, TicketEvent.id)
+        )
+    )
+
+
+def retry_now(submission_ids: list[int] | None = None) -> int:
+    """Waiting submissions (all, or those given) are due at once; returns how many. Wakes the sender on commit."""
+    query = update(Submission).where(Submission.state == SubmissionState.QUEUED)
+    if submission_ids is not None:
+        query = query.where(Submission.id.in_(submission_ids))
+    count = db.session.execute(query.values(next_attempt_at=utcnow())).rowcount  # type: ignore[attr-defined]  # CursorResult
+    on_commit(lambda: jobs.wake(SEND_JOB))
+    return count
+
+
+def resend_failed(submission_ids: list[int] | None = None) -> int:
+    """Submissions the city refused go back in the queue (after the cause was fixed: a key, a mapping). A
+    refusal means the city made no ticket, so they start afresh, without a lookup."""
+    query = update(Submission).where(Submission.state == SubmissionState.FAILED, Submission.linked.is_(False))
+    if submission_ids is not None:
+        query = query.where(Submission.id.in_(submission_ids))
+    count = db.session.execute(
+        query.values(
+            state=SubmissionState.QUEUED,
+            next_attempt_at=utcnow(),
+            attempts=0,
+            absent_lookups=0,
+            first_absent_at=None,
+        )
+    ).rowcount  # type: ignore[attr-defined]  # CursorResult
+    on_commit(lambda: jobs.wake(SEND_JOB))
+    return count

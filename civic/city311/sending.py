@@ -3,27 +3,31 @@ job, and `flask open311 sync`).
 
 This is job code, so it owns its transactions: each step is a `unit_of_work()` of its own, committed
 before the next talks to the city. The safety protocol of outbox.py's docstring depends on it: the
-attempt is counted and committed BEFORE the POST, so a crash after the city's answer is followed by a
-search for the submission's reference instead of a second ticket.
+attempt is counted and committed BEFORE the POST, so a crash or a timeout after the city made the ticket is
+followed by a search for the submission's reference instead of a second ticket. That search trusts none of
+the city's filters (client.find_by_reference), and a re-post waits until two searches LOOKUP_GAP apart agree
+that no ticket exists. Every try counts towards the backoff (30 s doubling to an hour, with jitter), searches
+included; a refusal of civic's key (401/403) keeps the submission queued, any other refusal is final.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import url_for
 from sqlalchemy import or_, select, update
 
 from civic import signals
-from civic.city311 import outbox
-from civic.city311.client import CityRefused, CityUnavailable, GeoReportClient
+from civic.city311 import health, outbox
+from civic.city311.client import CityRefused, CityUnavailable, EndpointMissing, GeoReportClient
 from civic.city311.models import Submission, SubmissionState
 from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 
 LEASE = timedelta(minutes=2)  # how long a worker owns a submission while sending it
 MAX_BACKOFF = timedelta(hours=1)
+LOOKUP_GAP = timedelta(minutes=3)  # two lookups at least this far apart must agree a ticket is absent
 DESCRIPTION_MAX = 4000
 
 
@@ -63,7 +67,7 @@ def fields(submission: Submission) -> dict:
     return form
 
 
-def _claim(submission_id: int, now: datetime) -> bool:
+def _claim(submission_id: int, now: datetime, due_by: datetime) -> bool:
     """Take the submission for this worker, so two workers never send it at the same time."""
     with unit_of_work():
         claimed = db.session.execute(
@@ -71,7 +75,7 @@ def _claim(submission_id: int, now: datetime) -> bool:
             .where(
                 Submission.id == submission_id,
                 Submission.state == SubmissionState.QUEUED,
-                or_(Submission.next_attempt_at.is_(None), Submission.next_attempt_at <= now),
+                or_(Submission.next_attempt_at.is_(None), Submission.next_attempt_at <= due_by),
             )
             .values(next_attempt_at=now + LEASE)
             .returning(Submission.id)
@@ -83,33 +87,41 @@ def _changed(submission: Submission) -> None:
     signals.ticket_changed.send(signals.sender(), submission=submission)
 
 
-def send(submission: Submission, client: GeoReportClient | None = None) -> SubmissionState:
-    """One attempt for one claimed submission, each step committed before the next talks to the city."""
+def send(submission: Submission, client: GeoReportClient | None = None, now: datetime | None = None) -> SubmissionState:
+    """One try for one claimed submission, each step committed before the next talks to the city.
+
+    Every try is counted (lookups too), so the backoff grows while the city is down. A try after an earlier one
+    first looks for the submission's reference; it re-posts only when two lookups some minutes apart agree that
+    the city holds no such ticket (a slow city may have made it, and its filters may hide it)."""
     client = client or GeoReportClient.for_endpoint(submission.endpoint)
-    now = utcnow()
+    endpoint = submission.endpoint
+    now = now or utcnow()
+    with unit_of_work():  # counted, and committed, before anything reaches the city: see the module docstring
+        submission.attempts += 1
     try:
-        if submission.attempts > 0:  # an earlier attempt may have reached the city: look before sending
-            found = client.find_by_reference(
-                outbox.reference(submission), submission.created_at - timedelta(days=1), now + timedelta(days=1)
-            )
-            if found is not None:
-                with unit_of_work():
-                    outbox.accept(submission, found.service_request_id, found)
-                return submission.state
-        with unit_of_work():  # counted, and committed, before the POST: see the module docstring
-            submission.attempts += 1
+        if submission.attempts > 1 and not _confirmed_absent(submission, client, now):
+            return submission.state
+        with unit_of_work():
+            submission.absent_lookups, submission.first_absent_at = 0, None
         reply = client.post_request(fields(submission))
     except CityRefused as exc:
         with unit_of_work():
-            submission.state, submission.last_error, submission.next_attempt_at = SubmissionState.FAILED, str(exc), None
+            health.failed(endpoint, exc)
+            submission.last_error = str(exc)
+            if exc.about_our_credentials:  # the key is wrong, not the report: keep it queued until it is fixed
+                submission.next_attempt_at = now + backoff(submission.attempts)
+            else:
+                submission.state, submission.next_attempt_at = SubmissionState.FAILED, None
             _changed(submission)
         return submission.state
     except CityUnavailable as exc:
         with unit_of_work():
+            health.failed(endpoint, exc)
             submission.last_error = str(exc)
             submission.next_attempt_at = now + backoff(submission.attempts)
         return submission.state
     with unit_of_work():
+        health.succeeded(endpoint)
         if reply["service_request_id"]:
             outbox.accept(submission, reply["service_request_id"], notice=reply["service_notice"])
         else:
@@ -120,16 +132,53 @@ def send(submission: Submission, client: GeoReportClient | None = None) -> Submi
     return submission.state
 
 
-def process_due(now: datetime | None = None, limit: int = 50) -> int:
-    """Send every queued submission that is due; resolve tokens. Returns how many were attempted."""
+def _look_up(submission: Submission, client: GeoReportClient, now: datetime) -> bool:
+    """Look for the submission's reference at the city; adopt the first ticket found (recording any other).
+    True when one was found. Raises CityUnavailable when the city cannot be asked."""
+    service = outbox.route_for(submission.issue)
+    lookup = client.find_by_reference(
+        outbox.reference(submission),
+        submission.created_at - timedelta(days=1),
+        now + timedelta(days=1),
+        service.service_code if service else None,
+    )
+    if not lookup.tickets:
+        return False
+    with unit_of_work():
+        health.succeeded(submission.endpoint)
+        first, *others = lookup.tickets
+        outbox.accept(submission, first.service_request_id, first)
+        outbox.record_duplicates(submission, others)
+    return True
+
+
+def _confirmed_absent(submission: Submission, client: GeoReportClient, now: datetime) -> bool:
+    """True when it is safe to post: two lookups, LOOKUP_GAP apart, found no ticket. Otherwise the submission
+    is either accepted (found) or rescheduled for the next lookup."""
+    if _look_up(submission, client, now):
+        return False
+    with unit_of_work():
+        health.succeeded(submission.endpoint)
+        submission.absent_lookups += 1
+        submission.first_absent_at = submission.first_absent_at or now
+        if submission.absent_lookups >= 2 and now - submission.first_absent_at >= LOOKUP_GAP:
+            return True
+        submission.next_attempt_at = max(now + backoff(submission.attempts), submission.first_absent_at + LOOKUP_GAP)
+    return False
+
+
+def process_due(now: datetime | None = None, limit: int = 50, *, waiting_too: bool = False) -> int:
+    """Send every queued submission that is due (with `waiting_too`, those backing off as well); resolve
+    tokens. Returns how many were tried."""
     now = now or utcnow()
+    due_by = datetime.max.replace(tzinfo=UTC) if waiting_too else now
     with unit_of_work():
         due = list(
             db.session.scalars(
                 select(Submission.id)
                 .where(
                     Submission.state == SubmissionState.QUEUED,
-                    or_(Submission.next_attempt_at.is_(None), Submission.next_attempt_at <= now),
+                    or_(Submission.next_attempt_at.is_(None), Submission.next_attempt_at <= due_by),
                 )
                 .order_by(Submission.next_attempt_at)
                 .limit(limit)
@@ -137,10 +186,10 @@ def process_due(now: datetime | None = None, limit: int = 50) -> int:
         )
     attempted = 0
     for submission_id in due:
-        if _claim(submission_id, now):
+        if _claim(submission_id, now, due_by):
             claimed = db.session.get(Submission, submission_id)
             if claimed is not None:  # it was there a moment ago: the claim moved it
-                send(claimed)
+                send(claimed, now=now)
                 attempted += 1
     with unit_of_work():
         waiting = list(db.session.scalars(select(Submission).where(Submission.state == SubmissionState.AWAITING_TOKEN)))
@@ -150,16 +199,26 @@ def process_due(now: datetime | None = None, limit: int = 50) -> int:
 
 
 def resolve_token(submission: Submission, client: GeoReportClient | None = None) -> bool:
-    """Ask the city whether a token has become a ticket; True once it has (and is recorded)."""
+    """Ask the city whether a token has become a ticket; True once it has (and is recorded). A city without
+    the tokens endpoint is asked for the submission's reference instead."""
     client = client or GeoReportClient.for_endpoint(submission.endpoint)
+    endpoint = submission.endpoint
     try:
+        if not health.offers(endpoint, "tokens"):
+            return _look_up(submission, client, utcnow())
         service_request_id = client.ticket_for_token(submission.token or "")
+    except EndpointMissing as exc:
+        with unit_of_work():
+            health.record(endpoint, "tokens", available=False, message=str(exc))
+        return False
     except (CityUnavailable, CityRefused) as exc:
         with unit_of_work():
+            health.failed(endpoint, exc)
             submission.last_error = str(exc)
         return False
     if service_request_id:
         with unit_of_work():
+            health.succeeded(endpoint)
             outbox.accept(submission, service_request_id)
         return True
     return False
