@@ -74,14 +74,15 @@ def open311_services() -> None:
 
 
 @open311_cli.command("sync")
-def open311_sync() -> None:
+@click.option("--now", "waiting_too", is_flag=True, help="Also try the submissions backing off, not only those due.")
+def open311_sync(waiting_too: bool) -> None:
     """Send the outbox and bring the city's statuses back (run from cron when the worker is off)."""
     from civic.city311 import sending, sync
 
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        sent = sending.process_due()
+        sent = sending.process_due(waiting_too=waiting_too)
         changed = sync.sync_all()
-    click.echo(f"Sent {sent} submission(s); {changed} ticket change(s) applied.")
+    click.echo(f"Tried {sent} submission(s); {changed} ticket change(s) applied.")
 
 
 @open311_cli.command("sandbox", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

@@ -159,12 +159,9 @@ def downgrade():
     op.drop_index("ix_open311_ticket_events_issue_id", table_name="open311_ticket_events")
     op.drop_index("ix_open311_ticket_events_submission_id", table_name="open311_ticket_events")
     op.drop_table("open311_ticket_events")
-    with op.batch_alter_table("open311_submissions") as batch:
-        batch.drop_column("duplicate_ticket_ids")
-        batch.drop_column("first_absent_at")
-        batch.drop_column("absent_lookups")
-    with op.batch_alter_table("open311_endpoints") as batch:
-        batch.drop_column("last_error")
-        batch.drop_column("last_error_at")
-        batch.drop_column("last_success_at")
-        batch.drop_column("capabilities")
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch copy: recreating open311_endpoints would delete it first,
+    # and its ON DELETE CASCADE would take every submission with it.
+    for column in ("duplicate_ticket_ids", "first_absent_at", "absent_lookups"):
+        op.drop_column("open311_submissions", column)
+    for column in ("last_error", "last_error_at", "last_success_at", "capabilities"):
+        op.drop_column("open311_endpoints", column)
