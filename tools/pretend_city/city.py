@@ -11,8 +11,8 @@ In tests:
         client = GeoReportClient(city.base_url, api_key=city.api_key)
         city.mode = "token"                          # or normal, fail, hang, garbage, xml_only
         city.fail_next(2); city.crash_after_accept_next()
-        city.close(ticket_id, "Filled", status="FIXED")
-        city.posts, city.tickets, city.request_log, city.updates
+        city.close(ticket_id, "Filled", status="FIXED"); city.bulk(20_000)
+        city.posts, city.tickets, city.request_log, city.response_log, city.updates
 
 What it serves under /open311/v2/ (`.json` or `.xml` on every path):
   GET  services                 the four services below
@@ -26,7 +26,38 @@ What it serves under /open311/v2/ (`.json` or `.xml` on every path):
 
 Every other answer is an array, errors included ([{code, description}]). Datetimes are ISO 8601 in the
 city's zone (America/New_York by default) with their offset, or without one when `naive_datetimes` is set.
-Lists of requests are newest first.
+Lists of requests are newest first. The api_key of a POST is read from its form body only, never from the
+query string (as the spec says; `api_key_in_body_only = False` accepts a query-string one too).
+
+Knobs: plain attributes, read once per request; defaults give the behaviour above; * = checked when set
+(ValueError for an unknown value, faults.check_knob). Defaults in brackets.
+  mode*                     normal | token (POST answers a token) | fail (503 HTML) | hang | garbage | xml_only
+  fail_next(n)              the next n requests answer 503 HTML, whatever the mode
+  crash_after_accept_next() the next POST that creates a ticket closes the connection without answering
+  hang_seconds              "hang" mode sleeps this long, then closes without answering [30]
+  token_polls_before_ready  GET tokens/{token} answers 404 this many times before the id [1]
+  require_address_string    a POST without address_string is a 400 [False]
+  naive_datetimes           datetimes without their UTC offset [False]
+  page_size                 at most this many records in any listing, id lists included [1000]
+  not_found_is_404          a listing that finds nothing is a 404 error, not [] [False]
+  clock                     what "now" is for new tickets and updates [datetime.now(UTC)]
+  missing_endpoints*        routes the city lacks, of faults.ROUTE_NAMES (services, service_definition, ...) [{}]
+  missing_style*            their 404: json {"message": "GET endpoint not available"} | html (nginx) | georeport
+  date_filters*             honour | inverted (start_date = upper bound, end_date = lower; no 400) | ignored
+  post_delay_seconds        a creating POST makes the ticket, then sleeps this long before answering [0]
+  error_style*              errors: georeport [{code, description}] | own {type, code, message} | text (plain)
+  default_list_limit*       a listing without service_request_id is cut here; None: never ["page_size": page_size]
+  integer_ids               services coded 1..N; ids and codes JSON integers; integer codes accepted too [False]
+  post_status               the HTTP status of a POST that creates a ticket [200; some servers send 201]
+  unknown_id*               GET requests/{id} for an unknown id: 404 (the error array) | empty (200 [])
+  omit_nulls                records (requests, updates, POST replies) leave out their null fields [False]
+  omit_service_fields       request records leave out service_code and service_name [False]
+  page_param*               a GET with page= in its query: ignored | 400 | 500 (both errors in error_style)
+  api_key_in_body_only      POST's api_key counts from the form body only; False: the query string's too [True]
+  services_override         service dicts replacing the four, e.g. faults.OTHER_CITY_SERVICES [None]
+Staff: update(), close(), add_ticket(), bulk(n) (n tickets over the last 90 days, no HTTP).
+Logs: posts (every POST form), request_log (method, path, query), response_log (method, path, status; in
+step with request_log, status 0 while unanswered or when the connection closed without an answer).
 """
 
 from __future__ import annotations
@@ -42,6 +73,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+from tools.pretend_city import faults
+
 PREFIX = "/open311/v2/"
 MODES = ("normal", "token", "fail", "hang", "garbage", "xml_only")
 DEFAULT_API_KEY = "sandbox-key"
@@ -50,7 +83,7 @@ MAX_DESCRIPTION = 4000
 MAX_RANGE = timedelta(days=90)
 EXPECTED_AFTER = timedelta(days=3)
 
-SERVICES = [
+SERVICES: list[dict] = [
     {
         "service_code": "POTHOLE",
         "service_name": "Pothole",
@@ -89,7 +122,7 @@ SERVICES = [
     },
 ]
 
-ATTRIBUTES = {
+ATTRIBUTES: dict[str, list[dict]] = {
     "STREETLIGHT": [
         {
             "variable": True,
@@ -191,11 +224,12 @@ _DROP = object()  # a route's answer meaning "close the connection without a res
 
 
 class _Refusal(Exception):
-    """An Open311 error answer: HTTP status plus the description for the error array."""
+    """An error answer: HTTP status plus the description for the error array; `code` and `message` are what
+    error_style "own" says (by default the status's code, and the description)."""
 
-    def __init__(self, status: int, description: str):
+    def __init__(self, status: int, description: str, code: str | None = None, message: str | None = None):
         super().__init__(description)
-        self.status, self.description = status, description
+        self.status, self.description, self.code, self.message = status, description, code, message
 
 
 class _Server(ThreadingHTTPServer):
@@ -206,6 +240,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "SandboxCity/1.0"
+    log_index = -1  # its entry in request_log and response_log
 
     def do_GET(self):  # http.server's naming
         self.server.city._handle(self, "GET")
@@ -241,6 +276,21 @@ class SandboxCity:
         self.naive_datetimes = False
         self.page_size = 1000
         self.not_found_is_404 = False
+        # Real servers' misbehaviours (see the module docstring; faults.check_knob checks the values).
+        self.missing_endpoints: set[str] = set()
+        self.missing_style = "json"
+        self.date_filters = "honour"
+        self.post_delay_seconds = 0.0
+        self.error_style = "georeport"
+        self.default_list_limit: int | str | None = faults.PAGE_SIZE
+        self.integer_ids = False
+        self.post_status = 200
+        self.unknown_id = "404"
+        self.omit_nulls = False
+        self.omit_service_fields = False
+        self.page_param = "ignored"
+        self.api_key_in_body_only = True
+        self.services_override: list[dict] | None = None
         self.clock = lambda: datetime.now(UTC)  # what "now" is for new tickets and updates
         # What the city received and holds.
         self.posts: list[dict] = []
@@ -248,11 +298,13 @@ class SandboxCity:
         self.updates: list[dict] = []
         self.tokens: dict[str, dict] = {}  # token -> {"service_request_id", "polls"}
         self.request_log: list[tuple[str, str, dict]] = []
+        self.response_log: list[tuple[str, str, int]] = []  # in step with request_log; 0: no answer (yet)
         self._lock = threading.RLock()
         self._fail_next = 0
         self._crash_next = False
         self._next_id = 1001
         self._next_update_id = 1
+        self._bulk_count = 0
         self._stopping = threading.Event()
         self._httpd = _Server((host, port), _Handler)
         self._httpd.city = self
@@ -296,6 +348,9 @@ class SandboxCity:
         self.stop()
 
     # --- knobs -------------------------------------------------------------------------------
+
+    def __setattr__(self, name: str, value) -> None:
+        super().__setattr__(name, faults.check_knob(name, value))
 
     @property
     def mode(self) -> str:
@@ -387,6 +442,24 @@ class SandboxCity:
                 self._aware(requested) if requested is not None else None,
             )
 
+    def bulk(self, n: int, service_code: str = "POTHOLE") -> list[str]:
+        """Add n tickets at once, without HTTP ("Bulk ticket <k>", k counting on over calls), requested at
+        even steps over the last 90 days, the last one newest; returns their ids, oldest first."""
+        with self._lock:
+            service = self._service(service_code)
+            if service is None:
+                raise KeyError(service_code)
+            now, ids = self._now(), []
+            for i in range(n):
+                self._bulk_count += 1
+                requested = now - MAX_RANGE * (n - i) / (n + 1)
+                lat, lon = 39.9526 + (i % 100) * 0.0004, -75.1652 + (i // 100 % 100) * 0.0004
+                ticket = self._new_ticket(
+                    service, f"Bulk ticket {self._bulk_count}", lat, lon, None, None, None, requested
+                )
+                ids.append(ticket["service_request_id"])
+            return ids
+
     # --- request handling --------------------------------------------------------------------
 
     def _handle(self, handler: _Handler, method: str) -> None:
@@ -395,12 +468,20 @@ class SandboxCity:
         if method == "POST":  # always read the body, so closing the socket never resets the connection
             length = int(handler.headers.get("Content-Length") or 0)
             body = handler.rfile.read(length) if length > 0 else b""
+        fmt, route = _split_path(parts.path)
         with self._lock:
+            handler.log_index = len(self.request_log)
             self.request_log.append((method, parts.path, _flatten(parse_qsl(parts.query, keep_blank_values=True))))
+            self.response_log.append((method, parts.path, 0))
             failing = self._fail_next > 0
             if failing:
                 self._fail_next -= 1
             mode, hang_seconds = self._mode, float(self.hang_seconds)
+            missing = fmt is not None and bool(faults.route_names(route) & self.missing_endpoints)
+            missing_style, error_style = self.missing_style, self.error_style
+            post_delay, post_status = float(self.post_delay_seconds), int(self.post_status)
+            numbers = self._numbers() if self.integer_ids else None
+            omit_nulls, omit_service_fields = bool(self.omit_nulls), bool(self.omit_service_fields)
 
         if failing or mode == "fail":
             return self._send(handler, 503, "text/html; charset=utf-8", HTML_503)
@@ -410,7 +491,8 @@ class SandboxCity:
             handler.close_connection = True
             return None
 
-        fmt, route = _split_path(parts.path)
+        if missing and missing_style != "georeport":
+            return self._send(handler, 404, *faults.missing_page(missing_style, method))
         if fmt == "json" and mode == "xml_only":
             return self._send(
                 handler,
@@ -421,49 +503,56 @@ class SandboxCity:
         try:
             if fmt is None:
                 raise _Refusal(404, f"no such resource: {parts.path} (paths end in .json or .xml)")
+            if missing:
+                raise _Refusal(404, f"no such resource: {'/'.join(route)}")
             answer = self._route(method, route, fmt, parts.query, body, token_mode=mode == "token")
         except _Refusal as refusal:
-            return self._send_data(
-                handler,
-                refusal.status,
-                fmt or "json",
-                "errors",
-                [{"code": refusal.status, "description": refusal.description}],
-            )
+            return self._send_error(handler, error_style, fmt, refusal)
         except Exception:  # noqa: BLE001 - a bug here: say so like a real server would, and show it on stderr
             traceback.print_exc()
-            return self._send_data(
-                handler, 500, fmt or "json", "errors", [{"code": 500, "description": "internal server error"}]
-            )
+            return self._send_error(handler, error_style, fmt, _Refusal(500, "internal server error"))
         if answer is _DROP:
             handler.close_connection = True
             return None
+        created = method == "POST"  # the only POST that answers is one that made a ticket
+        if created and post_delay > 0 and self._stopping.wait(post_delay):
+            handler.close_connection = True  # stopped while sleeping: the ticket is made, the answer lost
+            return None
         kind, data = answer
-        return self._send_data(handler, 200, fmt, kind, data)
+        data = faults.reshape(
+            kind, data, numbers=numbers, omit_nulls=omit_nulls, omit_service_fields=omit_service_fields
+        )
+        return self._send_data(handler, post_status if created else 200, fmt, kind, data)
 
     def _route(self, method: str, route: list[str], fmt: str, query: str, body: bytes, *, token_mode: bool):
         params = _flatten(parse_qsl(query, keep_blank_values=True))
         allowed = None
         with self._lock:
+            if method == "GET" and "page" in params and self.page_param != "ignored":
+                if self.page_param == "500":
+                    raise _Refusal(500, "internal server error")
+                raise _Refusal(400, "unknown parameter: page", "INVALID_PARAMETER", "Unexpected query parameter page")
             if route == ["services"]:
                 allowed = "GET"
                 if method == "GET":
-                    return "services", [dict(s) for s in SERVICES]
+                    return "services", [faults.listing(s) for s in self._catalogue()]
             elif len(route) == 2 and route[0] == "services":
                 allowed = "GET"
                 if method == "GET":
                     return "definition", self._definition(route[1])
             elif route == ["requests"]:
                 if method == "POST":
-                    return self._create(body, token_mode)
+                    return self._create(body, params, token_mode)
                 return "requests", [self._render(t) for t in self._search(params)]
             elif len(route) == 2 and route[0] == "requests":
                 allowed = "GET"
                 if method == "GET":
                     ticket = self.tickets.get(route[1])
-                    if ticket is None:
-                        raise _Refusal(404, f"service request {route[1]} not found")
-                    return "requests", [self._render(ticket)]
+                    if ticket is not None:
+                        return "requests", [self._render(ticket)]
+                    if self.unknown_id == "empty":
+                        return "requests", []
+                    raise _Refusal(404, f"service request {route[1]} not found", "REQUEST_NOT_FOUND")
             elif len(route) == 2 and route[0] == "tokens":
                 allowed = "GET"
                 if method == "GET":
@@ -479,30 +568,38 @@ class SandboxCity:
     def _definition(self, code: str) -> dict:
         service = self._service(code)
         if service is None:
-            raise _Refusal(404, f"service_code {code} not found")
+            raise _Refusal(404, f"service_code {code} not found", "SERVICE_NOT_FOUND")
         return {
             "service_code": service["service_code"],
             "attributes": [
                 dict(a, values=[dict(v) for v in a["values"]]) if "values" in a else dict(a)
-                for a in ATTRIBUTES.get(service["service_code"], [])
+                for a in service["attributes"]
             ],
         }
 
-    def _create(self, body: bytes, token_mode: bool):
+    def _create(self, body: bytes, params: dict, token_mode: bool):
         try:
             pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
             raise _Refusal(400, "the request body is not UTF-8 form data") from None
         form = _flatten(pairs)
         self.posts.append(form)
-        if _one(form, "api_key") != self.api_key:
-            raise _Refusal(403, "invalid api_key")
+        api_key = _one(form, "api_key")
+        if api_key is None and not self.api_key_in_body_only:
+            api_key = _one(params, "api_key")
+        if api_key != self.api_key:
+            raise _Refusal(
+                403,
+                "invalid api_key",
+                "AUTH_MISSING",
+                "No API key provided or the key is not valid for this jurisdiction",
+            )
         code = _one(form, "service_code")
         if not code:
-            raise _Refusal(400, "service_code required")
+            raise _Refusal(400, "service_code required", "MISSING_PARAMETER")
         service = self._service(code)
         if service is None:
-            raise _Refusal(404, f"service_code {code} not found")
+            raise _Refusal(404, f"service_code {code} not found", "SERVICE_NOT_FOUND")
 
         lat_text, long_text = _one(form, "lat"), _one(form, "long")
         address_string, address_id = _one(form, "address_string"), _one(form, "address_id")
@@ -511,7 +608,7 @@ class SandboxCity:
         lat = lon = None
         if lat_text:
             try:
-                lat, lon = float(lat_text), float(long_text)
+                lat, lon = float(lat_text), float(long_text or "")
             except ValueError:
                 raise _Refusal(400, "lat and long must be decimal degrees") from None
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -529,7 +626,7 @@ class SandboxCity:
             match = ATTRIBUTE_KEY.match(key)
             if match:
                 given[match.group(1)] = value
-        for attribute in ATTRIBUTES.get(service["service_code"], []):
+        for attribute in service["attributes"]:
             value = given.get(attribute["code"])
             values = [v for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
             if not values:
@@ -567,8 +664,8 @@ class SandboxCity:
             "service_name": service["service_name"],
             "service_code": code,
             "description": description,
-            "agency_responsible": AGENCIES[code],
-            "service_notice": NOTICES[code],
+            "agency_responsible": service["agency_responsible"],
+            "service_notice": service["service_notice"],
             "requested_datetime": now,
             "updated_datetime": now,
             "expected_datetime": now + EXPECTED_AFTER,
@@ -584,14 +681,16 @@ class SandboxCity:
         return ticket
 
     def _search(self, params: dict) -> list[dict]:
-        page_size = max(0, int(self.page_size))
+        limit: int | None = max(0, int(self.page_size))
         ids = _one(params, "service_request_id")
         if ids:
             wanted = [i.strip() for i in ids.split(",") if i.strip()]
             found = [self.tickets[i] for i in wanted if i in self.tickets]
         else:
+            if self.default_list_limit != faults.PAGE_SIZE:
+                limit = None if self.default_list_limit is None else max(0, int(self.default_list_limit))
             start, end = self._date_range(params)
-            codes = _comma_list(_one(params, "service_code"))
+            codes = [self._code(c) for c in _comma_list(_one(params, "service_code"))]
             statuses = [s.lower() for s in _comma_list(_one(params, "status"))]
             if any(s not in ("open", "closed") for s in statuses):
                 raise _Refusal(400, "status must be open or closed")
@@ -604,7 +703,8 @@ class SandboxCity:
                 and (not statuses or t["status"] in statuses)
             ]
             found.sort(key=lambda t: (t["requested_datetime"], int(t["service_request_id"])), reverse=True)
-        found = found[:page_size]
+        if limit is not None:
+            found = found[:limit]
         if not found and self.not_found_is_404:
             raise _Refusal(404, "no service requests found")
         return found
@@ -628,7 +728,14 @@ class SandboxCity:
         return sorted(found, key=lambda u: (u["updated_datetime"], int(u["update_id"])))
 
     def _date_range(self, params: dict) -> tuple[datetime | None, datetime | None]:
+        """The (lower, upper) bounds a listing applies: start_date and end_date, unless date_filters says."""
+        if self.date_filters == "ignored":
+            return None, None
         start, end = self._parse_date(params, "start_date"), self._parse_date(params, "end_date")
+        if self.date_filters == "inverted":  # a server that swapped them: no sane window finds anything
+            if start and end and abs(end - start) > MAX_RANGE:
+                raise _Refusal(400, "start_date and end_date may be at most 90 days apart")
+            return end, start
         if start and end:
             if end < start:
                 raise _Refusal(400, "end_date is before start_date")
@@ -679,8 +786,18 @@ class SandboxCity:
             return self._send(handler, status, "text/xml; charset=utf-8", body)
         return self._send(handler, status, "application/json; charset=utf-8", json.dumps(data).encode())
 
-    @staticmethod
-    def _send(handler: _Handler, status: int, content_type: str, body: bytes) -> None:
+    def _send_error(self, handler: _Handler, style: str, fmt: str | None, refusal: _Refusal) -> None:
+        if style == "georeport":
+            errors = [{"code": refusal.status, "description": refusal.description}]
+            return self._send_data(handler, refusal.status, fmt or "json", "errors", errors)
+        page = faults.error_page(style, refusal.status, refusal.description, refusal.code, refusal.message)
+        return self._send(handler, refusal.status, *page)
+
+    def _send(self, handler: _Handler, status: int, content_type: str, body: bytes) -> None:
+        with self._lock:
+            if 0 <= handler.log_index < len(self.response_log):
+                method, path, _ = self.response_log[handler.log_index]
+                self.response_log[handler.log_index] = (method, path, status)
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", content_type)
@@ -690,9 +807,38 @@ class SandboxCity:
         except OSError:  # the client gave up (its timeout fired while we hung)
             handler.close_connection = True
 
-    @staticmethod
-    def _service(code: str) -> dict | None:
-        return next((s for s in SERVICES if s["service_code"] == code), None)
+    # --- the services ------------------------------------------------------------------------
+
+    def _catalogue(self) -> list[dict]:
+        """The city's services: each one's listing, agency_responsible, service_notice and attributes."""
+        if self.services_override is not None:
+            return [faults.catalogue_entry(s) for s in self.services_override]
+        return [
+            dict(
+                s,
+                agency_responsible=AGENCIES[s["service_code"]],
+                service_notice=NOTICES[s["service_code"]],
+                attributes=ATTRIBUTES.get(s["service_code"], []),
+            )
+            for s in SERVICES
+        ]
+
+    def _numbers(self) -> dict[str, int]:
+        """integer_ids: each service's integer code, 1..N in list order."""
+        return {s["service_code"]: n for n, s in enumerate(self._catalogue(), start=1)}
+
+    def _service(self, code: str) -> dict | None:
+        """The service with this code (with integer_ids, its integer code's text too)."""
+        catalogue = self._catalogue()
+        found = next((s for s in catalogue if s["service_code"] == code), None)
+        if found is None and self.integer_ids and code.isdigit() and 1 <= int(code) <= len(catalogue):
+            found = catalogue[int(code) - 1]
+        return found
+
+    def _code(self, code: str) -> str:
+        """A service_code filter's value as the tickets hold it (an integer code's text is its service's)."""
+        service = self._service(code)
+        return service["service_code"] if service else code
 
 
 def _split_path(path: str) -> tuple[str | None, list[str]]:
