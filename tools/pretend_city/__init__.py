@@ -2,9 +2,12 @@
 
     python -m tools.pretend_city [--port 8311] [--connect]
 
-`SandboxCity` (city.py) is the server; connect.py saves it as civic's endpoint and maps its services.
+`SandboxCity` (city.py) is the server; faults.py holds the helpers of its switches for real servers'
+misbehaviours (and OTHER_CITY_SERVICES, a city whose services share no word with civic's categories);
+connect.py saves it as civic's endpoint and maps its services.
 """
 
 from tools.pretend_city.city import DEFAULT_API_KEY, MODES, SandboxCity
+from tools.pretend_city.faults import OTHER_CITY_SERVICES
 
-__all__ = ["DEFAULT_API_KEY", "MODES", "SandboxCity"]
+__all__ = ["DEFAULT_API_KEY", "MODES", "OTHER_CITY_SERVICES", "SandboxCity"]

@@ -69,7 +69,7 @@ def check_knob(name: str, value):
         names = {value} if isinstance(value, str) else set(value)
         unknown = names - set(ROUTE_NAMES)
         if unknown:
-            raise ValueError(f"unknown endpoints {sorted(unknown)}; of {', '.join(ROUTE_NAMES)}")
+            raise ValueError(f"unknown missing_endpoints {sorted(unknown)}; of {', '.join(ROUTE_NAMES)}")
         return names
     if name == "default_list_limit" and not (value is None or value == PAGE_SIZE or isinstance(value, int)):
         raise ValueError(f"default_list_limit is an int, None or {PAGE_SIZE!r}, not {value!r}")
