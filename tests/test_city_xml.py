@@ -3,10 +3,11 @@ refused as not GeoReport, never expanded; plain GeoReport XML still reads."""
 
 from __future__ import annotations
 
-import httpx
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
-from civic.city311 import client as city_client
 from civic.city311.client import CityUnavailable, GeoReportClient
 
 BOMB = (
@@ -20,19 +21,40 @@ PLAIN = (
 )
 
 
-def answering(monkeypatch, body: str) -> GeoReportClient:
-    def request(method, url, **kwargs):
-        return httpx.Response(200, text=body, request=httpx.Request(method, url))
+@pytest.fixture
+def answering():
+    """A city on 127.0.0.1 that answers every GET with the given XML body, over real HTTP."""
+    servers = []
 
-    monkeypatch.setattr(city_client.httpx, "request", request)
-    return GeoReportClient("http://city.test/open311/v2/", fmt="xml")
+    def serve(body: str) -> GeoReportClient:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # http.server's naming
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return GeoReportClient(f"http://127.0.0.1:{server.server_address[1]}/open311/v2/", fmt="xml")
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
-def test_xml_declaring_entities_is_refused_not_expanded(monkeypatch):
+def test_xml_declaring_entities_is_refused_not_expanded(answering):
     with pytest.raises(CityUnavailable, match="not GeoReport XML"):
-        answering(monkeypatch, BOMB).services()
+        answering(BOMB).services()
 
 
-def test_plain_georeport_xml_still_reads(monkeypatch):
-    services = answering(monkeypatch, PLAIN).services()
+def test_plain_georeport_xml_still_reads(answering):
+    services = answering(PLAIN).services()
     assert [(s["service_code"], s["service_name"]) for s in services] == [("POTHOLE", "Pothole")]

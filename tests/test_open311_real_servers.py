@@ -325,23 +325,41 @@ def test_a_city_that_refuses_page_never_sees_it(app, city, connected, make_issue
 # --- the figure for the closing note ------------------------------------------------------------------
 
 
+def _try_once(app, connected, issue_id, timeout: float = 10.0) -> None:
+    with app.test_request_context(), unit_of_work():
+        submission = db.session.scalar(sa.select(Submission).where(Submission.issue_id == issue_id))
+        endpoint = db.session.get(Endpoint, connected)
+        sending.send(submission, GeoReportClient.for_endpoint(endpoint, timeout=timeout))
+
+
 def test_a_run_of_faults_leaves_exactly_one_ticket_per_issue(app, city, connected, make_issue, capsys):
-    """Down, slow past the timeout, 500, HTML, wrong key: each issue ends with exactly one city ticket."""
-    city.mode = "fail"
+    """Each issue's first try meets one fault (down, slow past the timeout, a 500, HTML, a dropped connection,
+    a wrong key) at a city whose date filters are inverted; then the city recovers and the outbox runs on.
+    Each issue ends with exactly one city ticket."""
+    city.date_filters, city.error_style = "inverted", "own"
+    faults = ["down", "slow past the timeout", "500", "HTML", "dropped connection", "wrong key"]
     issues = {
-        fault: make_issue(title=f"Fault {fault}", at=offset(*FISHTOWN, north_m=150 * n))
-        for n, fault in enumerate(["down", "slow", "500", "html", "wrong key"])
+        fault: make_issue(title=f"Fault: {fault}", at=offset(*FISHTOWN, north_m=150 * n))
+        for n, fault in enumerate(faults)
     }
+    city.mode = "fail"
+    _try_once(app, connected, issues["down"])
     city.mode = "normal"
-    _slow_first_post(app, city, connected, issues["slow"])
+    city.post_delay_seconds = 1.5
+    _try_once(app, connected, issues["slow past the timeout"], timeout=0.5)
+    city.post_delay_seconds = 0
+    city.fail_status = 500
     city.fail_next(1)
-    run_outbox(app)  # "down" meets the 503 ...
+    _try_once(app, connected, issues["500"])
     city.mode = "garbage"
-    run_outbox(app, later_minutes=1, waiting_too=True)  # ... the others meet HTML
-    city.mode, city.api_key = "normal", "rotated"
-    run_outbox(app, later_minutes=2, waiting_too=True)  # wrong key for all
+    _try_once(app, connected, issues["HTML"])
+    city.mode = "normal"
+    city.crash_after_accept_next()
+    _try_once(app, connected, issues["dropped connection"])
+    city.api_key = "rotated"
+    _try_once(app, connected, issues["wrong key"])
     city.api_key = "sandbox-key"
-    for minutes in (10, 20, 30, 40):
+    for minutes in (1, 5, 10, 20, 40, 80):
         run_outbox(app, later_minutes=minutes, waiting_too=True)
     counts = {fault: len(tickets_for(city, app, issue_id)) for fault, issue_id in issues.items()}
     print(f"\ncity tickets per issue after the run of faults: {counts}")

@@ -52,6 +52,7 @@ Knobs: plain attributes, read once per request; defaults give the behaviour abov
   unknown_id*               GET requests/{id} for an unknown id: 404 (the error array) | empty (200 [])
   omit_nulls                records (requests, updates, POST replies) leave out their null fields [False]
   omit_service_fields       request records leave out service_code and service_name [False]
+  fail_status               what mode "fail" and fail_next answer: 503 (an HTML page) | 500 (in error_style)
   page_param*               a GET with page= in its query: ignored | 400 | 500 (both errors in error_style)
   api_key_in_body_only      POST's api_key counts from the form body only; False: the query string's too [True]
   services_override         service dicts replacing the four, e.g. faults.OTHER_CITY_SERVICES [None]
@@ -291,6 +292,7 @@ class SandboxCity:
         self.page_param = "ignored"
         self.api_key_in_body_only = True
         self.services_override: list[dict] | None = None
+        self.fail_status = 503  # what "fail" mode and fail_next answer: 503 (an HTML page) or 500 (error_style)
         self.clock = lambda: datetime.now(UTC)  # what "now" is for new tickets and updates
         # What the city received and holds.
         self.posts: list[dict] = []
@@ -476,7 +478,7 @@ class SandboxCity:
             failing = self._fail_next > 0
             if failing:
                 self._fail_next -= 1
-            mode, hang_seconds = self._mode, float(self.hang_seconds)
+            mode, hang_seconds, fail_status = self._mode, float(self.hang_seconds), int(self.fail_status)
             missing = fmt is not None and bool(faults.route_names(route) & self.missing_endpoints)
             missing_style, error_style = self.missing_style, self.error_style
             post_delay, post_status = float(self.post_delay_seconds), int(self.post_status)
@@ -484,6 +486,8 @@ class SandboxCity:
             omit_nulls, omit_service_fields = bool(self.omit_nulls), bool(self.omit_service_fields)
 
         if failing or mode == "fail":
+            if fail_status == 500:  # an application error, in the server's error style
+                return self._send_error(handler, error_style, fmt or "json", _Refusal(500, "internal server error"))
             return self._send(handler, 503, "text/html; charset=utf-8", HTML_503)
         if mode == "garbage":
             return self._send(handler, 200, "text/html; charset=utf-8", HTML_GARBAGE)
