@@ -116,6 +116,19 @@ def test_a_failing_updates_call_does_not_stop_the_statuses(app, city, connected,
     assert "90 days" in endpoint_of(app, connected).last_error
 
 
+def test_a_city_that_ignores_the_id_list_is_asked_ticket_by_ticket(app, city, connected, make_issue):
+    issue_id, number = accepted_ticket(app, city, make_issue)
+    other_id, other = accepted_ticket(app, city, make_issue, at=offset(*FISHTOWN, north_m=400))
+    for n in range(5):
+        city.add_ticket("GRAFFITI", f"Phoned in {n}", lat=FISHTOWN[0], long=FISHTOWN[1])
+    city.id_filter, city.default_list_limit = "ignored", 3  # it answers its newest three, none of ours
+    city.missing_endpoints = {"servicerequestupdates"}  # so statuses come from GET requests alone
+    city.close(number, "Filled")
+    city.close(other, "Cleared")
+    run_sync(app)
+    assert status_of(app, issue_id) is IssueStatus.CLOSED and status_of(app, other_id) is IssueStatus.CLOSED
+
+
 # --- never a second ticket -------------------------------------------------------------------------
 
 

@@ -403,7 +403,13 @@ class GeoReportClient:
             batch = ids[start : start + self.page_size]
             wanted = set(batch)
             records = self._call("GET", "requests", params={"service_request_id": ",".join(batch)}) or []
-            tickets.extend(self.ticket(r) for r in records if _text(r.get("service_request_id")) in wanted)
+            found = {t.service_request_id: t for t in map(self.ticket, records) if t.service_request_id in wanted}
+            if len(batch) > 1 and len(found) < len(batch) and records and not (set(found) & wanted):
+                # The city ignored the id list (it answered other tickets): ask for each on its own.
+                for number in batch:
+                    if (ticket := self.get_request(number)) is not None:
+                        found[number] = ticket
+            tickets.extend(found.values())
         return tickets
 
     def find_by_reference(

@@ -52,6 +52,7 @@ Knobs: plain attributes, read once per request; defaults give the behaviour abov
   unknown_id*               GET requests/{id} for an unknown id: 404 (the error array) | empty (200 [])
   omit_nulls                records (requests, updates, POST replies) leave out their null fields [False]
   omit_service_fields       request records leave out service_code and service_name [False]
+  id_filter*                GET requests' service_request_id list: honour | ignored (the default list instead)
   fail_status               what mode "fail" and fail_next answer: 503 (an HTML page) | 500 (in error_style)
   page_param*               a GET with page= in its query: ignored | 400 | 500 (both errors in error_style)
   api_key_in_body_only      POST's api_key counts from the form body only; False: the query string's too [True]
@@ -292,6 +293,7 @@ class SandboxCity:
         self.page_param = "ignored"
         self.api_key_in_body_only = True
         self.services_override: list[dict] | None = None
+        self.id_filter = "honour"  # or "ignored": GET requests?service_request_id=… answers the default list
         self.fail_status = 503  # what "fail" mode and fail_next answer: 503 (an HTML page) or 500 (error_style)
         self.clock = lambda: datetime.now(UTC)  # what "now" is for new tickets and updates
         # What the city received and holds.
@@ -686,7 +688,7 @@ class SandboxCity:
 
     def _search(self, params: dict) -> list[dict]:
         limit: int | None = max(0, int(self.page_size))
-        ids = _one(params, "service_request_id")
+        ids = _one(params, "service_request_id") if self.id_filter == "honour" else None
         if ids:
             wanted = [i.strip() for i in ids.split(",") if i.strip()]
             found = [self.tickets[i] for i in wanted if i in self.tickets]

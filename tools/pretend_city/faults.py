@@ -14,6 +14,7 @@ from datetime import datetime
 CHOICES: dict[str, tuple[str, ...]] = {
     "missing_style": ("json", "html", "georeport"),
     "date_filters": ("honour", "inverted", "ignored"),
+    "id_filter": ("honour", "ignored"),
     "error_style": ("georeport", "own", "text"),
     "unknown_id": ("404", "empty"),
     "page_param": ("ignored", "400", "500"),
