@@ -23,7 +23,7 @@ lint: install-dev
 
 test: lint translations browser-deps
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest --db=postgresql -m "not browser and not own_database" -q
+	$(BIN)/python -m pytest --db=postgresql -m "not browser and not own_database and not no_database" -q
 
 # Benchmarks (tests/perf): build databases of 10k, 100k and 1M issues (kept in BENCH_DIR and reused), then
 # print the map figures on SQLite and on PostgreSQL, HTTP throughput and memory of a real server (wrk against

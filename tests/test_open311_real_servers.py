@@ -192,7 +192,7 @@ def test_two_tickets_with_one_reference_keep_the_first_and_record_the_second(app
     assert TicketEventKind.DUPLICATE in kinds and not city.posts
 
 
-def test_a_lookup_reads_at_most_the_record_cap_of_a_default_list_of_20000(app, city, connected):
+def test_a_lookup_reads_at_most_the_record_cap_of_a_default_list_of_20000(city):
     city.bulk(20_000)
     city.default_list_limit = None
     city.date_filters = "ignored"
@@ -322,7 +322,7 @@ def test_201_on_post_is_accepted_too(app, city, connected, make_issue):
     accepted_ticket(app, city, make_issue)
 
 
-def test_an_unknown_id_answered_with_an_empty_list(app, city, connected):
+def test_an_unknown_id_answered_with_an_empty_list(city):
     city.unknown_id = "empty"
     assert GeoReportClient(city.base_url).get_request("424242") is None
 
