@@ -129,6 +129,19 @@ def test_a_city_that_ignores_the_id_list_is_asked_ticket_by_ticket(app, city, co
     assert status_of(app, issue_id) is IssueStatus.CLOSED and status_of(app, other_id) is IssueStatus.CLOSED
 
 
+def test_a_token_city_without_the_tokens_endpoint_is_found_by_reference(app, city, connected, make_issue):
+    city.mode, city.missing_endpoints, city.missing_style = "token", {"tokens"}, "html"
+    issue_id = make_issue()
+    run_outbox(app)  # POSTed: a token; asking for it finds the endpoint missing
+    assert submission_of(app, issue_id).state is SubmissionState.AWAITING_TOKEN
+    assert endpoint_of(app, connected).capabilities["tokens"]["available"] is False
+    run_outbox(app)  # the ticket is found by its reference instead
+    submission = submission_of(app, issue_id)
+    assert submission.state is SubmissionState.ACCEPTED and tickets_for(city, app, issue_id) == [
+        submission.service_request_id
+    ]
+
+
 # --- never a second ticket -------------------------------------------------------------------------
 
 
