@@ -69,6 +69,10 @@ class Config:
     BABEL_DEFAULT_LOCALE: str = "en"
     BABEL_DEFAULT_TIMEZONE: str = "America/New_York"
     CITY_NAME: str = "Philadelphia"
+    # How residents reach the city's 311 themselves, shown where civic cannot send an issue for them
+    # (CIVIC_CITY_311_PHONE, CIVIC_CITY_311_URL; "" shows no web address).
+    CITY_311_PHONE: str = "311"
+    CITY_311_URL: str = ""
     # Where the site is reached from outside: links in e-mail sent by commands (digests) start with it.
     BASE_URL: str = "http://127.0.0.1:5000"
     TILE_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import uuid
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, case, literal, select, true, update
 
 from civic import jobs, signals
 from civic.accounts.models import User
@@ -25,6 +26,7 @@ from civic.city311.models import CityService, Endpoint, Submission, SubmissionSt
 from civic.database import on_commit, utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
+from civic.geo.areas import distance_m
 from civic.issues.models import Issue
 
 SEND_JOB = "open311-outbox"  # the background job that sends queued submissions (civic/city311/sending.py)
@@ -94,21 +96,107 @@ def send_to_311(user: User, issue: Issue, **options) -> Submission:
     return queue(issue, user, **options)
 
 
-def link_existing(user: User, issue: Issue, service_request_id: str) -> Submission:
-    """A resident who already called 311 links that ticket; civic checks it exists first."""
+LINK_DISTANCE_M = 1000  # a linked ticket farther than this from the issue needs the resident's confirmation
+
+
+class LinkNeedsConfirmation(ValidationError):
+    """The city has the ticket, but it may be about another problem (far away, another kind of issue): the
+    resident is asked to confirm. `reasons` are the sentences to show, `number` the city's ticket number."""
+
+    def __init__(self, number: str, reasons: list[str]):
+        super().__init__(" ".join(reasons), field="service_request_id")
+        self.number = number
+        self.reasons = reasons
+
+
+class AlreadyLinked(ValidationError):
+    """The ticket already belongs to another issue: refused, whatever the resident confirms (a ticket carries
+    several community issues only through the automatic send). `other_issue_id`/`other_title` say where, or
+    are None when the viewer may not see that issue."""
+
+    def __init__(self, number: str, other_issue_id: int | None, other_title: str | None):
+        if other_title is not None:
+            message = _("Ticket #%(number)s is already linked to issue “%(title)s”.", number=number, title=other_title)
+        else:
+            message = _("Ticket #%(number)s is already linked to another issue.", number=number)
+        super().__init__(message, field="service_request_id")
+        self.number = number
+        self.other_issue_id = other_issue_id
+        self.other_title = other_title
+
+
+def connection(issue: Issue) -> tuple[Endpoint | None, CityService | None]:
+    """In one query: the active endpoint (None: no city 311 system is connected) and the city service mapped to
+    the issue's category on it (None: issues of this kind are not sent). An endpoint with a route comes first."""
+    row = db.session.execute(
+        select(Endpoint, CityService)
+        .outerjoin(
+            CityService,
+            and_(CityService.endpoint_id == Endpoint.id, CityService.category_id == issue.category_id),
+        )
+        .where(Endpoint.active.is_(True))
+        .order_by(case((CityService.id.is_(None), 1), else_=0), Endpoint.id, CityService.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+# The ticket box's one question to the database when an issue page opens: the issue's latest submission (or
+# none) and whether the city is connected and takes the issue's category (the active endpoint, the service
+# mapped to it), as one row: a one-row base joined to both. Built once, run with the issue's parameters.
+_ONE = select(literal(1).label("one")).subquery()
+_ROUTE = (
+    select(Endpoint.id.label("endpoint_id"), CityService.id.label("service_id"))
+    .outerjoin(
+        CityService,
+        and_(CityService.endpoint_id == Endpoint.id, CityService.category_id == bindparam("category_id")),
+    )
+    .where(Endpoint.active.is_(True))
+    .order_by(case((CityService.id.is_(None), 1), else_=0), Endpoint.id, CityService.id)
+    .limit(1)
+    .subquery()
+)
+_LATEST_ID = (
+    select(Submission.id)
+    .where(Submission.issue_id == bindparam("issue_id"))
+    .order_by(Submission.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_BOX = (
+    select(Submission, _ROUTE.c.endpoint_id, _ROUTE.c.service_id)
+    .select_from(_ONE)
+    .outerjoin(_ROUTE, true())
+    .outerjoin(Submission, Submission.id == _LATEST_ID)
+)
+
+
+def box_state(issue: Issue) -> tuple[Submission | None, int | None, int | None]:
+    """(the issue's current submission, the active endpoint's id, the id of the city service its category is
+    mapped to there), in one query; the ids are None when no city is connected / the category is not sent."""
+    row = db.session.execute(_BOX, {"issue_id": issue.id, "category_id": issue.category_id}).one()
+    return row[0], row[1], row[2]
+
+
+def link_existing(user: User, issue: Issue, service_request_id: str, *, confirmed: bool = False) -> Submission:
+    """A resident who already called 311 links that ticket. civic checks first that the city has it, that no
+    other issue holds it, and whether it plausibly is this issue's: a ticket more than LINK_DISTANCE_M away, or
+    about a service mapped to another category, raises LinkNeedsConfirmation unless `confirmed`. Writes nothing
+    before every check has passed."""
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to link a 311 ticket."))
     number = (service_request_id or "").strip()
     if not number or len(number) > 100:
         raise ValidationError(_("Enter the ticket number the city gave you."), field="service_request_id")
-    service = route_for(issue)
-    endpoint = (
-        service.endpoint
-        if service is not None
-        else db.session.scalar(select(Endpoint).where(Endpoint.active.is_(True)).limit(1))
-    )
+    endpoint, _service = connection(issue)
     if endpoint is None:
-        raise ValidationError(_("No city 311 system is connected yet."))
+        raise ValidationError(_("This city’s 311 system is not connected to civic."))
+    current = current_submission(issue.id)
+    if current is not None and current.state is SubmissionState.ACCEPTED:
+        raise ValidationError(
+            _("This issue already has 311 ticket #%(number)s.", number=current.service_request_id),
+            field="service_request_id",
+        )
     try:
         ticket = GeoReportClient.for_endpoint(endpoint).get_request(number)
     except CityUnavailable:
@@ -121,6 +209,11 @@ def link_existing(user: User, issue: Issue, service_request_id: str) -> Submissi
         raise ValidationError(
             _("The city has no ticket %(number)s. Check the number.", number=number), field="service_request_id"
         )
+    _refuse_if_linked_elsewhere(user, issue, endpoint, ticket.service_request_id)
+    if not confirmed:
+        reasons = _doubts(issue, endpoint, ticket)
+        if reasons:
+            raise LinkNeedsConfirmation(ticket.service_request_id, reasons)
     submission = Submission(
         issue_id=issue.id,
         endpoint_id=endpoint.id,
@@ -132,6 +225,62 @@ def link_existing(user: User, issue: Issue, service_request_id: str) -> Submissi
     db.session.flush()
     accept(submission, ticket.service_request_id, ticket)
     return submission
+
+
+def _refuse_if_linked_elsewhere(user: User, issue: Issue, endpoint: Endpoint, number: str) -> None:
+    """A ticket accepted for another issue (sent by civic or linked) is that issue's."""
+    row = db.session.execute(
+        select(Issue.id, Issue.title, Issue.hidden_at)
+        .join(Submission, Submission.issue_id == Issue.id)
+        .where(
+            Submission.endpoint_id == endpoint.id,
+            Submission.service_request_id == number,
+            Submission.state == SubmissionState.ACCEPTED,
+        )
+        .order_by(Submission.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return
+    if row.id == issue.id:
+        raise ValidationError(
+            _("This issue already has 311 ticket #%(number)s.", number=number), field="service_request_id"
+        )
+    visible = row.hidden_at is None or user.is_moderator
+    raise AlreadyLinked(number, row.id if visible else None, row.title if visible else None)
+
+
+def _doubts(issue: Issue, endpoint: Endpoint, ticket: Ticket) -> list[str]:
+    """Why this ticket may not be this issue's, in the reader's words; empty when it looks right. A ticket
+    without coordinates, or about a service not mapped to any category, gives no doubt of that kind."""
+    reasons = []
+    number = ticket.service_request_id
+    if ticket.lat is not None and ticket.lon is not None and issue.lat is not None and issue.lon is not None:
+        metres = distance_m(issue.lat, issue.lon, ticket.lat, ticket.lon)
+        if metres > LINK_DISTANCE_M:
+            reasons.append(
+                _(
+                    "Ticket #%(number)s is %(km)s km from this issue.",
+                    number=number,
+                    km=format_decimal(metres / 1000, format="#,##0.0"),
+                )
+            )
+    if ticket.service_code:
+        service = db.session.scalar(
+            select(CityService).where(
+                CityService.endpoint_id == endpoint.id, CityService.service_code == str(ticket.service_code)
+            )
+        )
+        if service is not None and service.category_id is not None and service.category_id != issue.category_id:
+            reasons.append(
+                _(
+                    "Ticket #%(number)s is about %(service)s; this issue is about %(category)s.",
+                    number=number,
+                    service=ticket.service_name or service.service_name,
+                    category=issue.category.label,
+                )
+            )
+    return reasons
 
 
 def accept(submission: Submission, service_request_id: str, ticket: Ticket | None = None, notice: str = "") -> None:
