@@ -216,6 +216,24 @@ def test_a_lookup_reads_at_most_the_record_cap_of_a_default_list_of_20000(city):
     assert lookup.tickets == [] and lookup.reads >= 2
 
 
+def test_a_linked_ticket_retires_the_queued_send(app, client, auth, city, connected, make_issue, make_user):
+    city.mode = "fail"
+    issue_id = make_issue()
+    run_outbox(app)  # one failed try: the city may hold a ticket from it
+    city.mode = "normal"
+    phoned = city.add_ticket("POTHOLE", "Called in by phone", lat=FISHTOWN[0], long=FISHTOWN[1])
+    auth.login_as(make_user())
+    client.post(f"/issues/{issue_id}/311/link", data={"service_request_id": phoned["service_request_id"]})
+    run_outbox(app, later_minutes=5)
+    run_outbox(app, later_minutes=10)
+    assert len(city.tickets) == 1 and not city.posts  # never posted for an issue that has its ticket
+    with app.app_context(), unit_of_work():
+        rows = db.session.scalars(sa.select(Submission).where(Submission.issue_id == issue_id)).all()
+        states = sorted((s.linked, s.state) for s in rows)
+        assert states == [(False, SubmissionState.FAILED), (True, SubmissionState.ACCEPTED)]
+        assert outbox.resend_failed() == 0  # and "resend failed" leaves it retired
+
+
 # --- only the city speaks as the city ----------------------------------------------------------------
 
 

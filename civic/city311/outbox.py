@@ -343,7 +343,12 @@ def retry_now(submission_ids: list[int] | None = None) -> int:
 def resend_failed(submission_ids: list[int] | None = None) -> int:
     """Submissions the city refused go back in the queue (after the cause was fixed: a key, a mapping). A
     refusal means the city made no ticket, so they start afresh, without a lookup."""
-    query = update(Submission).where(Submission.state == SubmissionState.FAILED, Submission.linked.is_(False))
+    has_ticket = select(Submission.issue_id).where(Submission.state == SubmissionState.ACCEPTED)
+    query = update(Submission).where(
+        Submission.state == SubmissionState.FAILED,
+        Submission.linked.is_(False),
+        Submission.issue_id.not_in(has_ticket),  # retired because a resident linked a ticket meanwhile
+    )
     if submission_ids is not None:
         query = query.where(Submission.id.in_(submission_ids))
     count = db.session.execute(

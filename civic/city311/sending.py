@@ -98,6 +98,9 @@ def send(submission: Submission, client: GeoReportClient | None = None, now: dat
     now = now or utcnow()
     with unit_of_work():  # counted, and committed, before anything reaches the city: see the module docstring
         submission.attempts += 1
+    linked = _linked_instead(submission)
+    if linked is not None:
+        return _retire(submission, linked, client, now)
     try:
         if submission.attempts > 1 and not _confirmed_absent(submission, client, now):
             return submission.state
@@ -129,6 +132,44 @@ def send(submission: Submission, client: GeoReportClient | None = None, now: dat
             submission.service_notice = reply["service_notice"] or None
             submission.next_attempt_at = now
             _changed(submission)
+    return submission.state
+
+
+def _linked_instead(submission: Submission) -> Submission | None:
+    """The ticket a resident linked to this issue while this submission waited, if any."""
+    return db.session.scalar(
+        select(Submission)
+        .where(
+            Submission.issue_id == submission.issue_id,
+            Submission.id != submission.id,
+            Submission.state == SubmissionState.ACCEPTED,
+        )
+        .limit(1)
+    )
+
+
+def _retire(submission: Submission, linked: Submission, client: GeoReportClient, now: datetime) -> SubmissionState:
+    """Never post for an issue that has a ticket now. An earlier try may have made one: look, and record it on
+    the linked ticket as a second ticket for staff to see."""
+    found: list = []
+    if submission.attempts > 1:
+        try:
+            service = outbox.route_for(submission.issue)
+            found = client.find_by_reference(
+                outbox.reference(submission),
+                submission.created_at - timedelta(days=1),
+                now + timedelta(days=1),
+                service.service_code if service else None,
+            ).tickets
+        except CityUnavailable as exc:
+            with unit_of_work():
+                submission.last_error, submission.next_attempt_at = str(exc), now + backoff(submission.attempts)
+            return submission.state
+    with unit_of_work():
+        outbox.record_duplicates(linked, found)
+        submission.state, submission.next_attempt_at = SubmissionState.FAILED, None
+        submission.last_error = f"not sent: a resident linked ticket #{linked.service_request_id} to this issue"
+        _changed(submission)
     return submission.state
 
 
