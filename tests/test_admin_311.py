@@ -239,7 +239,7 @@ def test_the_mapping_form_maps_a_service_and_issues_follow_it(
     app, client, admin, city, connected, categories, make_issue
 ):
     body = page(client, f"/admin/311/endpoints/{connected}/services")
-    assert "Street Light Outage" in body and "<code>STREETLIGHT</code>" in body
+    assert "Street Light Outage" in body and ">STREETLIGHT</code>" in body
     assert "Not sent to 311: Missed trash collection, Abandoned vehicle, Something else" in body
     ids = service_ids(app, connected)
     current = mapping_of(app, connected)

@@ -16,7 +16,10 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
 
+from civic.city311.admin_services import check_base_url
+from civic.errors import ValidationError
 from civic.forms import strip_whitespace
 
 
@@ -50,6 +53,14 @@ class EndpointForm(FlaskForm):
     )
     needs_address = BooleanField(_l("The city wants an address as well as the map point"))
     active = BooleanField(_l("Active: send new issues to this endpoint"), default=True)
+
+    def validate_base_url(self, field) -> None:
+        """The service's rule (admin_services.check_base_url), checked with the other fields, so every
+        mistake shows at once."""
+        try:
+            check_base_url(field.data)
+        except ValidationError as error:
+            raise FieldError(error.message) from None
 
 
 class SelectionForm(FlaskForm):
