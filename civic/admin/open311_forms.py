@@ -51,7 +51,9 @@ class EndpointForm(FlaskForm):
         default=50,
         validators=[InputRequired(), NumberRange(1, 1000)],
     )
-    needs_address = BooleanField(_l("The city wants an address as well as the map point"))
+    needs_address = BooleanField(
+        _l("The city needs an address too"), description=_l("civic then sends address_string as well as the map point.")
+    )
     active = BooleanField(_l("Active: send new issues to this endpoint"), default=True)
 
     def validate_base_url(self, field) -> None:
