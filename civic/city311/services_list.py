@@ -3,6 +3,8 @@ categories, and read the attributes the city asks for. Writes only flush (the co
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from civic.city311.client import GeoReportClient
@@ -58,3 +60,47 @@ def required_attributes(category_id: int) -> list[dict]:
         return []
     attributes = [a for a in service.attributes or [] if isinstance(a, dict)]
     return sorted(attributes, key=lambda a: int(a.get("order") or 0))
+
+
+# --- suggestions for the admin's mapping table -----------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+")
+# Words that say nothing about which problem a service is about.
+_STOPWORDS = frozenset(
+    "a an and are at be by for from in is it its of on or that the this to with request requests report service "
+    "services problem issue other".split()
+)
+
+
+def _words(text: str | None) -> set[str]:
+    """The meaningful words of a text, lower-cased, a plural's "s" dropped ("Lights" is "light")."""
+    found = set()
+    for word in _WORD.findall((text or "").lower()):
+        if len(word) < 3 or word in _STOPWORDS:
+            continue
+        found.add(word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word)
+    return found
+
+
+def _same(a: str, b: str) -> bool:
+    """One word, or one the start of the other ("dump" and "dumping"), when the shorter has 4 letters or more."""
+    short, long = sorted((a, b), key=len)
+    return short == long or (len(short) >= 4 and long.startswith(short))
+
+
+def _overlap(words: set[str], others: set[str]) -> int:
+    return sum(1 for word in words if any(_same(word, other) for other in others))
+
+
+def suggest_category(service_name: str, description: str | None, categories) -> Category | None:
+    """The category whose name or slug shares the most words with the city's service name (counted twice)
+    and its description or keywords; None when nothing is shared. A suggestion for an admin, never applied
+    by itself. Ties go to the category listed first."""
+    name_words, other_words = _words(service_name), _words(description) - _words(service_name)
+    best, best_score = None, 0
+    for category in categories:
+        own = _words(category.name) | _words(category.slug.replace("-", " "))
+        score = 2 * _overlap(name_words, own) + _overlap(other_words, own)
+        if score > best_score:
+            best, best_score = category, score
+    return best
