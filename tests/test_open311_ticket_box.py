@@ -170,7 +170,7 @@ def test_the_history_shows_the_citys_words_escaped_and_its_changes(app, client, 
     history = text_of(ticket[ticket.index('id="ticket-history"') :])
     lines = [
         "311 ticket #1001, received by the city",
-        "City status: in_progress — Crew <b>booked</b> for Tuesday",
+        "City status: in progress — Crew <b>booked</b> for Tuesday",
         "City status: closed — Pothole filled",
     ]
     positions = [history.index(line) for line in lines]
