@@ -4,7 +4,8 @@ Every answer is classified per call (`Answer.kind`): GeoReport data, a GeoReport
 body (`{"message": ...}`, `{"type": "forbidden", ...}`), HTML, plain text or nothing. From that:
 
 - 5xx, an unreadable 2xx, a timeout or a dropped connection: `CityUnavailable` (try again later). After a POST
-  that went out, `maybe_created` says the city may hold the ticket although we never heard back.
+  that went out, `maybe_created` says the city may hold the ticket although we never heard back (not so when
+  the city could not be reached at all).
 - 4xx: `CityRefused`, with the city's own words whatever their shape (its first 500 characters).
 - an optional endpoint (`servicerequestupdates`, `tokens`) answering 404/405/501 with anything but a GeoReport
   error array: `EndpointMissing` for that endpoint only; the format never changes because of it.
@@ -316,8 +317,11 @@ class GeoReportClient:
         """The answer's records; None for "not found" (a 404 in GeoReport's words, or an empty 404)."""
         answer = self.fetch(method, path, params=params, data=data)
         words = answer.message
+        posted = method == "POST"  # an answer we cannot read may come after the city made the ticket
         if answer.status >= 500:
-            raise CityUnavailable(f"the city answered {answer.status}" + (f": {words}" if words else ""))
+            raise CityUnavailable(
+                f"the city answered {answer.status}" + (f": {words}" if words else ""), maybe_created=posted
+            )
         if optional and answer.status in (404, 405, 501) and answer.kind != "error_array":
             raise EndpointMissing(optional, f"{optional}: {words or answer.status}")
         if answer.status == 404 and answer.kind in ("error_array", "empty", "data"):
@@ -327,7 +331,9 @@ class GeoReportClient:
         if answer.kind == "error_array":  # a 200 carrying errors: some servers do
             raise CityRefused(words, 400)
         if answer.kind in ("html", "text", "error_body"):
-            raise CityUnavailable(f"the city answered something that is not GeoReport {self.fmt.upper()}: {words!r}")
+            raise CityUnavailable(
+                f"the city answered something that is not GeoReport {self.fmt.upper()}: {words!r}", maybe_created=posted
+            )
         return answer.records
 
     # --- the standard's calls ----------------------------------------------------------------

@@ -100,6 +100,10 @@ class Submission(Model):
     # Before a re-send: how many lookups in a row found no ticket with our reference, and when the first did
     # (sending.py re-posts only after two, some minutes apart).
     absent_lookups: Mapped[int] = mapped_column(Integer, default=0)
+    # A POST went out and no clear answer came back (a timeout, a dropped connection, a 5xx, an unreadable
+    # reply): the city may hold a ticket, so every later try looks for it first. A refusal or an unreachable
+    # city leaves it as it was: no ticket was made.
+    maybe_at_city: Mapped[bool] = mapped_column(Boolean, default=False)
     first_absent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Further city tickets found carrying this submission's reference (the first one is kept).
     duplicate_ticket_ids: Mapped[list] = mapped_column(JSON, default=list)

@@ -291,7 +291,7 @@ def accept(submission: Submission, service_request_id: str, ticket: Ticket | Non
     submission.accepted_at = utcnow()
     submission.next_attempt_at = None
     submission.last_error = None
-    submission.absent_lookups, submission.first_absent_at = 0, None
+    submission.absent_lookups, submission.first_absent_at, submission.maybe_at_city = 0, None, False
     submission.service_notice = notice or (ticket.service_notice if ticket else None) or submission.service_notice
     if ticket is not None:
         submission.agency_responsible = ticket.agency_responsible or None
@@ -342,7 +342,8 @@ def retry_now(submission_ids: list[int] | None = None) -> int:
 
 def resend_failed(submission_ids: list[int] | None = None) -> int:
     """Submissions the city refused go back in the queue (after the cause was fixed: a key, a mapping). A
-    refusal means the city made no ticket, so they start afresh, without a lookup."""
+    refusal means that try made no ticket, so they start afresh (an earlier try without a clear answer still
+    makes the next one look first: `maybe_at_city` is kept)."""
     has_ticket = select(Submission.issue_id).where(Submission.state == SubmissionState.ACCEPTED)
     query = update(Submission).where(
         Submission.state == SubmissionState.FAILED,

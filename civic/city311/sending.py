@@ -3,8 +3,9 @@ job, and `flask open311 sync`).
 
 This is job code, so it owns its transactions: each step is a `unit_of_work()` of its own, committed
 before the next talks to the city. The safety protocol of outbox.py's docstring depends on it: the
-attempt is counted and committed BEFORE the POST, so a crash or a timeout after the city made the ticket is
-followed by a search for the submission's reference instead of a second ticket. That search trusts none of
+attempt is counted and committed BEFORE the POST, and a POST that got no clear answer marks the submission
+`maybe_at_city`, so a crash or a timeout after the city made the ticket is followed by a search for the
+submission's reference instead of a second ticket. That search trusts none of
 the city's filters (client.find_by_reference), and a re-post waits until two searches LOOKUP_GAP apart agree
 that no ticket exists. Every try counts towards the backoff (30 s doubling to an hour, with jitter), searches
 included; a refusal of civic's key (401/403) keeps the submission queued, any other refusal is final.
@@ -90,9 +91,10 @@ def _changed(submission: Submission) -> None:
 def send(submission: Submission, client: GeoReportClient | None = None, now: datetime | None = None) -> SubmissionState:
     """One try for one claimed submission, each step committed before the next talks to the city.
 
-    Every try is counted (lookups too), so the backoff grows while the city is down. A try after an earlier one
-    first looks for the submission's reference; it re-posts only when two lookups some minutes apart agree that
-    the city holds no such ticket (a slow city may have made it, and its filters may hide it)."""
+    Every try is counted (lookups too), so the backoff grows while the city is down. After a POST that got no
+    clear answer (`maybe_at_city`), every try first looks for the submission's reference; it re-posts only when
+    two lookups some minutes apart agree that the city holds no such ticket (a slow city may have made it, and
+    its filters may hide it). After a refusal or an unreachable city it posts at once: no ticket was made."""
     client = client or GeoReportClient.for_endpoint(submission.endpoint)
     endpoint = submission.endpoint
     now = now or utcnow()
@@ -102,7 +104,7 @@ def send(submission: Submission, client: GeoReportClient | None = None, now: dat
     if linked is not None:
         return _retire(submission, linked, client, now)
     try:
-        if submission.attempts > 1 and not _confirmed_absent(submission, client, now):
+        if submission.maybe_at_city and not _confirmed_absent(submission, client, now):
             return submission.state
         with unit_of_work():
             submission.absent_lookups, submission.first_absent_at = 0, None
@@ -121,6 +123,7 @@ def send(submission: Submission, client: GeoReportClient | None = None, now: dat
         with unit_of_work():
             health.failed(endpoint, exc)
             submission.last_error = str(exc)
+            submission.maybe_at_city = submission.maybe_at_city or exc.maybe_created
             submission.next_attempt_at = now + backoff(submission.attempts)
         return submission.state
     with unit_of_work():
@@ -152,7 +155,7 @@ def _retire(submission: Submission, linked: Submission, client: GeoReportClient,
     """Never post for an issue that has a ticket now. An earlier try may have made one: look, and record it on
     the linked ticket as a second ticket for staff to see."""
     found: list = []
-    if submission.attempts > 1:
+    if submission.maybe_at_city:
         try:
             service = outbox.route_for(submission.issue)
             found = client.find_by_reference(

@@ -39,6 +39,11 @@ def _create_tables() -> None:
     op.add_column("open311_submissions", sa.Column("absent_lookups", sa.Integer(), nullable=False, server_default="0"))
     op.add_column("open311_submissions", sa.Column("first_absent_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column(
+        "open311_submissions", sa.Column("maybe_at_city", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    # Before this revision every try after the first looked first: keep that for what is still waiting.
+    op.execute("UPDATE open311_submissions SET maybe_at_city = (attempts > 0 AND state IN ('queued', 'token'))")
+    op.add_column(
         "open311_submissions",
         sa.Column("duplicate_ticket_ids", sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
     )
@@ -161,7 +166,7 @@ def downgrade():
     op.drop_table("open311_ticket_events")
     # Plain DROP COLUMN (SQLite 3.35+), not a batch copy: recreating open311_endpoints would delete it first,
     # and its ON DELETE CASCADE would take every submission with it.
-    for column in ("duplicate_ticket_ids", "first_absent_at", "absent_lookups"):
+    for column in ("duplicate_ticket_ids", "maybe_at_city", "first_absent_at", "absent_lookups"):
         op.drop_column("open311_submissions", column)
     for column in ("last_error", "last_error_at", "last_success_at", "capabilities"):
         op.drop_column("open311_endpoints", column)
