@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 
 from civic import signals
 from civic.city311 import health, outbox
-from civic.city311.client import CityRefused, CityUnavailable, EndpointMissing, GeoReportClient
+from civic.city311.client import CityRefused, CityUnavailable, EndpointMissing, GeoReportClient, Ticket
 from civic.city311.models import Submission, SubmissionState
 from civic.database import unit_of_work, utcnow
 from civic.extensions import db
@@ -152,45 +152,43 @@ def _linked_instead(submission: Submission) -> Submission | None:
 
 
 def _retire(submission: Submission, linked: Submission, client: GeoReportClient, now: datetime) -> SubmissionState:
-    """Never post for an issue that has a ticket now. An earlier try may have made one: look, and record it on
-    the linked ticket as a second ticket for staff to see."""
-    found: list = []
+    """Never post for an issue that has a ticket now: the waiting submission is removed. An earlier try may have
+    made a ticket: look, and record it on the linked ticket as a second ticket for staff to see."""
+    found: list[Ticket] = []
     if submission.maybe_at_city:
         try:
-            service = outbox.route_for(submission.issue)
-            found = client.find_by_reference(
-                outbox.reference(submission),
-                submission.created_at - timedelta(days=1),
-                now + timedelta(days=1),
-                service.service_code if service else None,
-            ).tickets
+            found = _find(submission, client, now)
         except CityUnavailable as exc:
             with unit_of_work():
                 submission.last_error, submission.next_attempt_at = str(exc), now + backoff(submission.attempts)
             return submission.state
     with unit_of_work():
         outbox.record_duplicates(linked, found)
-        submission.state, submission.next_attempt_at = SubmissionState.FAILED, None
-        submission.last_error = f"not sent: a resident linked ticket #{linked.service_request_id} to this issue"
-        _changed(submission)
-    return submission.state
+        db.session.delete(submission)
+        _changed(linked)
+    return SubmissionState.ACCEPTED
+
+
+def _find(submission: Submission, client: GeoReportClient, now: datetime) -> list[Ticket]:
+    """The city's tickets carrying the submission's reference, first made first. Raises CityUnavailable."""
+    service = outbox.route_for(submission.issue)
+    return client.find_by_reference(
+        outbox.reference(submission),
+        submission.created_at - timedelta(days=1),
+        now + timedelta(days=1),
+        service.service_code if service else None,
+    ).tickets
 
 
 def _look_up(submission: Submission, client: GeoReportClient, now: datetime) -> bool:
     """Look for the submission's reference at the city; adopt the first ticket found (recording any other).
     True when one was found. Raises CityUnavailable when the city cannot be asked."""
-    service = outbox.route_for(submission.issue)
-    lookup = client.find_by_reference(
-        outbox.reference(submission),
-        submission.created_at - timedelta(days=1),
-        now + timedelta(days=1),
-        service.service_code if service else None,
-    )
-    if not lookup.tickets:
+    tickets = _find(submission, client, now)
+    if not tickets:
         return False
     with unit_of_work():
         health.succeeded(submission.endpoint)
-        first, *others = lookup.tickets
+        first, *others = tickets
         outbox.accept(submission, first.service_request_id, first)
         outbox.record_duplicates(submission, others)
     return True
