@@ -18,7 +18,7 @@ PIN = (39.9690, -75.1300)
 
 
 @pytest.fixture
-def refusing_city(live_server, make_live_user):
+def refusing_city_and_issues(live_server, make_live_user):
     """A sandbox city as an endpoint (services mapped), and two issues whose submissions it refused. The live
     database is shared: the endpoint is deactivated and unmapped afterwards."""
     from sqlalchemy import select
@@ -49,12 +49,17 @@ def refusing_city(live_server, make_live_user):
                 if submission is not None and submission.endpoint_id == endpoint_id:
                     sending.send(submission)
         try:
-            yield endpoint_id
+            yield endpoint_id, city, issue_ids, reporter
         finally:
             with live_server.app.app_context(), unit_of_work():
                 for service in db.session.scalars(select(CityService).where(CityService.endpoint_id == endpoint_id)):
                     service.category_id = None
                 db.session.get(Endpoint, endpoint_id).active = False
+
+
+@pytest.fixture
+def refusing_city(refusing_city_and_issues):
+    return refusing_city_and_issues[0]
 
 
 @pytest.mark.parametrize("language", ["English", "Español"])
@@ -89,3 +94,21 @@ def test_the_311_admin_pages_pass_axe(page, check_a11y, sign_in, make_live_user,
     submit(page, page.locator(f"form[action='/admin/311/endpoints/{refusing_city}/test'] button"))
     assert page.locator(".checks li").count() == 4
     look("test")
+
+
+def test_linking_a_far_away_ticket_asks_first_and_passes_axe(page, check_a11y, sign_in, refusing_city_and_issues):
+    """The reporter links a ticket 3 km away: a confirmation page (phone, Spanish) says why, then links it."""
+    _endpoint_id, city, issue_ids, reporter = refusing_city_and_issues
+    far = city.add_ticket("POTHOLE", "Phoned in elsewhere", lat=PIN[0] + 0.027, long=PIN[1])  # about 3 km north
+    page.set_viewport_size(SIZES["phone"])
+    sign_in(page, reporter)
+    page.get_by_role("button", name="Español").click()
+    page.wait_for_load_state()
+    page.goto(f"/issues/{issue_ids[0]}")
+    page.locator("#service_request_id").fill(far["service_request_id"])
+    submit(page, page.locator("form[action$='/311/link'] button[type=submit]"))
+    assert page.get_by_text("km").first.is_visible()
+    check_a11y(page)
+    submit(page, page.locator("button[name=confirm]"))
+    assert far["service_request_id"] in page.locator("#ticket-status").inner_text()
+    check_a11y(page)
