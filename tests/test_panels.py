@@ -218,6 +218,6 @@ def test_the_pushed_ticket_line_is_the_one_on_the_page(make_app, make_issue, kin
     if kind == "accepted":
         assert "Streets &lt;Dept&gt; &amp; Co" in pushed["html"]
         assert pushed["text"].startswith(
-            "311 ticket #4521 · Streets <Dept> & Co · City status: in_progress · Expected by"
+            "311 ticket #4521 · Streets <Dept> & Co · City status: in progress · Expected by"
         )
         assert pushed["text"].endswith("(linked by a resident)")
