@@ -84,6 +84,23 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
             db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _pushes_go_to_the_live_server(request):
+    """The global `civic.extensions.socketio` follows the app bound last. With tests spread over workers
+    (pytest-xdist), a unit test's app may be made after the live server in the same process: point the global
+    back at the live server's Socket.IO server for each browser test, so its pushes reach the browsers."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    from civic.extensions import socketio
+
+    live = request.getfixturevalue("live_server")
+    saved = socketio.server
+    socketio.server = live.app.wsgi_app.engineio_app
+    yield
+    socketio.server = saved
+
+
 @pytest.fixture(scope="session")
 def base_url(live_server) -> str:
     return live_server.url
