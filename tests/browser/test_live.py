@@ -47,13 +47,13 @@ def categories(live_server) -> dict[str, int]:
         return {slug: category.id for slug, category in ensure_categories().items()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def live_sio(live_server):
     """The live server's python-socketio server, whose room table the tests read.
 
-    Pushes go through the global `civic.extensions.socketio`, which follows the app bound last: if an
-    app were created after the live server (a unit-test fixture, say), the pushes would go to a server no
-    browser is connected to. Say so plainly instead of timing out.
+    Pushes go through the global `civic.extensions.socketio`, which follows the app bound last; the browser
+    conftest points it back at the live server for every browser test. Should that ever fail, say so plainly
+    instead of timing out.
     """
     from civic.extensions import socketio
 

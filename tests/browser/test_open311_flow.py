@@ -30,7 +30,7 @@ LIVE_TIMEOUT = 3_000  # ms: how soon a job's push must show on the open page
 CITY_NOTE = "Pothole filled by the Streets crew"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def live_sio(live_server):
     """The live server's python-socketio server, whose room table _wait_in_room reads."""
     from civic.extensions import socketio
