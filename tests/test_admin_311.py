@@ -211,8 +211,6 @@ def test_an_unreachable_city_is_reported_without_a_500(app, client, admin, categ
 
 
 def test_a_missing_optional_endpoint_is_reported_and_recorded(app, client, admin, city, connected):
-    if not hasattr(city, "missing_endpoints"):
-        pytest.skip("the pretend city has no missing_endpoints knob in this checkout")
     city.missing_endpoints = {"servicerequestupdates"}
     body = client.post(f"/admin/311/endpoints/{connected}/test").get_data(as_text=True)
     assert "Status updates (servicerequestupdates): not offered by this city" in body

@@ -1,6 +1,7 @@
 """The pretend city's switches for how real GeoReport v2 servers misbehave (tools/pretend_city/faults.py), one
 test each over real HTTP: what a client sees (status, content type, body shape) when each is turned on."""
 
+# ruff: noqa: F811 - the imported fixtures are named as test arguments
 from __future__ import annotations
 
 import time
@@ -9,22 +10,11 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.test_open311_sandbox import T0, at, created_id, post, report, xml
+# The sandbox tests' `city` (its clock at T0) and `http` fixtures, used here as they are (tests name them as
+# arguments, which ruff reads as redefinitions).
+from tests.test_open311_sandbox import T0, at, city, created_id, http, post, report, xml  # noqa: F401
 from tools.pretend_city import SandboxCity
 from tools.pretend_city.faults import NGINX_404, OTHER_CITY_SERVICES
-
-
-@pytest.fixture
-def city():
-    with SandboxCity() as sandbox:
-        sandbox.clock = lambda: T0
-        yield sandbox
-
-
-@pytest.fixture
-def http(city):
-    with httpx.Client(base_url=city.base_url, timeout=5) as client:
-        yield client
 
 
 def window(**around) -> dict:

@@ -252,36 +252,24 @@ def check_connection(endpoint: Endpoint, client: GeoReportClient | None = None) 
         checks.append(Check(True, _("Search: answered")))
 
     now = utcnow()
-    try:
-        client.updates(now - timedelta(days=1), now)
-    except EndpointMissing as exc:
-        health.record(endpoint, "servicerequestupdates", available=False, message=str(exc))
-        checks.append(
-            Check(
-                True,
-                _("Status updates (servicerequestupdates): not offered by this city — statuses come from GET requests"),
-            )
-        )
-    except Open311Error as exc:
-        errors.append(exc)
-        checks.append(Check(False, _("Status updates (servicerequestupdates): %(error)s", error=_city_words(exc))))
-    else:
-        health.record(endpoint, "servicerequestupdates", available=True)
-        checks.append(Check(True, _("Status updates (servicerequestupdates): offered")))
-
-    try:
-        client.ticket_for_token(PROBE)
-    except EndpointMissing as exc:
-        health.record(endpoint, "tokens", available=False, message=str(exc))
-        checks.append(
-            Check(True, _("Tokens: not offered by this city — tickets are looked up by civic's reference instead"))
-        )
-    except Open311Error as exc:
-        errors.append(exc)
-        checks.append(Check(False, _("Tokens: %(error)s", error=_city_words(exc))))
-    else:
-        health.record(endpoint, "tokens", available=True)
-        checks.append(Check(True, _("Tokens: offered")))
+    _probe(
+        endpoint,
+        "servicerequestupdates",
+        lambda: client.updates(now - timedelta(days=1), now),
+        checks,
+        errors,
+        label=_("Status updates (servicerequestupdates)"),
+        missing=_("Status updates (servicerequestupdates): not offered by this city — statuses come from GET requests"),
+    )
+    _probe(
+        endpoint,
+        "tokens",
+        lambda: client.ticket_for_token(PROBE),
+        checks,
+        errors,
+        label=_("Tokens"),
+        missing=_("Tokens: not offered by this city — tickets are looked up by civic's reference instead"),
+    )
 
     if errors:
         health.failed(endpoint, errors[-1])
@@ -289,6 +277,23 @@ def check_connection(endpoint: Endpoint, client: GeoReportClient | None = None) 
         health.succeeded(endpoint)
     db.session.flush()
     return checks
+
+
+def _probe(
+    endpoint: Endpoint, name: str, call, checks: list[Check], errors: list[Exception], *, label, missing
+) -> None:
+    """Ask one optional endpoint; record on the endpoint whether the city has it, and say so in `checks`."""
+    try:
+        call()
+    except EndpointMissing as exc:
+        health.record(endpoint, name, available=False, message=str(exc))
+        checks.append(Check(True, missing))
+    except Open311Error as exc:
+        errors.append(exc)
+        checks.append(Check(False, _("%(endpoint)s: %(error)s", endpoint=label, error=_city_words(exc))))
+    else:
+        health.record(endpoint, name, available=True)
+        checks.append(Check(True, _("%(endpoint)s: offered", endpoint=label)))
 
 
 # --- the service list and its categories ------------------------------------------------------------
