@@ -125,19 +125,22 @@ class AlreadyLinked(ValidationError):
         self.other_title = other_title
 
 
-def connection(issue: Issue) -> tuple[Endpoint | None, CityService | None]:
-    """In one query: the active endpoint (None: no city 311 system is connected) and the city service mapped to
-    the issue's category on it (None: issues of this kind are not sent). An endpoint with a route comes first."""
-    row = db.session.execute(
-        select(Endpoint, CityService)
-        .outerjoin(
-            CityService,
-            and_(CityService.endpoint_id == Endpoint.id, CityService.category_id == issue.category_id),
-        )
+def _active_route(*columns, category_id):
+    """The active endpoint and the city service mapped to `category_id` on it (outer-joined: none is None); an
+    endpoint with a route comes first."""
+    return (
+        select(*columns)
+        .outerjoin(CityService, and_(CityService.endpoint_id == Endpoint.id, CityService.category_id == category_id))
         .where(Endpoint.active.is_(True))
         .order_by(case((CityService.id.is_(None), 1), else_=0), Endpoint.id, CityService.id)
         .limit(1)
-    ).first()
+    )
+
+
+def connection(issue: Issue) -> tuple[Endpoint | None, CityService | None]:
+    """In one query: the active endpoint (None: no city 311 system is connected) and the city service mapped to
+    the issue's category on it (None: issues of this kind are not sent)."""
+    row = db.session.execute(_active_route(Endpoint, CityService, category_id=issue.category_id)).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
@@ -145,17 +148,9 @@ def connection(issue: Issue) -> tuple[Endpoint | None, CityService | None]:
 # none) and whether the city is connected and takes the issue's category (the active endpoint, the service
 # mapped to it), as one row: a one-row base joined to both. Built once, run with the issue's parameters.
 _ONE = select(literal(1).label("one")).subquery()
-_ROUTE = (
-    select(Endpoint.id.label("endpoint_id"), CityService.id.label("service_id"))
-    .outerjoin(
-        CityService,
-        and_(CityService.endpoint_id == Endpoint.id, CityService.category_id == bindparam("category_id")),
-    )
-    .where(Endpoint.active.is_(True))
-    .order_by(case((CityService.id.is_(None), 1), else_=0), Endpoint.id, CityService.id)
-    .limit(1)
-    .subquery()
-)
+_ROUTE = _active_route(
+    Endpoint.id.label("endpoint_id"), CityService.id.label("service_id"), category_id=bindparam("category_id")
+).subquery()
 _LATEST_ID = (
     select(Submission.id)
     .where(Submission.issue_id == bindparam("issue_id"))
