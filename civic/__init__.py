@@ -220,6 +220,12 @@ def register_template_helpers(app: Flask) -> None:
         hood = by_slug(slug) if slug else None
         return hood.name if hood else ""
 
+    @app.template_filter("place_label")
+    def _place_label(issue) -> str:
+        from civic.issues.places import place_label
+
+        return place_label(issue)
+
     @app.context_processor
     def _globals():
         from flask_login import current_user
