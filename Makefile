@@ -8,10 +8,13 @@ PORT   ?= 5000
 
 .PHONY: run test lint install install-dev translations browser-deps bench-deps extract-messages update-catalogs clean api-fuzz bench
 
+# The demo: migrate, then tools/demo_run.py starts the pretend city's 311 on 127.0.0.1:$(CITY_PORT) (not when
+# civic is set up for another city; without it when the port is busy), seeds an empty database (issues sent
+# to that city), serves the app with the command after --, and stops the city when the server stops (Ctrl-C).
+CITY_PORT ?= 8311
 run: install translations
 	$(FLASK) db upgrade
-	$(FLASK) demo seed --if-empty --issues 300
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(BIN)/python -m tools.demo_run --city-port $(CITY_PORT) --issues 300 -- $(FLASK) run --host $(HOST) --port $(PORT)
 
 # The checks run before the tests (and on commit, by .pre-commit-config.yaml): any finding fails `make test`.
 # `ruff check --fix .` and `ruff format .` apply what ruff can fix by itself.

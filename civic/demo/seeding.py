@@ -106,11 +106,22 @@ STEP_REASONS = {
     IssueStatus.IN_PROGRESS: "A crew is scheduled.",
     IssueStatus.FIXED: "Repaired by our crew.",
 }
-OFFICIAL_REPLIES = [
-    "Thank you for reporting this. Our crew will inspect it this week.",
-    "We have scheduled a repair. Thank you for your patience.",
-    "Gracias por el aviso. Lo revisaremos pronto.",
-]
+# The staff member's first public reply, worded for what they did first (the demo city writes in English and
+# Spanish, as its residents do). A closing reply gives the reason.
+OFFICIAL_REPLIES = {
+    IssueStatus.ACKNOWLEDGED: [
+        "Thank you for reporting this. It is on our list, and a crew will inspect it this week.",
+        "Received, thank you. We have passed it to the crew that covers this block.",
+        "Gracias por el aviso. Lo hemos pasado al equipo que cubre esta zona.",
+    ],
+    IssueStatus.IN_PROGRESS: ["A crew is scheduled to fix this. Thank you for reporting it."],
+    IssueStatus.FIXED: [
+        "Our crew dealt with this today. Thank you for reporting it.",
+        "Done: the crew repaired it this morning. Tell us below if it comes back.",
+        "Arreglado hoy por nuestro equipo. Gracias por avisarnos.",
+    ],
+    IssueStatus.CLOSED: ["Thank you for the report. {reason}", "We looked into this. {reason}"],
+}
 
 
 def seed_people() -> list[tuple[str, str, str]]:
@@ -170,7 +181,7 @@ def _seed_templates(department_id: int, categories: dict) -> None:
     )
 
 
-def _neighbours_pool(rng: random.Random, size: int) -> list[int]:
+def neighbours_pool(rng: random.Random, size: int) -> list[int]:
     """Extra residents who vote and comment; they have unusable passwords (nobody signs in as them)."""
     existing = db.session.scalar(select(func.count()).select_from(User)) or 0
     first_id = (db.session.scalar(select(func.max(User.id))) or 0) + 1
@@ -241,8 +252,12 @@ def seed_issues(
     citywide = count > 2000 if citywide is None else citywide
     area = _area(citywide)
     cum_weights = list(itertools.accumulate(h.geometry.area for h in area))
-    voter_ids = _neighbours_pool(rng, voters if not citywide else max(voters, min(count // 10, 100_000)))
-    staff_id = db.session.scalar(select(User.id).where(User.role == Role.STAFF))
+    voter_ids = neighbours_pool(rng, voters if not citywide else max(voters, min(count // 10, 100_000)))
+    # Official replies are the staff member's, on behalf of their own department (as staff.replies posts them).
+    staff = db.session.execute(
+        select(User.id, User.department_id).where(User.role == Role.STAFF).order_by(User.id).limit(1)
+    ).first()
+    staff_id, staff_department_id = (staff.id, staff.department_id) if staff else (None, None)
     first_issue = (db.session.scalar(select(func.max(Issue.id))) or 0) + 1
     first_comment = (db.session.scalar(select(func.max(Comment.id))) or 0) + 1
     slugs = list(CATEGORY_WEIGHTS)
@@ -297,9 +312,11 @@ def seed_issues(
                     "id": next_comment - 1,
                     "issue_id": issue_id,
                     "author_id": staff_id,
-                    "body": rng.choice(OFFICIAL_REPLIES),
+                    "body": rng.choice(OFFICIAL_REPLIES[steps[0][0]]).format(
+                        reason=CLOSE_REASONS[closed_reason] if closed_reason else ""
+                    ),
                     "official": True,
-                    "department_id": categories[slug].department_id,
+                    "department_id": staff_department_id or categories[slug].department_id,
                     "created_at": steps[0][1],
                 }
             )

@@ -1,4 +1,5 @@
-"""`python -m tools.pretend_city [--port 8311] [--connect]`: serve the pretend city until Ctrl-C."""
+"""`python -m tools.pretend_city [--port 8311] [--connect] [--state FILE]`: serve the pretend city until Ctrl-C
+(with --state, its tickets are kept in FILE across restarts)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,18 @@ def main(argv: list[str] | None = None) -> None:
         help="save it as civic's 311 endpoint (database from CIVIC_*) and map its services",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the tickets in this JSON file (written after every change) and start from it",
+    )
     args = parser.parse_args(argv)
-    city = SandboxCity(args.host, args.port, api_key=args.api_key, verbose=not args.quiet)
+    city = SandboxCity(args.host, args.port, api_key=args.api_key, verbose=not args.quiet, state_path=args.state)
     city.mode = args.mode
     print(city.base_url, flush=True)
     print(f"api_key: {city.api_key}  mode: {city.mode}  (Ctrl-C stops)", flush=True)
+    if city.state_path is not None:
+        print(f"state: {city.state_path} ({len(city.tickets)} tickets)", flush=True)
     if args.connect:
         from tools.pretend_city.connect import connect
 

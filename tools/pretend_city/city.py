@@ -65,6 +65,7 @@ step with request_log, status 0 while unanswered or when the connection closed w
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import traceback
@@ -72,10 +73,11 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta, tzinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from tools.pretend_city import faults
+from tools.pretend_city import faults, state
 
 PREFIX = "/open311/v2/"
 MODES = ("normal", "token", "fail", "hang", "garbage", "xml_only")
@@ -256,7 +258,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class SandboxCity:
-    """A GeoReport v2 city on `host:port` (port 0: a free one). See the module docstring."""
+    """A GeoReport v2 city on `host:port` (port 0: a free one). See the module docstring. With `state_path`, it
+    starts from the tickets saved in that JSON file and saves them there after every change (state.py)."""
 
     def __init__(
         self,
@@ -266,6 +269,7 @@ class SandboxCity:
         api_key: str = DEFAULT_API_KEY,
         tz: tzinfo | str = DEFAULT_ZONE,
         verbose: bool = False,
+        state_path: str | os.PathLike | None = None,
     ):
         self.api_key = api_key
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
@@ -310,6 +314,10 @@ class SandboxCity:
         self._next_update_id = 1
         self._bulk_count = 0
         self._stopping = threading.Event()
+        # With a state file, what the city holds survives a restart (state.py); written after every change.
+        self.state_path = Path(state_path) if state_path is not None else None
+        if self.state_path is not None and (saved := state.read(self.state_path)) is not None:
+            state.restore(self, saved)
         self._httpd = _Server((host, port), _Handler)
         self._httpd.city = self
         self.host, self.port = host, self._httpd.server_address[1]
@@ -412,6 +420,7 @@ class SandboxCity:
             }
             self._next_update_id += 1
             self.updates.append(entry)
+            self._save()
             return dict(entry)
 
     def close(self, service_request_id, notes: str | None = None, status: str = "closed", **kwargs) -> dict:
@@ -435,7 +444,7 @@ class SandboxCity:
             service = self._service(service_code)
             if service is None:
                 raise KeyError(service_code)
-            return self._new_ticket(
+            ticket = self._new_ticket(
                 service,
                 description,
                 lat,
@@ -445,6 +454,8 @@ class SandboxCity:
                 media_url,
                 self._aware(requested) if requested is not None else None,
             )
+            self._save()
+            return ticket
 
     def bulk(self, n: int, service_code: str = "POTHOLE") -> list[str]:
         """Add n tickets at once, without HTTP ("Bulk ticket <k>", k counting on over calls), requested at
@@ -462,7 +473,13 @@ class SandboxCity:
                     service, f"Bulk ticket {self._bulk_count}", lat, lon, None, None, None, requested
                 )
                 ids.append(ticket["service_request_id"])
+            self._save()
             return ids
+
+    def _save(self) -> None:
+        """After every change (the caller holds the lock): the state file, when there is one."""
+        if self.state_path is not None:
+            state.write(self.state_path, state.snapshot(self))
 
     # --- request handling --------------------------------------------------------------------
 
@@ -654,6 +671,7 @@ class SandboxCity:
             reply = {"token": token, **reply}
         else:
             reply = {"service_request_id": ticket["service_request_id"], **reply}
+        self._save()
         if self._crash_next:
             self._crash_next = False
             return _DROP
@@ -721,6 +739,7 @@ class SandboxCity:
             raise _Refusal(404, f"token {token} not found")
         if entry["polls"] < int(self.token_polls_before_ready):
             entry["polls"] += 1
+            self._save()
             raise _Refusal(404, f"token {token} has not been processed yet")
         return {"service_request_id": entry["service_request_id"], "token": token}
 
