@@ -11,7 +11,7 @@ from civic.database import unit_of_work
 from civic.extensions import db
 
 
-def test_demo_seed_fills_an_empty_database_once(app, runner):
+def test_demo_seed_fills_an_empty_database_once(app, runner, upload_dir):
     result = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert result.exit_code == 0, result.output
     credentials = re.findall(r"^\s+(\S+@demo\.civic)\s+(\S+)\s+(\w+)$", result.output, re.M)
@@ -60,7 +60,7 @@ def test_create_admin_refuses_a_weak_password(app, runner):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
-def test_demo_seed_with_issues_is_consistent(app, runner):
+def test_demo_seed_with_issues_is_consistent(app, runner, upload_dir):
     from civic.geo import neighbourhoods
     from civic.issues.models import Comment, Issue, IssueStatus, StatusChange, Upvote
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from io import BytesIO
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
 from civic.accounts.models import Role, User
@@ -147,7 +147,7 @@ def seed_events(rng: random.Random | None = None) -> list[Event]:
         return []  # the demo cast is missing: nothing to organise with
     neighbours = [u for u in people.values() if u.role is Role.RESIDENT and u.email.startswith("neighbour")]
     if len(neighbours) < NEIGHBOURS:  # seeded without issues: no neighbours yet to come along
-        seeding.neighbours_pool(rng, NEIGHBOURS - len(neighbours))
+        _add_neighbours(rng, NEIGHBOURS - len(neighbours), people["alex@demo.civic"])
         people = _demo_people()
         neighbours = [u for u in people.values() if u.role is Role.RESIDENT and u.email.startswith("neighbour")]
     staff = next((u for u in people.values() if u.role is Role.STAFF), None)
@@ -156,6 +156,17 @@ def seed_events(rng: random.Random | None = None) -> list[Event]:
     for plan in PLANS:
         events.append(_make(plan, people, neighbours, staff, taken, rng))
     return events
+
+
+def _add_neighbours(rng: random.Random, count: int, like: User) -> None:
+    """Neighbours to come along, living in the demo neighbourhood like the demo's residents."""
+    before = db.session.scalar(select(func.max(User.id))) or 0
+    seeding.neighbours_pool(rng, count)
+    db.session.execute(
+        update(User)
+        .where(User.id > before)
+        .values(home_neighbourhood=like.home_neighbourhood, home_lat=like.home_lat, home_lon=like.home_lon)
+    )
 
 
 def _demo_people() -> dict[str, User]:
