@@ -287,3 +287,23 @@ def test_guest_signs_up_and_confirms_through_real_smtp(make_app, make_user, smtp
         f"/events/{event_id}/guest", data={"guest_name": "", "guest_email": "nope"}, follow_redirects=True
     )
     assert "Give your name" in bad.get_data(as_text=True)
+
+
+def test_the_events_page_lists_recent_clean_ups_and_whether_they_reported(app, client, make_event):
+    """A newcomer finds what past clean-ups achieved from /events, not only from the issues they fixed."""
+    from civic.events.models import Event, EventReport
+
+    past, reported, upcoming = make_event(), make_event(), make_event()
+    with app.app_context(), unit_of_work():
+        for event_id, days_ago in ((past, 10), (reported, 3)):
+            event = db.session.get(Event, event_id)
+            event.starts_at -= timedelta(days=7 + days_ago)
+            event.ends_at -= timedelta(days=7 + days_ago)
+        db.session.add(EventReport(event_id=reported, summary="Twelve bags of litter."))
+        db.session.get(Event, upcoming).title = "Next Saturday's pick"
+    page = client.get("/events/?near=all").get_data(as_text=True)
+    upcoming_part, past_part = page.split("Recent clean-ups and what they achieved")
+    assert "Next Saturday&#39;s pick" in upcoming_part
+    assert past_part.count("Alley clean-up") == 2
+    assert past_part.index(f"/events/{reported}") < past_part.index(f"/events/{past}")  # latest first
+    assert "Report with photos" in past_part and "No report yet" in past_part

@@ -3,14 +3,14 @@ layer, as GeoJSON). Events are few next to issues, so a bounding-box filter on l
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import url_for
 from flask_babel import format_datetime
 from sqlalchemy import bindparam, select
 
 from civic.database import utcnow
-from civic.events.models import Event, EventIssue, RsvpStatus
+from civic.events.models import Event, EventIssue, EventReport, RsvpStatus
 from civic.events.services import counts_by_status
 from civic.extensions import db
 from civic.issues.spatial import BBox, distance_m
@@ -30,6 +30,20 @@ def _upcoming(now: datetime | None = None):
 
 def upcoming(limit: int = 100) -> list[Event]:
     return list(db.session.scalars(_upcoming().limit(limit)))
+
+
+def recent_past(limit: int = 5, days: int = 180) -> list[tuple[Event, bool]]:
+    """Clean-ups that ended in the last `days`, latest first, each with whether its report is written."""
+    now = utcnow()
+    stmt = (
+        select(Event, EventReport.event_id.is_not(None))
+        .outerjoin(EventReport, EventReport.event_id == Event.id)
+        .where(Event.ends_at < now, Event.ends_at >= now - timedelta(days=days))
+        .where(Event.cancelled_at.is_(None), Event.hidden_at.is_(None))
+        .order_by(Event.ends_at.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    return [(event, bool(reported)) for event, reported in db.session.execute(stmt)]
 
 
 def upcoming_near(lat: float, lon: float, radius_km: float) -> list[tuple[Event, float]]:

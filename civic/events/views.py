@@ -45,6 +45,7 @@ def index():
     return render_template(
         "events/index.html",
         found=found,
+        past=finding.recent_past(),
         near=place,
         radius=radius,
         radii=finding.RADII_KM,
