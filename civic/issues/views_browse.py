@@ -11,7 +11,7 @@ from civic import panels
 from civic.errors import DomainError
 from civic.extensions import db
 from civic.forms import ActionForm
-from civic.issues import bp, maps, services
+from civic.issues import bp, home_view, maps, services
 from civic.issues.forms import CommentForm
 from civic.issues.models import STATUS_LABELS, Comment, Issue, IssueStatus
 from civic.issues.queries import IssueFilters, list_query, parse_filters
@@ -37,15 +37,26 @@ def filter_context(filters: IssueFilters, error: str | None = None) -> dict:
 
 
 def home_page():
-    """The city map (home page). Centred on the visitor's home when they have one."""
-    home = _home_point()
-    fmap = maps.city_map(home, 15) if home else maps.city_map()
+    """The city map (home page): at `?lat=&lon=&zoom=` when a link or the place search gives them, else at the
+    visitor's home when they have one, else the whole city. Bad arguments: the city map, a message and 400."""
+    try:
+        view = home_view.parse(request.args)
+        view_error = None
+    except DomainError as exc:
+        view, view_error = None, exc.message
     try:
         filters = parse_filters(request.args)
         error = None
     except DomainError as exc:
         filters, error = IssueFilters(), exc.message
-    return render_template("issues/home.html", fmap=fmap, **filter_context(filters, error)), (400 if error else 200)
+    home = _home_point()
+    if view is not None:
+        fmap = maps.city_map((view.lat, view.lon), view.zoom)
+    else:
+        fmap = maps.city_map(home, 15) if home else maps.city_map()
+    return render_template(
+        "issues/home.html", fmap=fmap, view=view, view_error=view_error, **filter_context(filters, error)
+    ), (400 if error or view_error else 200)
 
 
 @bp.get("/issues")

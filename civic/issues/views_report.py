@@ -60,6 +60,7 @@ def report():
             ]
             return _render_report(form, 400)
         form.lat.data, form.lon.data = places[0].lat, places[0].lon
+        form.lat.raw_data = form.lon.raw_data = None  # show the point found, not the empty fields sent
         return _render_report(form, 200, placed=places[0])
     if not form.duplicates_seen.data and form.lat.data is not None and form.lon.data is not None:
         duplicates = services.nearby_open_issues(form.lat.data, form.lon.data, form.category.data)
