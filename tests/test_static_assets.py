@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 
+import brotli
 import pytest
 from PIL import Image
 
@@ -37,11 +38,30 @@ def test_every_static_url_of_the_home_page_is_hashed_and_cached_for_a_year(clien
         assert answer.get_data() == source.read_bytes()
 
 
-def test_a_hashed_file_answers_not_modified_to_its_etag(client):
+def test_a_hashed_file_answers_not_modified_to_its_etag_in_each_encoding(client):
     url = next(u for u in static_urls(client.get("/login").get_data(as_text=True)) if "/css/civic." in u)
-    first = client.get(url)
-    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
-    assert again.status_code == 304 and again.get_data() == b""
+    for accepts in ("", "gzip", "gzip, deflate, br"):
+        first = client.get(url, headers={"Accept-Encoding": accepts})
+        again = client.get(url, headers={"Accept-Encoding": accepts, "If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b"", accepts
+    gzipped = client.get(url, headers={"Accept-Encoding": "gzip"}).headers["ETag"]
+    plain = client.get(url, headers={"If-None-Match": gzipped})
+    assert plain.status_code == 200  # a gzip copy is not the plain file
+
+
+def test_static_text_is_compressed_once_at_a_higher_level_than_pages(client):
+    url = next(
+        u
+        for u in static_urls(client.get("/").get_data(as_text=True))
+        if "/leaflet-1.9.4/leaflet." in u and u.endswith(".js")
+    )
+    source = (ROOT / "static/vendor/leaflet-1.9.4/leaflet.js").read_bytes()
+    answers = [client.get(url, headers={"Accept-Encoding": "gzip, br"}) for _ in range(2)]
+    for answer in answers:
+        assert answer.headers["Content-Encoding"] == "br" and "Accept-Encoding" in answer.headers["Vary"]
+        assert brotli.decompress(answer.get_data()) == source
+    assert answers[0].get_data() == answers[1].get_data()
+    assert len(answers[0].get_data()) < len(brotli.compress(source, quality=5))  # a page's level
 
 
 def test_unknown_hashes_are_not_found_and_plain_names_still_answer_briefly(client):
