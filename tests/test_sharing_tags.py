@@ -184,3 +184,11 @@ def test_other_pages_share_the_sites_own_tags_in_the_readers_language(client):
     assert spanish.meta["og:locale"] == "es_US"
     assert spanish.canonical == "http://localhost/issues"  # one address for the page, whatever the query
     assert "Philadelphia" in spanish.meta["og:description"] and "Neighbours" not in spanish.meta["og:description"]
+
+
+def test_a_kept_page_never_carries_the_address_another_reader_asked_by(app, client, make_issue):
+    issue_id = make_issue()
+    forged = app.test_client().get(f"/issues/{issue_id}", base_url="http://attacker.example")
+    assert forged.status_code == 200 and "http://attacker.example/" in forged.get_data(as_text=True)
+    tags = tags_of(client, f"/issues/{issue_id}")  # the page cache keeps pages per host
+    assert tags.canonical == f"http://localhost/issues/{issue_id}" and "attacker" not in str(tags.meta)
