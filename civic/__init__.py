@@ -49,7 +49,7 @@ def create_app(config: object | dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from civic import database
+    from civic import assets, database, sharing
     from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from civic.i18n import install_template_gettext, select_locale
     from civic.security import register_security_headers
@@ -81,6 +81,8 @@ def register_extensions(app: Flask) -> None:
     register_handlers(socketio)  # on the server init_app just made (see civic/realtime/events.py)
     _configure_login(app, login_manager)
     register_security_headers(app)
+    assets.init_app(app)  # hashed static names, compression, /favicon.ico
+    sharing.init_app(app)  # link preview tags
     _import_models()
 
 

@@ -35,7 +35,8 @@ def _cache() -> LruCache | None:
 def _key() -> tuple | None:
     if request.method != "GET" or current_user.is_authenticated or session.get("_flashes"):
         return None
-    return counter("content"), str(get_locale()), request.full_path
+    # The host too: pages carry absolute links (the canonical and Open Graph tags) built from it.
+    return counter("content"), str(get_locale()), request.host, request.full_path
 
 
 def for_anonymous_readers(view):
