@@ -13,6 +13,7 @@ from civic.extensions import db
 from civic.forms import ActionForm
 from civic.issues import bp, maps, services
 from civic.issues.forms import CommentForm
+from civic.issues.map_view import parse_view
 from civic.issues.models import STATUS_LABELS, Comment, Issue, IssueStatus
 from civic.issues.queries import IssueFilters, list_query, parse_filters
 from civic.pagecache import for_anonymous_readers
@@ -37,9 +38,14 @@ def filter_context(filters: IssueFilters, error: str | None = None) -> dict:
 
 
 def home_page():
-    """The city map (home page). Centred on the visitor's home when they have one."""
+    """The city map (home page): at the view its URL asks for (a shared link), else the visitor's home when
+    they have one, else the whole city."""
+    view = parse_view(request.args)
     home = _home_point()
-    fmap = maps.city_map(home, 15) if home else maps.city_map()
+    if view is not None:
+        fmap = maps.city_map(view.centre, view.zoom)
+    else:
+        fmap = maps.city_map(home, 15) if home else maps.city_map()
     try:
         filters = parse_filters(request.args)
         error = None
