@@ -65,6 +65,29 @@ def test_a_view_that_cannot_be_shown_falls_back_to_the_city(app, client, query):
     assert _map_view(response.get_data(as_text=True), "city") == _city_view(app)
 
 
+def test_a_shared_link_with_a_retired_category_keeps_its_view_and_says_why(client, categories):
+    response = client.get(f"/?lat={FISHTOWN[0]}&lon={FISHTOWN[1]}&zoom=16&category=unicorns")
+    assert response.status_code == 400  # the filter is bad input, as everywhere; the page still works
+    html = response.get_data(as_text=True)
+    assert "Unknown category: unicorns" in html
+    assert _map_view(html, "city") == (FISHTOWN[0], FISHTOWN[1], 16)
+
+
+def test_a_resident_with_a_home_sees_it_unless_the_link_says_otherwise(app, client, auth, make_user):
+    from civic.accounts.models import User
+
+    user = make_user()
+    with app.app_context(), unit_of_work():
+        me = db.session.get(User, user.id)
+        me.home_lat, me.home_lon = FISHTOWN
+        db.session.commit()
+    auth.login_as(user)
+    assert _map_view(client.get("/").get_data(as_text=True), "city") == (FISHTOWN[0], FISHTOWN[1], 15)
+    shared = client.get("/?lat=39.95&lon=-75.16&zoom=13").get_data(as_text=True)
+    assert _map_view(shared, "city") == (39.95, -75.16, 13)
+    assert _map_view(client.get("/?lat=0&lon=0&zoom=13").get_data(as_text=True), "city")[:2] == FISHTOWN
+
+
 def test_the_picker_opens_at_street_level_at_the_readers_home(app, client, auth, make_user):
     from civic.accounts.models import User
 

@@ -24,7 +24,7 @@
   function place(latlng, pan) {
     if (!marker) {
       marker = L.marker(latlng, { draggable: true, keyboard: true, title: holder.dataset.pinTitle, alt: holder.dataset.pinTitle });
-      marker.on("dragend", function () { setFields(marker.getLatLng()); });
+      marker.on("dragend", function () { setFields(marker.getLatLng()); announce(); });
       marker.addTo(map);
       L.DomEvent.on(marker.getElement(), "keydown", movePinByKey);
     } else {
@@ -55,16 +55,18 @@
     lat.value = latlng.lat.toFixed(6);
     lon.value = latlng.lng.toFixed(6);
     clearTimeout(keysTimer);
-    keysTimer = setTimeout(function () {
-      if (announcer) announcer.textContent = holder.dataset.pinMoved.replace("{lat}", lat.value).replace("{lon}", lon.value);
-      checkDuplicates();
-    }, 400);
+    keysTimer = setTimeout(function () { announce(); checkDuplicates(); }, 400);
+  }
+  function announce() {
+    if (!announcer || !holder.dataset.pinMoved) return;  // the event form's picker has no announcer
+    announcer.textContent = holder.dataset.pinMoved.replace("{lat}", lat.value).replace("{lon}", lon.value);
   }
   map.getContainer().addEventListener("keydown", function (event) {
     if (event.target !== map.getContainer() || event.key !== "Enter") return;
     event.preventDefault();
     place(map.getCenter(), false);
     marker.getElement().focus();
+    announce();
   });
   var keysHint = document.querySelector("[data-pin-keys]");
   if (keysHint) keysHint.hidden = false;
@@ -78,10 +80,12 @@
 
   // Nothing said where to open (no pin, no home, no view in the link): the home map's last view, if any.
   if (holder.dataset.viewSource === "city") {
-    var stored = null;
+    var stored = new URLSearchParams();
     try { stored = new URLSearchParams(sessionStorage.getItem("civic.mapView") || ""); } catch (e) { /* no storage */ }
-    var la0 = stored && parseFloat(stored.get("lat")), lo0 = stored && parseFloat(stored.get("lon")), z0 = stored && parseInt(stored.get("zoom"), 10);
-    if (isFinite(la0) && isFinite(lo0) && isFinite(z0)) map.setView([la0, lo0], z0 >= 14 ? 17 : z0, { animate: false });
+    var was = { lat: parseFloat(stored.get("lat")), lon: parseFloat(stored.get("lon")), zoom: parseInt(stored.get("zoom"), 10) };
+    if (Number.isFinite(was.lat) && Number.isFinite(was.lon) && Number.isFinite(was.zoom)) {
+      map.setView([was.lat, was.lon], was.zoom >= 14 ? 17 : was.zoom, { animate: false });
+    }
   }
   showZoomHint();
 
