@@ -11,7 +11,7 @@
   if (!window.L || !script) return;
   var config = script.dataset;
   var CITY_ZOOM_MAX = 14;       // with tiles, outlines and names from this zoom out
-  var ERRORS_BEFORE_FALLBACK = 3; // this many failed tiles and not one loaded: the street map is unavailable
+  var ERRORS_BEFORE_FALLBACK = 3; // this many failed tiles in a row: the street map is unavailable
   var NO_TILES_AFTER_MS = 12000;  // or a tile server that never answers
   var request = null;
 
@@ -92,7 +92,11 @@
       var size = map.getSize();
       var view = map.getBounds();
       var grid = viewGrid();
-      var taken = [];
+      var frame = container.getBoundingClientRect();
+      var taken = Array.prototype.map.call(container.querySelectorAll(".leaflet-control"), function (control) {
+        var r = control.getBoundingClientRect();  // zoom buttons, scale, credits: no name under them
+        return { x1: r.left - frame.left, y1: r.top - frame.top, x2: r.right - frame.left, y2: r.bottom - frame.top };
+      });
       places.forEach(function (place) {
         var spot = spotFor(place, view, grid);
         if (!spot) return;
@@ -125,11 +129,11 @@
       placeLabels();
     }
 
-    function goOffline() {
-      if (offline) return;
-      offline = true;
-      container.classList.add("civic-map--no-tiles");
-      notice.textContent = config.notice;
+    function setOffline(value) {
+      if (offline === value) return;
+      offline = value;
+      container.classList.toggle("civic-map--no-tiles", value);
+      notice.textContent = value ? config.notice : "";
       update();
     }
 
@@ -150,19 +154,20 @@
 
     var tiles = null;
     map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) tiles = layer; });
-    if (!tiles) { goOffline(); return; }
-    var loaded = 0, failed = 0;
-    // Tiles may have answered before this script ran: count those first.
-    Object.keys(tiles._tiles || {}).forEach(function (key) {
+    if (!tiles) { setOffline(true); return; }
+    // Failed tiles in a row, none loaded between them: the street map is gone (or never came). A tile that
+    // loads brings it back (a phone back in coverage).
+    var everLoaded = false, failedInARow = 0;
+    Object.keys(tiles._tiles || {}).forEach(function (key) {  // tiles may have answered before this script ran
       var tile = tiles._tiles[key];
       if (!tile.loaded) return;
-      if (tile.el.classList.contains("leaflet-tile-loaded")) loaded++; else failed++;
+      if (tile.el.classList.contains("leaflet-tile-loaded")) { everLoaded = true; failedInARow = 0; } else failedInARow++;
     });
-    function check() { if (!loaded && failed >= ERRORS_BEFORE_FALLBACK) goOffline(); }
-    tiles.on("tileload", function () { loaded++; });
-    tiles.on("tileerror", function () { failed++; check(); });
+    function check() { if (failedInARow >= ERRORS_BEFORE_FALLBACK) setOffline(true); }
+    tiles.on("tileload", function () { everLoaded = true; failedInARow = 0; setOffline(false); });
+    tiles.on("tileerror", function () { failedInARow++; check(); });
     check();
-    setTimeout(function () { if (!loaded) goOffline(); }, NO_TILES_AFTER_MS);
+    setTimeout(function () { if (!everLoaded) setOffline(true); }, NO_TILES_AFTER_MS);
   }
 
   document.querySelectorAll(".folium-map").forEach(function (container) {

@@ -16,6 +16,10 @@ from playwright.sync_api import expect
 from civic.database import unit_of_work
 
 PHONE = {"width": 390, "height": 844}
+PIXEL = bytes.fromhex(  # a 1x1 light grey PNG: a stand-in tile
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6378f7eedd7f00096203cad51777e30000000049454e44ae426082"
+)
 HOME = (39.9712, -75.1339)  # Fishtown
 NOTICE = {
     "en": "Street map unavailable — showing neighbourhoods",
@@ -116,17 +120,33 @@ def test_without_tiles_the_home_map_shows_neighbourhoods_and_says_why(page, chec
 def test_with_tiles_the_outlines_show_at_city_zoom_only(page, live_server):
     """A stand-in tile server that answers every tile: no notice, outlines and names at city zoom, none at
     street zoom."""
-    pixel = bytes.fromhex(  # a 1x1 light grey PNG
-        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-        "0000000d49444154789c6378f7eedd7f00096203cad51777e30000000049454e44ae426082"
-    )
-    page.route(_tile_requests(live_server), lambda route: route.fulfill(body=pixel, content_type="image/png"))
+    page.route(_tile_requests(live_server), lambda route: route.fulfill(body=PIXEL, content_type="image/png"))
     page.goto("/")
     expect(page.locator(".leaflet-civic-labels-pane .hood-label span").first).to_be_visible()
     page.evaluate("() => map_city.setView([39.9712, -75.1339], 17, {animate: false})")
     expect(page.locator(".leaflet-civic-labels-pane .hood-label")).to_have_count(0)
     expect(page.locator(".leaflet-civic-outlines-pane path")).to_have_count(0)
     expect(page.locator(".map-notice")).to_have_text("")
+
+
+def test_the_street_map_comes_back_when_tiles_load_again(page, live_server):
+    """A phone out of coverage, then back: the notice goes once a tile loads, and the outlines leave street zoom."""
+    answering = {"yes": False}
+
+    def tiles(route):
+        if answering["yes"]:
+            route.fulfill(body=PIXEL, content_type="image/png")
+        else:
+            route.abort()
+
+    page.route(_tile_requests(live_server), tiles)
+    page.goto("/?lat=39.9712&lon=-75.1339&zoom=17")
+    expect(page.locator(".map-notice")).to_have_text(NOTICE["en"])
+    expect(page.locator(".leaflet-civic-outlines-pane path").first).to_be_attached()
+    answering["yes"] = True
+    page.evaluate("() => map_city.setView([39.9800, -75.1200], 17, {animate: false})")  # new tiles asked for
+    expect(page.locator(".map-notice")).to_have_text("")
+    expect(page.locator(".leaflet-civic-outlines-pane path")).to_have_count(0)
 
 
 @pytest.mark.parametrize("language, size", [("en", None), ("es", PHONE)])
