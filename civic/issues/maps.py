@@ -3,7 +3,9 @@
 folium sets up Leaflet, the tile layer and controls; our static/js/*.js finds each map by its stable
 variable name (`map_<name>`) and adds behaviour (loading issues by bbox, placing the pin). Only folium's
 map div and script are used: its page header would bring global styles and a zoom-blocking viewport.
-Leaflet itself is loaded from static/vendor by templates/_map_assets.html.
+Leaflet itself is loaded from static/vendor by templates/_map_assets.html, and with it static/js/basemap.js,
+which draws the neighbourhood outlines and names on every map (civic/issues/boundaries.py) and takes over
+when the tiles fail.
 
 Building a folium map costs milliseconds (it searches the tile provider catalogue and compiles its
 templates on each render), more than the rest of an issue page: each kind of map is rendered once per
