@@ -10,11 +10,9 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from civic.errors import ValidationError
-from civic.geo import geocoding
+from civic.issues.map_view import MAX_ZOOM, MIN_ZOOM, in_city
 
-MIN_ZOOM, MAX_ZOOM = 10, 19  # the city map's own limits (civic/issues/maps.py)
 DEFAULT_ZOOM = 16
-CITY_MARGIN_DEG = 0.05  # a link may point a little outside the outline (the river, the airport)
 LIST_HALF_WIDTH_PX = 320  # the list stands for about a phone screen's width of map around the point
 PLACE_MAX = 200
 
@@ -52,11 +50,7 @@ def parse(args: MultiDict) -> HomeView | None:
     if not (args.get("lat", "").strip() and args.get("lon", "").strip()):
         raise ValidationError(_("Give both lat and lon to open the map at a place."), field="lat")
     lat, lon = _number(args, "lat"), _number(args, "lon")
-    min_lon, min_lat, max_lon, max_lat = geocoding.city_bounds()
-    if not (
-        min_lat - CITY_MARGIN_DEG <= lat <= max_lat + CITY_MARGIN_DEG
-        and min_lon - CITY_MARGIN_DEG <= lon <= max_lon + CITY_MARGIN_DEG
-    ):
+    if not in_city(lat, lon):
         raise ValidationError(_("That point is outside the city: the map shows the whole city instead."), field="lat")
     raw_zoom = args.get("zoom", "").strip()
     if not raw_zoom:

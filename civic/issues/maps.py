@@ -3,7 +3,9 @@
 folium sets up Leaflet, the tile layer and controls; our static/js/*.js finds each map by its stable
 variable name (`map_<name>`) and adds behaviour (loading issues by bbox, placing the pin). Only folium's
 map div and script are used: its page header would bring global styles and a zoom-blocking viewport.
-Leaflet itself is loaded from static/vendor by templates/_map_assets.html.
+Leaflet itself is loaded from static/vendor by templates/_map_assets.html, and with it static/js/basemap.js,
+which draws the neighbourhood outlines and names on every map (civic/issues/boundaries.py) and takes over
+when the tiles fail.
 
 Building a folium map costs milliseconds (it searches the tile provider catalogue and compiles its
 templates on each render), more than the rest of an issue page: each kind of map is rendered once per
@@ -24,6 +26,7 @@ from civic.geo import neighbourhoods
 from civic.security import csp_nonce
 
 CITY_ZOOM = 12
+NEIGHBOURHOOD_ZOOM = 14  # a view this close is about a place: the picker opened from it goes to street level
 STREET_ZOOM = 17
 
 
@@ -76,7 +79,7 @@ def _as_parts(name: str, html: str, script: str) -> MapParts:
     )
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)  # each kind of map at each zoom it opens at
 def _rendered(name: str, zoom: int, marker: bool, tiles: str, attribution: str) -> tuple[str, str]:
     """folium's map div and script for this kind of map, at the placeholder position."""
     fmap = _folium_map(name, _PLACEHOLDER, zoom, tiles, attribution)
@@ -109,7 +112,40 @@ def issue_map(lat: float, lon: float) -> MapParts:
     return _parts("issue", (lat, lon), STREET_ZOOM, marker=True)
 
 
-def picker_map(lat: float | None, lon: float | None) -> MapParts:
+@dataclass(frozen=True)
+class PickerStart:
+    """Where the report form's picker opens, and why: "pin" (the form's own point), "home" (the reader's),
+    "view" (the map the reader came from) or "city" (nothing known: the city, zoomed out)."""
+
+    centre: tuple[float, float]
+    zoom: int
+    source: str
+
+
+def picker_start(
+    lat: float | None,
+    lon: float | None,
+    home: tuple[float, float] | None = None,
+    view: tuple[float, float, int] | None = None,
+) -> PickerStart:
     if lat is not None and lon is not None:
-        return _parts("picker", (lat, lon), STREET_ZOOM)
-    return _parts("picker", city_centre(), CITY_ZOOM + 1)
+        return PickerStart((lat, lon), STREET_ZOOM, "pin")
+    if home is not None:
+        return PickerStart(home, STREET_ZOOM, "home")
+    if view is not None:
+        v_lat, v_lon, v_zoom = view
+        return PickerStart((v_lat, v_lon), STREET_ZOOM if v_zoom >= NEIGHBOURHOOD_ZOOM else v_zoom, "view")
+    return PickerStart(city_centre(), CITY_ZOOM + 1, "city")
+
+
+def picker_map(
+    lat: float | None,
+    lon: float | None,
+    home: tuple[float, float] | None = None,
+    view: tuple[float, float, int] | None = None,
+) -> MapParts:
+    return picker_parts(picker_start(lat, lon, home, view))
+
+
+def picker_parts(start: PickerStart) -> MapParts:
+    return _parts("picker", start.centre, start.zoom)

@@ -12,6 +12,7 @@ from civic.errors import DomainError
 from civic.geo.geocoding import geocode
 from civic.issues import bp, maps, services
 from civic.issues.forms import EditIssueForm, ReportForm
+from civic.issues.map_view import parse_view
 from civic.ratelimits import limited_when_done
 from civic.web import show_error, submit_form
 
@@ -27,13 +28,23 @@ def _report_form() -> ReportForm:
     return form
 
 
+def _picker_start(form: ReportForm) -> maps.PickerStart:
+    """Street level at the form's pin, else the reader's home, else the map they came from (its view in the
+    report link: ?lat=..&lon=..&zoom=..), else the city."""
+    home = (current_user.home_lat, current_user.home_lon) if current_user.has_home else None
+    view = parse_view(request.args)
+    return maps.picker_start(form.lat.data, form.lon.data, home, (view.lat, view.lon, view.zoom) if view else None)
+
+
 def _render_report(form: ReportForm, status: int = 200, duplicates=None, placed=None):
+    start = _picker_start(form)
     return render_template(
         "issues/report.html",
         form=form,
         duplicates=duplicates or [],
         placed=placed,
-        fmap=maps.picker_map(form.lat.data, form.lon.data),
+        fmap=maps.picker_parts(start),
+        picker_source=start.source,
         liaison=current_user.acts_as_liaison,
         fields=panels.collect("report-form", form=form),  # other domains' questions (the city's attributes)
     ), status

@@ -71,12 +71,53 @@
       }
     });
     markers.addLayers(single);
-    status.textContent = data.total + " " + holder.dataset.labelIssues;
+    status.textContent = countText(data.total);
+  }
+
+  // "N issues in this view": the count is of what the map shows, so it says so (plural forms from the page).
+  var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "en") : null;
+  function countText(n) {
+    var one = plurals ? plurals.select(n) === "one" : n === 1;
+    return (one ? holder.dataset.labelCountOne : holder.dataset.labelCountOther).replace("{n}", n);
+  }
+
+  // The view and the filters live in the address (?lat=..&lon=..&zoom=..&category=..), so the address is a
+  // link to this view; the server opens such a link at the same view. The report form's picker opens where
+  // the reader was looking: the report link carries the view, and so does sessionStorage.
+  var share = document.querySelector("[data-share-view]");
+  var movedYet = false;
+  function keepView(filters) {
+    var centre = map.getCenter();
+    var view = new URLSearchParams({ lat: centre.lat.toFixed(5), lon: centre.lng.toFixed(5), zoom: String(map.getZoom()) });
+    var params = new URLSearchParams(filters);
+    view.forEach(function (value, key) { params.set(key, value); });
+    var url = location.pathname + "?" + params.toString();
+    if (movedYet) history.replaceState(history.state, "", url);  // a first visit keeps its plain address
+    movedYet = true;
+    if (share) share.href = url;
+    document.querySelectorAll("a[data-map-view-link]").forEach(function (link) {
+      var target = new URL(link.href, location.href);
+      view.forEach(function (value, key) { target.searchParams.set(key, value); });
+      link.href = target.pathname + target.search;
+    });
+    try { sessionStorage.setItem("civic.mapView", view.toString()); } catch (e) { /* storage refused: links still carry it */ }
+  }
+
+  var copy = document.querySelector("[data-copy-view]");
+  if (copy && share && navigator.clipboard) {
+    var copied = document.querySelector("[data-copy-status]");
+    copy.hidden = false;
+    copy.addEventListener("click", function () {
+      navigator.clipboard.writeText(share.href)
+        .then(function () { copied.textContent = copied.dataset.copied; })
+        .catch(function () { copied.textContent = copied.dataset.failed; });
+    });
   }
 
   function load() {
     var params = filterParams();
     if (listLink) listLink.search = params.toString();
+    keepView(params);
     params.set("bbox", map.getBounds().toBBoxString());
     params.set("zoom", String(map.getZoom()));
     if (pending) pending.abort();

@@ -24,16 +24,70 @@
   function place(latlng, pan) {
     if (!marker) {
       marker = L.marker(latlng, { draggable: true, keyboard: true, title: holder.dataset.pinTitle, alt: holder.dataset.pinTitle });
-      marker.on("dragend", function () { setFields(marker.getLatLng()); });
+      marker.on("dragend", function () { setFields(marker.getLatLng()); announce(); });
       marker.addTo(map);
+      L.DomEvent.on(marker.getElement(), "keydown", movePinByKey);
     } else {
       marker.setLatLng(latlng);
     }
     if (pan) map.setView(latlng, Math.max(map.getZoom(), 17));
     setFields(latlng);
+    showZoomHint();
   }
 
   map.on("click", function (event) { place(event.latlng, false); });
+
+  // Keyboard: on the focused pin the arrow keys move the pin (10 px, or 1 px with Shift); they never reach
+  // Leaflet's own handler, which pans the map while the map itself has the focus. Enter on the map drops the pin
+  // in its middle. Moves are announced once the keys rest.
+  var ARROWS = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+  var announcer = document.querySelector("[data-pin-announce]");
+  var keysTimer = null;
+  function movePinByKey(event) {
+    var direction = ARROWS[event.key];
+    if (!direction || event.altKey || event.ctrlKey || event.metaKey) return;
+    L.DomEvent.stop(event);
+    var step = event.shiftKey ? 1 : 10;
+    var point = map.latLngToContainerPoint(marker.getLatLng()).add(L.point(direction[0] * step, direction[1] * step));
+    var latlng = map.containerPointToLatLng(point);
+    marker.setLatLng(latlng);
+    if (!map.getBounds().pad(-0.15).contains(latlng)) map.panTo(latlng);
+    lat.value = latlng.lat.toFixed(6);
+    lon.value = latlng.lng.toFixed(6);
+    clearTimeout(keysTimer);
+    keysTimer = setTimeout(function () { announce(); checkDuplicates(); }, 400);
+  }
+  function announce() {
+    if (!announcer || !holder.dataset.pinMoved) return;  // the event form's picker has no announcer
+    announcer.textContent = holder.dataset.pinMoved.replace("{lat}", lat.value).replace("{lon}", lon.value);
+  }
+  map.getContainer().addEventListener("keydown", function (event) {
+    if (event.target !== map.getContainer() || event.key !== "Enter") return;
+    event.preventDefault();
+    place(map.getCenter(), false);
+    marker.getElement().focus();
+    announce();
+  });
+  var keysHint = document.querySelector("[data-pin-keys]");
+  if (keysHint) keysHint.hidden = false;
+
+  // Zoomed out, a tap is a street or two wide: say so until the pin is down.
+  var zoomHint = document.querySelector("[data-zoom-hint]");
+  function showZoomHint() {
+    if (zoomHint) zoomHint.hidden = !!marker || map.getZoom() >= 15;
+  }
+  map.on("zoomend", showZoomHint);
+
+  // Nothing said where to open (no pin, no home, no view in the link): the home map's last view, if any.
+  if (holder.dataset.viewSource === "city") {
+    var stored = new URLSearchParams();
+    try { stored = new URLSearchParams(sessionStorage.getItem("civic.mapView") || ""); } catch (e) { /* no storage */ }
+    var was = { lat: parseFloat(stored.get("lat")), lon: parseFloat(stored.get("lon")), zoom: parseInt(stored.get("zoom"), 10) };
+    if (Number.isFinite(was.lat) && Number.isFinite(was.lon) && Number.isFinite(was.zoom)) {
+      map.setView([was.lat, was.lon], was.zoom >= 14 ? 17 : was.zoom, { animate: false });
+    }
+  }
+  showZoomHint();
 
   function fromFields() {
     var la = parseFloat(lat.value), lo = parseFloat(lon.value);

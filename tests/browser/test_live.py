@@ -262,7 +262,7 @@ def test_city_map_shows_a_new_report_without_a_reload(page, make_live_user, live
     page.wait_for_function("() => window.civicMap !== undefined && window.map_city !== undefined")
     page.evaluate("([lat, lon]) => civicMap.map.setView([lat, lon], 17, {animate: false})", [lat, lon])
     status = page.locator("#map-status")
-    expect(status).to_have_text(re.compile(r"^\d+ issues in this view$"))
+    expect(status).to_have_text(re.compile(r"^\d+ issues? in this view$"))
     marker = page.locator(f'.leaflet-marker-icon[title="{title}"]')
     expect(marker).to_have_count(0)
     _wait_in_room(live_sio, page, tile_rooms_for_point(lat, lon))
