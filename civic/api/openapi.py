@@ -62,6 +62,10 @@ SCHEMAS: dict[str, dict] = {
             "upvotes": {"type": "integer"},
             "comments": {"type": "integer"},
             "neighbourhood": NULLABLE_STRING,
+            "place": {
+                "type": "string",
+                "description": 'The block ("1400 block of E Columbia Ave"), else the neighbourhood',
+            },
             "created_at": DATE_TIME,
             "url": {"type": "string"},
             "distance_m": {"type": "integer"},
