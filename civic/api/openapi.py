@@ -194,7 +194,8 @@ SCHEMAS: dict[str, dict] = {
             "label": {"type": "string"},
             "lat": {"type": "number"},
             "lon": {"type": "number"},
-            "source": {"type": "string"},
+            # The street gazetteer, the configured geocoder, or a neighbourhood's name.
+            "source": {"type": "string", "enum": ["street", "geocoder", "neighbourhood"]},
         },
     },
     "Upvote": {
