@@ -23,6 +23,7 @@ from typing import Any
 
 import ijson
 import shapely
+from flask_babel import gettext as _
 from shapely.geometry import LineString, MultiLineString, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, func, insert, select
@@ -71,7 +72,7 @@ def import_streets(path: Path) -> ImportResult:
     records = _records(path)
     first = next(records, None)
     if first is None:
-        raise ValidationError(f"{path.name} holds no street segments.")
+        raise ValidationError(_("%(file)s holds no street segments.", file=path.name))
     _check_fields(path, first[0])
     db.session.execute(delete(StreetSegment))
     result = ImportResult()
@@ -105,11 +106,14 @@ def _chain(first, rest) -> Iterator:
 def _check_fields(path: Path, properties: dict[str, Any]) -> None:
     if not KNOWN_FIELDS & properties.keys():
         raise ValidationError(
-            f"{path.name} has none of the street centreline's fields (SEG_ID, ST_NAME or STNAME, PRE_DIR, "
-            "ST_TYPE, L_F_ADD, L_T_ADD, R_F_ADD, R_T_ADD): is it the city's Street Centerlines file?"
+            _(
+                "%(file)s has none of the street centreline's fields (SEG_ID, ST_NAME or STNAME, PRE_DIR, ST_TYPE, "
+                "L_F_ADD, L_T_ADD, R_F_ADD, R_T_ADD): is it the city's Street Centerlines file?",
+                file=path.name,
+            )
         )
     if not any(name in properties for name in NAME_FIELDS):
-        raise ValidationError(f"{path.name} has no street name field (ST_NAME or STNAME).")
+        raise ValidationError(_("%(file)s has no street name field (ST_NAME or STNAME).", file=path.name))
 
 
 # --- reading the file -------------------------------------------------------------------------------
@@ -119,7 +123,7 @@ Record = tuple[dict[str, Any], Any]  # (properties with lower-case keys, geometr
 
 def _records(path: Path) -> Iterator[Record]:
     if not path.is_file():
-        raise ValidationError(f"There is no file at {path}.")
+        raise ValidationError(_("There is no file at %(path)s.", path=str(path)))
     with path.open("rb") as probe:
         start = probe.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     if path.suffix.lower() in (".geojson", ".json") or start.startswith(b"{"):
@@ -137,7 +141,7 @@ def _geojson_records(path: Path) -> Iterator[Record]:
                 properties = feature.get("properties") or feature.get("attributes") or {}
                 yield {str(k).lower(): v for k, v in properties.items()}, feature.get("geometry")
         except ijson.JSONError as exc:
-            raise ValidationError(f"{path.name} is not valid GeoJSON: {exc}") from None
+            raise ValidationError(_("%(file)s is not valid GeoJSON: %(error)s", file=path.name, error=exc)) from None
 
 
 def _csv_records(path: Path) -> Iterator[Record]:
@@ -149,14 +153,19 @@ def _csv_records(path: Path) -> Iterator[Record]:
             geometry_column = next((columns[c] for c in GEOMETRY_COLUMNS if c in columns), None)
             if columns and KNOWN_FIELDS & columns.keys() and geometry_column is None:
                 raise ValidationError(
-                    f"{path.name} has no geometry column ({', '.join(GEOMETRY_COLUMNS)}): export the file with "
-                    "its geometry (GeoJSON, or CSV with the line as WKT)."
+                    _(
+                        "%(file)s has no geometry column (%(columns)s): export the file with its geometry "
+                        "(GeoJSON, or CSV with the line as WKT).",
+                        file=path.name,
+                        columns=", ".join(GEOMETRY_COLUMNS),
+                    )
                 )
             for row in reader:
                 properties = {str(k).lower(): v for k, v in row.items() if k is not None}
                 yield properties, row.get(geometry_column) if geometry_column else None
         except csv.Error as exc:
-            raise ValidationError(f"{path.name} is not a readable CSV file: {exc}") from None
+            message = _("%(file)s is not a readable CSV file: %(error)s", file=path.name, error=exc)
+            raise ValidationError(message) from None
 
 
 # --- one row ----------------------------------------------------------------------------------------
