@@ -93,6 +93,7 @@ def _import_models() -> None:
     from civic.api import models as _api  # noqa: F401
     from civic.city311 import models as _city311  # noqa: F401
     from civic.events import models as _events  # noqa: F401
+    from civic.geo import models as _geo  # noqa: F401
     from civic.georeport import models as _georeport  # noqa: F401
     from civic.issues import models as _issues  # noqa: F401
     from civic.mail import models as _mail  # noqa: F401
@@ -191,14 +192,16 @@ def register_commands(app: Flask) -> None:
     from civic.city311 import cli as city311
     from civic.demo.cli import demo_cli
     from civic.events import cli as events
+    from civic.geo.cli import geo_cli
     from civic.georeport import cli as _georeport_cli  # noqa: F401  (adds create-api-key to open311_cli)
-    from civic.issues.cli import categories_cli
+    from civic.issues.cli import categories_cli  # (and assign-blocks to geo_cli)
     from civic.notifications import cli as notifications
 
     for group in (
         demo_cli,
         users_cli,
         categories_cli,
+        geo_cli,
         notifications.notifications_cli,
         events.events_cli,
         city311.open311_cli,

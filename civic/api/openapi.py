@@ -62,6 +62,10 @@ SCHEMAS: dict[str, dict] = {
             "upvotes": {"type": "integer"},
             "comments": {"type": "integer"},
             "neighbourhood": NULLABLE_STRING,
+            "place": {
+                "type": "string",
+                "description": 'The block ("1400 block of E Columbia Ave"), else the neighbourhood',
+            },
             "created_at": DATE_TIME,
             "url": {"type": "string"},
             "distance_m": {"type": "integer"},
@@ -190,7 +194,8 @@ SCHEMAS: dict[str, dict] = {
             "label": {"type": "string"},
             "lat": {"type": "number"},
             "lon": {"type": "number"},
-            "source": {"type": "string"},
+            # The street gazetteer, the configured geocoder, or a neighbourhood's name.
+            "source": {"type": "string", "enum": ["street", "geocoder", "neighbourhood"]},
         },
     },
     "Upvote": {

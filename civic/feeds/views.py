@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -24,6 +25,7 @@ from civic.feeds import bp
 from civic.feeds.atom import Entry, atom_response, build_feed, tag
 from civic.issues import services
 from civic.issues.models import Category, Comment, Issue, StatusChange
+from civic.issues.places import place_label
 from civic.issues.queries import IssueFilters, parse_bbox
 from civic.issues.spatial import BBox, distance_m
 from civic.text import render_user_text
@@ -69,7 +71,7 @@ def _issue_entries(issue: Issue) -> list[Entry]:
                 url=_issue_url(issue.id),
                 published=issue.created_at,
                 updated=_later(issue.created_at, _last_edit(issue)),  # the reporter may edit for 24 hours
-                html=render_user_text(issue.description),
+                html=_with_place(issue),
                 author=services.reporter_label(issue, None),  # "A neighbour" unless the name is public
             ),
         )
@@ -112,6 +114,13 @@ def _issue_entries(issue: Issue) -> list[Entry]:
         )
     ranked.sort(key=lambda pair: pair[0], reverse=True)
     return [entry for _key, entry in ranked]
+
+
+def _with_place(issue: Issue) -> str:
+    """The report's text after where it is ("1400 block of E Columbia Ave", else the neighbourhood)."""
+    place = place_label(issue)
+    where = Markup("<p>{}</p>").format(escape(place)) if place else Markup("")
+    return str(where + render_user_text(issue.description))
 
 
 def _last_edit(issue: Issue):
@@ -237,7 +246,7 @@ def area_feed():
             url=_issue_url(issue.id),
             published=issue.created_at,
             updated=when,
-            html=render_user_text(issue.description),
+            html=_with_place(issue),
             author=services.reporter_label(issue, None),
         )
         for issue, when in _recent_in_area(area)

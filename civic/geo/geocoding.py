@@ -1,21 +1,22 @@
-"""Turn what a resident types ("1200 Frankford Ave", "Fishtown") into a point inside the city.
+"""Turn what a resident types ("1400 E Columbia Ave", "Girard and Front", "Fishtown") into a point inside the city.
 
-Two sources: the city's neighbourhood names (always available, works on an intranet), and, when
-CIVIC_GEOCODER_URL is set, a Nominatim-compatible search service (the city's own, or any Nominatim),
-asked over HTTP and bounded to the city's extent. A geocoder that is down never breaks the form: the
-neighbourhood names and the map still work.
+Three sources, in this order: the city's street gazetteer when one was imported (`flask geo
+import-streets`; addresses, crossings and streets, offline), else, when CIVIC_GEOCODER_URL is set, a
+Nominatim-compatible search service (the city's own, or any Nominatim) asked over HTTP and bounded to the
+city's extent; and always the city's neighbourhood names (works on an intranet). A geocoder that is down
+never breaks the form: the gazetteer, the neighbourhood names and the map still work.
 """
 
 from __future__ import annotations
 
 import logging
-import unicodedata
 from dataclasses import dataclass
 
 import httpx
 from flask import current_app
 
-from civic.geo import neighbourhoods
+from civic.geo import neighbourhoods, streets
+from civic.geo.street_names import fold as _fold
 
 log = logging.getLogger(__name__)
 MIN_QUERY = 3
@@ -26,13 +27,7 @@ class Place:
     label: str
     lat: float
     lon: float
-    source: str  # "geocoder" or "neighbourhood"
-
-
-def _fold(text: str) -> str:
-    """Lower-case without accents, so "Kensington" matches "kensington" and "Peña" matches "pena"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    source: str  # "street" (the gazetteer), "geocoder" or "neighbourhood"
 
 
 def city_bounds() -> tuple[float, float, float, float]:
@@ -77,9 +72,15 @@ def _from_geocoder(query: str) -> list[Place]:
     return places
 
 
+def _from_gazetteer(query: str) -> list[Place]:
+    return [Place(p.label, p.lat, p.lon, source="street") for p in streets.find(query)]
+
+
 def geocode(query: str | None) -> list[Place]:
-    """Best matches first: the geocoder's precise addresses, then neighbourhoods whose name matches."""
+    """Best matches first: the gazetteer's addresses, crossings and streets (the geocoder is asked only when
+    it finds none), then neighbourhoods whose name matches."""
     query = (query or "").strip()
     if len(query) < MIN_QUERY:
         return []
-    return _from_geocoder(query) + _from_neighbourhoods(query)
+    precise = _from_gazetteer(query) or _from_geocoder(query)
+    return precise + _from_neighbourhoods(query)

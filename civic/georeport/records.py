@@ -19,6 +19,7 @@ from flask import current_app, request, url_for
 
 from civic.georeport.params import city_zone
 from civic.issues.models import OPEN_STATUSES, Category, Issue, IssueStatus, StatusChange
+from civic.issues.places import issue_block_label
 from civic.staff.models import ClosedReason
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -105,7 +106,7 @@ def service_request(issue: Issue) -> dict:
         "requested_datetime": when(issue.created_at),
         "updated_datetime": when(updated),
         "expected_datetime": "",
-        "address": issue.address or "",
+        "address": issue.address or issue_block_label(issue) or "",  # typed by the resident, else the block
         "address_id": "",
         "zipcode": "",
         "lat": issue.lat,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 
 from civic.issues.models import Issue, IssueStatus
+from civic.issues.places import place_label
 from civic.issues.queries import Cluster
 
 
@@ -19,6 +20,7 @@ def marker_feature(
     upvotes: int,
     comments: int,
     neighbourhood: str | None,
+    place: str,
     created_at,
     url: str,
     lat: float,
@@ -39,6 +41,7 @@ def marker_feature(
             "upvotes": upvotes,
             "comments": comments,
             "neighbourhood": neighbourhood,
+            "place": place,  # places.place_label: the block, else the neighbourhood's name
             "created_at": created_at.isoformat(),
             "url": url,
         },
@@ -60,6 +63,7 @@ def issue_feature(issue: Issue) -> dict:
         upvotes=issue.upvote_count,
         comments=issue.comment_count,
         neighbourhood=issue.neighbourhood,
+        place=place_label(issue),
         created_at=issue.created_at,
         url=url_for("issues.detail", issue_id=issue.id),
         lat=issue.lat,

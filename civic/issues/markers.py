@@ -19,6 +19,7 @@ from sqlalchemy import Row, Select, select
 from civic.extensions import db
 from civic.issues.geojson import marker_feature
 from civic.issues.models import Category, Issue, IssueStatus
+from civic.issues.places import label_for
 from civic.issues.queries import FilterShape, IssueFilters, ordered, parametrised
 
 _COLUMNS = (
@@ -28,6 +29,8 @@ _COLUMNS = (
     Issue.upvote_count,
     Issue.comment_count,
     Issue.neighbourhood,
+    Issue.block_number,
+    Issue.block_street,
     Issue.created_at,
     Issue.lat,
     Issue.lon,
@@ -87,6 +90,7 @@ class FeatureWriter:
             upvotes=row.upvote_count,
             comments=row.comment_count,
             neighbourhood=row.neighbourhood,
+            place=label_for(row.block_number, row.block_street, row.neighbourhood),
             created_at=row.created_at,
             url=f"{self.url_prefix}{row.id}",
             lat=row.lat,

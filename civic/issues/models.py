@@ -85,6 +85,9 @@ class Issue(Model):
     lon: Mapped[float] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(200))
     neighbourhood: Mapped[str | None] = mapped_column(String(80), index=True)
+    # The nearest block in the city's street gazetteer (civic/issues/places.py): 1400, "E Columbia Ave".
+    block_number: Mapped[int | None] = mapped_column(Integer)
+    block_street: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[IssueStatus] = mapped_column(string_enum(IssueStatus), default=IssueStatus.OPEN)
     upvote_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -32,6 +32,7 @@ from civic.issues.models import (
     StatusChange,
     Upvote,
 )
+from civic.issues.places import assign_block
 from civic.issues.spatial import BBox, distance_m, within
 from civic.text import clean_text
 
@@ -220,6 +221,7 @@ def report_issue(reporter: User, draft: IssueDraft, uploads: Sequence = (), *, o
             on_behalf_contact=draft.on_behalf_contact,
             status=IssueStatus.OPEN,
         )
+        assign_block(issue)  # its nearest block in the street gazetteer, when the city's streets are imported
         db.session.add(issue)
         db.session.flush()
         db.session.add(

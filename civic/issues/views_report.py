@@ -36,7 +36,7 @@ def _picker_start(form: ReportForm) -> maps.PickerStart:
     return maps.picker_start(form.lat.data, form.lon.data, home, (view.lat, view.lon, view.zoom) if view else None)
 
 
-def _render_report(form: ReportForm, status: int = 200, duplicates=None, placed=None):
+def _render_report(form: ReportForm, status: int = 200, duplicates=None, placed=None, alternatives=()):
     start = _picker_start(form)
     return render_template(
         "issues/report.html",
@@ -45,9 +45,17 @@ def _render_report(form: ReportForm, status: int = 200, duplicates=None, placed=
         placed=placed,
         fmap=maps.picker_parts(start),
         picker_source=start.source,
+        alternatives=alternatives,  # the other places the typed address may mean, to pick without JavaScript
         liaison=current_user.acts_as_liaison,
         fields=panels.collect("report-form", form=form),  # other domains' questions (the city's attributes)
     ), status
+
+
+def _put_pin(form: ReportForm, place) -> None:
+    """Fill latitude and longitude with the place found. The submitted text is what a field shows, so it is
+    replaced too: a browser sends the empty fields, and the page would come back without the pin."""
+    for field, value in ((form.lat, place.lat), (form.lon, place.lon)):
+        field.data, field.raw_data = value, [str(value)]
 
 
 @bp.route("/issues/new", methods=["GET", "POST"])
@@ -59,9 +67,12 @@ def report():
         return _render_report(form)
     if not form.validate_on_submit():
         return _render_report(form, 400)
-    if form.lat.data is None and form.address.data:
-        # Typed an address instead of placing the pin: place it there and let the reporter check it.
+    picked = request.form.get("place")
+    if (form.lat.data is None or picked) and form.address.data:
+        # Typed an address instead of placing the pin (or picked one of the places it may mean): place the
+        # pin there and let the reporter check it.
         places = geocode(form.address.data)
+        places = sorted(places, key=lambda p: f"{p.lat},{p.lon}" != picked)  # the picked one first
         if not places:
             form.address.errors = [
                 _(
@@ -70,9 +81,8 @@ def report():
                 )
             ]
             return _render_report(form, 400)
-        form.lat.data, form.lon.data = places[0].lat, places[0].lon
-        form.lat.raw_data = form.lon.raw_data = None  # show the point found, not the empty fields sent
-        return _render_report(form, 200, placed=places[0])
+        _put_pin(form, places[0])
+        return _render_report(form, 200, placed=places[0], alternatives=places[1:])
     if not form.duplicates_seen.data and form.lat.data is not None and form.lon.data is not None:
         duplicates = services.nearby_open_issues(form.lat.data, form.lon.data, form.category.data)
         if duplicates:
