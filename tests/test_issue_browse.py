@@ -181,9 +181,14 @@ def test_list_pages_keep_the_filters(app, client, categories):
 
     with app.app_context(), unit_of_work():
         demo.seed_people()
-        demo.seed_issues(45, citywide=False)
+        demo.seed_issues(120, citywide=False)
     first = client.get("/issues?days=3650&sort=upvotes").get_data(as_text=True)
-    assert "Page 1 of 3" in first and first.count('class="issue-card"') == 20
+    assert "Page 1 of 3" in first and first.count('<article class="issue-card') == 50
+    assert "120 issues match" in first
     assert 'href="/issues?page=2&amp;days=3650&amp;sort=upvotes"' in first
+    # "Show more" is a plain link to the next page: it works without JavaScript.
+    more = first.split('class="show-more"')[1].split("</p>")[0]
+    assert 'rel="next" href="/issues?page=2&amp;days=3650&amp;sort=upvotes"' in more and "Show more issues" in more
     last = client.get("/issues?days=3650&sort=upvotes&page=3").get_data(as_text=True)
-    assert last.count('class="issue-card"') == 5 and "Next" not in last.split('class="pager"')[1]
+    assert last.count('<article class="issue-card') == 20 and "Next" not in last.split('class="pager"')[1]
+    assert 'class="show-more"' not in last

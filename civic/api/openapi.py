@@ -51,6 +51,8 @@ SCHEMAS: dict[str, dict] = {
             "comments",
             "created_at",
             "url",
+            "place",
+            "thumb",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -62,8 +64,13 @@ SCHEMAS: dict[str, dict] = {
             "upvotes": {"type": "integer"},
             "comments": {"type": "integer"},
             "neighbourhood": NULLABLE_STRING,
+            "place": {
+                "type": "string",
+                "description": "Where it is in words: the street block, else the neighbourhood.",
+            },
             "created_at": DATE_TIME,
             "url": {"type": "string"},
+            "thumb": {**NULLABLE_STRING, "description": "The first photo's thumbnail URL."},
             "distance_m": {"type": "integer"},
             "upvoted": {"type": "boolean"},
         },

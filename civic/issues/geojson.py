@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 
 from civic.issues.models import Issue, IssueStatus
+from civic.issues.places import place_label
 from civic.issues.queries import Cluster
 
 
@@ -19,8 +20,10 @@ def marker_feature(
     upvotes: int,
     comments: int,
     neighbourhood: str | None,
+    place: str,
     created_at,
     url: str,
+    thumb: str | None,
     lat: float,
     lon: float,
 ) -> dict:
@@ -39,8 +42,10 @@ def marker_feature(
             "upvotes": upvotes,
             "comments": comments,
             "neighbourhood": neighbourhood,
-            "created_at": created_at.isoformat(),
+            "place": place,  # issues.places.place_label: the street block, else the neighbourhood
+            "created_at": created_at.isoformat(),  # the popup says how long ago, in the reader's time
             "url": url,
+            "thumb": thumb,  # the first photo's thumbnail URL, or None
         },
     }
 
@@ -50,6 +55,7 @@ def point(lon: float, lat: float) -> dict:
 
 
 def issue_feature(issue: Issue) -> dict:
+    first_photo = issue.photos[0] if issue.photos else None
     return marker_feature(
         id=issue.id,
         title=issue.title,
@@ -60,8 +66,10 @@ def issue_feature(issue: Issue) -> dict:
         upvotes=issue.upvote_count,
         comments=issue.comment_count,
         neighbourhood=issue.neighbourhood,
+        place=place_label(issue),
         created_at=issue.created_at,
         url=url_for("issues.detail", issue_id=issue.id),
+        thumb=url_for("media.photo", key=first_photo.thumb_key) if first_photo else None,
         lat=issue.lat,
         lon=issue.lon,
     )

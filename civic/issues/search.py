@@ -1,0 +1,51 @@
+"""Text search over issues' titles and descriptions: what a reader typed turned into a safe full-text query,
+and the one condition that applies it on SQLite (FTS5) or PostgreSQL (tsvector), both made by migration 0016.
+
+What people type is split into words (letters and digits); every other character is dropped, so nothing they
+type can be query syntax (quotes, `*`, `-`, `OR`, parentheses...). All words must match; the last one may be
+the start of a word ("pothol" finds "pothole"), since people search as they type. Both engines fold accents
+("peñon" and "penon" find "Peñón"; PostgreSQL only where the unaccent extension could be created).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, table
+
+from civic.issues.models import Issue
+
+MAX_QUERY_LENGTH = 200  # characters of what was typed
+MAX_WORDS = 12  # more words than this add nothing but cost
+_WORD = re.compile(r"[^\W_]+")
+
+_fts = table("issues_fts")
+
+
+def words(text: str | None) -> list[str]:
+    """The words of a search, lower-cased, in order, at most MAX_WORDS."""
+    if not text:
+        return []
+    return _WORD.findall(unicodedata.normalize("NFC", text).lower())[:MAX_WORDS]
+
+
+def engine_query(found: list[str], dialect: str) -> str:
+    """The search as the engine's own query syntax, from words() (which hold only letters and digits)."""
+    if dialect == "postgresql":
+        return " & ".join([*found[:-1], f"{found[-1]}:*"])
+    # FTS5: each word a quoted string (no syntax inside quotes), the last one a prefix; all must match.
+    return " ".join([*(f'"{w}"' for w in found[:-1]), f'"{found[-1]}"*'])
+
+
+def matching(query, dialect: str) -> ColumnElement[bool]:
+    """A condition on Issue: its title or description matches `query`, an engine_query() or a parameter."""
+    if dialect == "postgresql":
+        tsquery = func.to_tsquery(literal_column("'civic_search'::regconfig"), query)
+        return literal_column("issues.search_vector").op("@@", is_comparison=True)(tsquery)
+    matches: Select = (
+        select(literal_column("rowid"))
+        .select_from(_fts)
+        .where(literal_column("issues_fts").op("MATCH", is_comparison=True)(query))
+    )
+    return Issue.id.in_(matches.scalar_subquery())
