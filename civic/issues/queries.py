@@ -102,11 +102,16 @@ class IssueFilters:
         return utcnow() - timedelta(days=self.days) if self.days else None
 
     def _recent_fewer_than_in_box(self) -> bool:
-        """With `days` over a big box (last month, whole city), the date index finds fewer rows than the
-        spatial one: compare the two counts, each bounded by the other, before choosing (SQLite only)."""
-        if not self.days or self.bbox is None or dialect_name() != "sqlite":
+        """With `days` or a text search over a big box (last month, whole city), the date index or the text
+        index finds fewer rows than the spatial one: compare the counts, each bounded by the other, before
+        choosing (SQLite only)."""
+        if not (self.days or self.search_words) or self.bbox is None or dialect_name() != "sqlite":
             return False
         in_box = cells.count_touching(self.bbox)
+        if self.search_words and search.count_matches(self.text_query, at_most=in_box + 1) <= in_box:
+            return True
+        if not self.days:
+            return False
         recent = select(Issue.id).where(Issue.created_at >= self.since).limit(in_box + 1).subquery()
         return (db.session.scalar(select(func.count()).select_from(recent)) or 0) <= in_box
 

@@ -14,6 +14,7 @@ import unicodedata
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, select, table
 
+from civic.extensions import db
 from civic.issues.models import Issue
 
 MAX_QUERY_LENGTH = 200  # characters of what was typed
@@ -43,9 +44,17 @@ def matching(query, dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         tsquery = func.to_tsquery(literal_column("'civic_search'::regconfig"), query)
         return literal_column("issues.search_vector").op("@@", is_comparison=True)(tsquery)
-    matches: Select = (
-        select(literal_column("rowid"))
-        .select_from(_fts)
-        .where(literal_column("issues_fts").op("MATCH", is_comparison=True)(query))
-    )
+    matches: Select = select(literal_column("rowid")).select_from(_fts).where(_fts_match(query))
     return Issue.id.in_(matches.scalar_subquery())
+
+
+def count_matches(query: str | None, *, at_most: int) -> int:
+    """How many issues an FTS5 query matches, counting no further than `at_most` (SQLite only)."""
+    if not query:
+        return 0
+    found = select(literal_column("rowid")).select_from(_fts).where(_fts_match(query)).limit(at_most).subquery()
+    return db.session.scalar(select(func.count()).select_from(found)) or 0
+
+
+def _fts_match(query) -> ColumnElement[bool]:
+    return literal_column("issues_fts").op("MATCH", is_comparison=True)(query)
