@@ -42,7 +42,7 @@
     for (var i = 0; i < AGE_UNITS.length; i++) {
       if (Math.abs(seconds) >= AGE_UNITS[i][1]) return ago.format(Math.round(seconds / AGE_UNITS[i][1]), AGE_UNITS[i][0]);
     }
-    return ago.format(0, "minute");
+    return ago.format(0, "second");  // "now"
   }
 
   function popup(props) {  // the list card's content: photo, title, place, age, status, votes

@@ -50,16 +50,18 @@ def main() -> None:
     with app.test_request_context(), unit_of_work():
         total = db.session.scalar(sa.select(sa.func.count()).select_from(Issue))
         bounds = city_bounds()
+        small, whole = views(bounds, count=RUNS)
         print(f"{total:,} issues, {db.engine.dialect.name}; {RUNS} runs each, milliseconds")
-        print(f"{'search':22} {'matches':>8} {'count p50':>10} {'page p50':>9} {'page p95':>9}")
+        print(f"{'search':22} {'matches':>8} {'count p50':>10} {'page p50':>9} {'page p95':>9} {'map z16 p50':>12}")
         for q in SEARCHES:
             filters = IssueFilters(q=q)
             matches = count_in_view(filters)
             count50, _ = timed(lambda f=filters: count_in_view(f))
             page50, page95 = timed(lambda f=filters: db.session.scalars(list_query(f).limit(50)).all())
-            print(f"{q:22} {matches:>8,} {count50:>10.1f} {page50:>9.1f} {page95:>9.1f}")
+            urls = iter([f"{u}&q={q}" for u in small] * 2)
+            map50, _ = timed(lambda u=urls: client.get(next(u)))
+            print(f"{q:22} {matches:>8,} {count50:>10.1f} {page50:>9.1f} {page95:>9.1f} {map50:>12.1f}")
 
-    small, whole = views(bounds, count=RUNS)
     rng = random.Random(3)
     print(f"\n{'HTTP, with q':34} {'p50':>7} {'p95':>7}")
     for label, urls in (
