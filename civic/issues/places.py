@@ -7,6 +7,6 @@ from civic.geo import neighbourhoods
 
 
 def place_label(issue) -> str:
-    """ "1400 block of E Columbia Ave" once streets are known; the neighbourhood's name until then."""
+    """"1400 block of E Columbia Ave" once streets are known; the neighbourhood's name until then."""
     hood = neighbourhoods.by_slug(issue.neighbourhood) if issue.neighbourhood else None
     return hood.name if hood else ""

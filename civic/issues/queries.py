@@ -42,6 +42,7 @@ class FilterShape:
     spatial_index: bool
     dialect: str
     text: bool = False
+    few_matches: bool = False  # PostgreSQL: the search first (search.matching)
 
 
 @dataclass
@@ -78,6 +79,7 @@ class IssueFilters:
             spatial_index=self.bbox is not None and not self._recent_fewer_than_in_box(),
             dialect=dialect_name(),
             text=bool(self.search_words),
+            few_matches=search.few_matches(self.text_query, dialect_name()),
         )
 
     def parameters(self) -> dict:
@@ -153,7 +155,7 @@ def _restrict(stmt: Select, shape: FilterShape, values, *, public: bool = True) 
     if shape.bbox:
         stmt = within(stmt, values.bbox, use_index=shape.spatial_index)
     if shape.text:
-        stmt = stmt.where(search.matching(values.text_query, shape.dialect))
+        stmt = stmt.where(search.matching(values.text_query, shape.dialect, few=shape.few_matches))
     return stmt
 
 

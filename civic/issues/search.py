@@ -19,6 +19,7 @@ from civic.issues.models import Issue
 
 MAX_QUERY_LENGTH = 200  # characters of what was typed
 MAX_WORDS = 12  # more words than this add nothing but cost
+FEW = 2000  # matches below which PostgreSQL is told to find them first (few_matches)
 _WORD = re.compile(r"[^\W_]+")
 
 _fts = table("issues_fts")
@@ -39,13 +40,31 @@ def engine_query(found: list[str], dialect: str) -> str:
     return " ".join([*(f'"{w}"' for w in found[:-1]), f'"{found[-1]}"*'])
 
 
-def matching(query, dialect: str) -> ColumnElement[bool]:
-    """A condition on Issue: its title or description matches `query`, an engine_query() or a parameter."""
+def matching(query, dialect: str, *, few: bool = False) -> ColumnElement[bool]:
+    """A condition on Issue: its title or description matches `query`, an engine_query() or a parameter.
+    few=True (PostgreSQL): the search matches few issues (few_matches), so find them first through the
+    text index; otherwise the planner may walk the whole date index looking for matches that are not there."""
     if dialect == "postgresql":
-        tsquery = func.to_tsquery(literal_column("'civic_search'::regconfig"), query)
-        return literal_column("issues.search_vector").op("@@", is_comparison=True)(tsquery)
+        if few:
+            matched = Issue.__table__.alias("matched")
+            found = select(matched.c.id).where(_ts_match(query, "matched")).offset(0)  # OFFSET 0: kept apart
+            return Issue.id.in_(found.scalar_subquery())
+        return _ts_match(query, "issues")
     matches: Select = select(literal_column("rowid")).select_from(_fts).where(_fts_match(query))
     return Issue.id.in_(matches.scalar_subquery())
+
+
+def few_matches(query: str | None, dialect: str) -> bool:
+    """Whether a search matches at most FEW issues in all (PostgreSQL: decides matching()'s plan)."""
+    if not query or dialect != "postgresql":
+        return False
+    found: Select = select(literal_column("1")).select_from(Issue).where(_ts_match(query, "issues")).limit(FEW + 1)
+    return (db.session.scalar(select(func.count()).select_from(found.subquery())) or 0) <= FEW
+
+
+def _ts_match(query, table_name: str) -> ColumnElement[bool]:
+    tsquery = func.to_tsquery(literal_column("'civic_search'::regconfig"), query)
+    return literal_column(f"{table_name}.search_vector").op("@@", is_comparison=True)(tsquery)
 
 
 def count_matches(query: str | None, *, at_most: int) -> int:
