@@ -206,9 +206,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 # Objects Alembic's autogenerate must leave alone: spatial structures it cannot describe
-# (see civic/issues/spatial.py), the tables kept by triggers (civic/issues/cells.py, civic/caching.py) and
-# SQLite's own bookkeeping tables.
-_UNMANAGED_PREFIXES = ("issue_rtree", "ix_issues_location_gist", "issue_cell", "change_counters", "sqlite_")
+# (see civic/issues/spatial.py), the tables kept by triggers (civic/issues/cells.py, civic/caching.py), the
+# text search index (civic/issues/search.py) and SQLite's own bookkeeping tables.
+_UNMANAGED_PREFIXES = (
+    "issue_rtree",
+    "ix_issues_location_gist",
+    "issue_cell",
+    "change_counters",
+    "issues_fts",
+    "search_vector",
+    "ix_issues_search_vector",
+    "sqlite_",
+)
 
 
 def include_in_autogenerate(name, type_, parent_names) -> bool:

@@ -181,9 +181,98 @@ def test_list_pages_keep_the_filters(app, client, categories):
 
     with app.app_context(), unit_of_work():
         demo.seed_people()
-        demo.seed_issues(45, citywide=False)
+        demo.seed_issues(120, citywide=False)
     first = client.get("/issues?days=3650&sort=upvotes").get_data(as_text=True)
-    assert "Page 1 of 3" in first and first.count('class="issue-card"') == 20
+    assert "Page 1 of 3" in first and first.count('<article class="issue-card') == 50
+    assert "120 issues match" in first
     assert 'href="/issues?page=2&amp;days=3650&amp;sort=upvotes"' in first
+    # "Show more" is a plain link to the next page: it works without JavaScript.
+    more = first.split('class="show-more"')[1].split("</p>")[0]
+    assert 'rel="next" href="/issues?page=2&amp;days=3650&amp;sort=upvotes"' in more and "Show more issues" in more
     last = client.get("/issues?days=3650&sort=upvotes&page=3").get_data(as_text=True)
-    assert last.count('class="issue-card"') == 5 and "Next" not in last.split('class="pager"')[1]
+    assert last.count('<article class="issue-card') == 20 and "Next" not in last.split('class="pager"')[1]
+    assert 'class="show-more"' not in last
+
+
+def _photo():
+    import io
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), "red").save(buf, "JPEG")
+    buf.seek(0)
+    return FileStorage(stream=buf, filename="red.jpg", content_type="image/jpeg")
+
+
+def test_list_cards_show_the_first_photo_the_place_and_the_age(app, client, make_issue):
+    from datetime import timedelta
+
+    from civic.issues.models import Issue, Photo
+
+    with_photo = make_issue(title="Pothole with a photo", photos=[_photo(), _photo()])
+    make_issue(title="Pothole without one")
+    with app.app_context(), unit_of_work():
+        issue = db.session.get(Issue, with_photo)
+        issue.created_at = issue.created_at - timedelta(days=3)
+        photos = sa.select(Photo).where(Photo.issue_id == with_photo).order_by(Photo.position)
+        thumb = db.session.scalars(photos).first().thumb_key
+    page = client.get("/issues").get_data(as_text=True)
+    card = page.split(f'id="issue-{with_photo}-title"')[0].rsplit("<article", 1)[1]
+    assert f'src="/media/{thumb}"' in card and 'alt=""' in card and 'loading="lazy"' in card
+    assert 'width="96" height="96"' in card  # a fixed size: the list does not jump as photos load
+    assert page.count("<img") == 1  # the card without a photo has none
+    body = page.split(f'id="issue-{with_photo}-title"')[1].split("</article>")[0]
+    assert f'class="issue-card__place">{_place(app, with_photo)}<' in body  # issues.places.place_label
+    assert "3 days ago" in body and "<time datetime=" in body
+    spanish = client.get("/issues", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "hace 3 días" in spanish
+
+
+def test_hidden_photos_are_not_shown_on_cards_or_markers(app, client, make_issue):
+    from civic.issues.models import Photo
+
+    issue_id = make_issue(title="Pothole", photos=[_photo()])
+    assert (
+        client.get(f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17")
+        .get_json()["features"][0]["properties"]["thumb"]
+        .startswith("/media/")
+    )
+    with app.app_context(), unit_of_work():
+        for photo in db.session.scalars(sa.select(Photo).where(Photo.issue_id == issue_id)):
+            photo.hidden_at = photo.created_at
+    assert "<img" not in client.get("/issues").get_data(as_text=True)
+    # The map's cached answer is dropped too (photos bump the 'map' counter, migration 0016).
+    props = client.get(f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17").get_json()["features"][0]["properties"]
+    assert props["thumb"] is None
+
+
+def test_sorted_by_nearest_the_cards_say_how_far(client, auth, make_user, make_issue):
+    make_issue(title="Near one", at=offset(*FISHTOWN, north_m=250))
+    make_issue(title="Far one", at=offset(*FISHTOWN, north_m=1200))
+    auth.login_as(make_user())
+    client.post("/account", data={"display_name": "Me", "home_lat": str(FISHTOWN[0]), "home_lon": str(FISHTOWN[1])})
+    page = client.get("/issues?sort=nearest").get_data(as_text=True)
+    assert page.index("Near one") < page.index("Far one")
+    assert "250 m away" in page and "1.2 km away" in page
+    assert "m away" not in client.get("/issues").get_data(as_text=True)  # only when sorted by distance
+
+
+def _place(app, issue_id: int) -> str:
+    from civic.issues.models import Issue
+    from civic.issues.places import place_label
+
+    with app.test_request_context():
+        return place_label(db.session.get(Issue, issue_id))
+
+
+def test_markers_carry_the_thumbnail_and_the_place(app, client, make_issue):
+    with_photo = make_issue(title="Pothole with a photo", photos=[_photo()])
+    make_issue(title="Pothole without one", at=offset(*FISHTOWN, north_m=100))
+    features = client.get(f"/api/v1/issues?bbox={AROUND_FISHTOWN}&zoom=17").get_json()["features"]
+    props = {f["id"]: f["properties"] for f in features}
+    single = client.get(f"/api/v1/issues/{with_photo}").get_json()
+    assert props[with_photo]["thumb"] == single["properties"]["photos"][0]["thumbnail"]
+    assert props[with_photo]["place"] == _place(app, with_photo) != ""
+    assert [p["thumb"] for i, p in props.items() if i != with_photo] == [None]

@@ -23,6 +23,7 @@ from civic.issues.queries import (
     parse_zoom,
     precomputed_clusters,
 )
+from civic.issues.search import MAX_QUERY_LENGTH, MAX_WORDS
 from civic.ratelimits import limited
 
 BBOX_PARAMS = [
@@ -31,6 +32,13 @@ BBOX_PARAMS = [
     query("category", {"type": "string"}, "Category slugs, comma-separated."),
     query("status", {"type": "string"}, "Statuses, comma-separated: open, acknowledged, in_progress, fixed, closed."),
     query("days", {"type": "integer", "minimum": 1, "maximum": 3650}, "Reported in the last N days."),
+    query(
+        "q",
+        {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+        f"Words in the title or description, all of them (the last may be the start of a word; accents and"
+        f" punctuation ignored; at most {MAX_WORDS} words count). At low zoom a search is clustered from the"
+        " matching issues themselves.",
+    ),
 ]
 
 
@@ -69,6 +77,7 @@ def _view(filters, zoom: int | None) -> dict:
                 _("There are too many issues here to list: give zoom, or a smaller bbox."), field="zoom"
             )
         singles = markers.by_id(c.issue_id for c in groups if c.count == 1)  # shown as themselves
+        writer.load_photos(singles.values())
         features = [
             writer.feature(singles[c.issue_id]) if c.count == 1 and c.issue_id in singles else cluster_feature(c)
             for c in groups

@@ -51,6 +51,8 @@ SCHEMAS: dict[str, dict] = {
             "comments",
             "created_at",
             "url",
+            "place",
+            "thumb",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -68,6 +70,7 @@ SCHEMAS: dict[str, dict] = {
             },
             "created_at": DATE_TIME,
             "url": {"type": "string"},
+            "thumb": {**NULLABLE_STRING, "description": "The first photo's thumbnail URL."},
             "distance_m": {"type": "integer"},
             "upvoted": {"type": "boolean"},
         },

@@ -23,6 +23,7 @@ def marker_feature(
     place: str,
     created_at,
     url: str,
+    thumb: str | None,
     lat: float,
     lon: float,
 ) -> dict:
@@ -41,9 +42,10 @@ def marker_feature(
             "upvotes": upvotes,
             "comments": comments,
             "neighbourhood": neighbourhood,
-            "place": place,  # places.place_label: the block, else the neighbourhood's name
-            "created_at": created_at.isoformat(),
+            "place": place,  # issues.places.place_label: the street block, else the neighbourhood
+            "created_at": created_at.isoformat(),  # the popup says how long ago, in the reader's time
             "url": url,
+            "thumb": thumb,  # the first photo's thumbnail URL, or None
         },
     }
 
@@ -53,6 +55,7 @@ def point(lon: float, lat: float) -> dict:
 
 
 def issue_feature(issue: Issue) -> dict:
+    first_photo = issue.photos[0] if issue.photos else None
     return marker_feature(
         id=issue.id,
         title=issue.title,
@@ -66,6 +69,7 @@ def issue_feature(issue: Issue) -> dict:
         place=place_label(issue),
         created_at=issue.created_at,
         url=url_for("issues.detail", issue_id=issue.id),
+        thumb=url_for("media.photo", key=first_photo.thumb_key) if first_photo else None,
         lat=issue.lat,
         lon=issue.lon,
     )

@@ -13,14 +13,15 @@ from sqlalchemy import Float, Select, bindparam, func, select
 from werkzeug.datastructures import MultiDict
 
 from civic.database import utcnow
-from civic.errors import ValidationError
+from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
-from civic.issues import cells
+from civic.issues import cells, search
 from civic.issues.cells import Cluster
 from civic.issues.models import Category, Issue, IssueStatus
 from civic.issues.spatial import BBox, dialect_name, grid_cell, within
 
 SORTS = ("newest", "upvotes", "nearest")
+MINE = ("1", "others")  # my own reports; reports a liaison filed on someone's behalf
 MAX_DAYS = 3650
 CLUSTER_BELOW_ZOOM = 16  # from this zoom on, always individual markers
 MAX_MARKERS = 500  # more issues than this in view: clusters instead
@@ -40,6 +41,8 @@ class FilterShape:
     bbox: bool
     spatial_index: bool
     dialect: str
+    text: bool = False
+    few_matches: bool = False  # PostgreSQL: the search first (search.matching)
 
 
 @dataclass
@@ -49,10 +52,23 @@ class IssueFilters:
     days: int | None = None
     bbox: BBox | None = None
     sort: str = "newest"
+    q: str = ""  # a text search, as typed (civic/issues/search.py); "" when it holds no word
+    mine: str = ""  # the list only: "1" my reports, "others" those I filed for others (MINE)
 
-    def apply(self, stmt: Select) -> Select:
-        """stmt restricted to these filters, their values written into it."""
-        return _restrict(stmt, self.shape(), self)
+    def apply(self, stmt: Select, *, public: bool = True) -> Select:
+        """stmt restricted to these filters, their values written into it. public=False keeps the issues
+        hidden by the moderators (a reporter's own list)."""
+        return _restrict(stmt, self.shape(), self, public=public)
+
+    @property
+    def search_words(self) -> list[str]:
+        return search.words(self.q)
+
+    @property
+    def text_query(self) -> str | None:
+        """The search in the database engine's syntax, or None without one."""
+        found = self.search_words
+        return search.engine_query(found, dialect_name()) if found else None
 
     def shape(self) -> FilterShape:
         return FilterShape(
@@ -62,11 +78,18 @@ class IssueFilters:
             bbox=self.bbox is not None,
             spatial_index=self.bbox is not None and not self._recent_fewer_than_in_box(),
             dialect=dialect_name(),
+            text=bool(self.search_words),
+            few_matches=search.few_matches(self.text_query, dialect_name()),
         )
 
     def parameters(self) -> dict:
         """The values for a statement from parametrised(stmt, self.shape())."""
-        values: dict = {"categories": self.categories, "statuses": self.statuses, "since": self.since}
+        values: dict = {
+            "categories": self.categories,
+            "statuses": self.statuses,
+            "since": self.since,
+            "text_query": self.text_query,
+        }
         if self.bbox is not None:
             values.update(
                 min_lon=self.bbox.min_lon,
@@ -81,11 +104,16 @@ class IssueFilters:
         return utcnow() - timedelta(days=self.days) if self.days else None
 
     def _recent_fewer_than_in_box(self) -> bool:
-        """With `days` over a big box (last month, whole city), the date index finds fewer rows than the
-        spatial one: compare the two counts, each bounded by the other, before choosing (SQLite only)."""
-        if not self.days or self.bbox is None or dialect_name() != "sqlite":
+        """With `days` or a text search over a big box (last month, whole city), the date index or the text
+        index finds fewer rows than the spatial one: compare the counts, each bounded by the other, before
+        choosing (SQLite only)."""
+        if not (self.days or self.search_words) or self.bbox is None or dialect_name() != "sqlite":
             return False
         in_box = cells.count_touching(self.bbox)
+        if self.search_words and search.count_matches(self.text_query, at_most=in_box + 1) <= in_box:
+            return True
+        if not self.days:
+            return False
         recent = select(Issue.id).where(Issue.created_at >= self.since).limit(in_box + 1).subquery()
         return (db.session.scalar(select(func.count()).select_from(recent)) or 0) <= in_box
 
@@ -100,13 +128,22 @@ class IssueFilters:
             args["days"] = self.days
         if self.sort != "newest":
             args["sort"] = self.sort
+        if self.q:
+            args["q"] = self.q
+        if self.mine:
+            args["mine"] = self.mine
         return args
 
+    def map_args(self) -> dict:
+        """as_args() for the map, which shows everyone's issues in the newest order."""
+        return {k: v for k, v in self.as_args().items() if k not in ("mine", "sort")}
 
-def _restrict(stmt: Select, shape: FilterShape, values) -> Select:
+
+def _restrict(stmt: Select, shape: FilterShape, values, *, public: bool = True) -> Select:
     """The one place the filters' rules live; `values` holds either the values (an IssueFilters) or
     parameters standing for them (_PLACEHOLDERS)."""
-    stmt = stmt.where(Issue.hidden_at.is_(None))  # hidden by the moderators: out of every public view
+    if public:
+        stmt = stmt.where(Issue.hidden_at.is_(None))  # hidden by the moderators: out of every public view
     if shape.categories:
         # A subquery, not a join: callers may join categories themselves (civic/issues/markers.py).
         chosen = select(Category.id).where(Category.slug.in_(values.categories)).scalar_subquery()
@@ -117,6 +154,8 @@ def _restrict(stmt: Select, shape: FilterShape, values) -> Select:
         stmt = stmt.where(Issue.created_at >= values.since)
     if shape.bbox:
         stmt = within(stmt, values.bbox, use_index=shape.spatial_index)
+    if shape.text:
+        stmt = stmt.where(search.matching(values.text_query, shape.dialect, few=shape.few_matches))
     return stmt
 
 
@@ -124,6 +163,7 @@ _PLACEHOLDERS = SimpleNamespace(
     categories=bindparam("categories", expanding=True),
     statuses=bindparam("statuses", expanding=True),
     since=bindparam("since"),
+    text_query=bindparam("text_query"),
     bbox=BBox(*(bindparam(name, type_=Float()) for name in ("min_lon", "min_lat", "max_lon", "max_lat"))),  # type: ignore[arg-type]  # placeholders
 )
 
@@ -189,6 +229,11 @@ def parse_filters(args: MultiDict, *, require_bbox: bool = False) -> IssueFilter
         filters.bbox = parse_bbox(raw_bbox)
     elif require_bbox:
         raise ValidationError(_("bbox is required: minLon,minLat,maxLon,maxLat."), field="bbox")
+    filters.q = args.get("q", "").strip()
+    if len(filters.q) > search.MAX_QUERY_LENGTH:
+        raise ValidationError(
+            _("The search is too long: at most %(n)d characters.", n=search.MAX_QUERY_LENGTH), field="q"
+        )
     sort = args.get("sort", "newest")
     if sort not in SORTS:
         raise ValidationError(_("sort must be one of: %(names)s.", names=", ".join(SORTS)), field="sort")
@@ -215,8 +260,27 @@ def ordered(stmt: Select, sort: str, home: tuple[float, float] | None) -> Select
     return stmt.order_by(Issue.created_at.desc(), Issue.id.desc())
 
 
-def list_query(filters: IssueFilters, home: tuple[float, float] | None = None) -> Select:
-    return ordered(filters.apply(select(Issue)), filters.sort, home)
+def parse_mine(args: MultiDict) -> str:
+    """The list's `mine` argument: "" (everyone's), "1" (my reports) or "others" (reports I filed for others)."""
+    mine = args.get("mine", "").strip()
+    if mine and mine not in MINE:
+        raise ValidationError(_("mine must be 1 or others."), field="mine")
+    return mine
+
+
+def list_query(filters: IssueFilters, home: tuple[float, float] | None = None, viewer=None) -> Select:
+    """The list's issues. With `mine`, only the viewer's own reports, whatever their status and including
+    those the moderators hid (their reporter still sees them listed); a signed-out viewer has none."""
+    if not filters.mine:
+        return ordered(filters.apply(select(Issue)), filters.sort, home)
+    if viewer is None or not viewer.is_authenticated:
+        raise PermissionDenied(_("Sign in to see your reports."))
+    stmt = select(Issue).where(Issue.reporter_id == viewer.id)
+    if filters.mine == "others":
+        stmt = stmt.where(Issue.on_behalf_name.is_not(None))
+    else:
+        stmt = stmt.where(Issue.on_behalf_name.is_(None))
+    return ordered(filters.apply(stmt, public=False), filters.sort, home)
 
 
 def count_in_view(filters: IssueFilters) -> int:
@@ -230,9 +294,9 @@ def must_cluster(total: int, zoom: int | None) -> bool:
 
 def precomputed_clusters(filters: IssueFilters, zoom: int) -> list[Cluster] | None:
     """Clusters from the precomputed cell counts (civic/issues/cells.py), or None when they cannot answer:
-    a `days` filter, or a zoom finer than the finest level."""
+    a `days` filter, a text search, or a zoom finer than the finest level."""
     level = cells.level_for(zoom)
-    if filters.days or level is None or filters.bbox is None:
+    if filters.days or filters.search_words or level is None or filters.bbox is None:
         return None
     return cells.clusters(filters.bbox, level, filters.categories, filters.statuses)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -11,14 +12,14 @@ from civic import panels
 from civic.errors import DomainError
 from civic.extensions import db
 from civic.forms import ActionForm
-from civic.issues import bp, home_view, maps, services
+from civic.issues import bp, cards, home_view, maps, services
 from civic.issues.forms import CommentForm
 from civic.issues.models import STATUS_LABELS, Comment, Issue, IssueStatus
-from civic.issues.queries import IssueFilters, list_query, parse_filters
+from civic.issues.queries import IssueFilters, list_query, parse_filters, parse_mine
 from civic.pagecache import for_anonymous_readers
 from civic.text import render_user_text
 
-PAGE_SIZE = 20
+PAGE_SIZE = 50  # a page a phone scrolls through in a minute; "Show more" is the next one
 
 
 def _home_point():
@@ -61,16 +62,27 @@ def home_page():
 
 @bp.get("/issues")
 def index():
+    """Everyone's issues, or with `mine` the viewer's own reports (signed-out readers are sent to sign in)."""
     try:
         filters = parse_filters(request.args)
+        filters.mine = parse_mine(request.args)
     except DomainError as exc:
         return render_template("issues/list.html", page=None, **filter_context(IssueFilters(), exc.message)), 400
+    if filters.mine and not current_user.is_authenticated:
+        flash(_("Sign in to see your reports."), "info")
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     home = _home_point()
     nearest_unavailable = filters.sort == "nearest" and home is None
-    stmt = list_query(filters, home).options(selectinload(Issue.category))
+    stmt = list_query(filters, home, current_user).options(selectinload(Issue.category))
     page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
     return render_template(
-        "issues/list.html", page=page, nearest_unavailable=nearest_unavailable, **filter_context(filters)
+        "issues/list.html",
+        page=page,
+        nearest_unavailable=nearest_unavailable,
+        thumbs=cards.first_thumbs(issue.id for issue in page.items),
+        distances=cards.distances(page.items, home) if filters.sort == "nearest" else {},
+        thumb_size=cards.THUMB_SIZE,
+        **filter_context(filters),
     )
 
 

@@ -33,16 +33,46 @@
     });
   }
 
-  function popup(props) {
+  var ago = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, { numeric: "auto" }) : null;
+  var AGE_UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+
+  function age(iso) {  // "3 days ago" in the page's language; the date itself where Intl cannot say it
+    var seconds = (Date.parse(iso) - Date.now()) / 1000;
+    if (!ago || isNaN(seconds)) return iso.slice(0, 10);
+    for (var i = 0; i < AGE_UNITS.length; i++) {
+      if (Math.abs(seconds) >= AGE_UNITS[i][1]) return ago.format(Math.round(seconds / AGE_UNITS[i][1]), AGE_UNITS[i][0]);
+    }
+    return ago.format(0, "second");  // "now"
+  }
+
+  function popup(props) {  // the list card's content: photo, title, place, age, status, votes
     var box = document.createElement("div");
+    box.className = "issue-popup";
     var link = document.createElement("a");
     link.href = props.url;
     link.textContent = props.title;
+    if (props.thumb) {
+      var img = document.createElement("img");
+      img.className = "issue-popup__thumb";
+      img.src = props.thumb;
+      img.alt = "";  // the title beside it says what it shows
+      img.width = 160;
+      img.height = 120;
+      img.loading = "lazy";
+      box.appendChild(img);
+    }
     var title = document.createElement("strong");
     title.appendChild(link);
+    var where = document.createElement("p");
+    if (props.place) where.appendChild(document.createTextNode(props.place + " · "));
+    var when = document.createElement("time");
+    when.dateTime = props.created_at;
+    when.textContent = age(props.created_at);
+    where.appendChild(when);
     var meta = document.createElement("p");
     meta.textContent = props.category_label + " · " + props.status_label + " · " + props.upvotes + " " + holder.dataset.labelUpvotes;
     box.appendChild(title);
+    box.appendChild(where);
     box.appendChild(meta);
     return box;
   }
