@@ -17,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from civic import ROOT
+from civic.accounts.models import User
+from civic.accounts.passwords import hash_password
 from civic.database import unit_of_work, utcnow
 from civic.extensions import db
 from tests.services import free_port
@@ -99,6 +101,22 @@ def test_the_seed_makes_upcoming_and_past_cleanups_with_reports(app, runner, cli
     assert summary.split(".")[0] in past_page and "/media/" in past_page
     issue_page = client.get(f"/issues/{fixed_here[0]}").get_data(as_text=True)
     assert "fixed by the neighbourhood" in issue_page.lower()
+
+
+def test_the_demo_liaison_has_reports_filed_for_others(app, runner, client, upload_dir):
+    """Carmen's "Reports I filed for others" is not empty in the demo, and she sees them after signing in."""
+    from civic.issues.models import Issue
+
+    seed(runner)
+    with app.app_context(), unit_of_work():
+        carmen = db.session.scalar(sa.select(User).where(User.email == "carmen@demo.civic"))
+        filed = db.session.scalars(sa.select(Issue).where(Issue.reporter_id == carmen.id)).all()
+        assert len(filed) == 3 and all(issue.on_behalf_name for issue in filed)
+        carmen.password_hash = hash_password("liaison-password-1")
+        titles = [issue.title for issue in filed]
+    client.post("/login", data={"email": "carmen@demo.civic", "password": "liaison-password-1"})
+    page = client.get("/issues?mine=others").get_data(as_text=True)
+    assert all(title.replace("'", "&#39;") in page for title in titles)
 
 
 def test_the_issues_only_seed_skips_the_mission(app, runner):

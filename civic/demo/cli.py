@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from civic.accounts.models import User
 from civic.database import unit_of_work
-from civic.demo import cleanups, seeding, tickets
+from civic.demo import cleanups, liaison, seeding, tickets
 from civic.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for a first look at civic.")
@@ -65,7 +65,9 @@ def seed_mission() -> None:
         with unit_of_work():
             events = cleanups.seed_events()
             fixed = len(cleanups.community_fixed_issue_ids())
+            for_others = liaison.seed_reports_for_others()
         click.echo(f"Added {len(events)} clean-up events ({fixed} issues fixed by the neighbourhood).")
+        click.echo(f"The liaison filed {for_others} reports for neighbours without internet.")
         sent = tickets.send_open_issues()
     if sent:
         click.echo(f"Sent {sent} open issues to the city's 311: they carry its ticket numbers.")

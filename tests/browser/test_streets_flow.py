@@ -55,14 +55,14 @@ def test_without_javascript_a_typed_address_places_the_pin_and_the_page_names_th
         page.get_by_label("Address or nearest landmark (optional)").fill("1400 Columbia Ave")
         submit(page, page.get_by_role("button", name="Send report"))
 
-        expect(page.get_by_role("status").filter(has_text="We placed the pin")).to_contain_text("1400 E Columbia Ave")
+        expect(page.get_by_role("status").filter(has_text="We found")).to_contain_text("1400 E Columbia Ave")
         other = page.get_by_role("button", name="1400 W Columbia Ave")
         expect(other).to_be_visible()
         _check_a11y_as_served(
             chromium, base_url, check_a11y, page.url, page.content(), shows="Or did you mean one of these places?"
         )
         submit(page, other)
-        expect(page.get_by_role("status").filter(has_text="We placed the pin")).to_contain_text("1400 W Columbia Ave")
+        expect(page.get_by_role("status").filter(has_text="We found")).to_contain_text("1400 W Columbia Ave")
         assert float(page.get_by_label("Longitude").input_value()) < -75.15  # the pin moved west
 
         submit(page, page.get_by_role("button", name="Send report"))
