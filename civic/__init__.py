@@ -225,6 +225,12 @@ def register_template_helpers(app: Flask) -> None:
         hood = by_slug(slug) if slug else None
         return hood.name if hood else ""
 
+    @app.template_global("finds_addresses")
+    def _finds_addresses() -> bool:
+        from civic.geo.geocoding import finds_addresses
+
+        return finds_addresses()
+
     @app.template_filter("place_label")
     def _place_label(issue) -> str:
         from civic.issues.places import place_label

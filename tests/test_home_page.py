@@ -181,3 +181,16 @@ def test_without_the_map_a_place_link_offers_its_issues_as_a_list(client, make_i
     assert link, "no list link for the place"
     listed = _html(client.get(link[1].replace("&amp;", "&")))
     assert f'href="/issues/{near}"' in listed and "Far away" not in listed
+
+
+def test_the_search_box_suggests_an_address_only_where_one_can_be_found(client, geocoder):
+    """Without a street gazetteer or a geocoder only neighbourhood names are found: the box must not invite an
+    address it would answer "not found" to (the demo has no street file)."""
+    geocoder_url = client.application.config.pop("GEOCODER_URL")
+    html = _html(client.get("/"))
+    assert "Find a neighbourhood</label>" in html and 'placeholder="e.g. Fishtown"' in html
+    assert "1400 E Columbia Ave" not in html
+
+    client.application.config["GEOCODER_URL"] = geocoder_url
+    html = _html(client.get("/"))
+    assert "Find a street or neighbourhood</label>" in html and "e.g. 1400 E Columbia Ave or Fishtown" in html

@@ -84,3 +84,9 @@ def geocode(query: str | None) -> list[Place]:
         return []
     precise = _from_gazetteer(query) or _from_geocoder(query)
     return precise + _from_neighbourhoods(query)
+
+
+def finds_addresses() -> bool:
+    """Whether a typed street address can be found (a street gazetteer, or a geocoding service), so forms
+    only suggest typing one where it works; otherwise only neighbourhood names are found."""
+    return bool(current_app.config.get("GEOCODER_URL")) or streets.has_gazetteer()

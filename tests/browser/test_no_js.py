@@ -149,7 +149,7 @@ def test_the_place_search_leads_to_the_issues_near_it_as_a_list(no_js_page, live
     report_issue_as(live_server, reporter, "pothole", title, (39.97235, -75.12570))
     page = no_js_page
     page.goto("/")
-    page.get_by_label("Find a street or neighbourhood").fill("Fishtown")
+    page.locator("#place-search").fill("Fishtown")
     submit(page, page.get_by_role("button", name="Find", exact=True))
     assert re.search(r"/\?lat=39\.97\d*&lon=-75\.12\d*&zoom=15&place=Fishtown", page.url), page.url
     _check_nothing_needs_javascript(page)
