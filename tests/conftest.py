@@ -326,3 +326,15 @@ def make_issue(app, categories, make_user, upload_dir):
             return issue.id
 
     return factory
+
+
+@pytest.fixture
+def geocoder(app):
+    """A Nominatim-compatible geocoder over real HTTP (tests/geocoder_server.py), configured for `app`."""
+    from tests.geocoder_server import GeocoderServer
+
+    server = GeocoderServer()
+    server.start()
+    app.config["GEOCODER_URL"] = server.url
+    yield server
+    server.stop()

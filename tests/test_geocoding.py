@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from civic.database import unit_of_work
 from civic.extensions import db
 from civic.geo.geocoding import geocode
 from civic.issues.models import Issue
-from tests.geocoder_server import GeocoderServer
-
-
-@pytest.fixture
-def geocoder(app):
-    server = GeocoderServer()
-    server.start()
-    app.config["GEOCODER_URL"] = server.url
-    yield server
-    server.stop()
 
 
 def test_neighbourhood_names_work_without_a_geocoder(app):

@@ -7,8 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.geocoder_server import GeocoderServer
-
 LINE = {
     "en": "Report problems in your neighbourhood, back your neighbours’ reports, and see the city answer.",
     "es": "Avisa de los problemas de tu barrio, apoya los avisos de tus vecinos y mira cómo responde la ciudad.",
@@ -25,15 +23,6 @@ STEPS = {
         ("/dashboard", "La ciudad responde"),
     ],
 }
-
-
-@pytest.fixture
-def geocoder(app):
-    server = GeocoderServer()
-    server.start()
-    app.config["GEOCODER_URL"] = server.url
-    yield server
-    server.stop()
 
 
 def _html(response) -> str:

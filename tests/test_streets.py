@@ -17,7 +17,6 @@ from civic.geo.models import StreetSegment
 from civic.issues.models import Issue
 from civic.issues.places import assign_blocks, place_label
 from tests.conftest import FISHTOWN, offset
-from tests.geocoder_server import GeocoderServer
 
 DATA = Path(__file__).parent / "data"
 GEOJSON = DATA / "street_centerline.geojson"
@@ -43,15 +42,6 @@ def streets(runner):
     result = import_file(runner, GEOJSON)
     assert result.exit_code == 0, result.output
     return result
-
-
-@pytest.fixture
-def geocoder(app):
-    server = GeocoderServer()
-    server.start()
-    app.config["GEOCODER_URL"] = server.url
-    yield server
-    server.stop()
 
 
 def segments(app) -> list[StreetSegment]:
