@@ -170,8 +170,16 @@
     setTimeout(function () { if (!everLoaded) setOffline(true); }, NO_TILES_AFTER_MS);
   }
 
+  // Leaflet's zoom buttons say "Zoom in"/"Zoom out" in English whatever the page's language.
+  function translateControls(container) {
+    [["in", config.zoomIn], ["out", config.zoomOut]].forEach(function (pair) {
+      var button = container.querySelector(".leaflet-control-zoom-" + pair[0]);
+      if (button && pair[1]) { button.title = pair[1]; button.setAttribute("aria-label", pair[1]); }
+    });
+  }
+
   document.querySelectorAll(".folium-map").forEach(function (container) {
     var map = window[container.id];
-    if (map && map instanceof L.Map) attach(map, container);
+    if (map && map instanceof L.Map) { attach(map, container); translateControls(container); }
   });
 })();

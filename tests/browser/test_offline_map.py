@@ -106,6 +106,9 @@ def test_without_tiles_the_home_map_shows_neighbourhoods_and_says_why(page, chec
     expect(names.first).to_be_visible()
     assert 3 <= names.count() < 60, "names should be readable, not one on top of another"
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("Abaca Labs")
+    zoom_in = {"en": "Zoom in", "es": "Acercar"}[language]  # Leaflet's own buttons, in the reader's language
+    expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("title", zoom_in)
+    expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("aria-label", zoom_in)
     # Markers go above the outlines; a name never takes a tap meant for the map.
     pane_style = "getComputedStyle(document.querySelector('.leaflet-civic-labels-pane'))"
     assert page.evaluate(f"() => {pane_style}.pointerEvents") == "none"
