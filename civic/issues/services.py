@@ -98,10 +98,16 @@ def sees_private_details(viewer: User | AnonymousUserMixin, issue: Issue) -> boo
     return viewer.id == issue.reporter_id or viewer.acts_as_staff or viewer.is_moderator
 
 
-def reporter_label(issue: Issue, viewer: User | AnonymousUserMixin) -> str:
+def reporter_name(issue: Issue, viewer: User | AnonymousUserMixin) -> str | None:
+    """The reporter's name when this viewer may see it (public, or the viewer sees private details), else None."""
     if issue.reporter is not None and (issue.show_reporter_name or sees_private_details(viewer, issue)):
         return issue.reporter.display_name
-    return _("A neighbour")
+    return None
+
+
+def reporter_label(issue: Issue, viewer: User | AnonymousUserMixin) -> str:
+    """The reporter's name, or "A neighbour" (a feed author or an API field, not part of a sentence)."""
+    return reporter_name(issue, viewer) or _("A neighbour")
 
 
 def nearby_open_issues(

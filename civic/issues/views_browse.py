@@ -95,7 +95,7 @@ def detail(issue_id: int):
         "issues/detail.html",
         issue=issue,
         fmap=maps.issue_map(issue.lat, issue.lon),
-        reporter=services.reporter_label(issue, current_user),
+        reporter=services.reporter_name(issue, current_user),
         private=services.sees_private_details(current_user, issue),
         upvoted=services.has_upvoted(current_user, issue.id),
         can_edit=services.can_edit_issue(current_user, issue),
