@@ -216,7 +216,7 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from civic.geo.neighbourhoods import ATTRIBUTION
+    from civic.geo.neighbourhoods import attribution
 
     @app.template_filter("neighbourhood_name")
     def _neighbourhood_name(slug: str | None) -> str:
@@ -224,6 +224,9 @@ def register_template_helpers(app: Flask) -> None:
 
         hood = by_slug(slug) if slug else None
         return hood.name if hood else ""
+
+    # A global, not only a context variable: macros imported from other templates (_map_assets.html) see globals.
+    app.add_template_global(attribution, "neighbourhood_credit")
 
     @app.template_global("finds_addresses")
     def _finds_addresses() -> bool:
@@ -247,5 +250,5 @@ def register_template_helpers(app: Flask) -> None:
             "unread_notifications": unread_count(current_user),
             "current_locale": str(get_locale() or "en"),
             "city_name": app.config["CITY_NAME"],
-            "neighbourhood_attribution": ATTRIBUTION,
+            "neighbourhood_attribution": attribution(),
         }

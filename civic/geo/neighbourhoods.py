@@ -10,12 +10,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from flask_babel import gettext
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "philadelphia-neighborhoods.geojson"
-ATTRIBUTION = "Neighbourhood boundaries © Abaca Labs, CC BY 4.0"
+ATTRIBUTION = "Neighbourhood boundaries © Abaca Labs, CC BY 4.0"  # in files civic ships (open data, outlines)
+
+
+def attribution() -> str:
+    """The same credit in the reader's language, for pages and maps."""
+    return gettext("Neighbourhood boundaries © Abaca Labs, CC BY 4.0")
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@
     }
 
     boundaries().then(function (data) {
-      outlines = L.geoJSON(data, { pane: "civic-outlines", interactive: false, style: style, attribution: data.attribution });
+      outlines = L.geoJSON(data, { pane: "civic-outlines", interactive: false, style: style, attribution: config.attribution || data.attribution });  // the page's, in the reader's language
       places = [];
       outlines.eachLayer(function (layer) {
         var f = layer.feature;

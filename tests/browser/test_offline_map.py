@@ -106,6 +106,8 @@ def test_without_tiles_the_home_map_shows_neighbourhoods_and_says_why(page, chec
     expect(names.first).to_be_visible()
     assert 3 <= names.count() < 60, "names should be readable, not one on top of another"
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("Abaca Labs")
+    credit = {"en": "Neighbourhood boundaries © Abaca Labs", "es": "Límites de los barrios © Abaca Labs"}[language]
+    expect(page.locator(".leaflet-control-attribution")).to_contain_text(credit)
     zoom_in = {"en": "Zoom in", "es": "Acercar"}[language]  # Leaflet's own buttons, in the reader's language
     expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("title", zoom_in)
     expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("aria-label", zoom_in)
