@@ -194,3 +194,14 @@ def test_near_me_shows_changes_since_the_last_visit(app, make_user, make_issue):
     assert "Home turf" in first and "Dumped sofa" in first
     second = http.get("/near-me").get_data(as_text=True)
     assert "Dumped sofa" not in second and "No new or changed issues here." in second
+
+
+def test_a_circle_without_a_name_is_named_by_its_place(app, make_user, categories):
+    """Not "Within 200 m of a point": the list of areas says where each circle is."""
+
+    fan = make_user()
+    data = {"kind": "circle", "lat": str(FISHTOWN[0]), "lon": str(FISHTOWN[1]), "radius_m": "200"}
+    assert logged_in(app, fan).post("/follows/areas", data=data).status_code == 302
+    with app.app_context(), unit_of_work():
+        names = list(db.session.scalars(sa.select(AreaFollow.name).where(AreaFollow.user_id == fan.id)))
+    assert names == ["Within 200 m of Fishtown - Lower Kensington"]

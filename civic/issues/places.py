@@ -66,3 +66,12 @@ def assign_blocks(batch: int = ASSIGN_BATCH) -> int:
             assigned += issue.block_street is not None
         db.session.flush()
         last_id = issues[-1].id
+
+
+def point_label(lat: float, lon: float) -> str:
+    """Where a point is, in words: its nearest block within reach, else its neighbourhood, else ""."""
+    block = streets.nearest_block(lat, lon)
+    if block is not None:
+        return block_label(block.number, block.street) or ""
+    hood = neighbourhoods.containing(lat, lon)
+    return hood.name if hood else ""

@@ -17,6 +17,7 @@ from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.issues.models import Category, Comment, Issue, StatusChange
+from civic.issues.places import point_label
 from civic.issues.spatial import BBox, within
 from civic.notifications import areas
 from civic.notifications.models import AreaFollow, AreaKind, Follow, FollowReason, Notification, NotificationKind
@@ -104,7 +105,12 @@ def follow_area(
             raise ValidationError(_("Give a centre and a distance."), field="radius_m")
         box = areas.circle_bounds(lat, lon, radius_m)
         area.lat, area.lon, area.radius_m = lat, lon, radius_m
-        default_name = _("Within %(m)d m of a point", m=radius_m)
+        centre = point_label(lat, lon)
+        default_name = (
+            _("Within %(m)d m of %(place)s", m=radius_m, place=centre)
+            if centre
+            else _("Within %(m)d m of a point", m=radius_m)
+        )
     elif kind is AreaKind.NEIGHBOURHOOD:
         hood = neighbourhoods.by_slug(neighbourhood or "")
         if hood is None:
