@@ -43,6 +43,7 @@ def staff_panel(issue, viewer) -> dict | None:
     return {
         "owner": owner,
         "status_form": StatusForm(formdata=None, status=issue.status.value),
+        "current": issue.status.value,
         "allowed": [s.value for s in workflow.TRANSITIONS[issue.status]],
         "reply_form": reply_form,
         "templates": templates,

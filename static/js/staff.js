@@ -1,4 +1,4 @@
-/* Staff panel helpers: choosing a template fills the reply (editable), and choosing a status suggests
+/* Staff panel helpers: choosing a template fills the reply (editable), and changing the status suggests
    the department's matching template. Without JavaScript, "Use this template" reloads with it filled. */
 (function () {
   "use strict";
@@ -18,13 +18,23 @@
   var status = form.querySelector("select[name=status]");
   var reply = form.querySelector("textarea[name=reply]");
   var also = form.querySelector("input[name=also_reply]");
-  function suggest() {
-    var text = suggestions[status.value];
-    if (text && reply && !reply.value.trim()) {
+  if (!status || !reply) return;
+  // The text this script put in the reply, if any: only that (or an empty box) may be replaced, so the
+  // staff member's own words are never overwritten and one status's template never goes out with another.
+  var inserted = null;
+  status.addEventListener("change", function () {
+    var ours = inserted !== null && reply.value === inserted;
+    if (!ours && reply.value.trim()) return;
+    var text = suggestions[status.value] || "";
+    if (text) {
       reply.value = text;
+      inserted = text;
       if (also) also.checked = true;
+    } else if (ours) {
+      reply.value = "";
+      inserted = null;
+      if (also) also.checked = false;
     }
-  }
-  status.addEventListener("change", suggest);
-  suggest();
+  });
+  // No suggestion on page load: the status shown is the current one, and nothing is posted unasked.
 })();
