@@ -95,6 +95,11 @@ def test_choosing_fixed_publishes_the_fixed_template_never_the_acknowledged_one(
     expect(reply).to_have_value("")
     expect(also).not_to_be_checked()
     check_a11y(page)
+    # The update form comes before the photos and the status history.
+    assert page.evaluate(
+        "() => Boolean(document.querySelector('#staff-panel').compareDocumentPosition("
+        "document.querySelector('#history-heading')) & Node.DOCUMENT_POSITION_FOLLOWING)"
+    )
 
     status.select_option(label="Acknowledged")
     expect(reply).to_have_value(ACK_BODY)
@@ -102,8 +107,10 @@ def test_choosing_fixed_publishes_the_fixed_template_never_the_acknowledged_one(
     status.select_option(label="Fixed")  # the text it inserted itself gives way to the new status's template
     expect(reply).to_have_value(FIXED_BODY)
     expect(also).to_be_checked()
+    expect(form.locator("[data-reply-preview]")).to_have_text(f"Will be posted as the official reply: {FIXED_BODY}")
+    expect(page.get_by_role("textbox", name="Official reply", exact=True)).to_have_count(1)  # one box, not two
     form.get_by_label("Reason (public, shown in the status history)").fill("Filled on Monday")
-    submit(page, form.get_by_role("button", name="Change status"))
+    submit(page, form.get_by_role("button", name="Publish the update"))
 
     expect(page.locator(".flash--success")).to_have_text("The status is changed.")
     expect(page.locator(".issue__meta .status")).to_have_text("Fixed")
@@ -127,7 +134,7 @@ def test_own_text_survives_a_status_change_and_is_what_is_published(page, sign_i
     form.get_by_label("New status").select_option(label="Fixed")
     expect(reply).to_have_value(own)
     form.get_by_label("Reason (public, shown in the status history)").fill("Filled")
-    submit(page, form.get_by_role("button", name="Change status"))
+    submit(page, form.get_by_role("button", name="Publish the update"))
 
     expect(page).to_have_url(re.compile(rf"/issues/{issue_id}"))
     expect(page.locator(".issue__meta .status")).to_have_text("Fixed")
@@ -148,3 +155,4 @@ def test_a_suggestion_taken_back_unticks_also_post(page, sign_in, make_live_user
     form.get_by_label("New status").select_option(label="In progress")  # no template for "in progress"
     expect(reply).to_have_value("")
     expect(also).not_to_be_checked()
+    expect(form.locator("[data-reply-preview]")).to_have_text("No official reply will be posted.")
