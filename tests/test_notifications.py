@@ -205,3 +205,16 @@ def test_a_circle_without_a_name_is_named_by_its_place(app, make_user, categorie
     with app.app_context(), unit_of_work():
         names = list(db.session.scalars(sa.select(AreaFollow.name).where(AreaFollow.user_id == fan.id)))
     assert names == ["Within 200 m of Fishtown - Lower Kensington"]
+
+
+def test_an_official_reply_is_notified_as_the_department_replying(app, make_user, make_issue):
+    reporter, staff = make_user(), make_user("staff", display_name="Dana Streets")
+    issue_id = make_issue(reporter, title="Broken light")
+    staff_http = logged_in(app, staff)
+    form = {"status": "fixed", "reason": "Patched", "also_reply": "y", "reply": "We patched it."}
+    assert staff_http.post(f"/staff/issues/{issue_id}/status", data=form).status_code == 302
+    page = logged_in(app, reporter).get("/notifications").get_data(as_text=True)
+    assert "The Streets Department replied to “Broken light”" in page
+    assert "“Broken light” is now: Fixed — Patched" in page
+    assert "Dana Streets commented" not in page
+    assert len(notes(app, reporter.id)) == 2

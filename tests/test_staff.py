@@ -3,6 +3,7 @@ templates, the queue, and internal notes that never leave the staff."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -213,6 +214,30 @@ def test_templates_prefill_and_status_suggestions(app, make_user, make_issue, ca
     page = client.get(f"/issues/{issue_id}?template={template.id}").get_data(as_text=True)
     assert "Our crew filled this pothole.</textarea>" in page
     assert "Our crew filled this pothole." in page.split("data-suggestions=")[1].split(">")[0]
+    # Without JavaScript the template lands in the one update form, ticked to be posted.
+    update_form = page.split("data-status-form")[1].split("</form>")[0]
+    assert "Our crew filled this pothole.</textarea>" in update_form
+    assert re.search(r'<input[^>]*checked[^>]*name="also_reply"|<input[^>]*name="also_reply"[^>]*checked', update_form)
+    assert page.count(">Official reply</label>") == 1
+
+
+def test_the_update_form_keeps_the_current_status_and_posts_only_the_reply(app, make_user, make_issue):
+    issue_id = make_issue()
+    client = http_as(app, make_user("staff", department="streets"))
+    page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert '<option value="open" selected>' in page
+    with app.app_context(), unit_of_work():
+        changes = db.session.scalar(sa.select(sa.func.count(StatusChange.id)))
+    response = set_status(client, issue_id, "open", reason="", also_reply="y", reply="We are on it.")
+    assert response.status_code == 302
+    assert "Your official reply is posted." in client.get(response.location).get_data(as_text=True)
+    assert status_of(app, issue_id) is IssueStatus.OPEN
+    with app.app_context(), unit_of_work():
+        assert db.session.scalars(sa.select(Comment.body).where(Comment.official.is_(True))).all() == ["We are on it."]
+        assert db.session.scalar(sa.select(sa.func.count(StatusChange.id))) == changes
+    # The same status without a reply is not a change: the clear message, no status history line.
+    response = set_status(client, issue_id, "open", reason="Because")
+    assert "cannot become" in client.get(response.location).get_data(as_text=True)
 
 
 def test_internal_notes_stay_with_staff(app, make_user, make_issue):

@@ -30,12 +30,15 @@ def _commented(app, issue, comment, **_extra) -> None:
     if comment.author_id:
         services.auto_follow(comment.author_id, issue.id, FollowReason.COMMENTED)
     author = db.session.get(User, comment.author_id) if comment.author_id else None
+    payload = {"comment_id": comment.id, "actor": author.display_name if author else ""}
+    if comment.official and comment.department is not None:
+        payload["department"] = comment.department.name  # an official reply speaks for the department
     services.notify(
         services.issue_followers(issue.id),
         NotificationKind.COMMENT,
         issue=issue,
         actor_id=comment.author_id,
-        payload={"comment_id": comment.id, "actor": author.display_name if author else ""},
+        payload=payload,
     )
 
 

@@ -12,6 +12,8 @@ from civic.notifications.models import Notification, NotificationKind
 def describe(notification: Notification) -> str:
     payload, issue = notification.payload or {}, notification.issue
     title = issue.title if issue else _("a removed issue")
+    if notification.kind is NotificationKind.COMMENT and payload.get("department"):
+        return _("The %(department)s replied to “%(title)s”", department=payload["department"], title=title)
     if notification.kind is NotificationKind.COMMENT:
         return _("%(who)s commented on “%(title)s”", who=payload.get("actor", _("A neighbour")), title=title)
     if notification.kind is NotificationKind.STATUS:

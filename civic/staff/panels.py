@@ -23,7 +23,7 @@ def fix_question(issue, viewer) -> dict | None:
     return {"form": FixedAnswerForm(formdata=None)}
 
 
-@panels.panel(page="issue", name="staff-panel", template="staff/_issue_panel.html", order=10, slot="before-comments")
+@panels.panel(page="issue", name="staff-panel", template="staff/_issue_panel.html", order=20, slot="below-description")
 def staff_panel(issue, viewer) -> dict | None:
     """What a staff member sees on an issue page; None for everyone else."""
     if not is_any_staff(viewer):
@@ -33,16 +33,19 @@ def staff_panel(issue, viewer) -> dict | None:
     reply_form.template.choices = [SelectChoice("", "—")] + [SelectChoice(str(t.id), t.title) for t in templates]
     chosen = request.args.get("template", type=int)
     chosen_template = next((t for t in templates if t.id == chosen), None)
-    if chosen_template:
-        reply_form.body.data = chosen_template.body
     owner = owns(viewer, issue)
+    status_form = StatusForm(formdata=None, status=issue.status.value)
+    if chosen_template:  # "Use this template" without JavaScript
+        reply_form.body.data = status_form.reply.data = chosen_template.body
+        status_form.also_reply.data = True
     assign_form = AssignForm(formdata=None, assignee=str(issue.assignee_id or ""))
     assign_form.assignee.choices = [SelectChoice("", _("Nobody"))] + [
         SelectChoice(str(u.id), u.display_name) for u in replies.colleagues(issue.category.department_id)
     ]
     return {
         "owner": owner,
-        "status_form": StatusForm(formdata=None, status=issue.status.value),
+        "status_form": status_form,
+        "current": issue.status.value,
         "allowed": [s.value for s in workflow.TRANSITIONS[issue.status]],
         "reply_form": reply_form,
         "templates": templates,

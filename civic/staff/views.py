@@ -108,7 +108,14 @@ def change_status(issue_id: int):
     if not form.validate_on_submit():
         abort(400)
 
+    reply_text = (form.reply.data or "").strip() if form.also_reply.data else ""
+    # The selector shows the current status: left as it is, the form only posts the reply.
+    reply_only = bool(reply_text) and form.status.data == issue_services.get_issue(issue_id).status.value
+
     def action(issue):
+        if reply_only:
+            replies.post_official_reply(current_user, issue, form.reply.data)
+            return
         closed = ClosedReason(form.closed_reason.data) if form.closed_reason.data else None
         workflow.change_status(
             current_user,
@@ -118,10 +125,10 @@ def change_status(issue_id: int):
             closed_reason=closed,
             duplicate_of_id=form.duplicate_of.data,
         )
-        if form.also_reply.data and (form.reply.data or "").strip():
+        if reply_text:
             replies.post_official_reply(current_user, issue, form.reply.data)
 
-    return _act(issue_id, action, _("The status is changed."))
+    return _act(issue_id, action, _("Your official reply is posted.") if reply_only else _("The status is changed."))
 
 
 @bp.post("/issues/<int:issue_id>/reply")

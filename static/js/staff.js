@@ -1,30 +1,61 @@
-/* Staff panel helpers: choosing a template fills the reply (editable), and choosing a status suggests
-   the department's matching template. Without JavaScript, "Use this template" reloads with it filled. */
+/* The staff update form: choosing a template fills the reply (editable), changing the status suggests the
+   department's matching template, and a preview shows what will be posted. Without JavaScript, "Use this
+   template" reloads with it filled, and the text box is the preview. */
 (function () {
   "use strict";
-  var select = document.getElementById("template");
-  var body = document.getElementById("official-body");
-  if (select && body) {
-    var apply = document.querySelector("[data-template-apply]");
-    if (apply) apply.hidden = true;
-    select.addEventListener("change", function () {
-      var option = select.options[select.selectedIndex];
-      if (option && option.dataset.body) body.value = option.dataset.body;
-    });
-  }
+  var apply = document.querySelector("[data-template-apply]");
+  if (apply) apply.hidden = true;
+  var picker = document.getElementById("template");
   var form = document.querySelector("[data-status-form]");
-  if (!form) return;
-  var suggestions = JSON.parse(form.dataset.suggestions || "{}");
-  var status = form.querySelector("select[name=status]");
-  var reply = form.querySelector("textarea[name=reply]");
-  var also = form.querySelector("input[name=also_reply]");
-  function suggest() {
-    var text = suggestions[status.value];
-    if (text && reply && !reply.value.trim()) {
-      reply.value = text;
-      if (also) also.checked = true;
+  var reply = picker ? document.getElementById(picker.dataset.target) : null;
+  if (form) reply = form.querySelector("textarea[name=reply]");
+  if (!reply) return;
+  var status = form && form.querySelector("select[name=status]");
+  var also = form && form.querySelector("input[name=also_reply]");
+  var preview = form && form.querySelector("[data-reply-preview]");
+  var suggestions = form ? JSON.parse(form.dataset.suggestions || "{}") : {};
+  // The text this script put in the reply, if any: only that (or an empty box) may be replaced, so the
+  // staff member's own words are never overwritten and one status's template never goes out with another.
+  var inserted = null;
+
+  function showPreview() {
+    if (!preview) return;
+    var text = reply.value.trim();
+    preview.hidden = false;
+    preview.textContent = "";
+    if (text && (!also || also.checked)) {
+      var label = document.createElement("strong");
+      label.textContent = preview.dataset.label;
+      preview.appendChild(label);
+      preview.appendChild(document.createTextNode(" " + text));
+    } else {
+      preview.textContent = preview.dataset.none;
     }
   }
-  status.addEventListener("change", suggest);
-  suggest();
+
+  function insert(text) {
+    reply.value = text;
+    inserted = text || null;
+    if (also) also.checked = Boolean(text);
+    showPreview();
+  }
+
+  if (picker) {
+    picker.addEventListener("change", function () {
+      var option = picker.options[picker.selectedIndex];
+      if (option && option.dataset.body) insert(option.dataset.body);
+    });
+  }
+  if (status) {
+    // No suggestion on page load: the status shown is the current one, and nothing is posted unasked.
+    status.addEventListener("change", function () {
+      var ours = inserted !== null && reply.value === inserted;
+      if (!ours && reply.value.trim()) return;
+      var text = suggestions[status.value] || "";
+      if (text || ours) insert(text);
+    });
+  }
+  reply.addEventListener("input", showPreview);
+  if (also) also.addEventListener("change", showPreview);
+  showPreview();
 })();

@@ -170,8 +170,11 @@ def test_staff_acknowledges_replies_from_a_template_fixes_and_the_reporter_confi
         '"Use this template" is hidden once staff.js runs', lambda: expect(apply).to_be_hidden(timeout=2_000)
     )
 
-    reply_form = panel.locator("form").filter(has=page.get_by_role("button", name="Post official reply"))
-    reply = reply_form.locator("textarea")
+    # One update form: its status stays as it is, so publishing it only posts the reply.
+    reply_form = panel.locator("form[data-status-form]")
+    expect(reply_form.get_by_label("New status")).to_have_value("acknowledged")
+    reply = reply_form.locator("textarea[name=reply]")
+    expect(panel.get_by_role("textbox", name="Official reply", exact=True)).to_have_count(1)
     findings.check(
         'the official reply textarea is labelled "Official reply"',
         lambda: expect(reply).to_have_accessible_name("Official reply", timeout=2_000),
@@ -181,7 +184,8 @@ def test_staff_acknowledges_replies_from_a_template_fixes_and_the_reporter_confi
     expect(reply).to_have_value(scene.template_body)
     edited = scene.template_body + " Thanks for your patience."
     reply.fill(edited)
-    submit(page, reply_form.get_by_role("button", name="Post official reply"))
+    expect(reply_form.locator("[data-reply-preview]")).to_have_text(f"Will be posted as the official reply: {edited}")
+    submit(page, reply_form.get_by_role("button", name="Publish the update"))
     expect(page.locator(".flash--success")).to_have_text("Your official reply is posted.")
     official = page.locator("section#official-response")
     expect(official).to_be_visible()
@@ -205,7 +209,7 @@ def test_staff_acknowledges_replies_from_a_template_fixes_and_the_reporter_confi
     expect(also).to_be_checked()
     also.uncheck()
     status_form.get_by_label("Reason (public, shown in the status history)").fill("Filled on Monday")
-    submit(page, status_form.get_by_role("button", name="Change status"))
+    submit(page, status_form.get_by_role("button", name="Publish the update"))
     expect(page.locator(".flash--success")).to_have_text("The status is changed.")
     expect(page.locator(".issue__meta .status")).to_have_text("Fixed")
     history = page.locator("ol.history > li")
