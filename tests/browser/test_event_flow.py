@@ -67,7 +67,7 @@ def test_organise_clean_up_waiting_list_promotion_and_ics(
         page2 = other.new_page()
         sign_in(page2, neighbour)
         page2.goto(event_url)
-        submit(page2, page2.get_by_role("button", name="I’ll come"))
+        submit(page2, page2.get_by_role("button", name="Join the waiting list"))
         expect(page2.locator("main")).to_contain_text("You are number 1 on the waiting list.")
         check_a11y(page2)
 
