@@ -171,6 +171,7 @@ def test_organise_from_an_issue_and_sign_up_through_the_pages(app, client, auth,
             "lon": str(FISHTOWN[1]),
             "capacity": "2",
             "issue_id": str(issue_id),
+            "organiser_attends": "y",  # the organiser takes one of the places
         },
     )
     assert response.status_code == 302

@@ -392,6 +392,8 @@ def test_guests_hear_of_edits_and_cancellation_by_mail(make_app, make_user, smtp
         services.cancel_event(user, db.session.get(Event, event_id))
     edited, cancelled = smtp_server.wait_for(3)[1:]
     assert edited["Subject"] == "“Park tidy” has changed" and "The other gate" in edited.get_content()
+    when = re.search(r"When: (.+)", edited.get_content()).group(1).strip()  # no seconds, the short zone
+    assert re.fullmatch(r"\w+, \w+ \d+, \d{4}, \d+:\d\d\W[AP]M – \d+:\d\d\W[AP]M E[SD]T", when), when
     assert cancelled["Subject"] == "“Park tidy” is cancelled"
 
 

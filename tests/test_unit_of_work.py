@@ -162,8 +162,8 @@ def test_an_effect_runs_once_after_commit_and_its_failure_does_not_undo_the_comm
 
 
 def test_organising_a_clean_up_for_an_issue_is_one_commit(app, client, auth, make_user, make_issue):
-    """The event, its link to the issue and the organiser's own place are written together: one commit for
-    the click (it used to be three)."""
+    """The event, its link to the issue and the organiser's own place (when they will attend) are written
+    together: one commit for the click (it used to be three)."""
     from datetime import datetime, timedelta
 
     from sqlalchemy.orm import Session
@@ -191,6 +191,7 @@ def test_organising_a_clean_up_for_an_issue_is_one_commit(app, client, auth, mak
                 "lon": str(FISHTOWN[1]),
                 "capacity": "2",
                 "issue_id": str(issue_id),
+                "organiser_attends": "y",
             },
         )
     finally:

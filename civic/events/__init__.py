@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
-from civic.events import notices, panels, views, views_organise  # noqa: E402,F401
+from civic.events import notices, panels, times, views, views_organise  # noqa: E402,F401

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import url_for
-from flask_babel import format_datetime
 from sqlalchemy import bindparam, select
 
 from civic.database import utcnow
 from civic.events.models import Event, EventIssue, EventReport, RsvpStatus
 from civic.events.services import counts_by_status
+from civic.events.times import event_time
 from civic.extensions import db
 from civic.issues.spatial import BBox, distance_m
 
@@ -75,7 +75,7 @@ def _feature(event: Event, going: int) -> dict:
         "properties": {
             "id": event.id,
             "title": event.title,  # plain text: the map script sets textContent, never HTML
-            "starts": format_datetime(event.starts_at, "medium"),
+            "starts": event_time(event.starts_at),
             "starts_at": event.starts_at.isoformat(),
             "meeting_point": event.meeting_point,
             "places_left": places_left,

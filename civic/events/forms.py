@@ -6,7 +6,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateTimeLocalField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 
@@ -55,13 +64,16 @@ class EventForm(FlaskForm):
         description=_l("For example: 20 bags, 10 pairs of gloves, a skip. City staff answer on the event page."),
         validators=[Optional(), Length(max=1000)],
     )
+    organiser_attends = BooleanField(_l("I will attend (takes one place)"), default=False)
     issue_id = HiddenField()
 
 
 class EditEventForm(EventForm):
-    """The same fields; supplies are asked for separately once the event exists."""
+    """The same fields; supplies are asked for separately once the event exists, and organisers sign up
+    like everyone else."""
 
     supplies_request = None
+    organiser_attends = None
 
 
 class ReportForm(FlaskForm):

@@ -15,9 +15,9 @@ from civic.notifications.models import NotificationKind
 
 
 @signals.event_changed.connect
-def _event_changed(app, event, change, what=(), **_extra) -> None:
-    """Everyone signed up (or waiting) hears of a cancellation or a new time or place; the organisers
-    hear the city's answer to their request for supplies."""
+def _event_changed(app, event, change, what=(), except_users=(), **_extra) -> None:
+    """Everyone signed up (or waiting) hears of a cancellation or a new time or place (but except_users,
+    already told); the organisers hear the city's answer to their request for supplies."""
     payload = {"event_id": event.id, "event_title": event.title}
     organisers = {
         event.organiser_id,
@@ -44,7 +44,7 @@ def _event_changed(app, event, change, what=(), **_extra) -> None:
     )
     # The organisers made the change: they need no notice of it.
     notifications.notify(
-        [p for p in people if p is not None and p not in organisers],
+        [p for p in people if p is not None and p not in organisers and p not in except_users],
         kind,
         issue=None,
         payload={**payload, "what": list(what)},

@@ -81,11 +81,19 @@ def update_event(
     event.capacity, event.what_to_bring = capacity, (what_to_bring or "").strip() or None
     event.area_neighbourhood, event.updated_at = area, utcnow()
     db.session.flush()
-    if "capacity" in noticed:
-        fill_free_places(event)  # more places: the waiting list moves up, in order
+    promoted = fill_free_places(event) if "capacity" in noticed else []  # more places: the waiting list moves up
+    # Someone promoted has just been told of their place; a second notice for the same change is noise,
+    # unless the time or the place changed too.
+    told = {rsvp.id for rsvp in promoted} if noticed == ["capacity"] else set()
     if noticed:
-        signals.event_changed.send(signals.sender(), event=event, change="edited", what=noticed)
-        reminders.mail_guests(event, "edited")
+        signals.event_changed.send(
+            signals.sender(),
+            event=event,
+            change="edited",
+            what=noticed,
+            except_users={rsvp.user_id for rsvp in promoted if rsvp.id in told},
+        )
+        reminders.mail_guests(event, "edited", except_rsvps=told)
     return noticed
 
 

@@ -6,6 +6,7 @@ claimed by a conditional UPDATE (reminded_at IS NULL) before anything is sent.""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
@@ -91,14 +92,16 @@ def mail_guest(rsvp: Rsvp, event: Event, notice: str) -> None:
         )
 
 
-def mail_guests(event: Event, notice: str) -> int:
-    """Every confirmed guest going or waiting hears about an edit or a cancellation."""
+def mail_guests(event: Event, notice: str, *, except_rsvps: Collection[int] = ()) -> int:
+    """Every confirmed guest going or waiting hears about an edit or a cancellation (but those in
+    except_rsvps, already told)."""
     guests = db.session.scalars(
         select(Rsvp).where(
             Rsvp.event_id == event.id,
             Rsvp.user_id.is_(None),
             Rsvp.guest_email.is_not(None),
             Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED]),
+            Rsvp.id.not_in(except_rsvps),
         )
     ).all()
     for rsvp in guests:

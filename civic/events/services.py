@@ -47,6 +47,11 @@ def get_event(event_id: int) -> Event:
     return event
 
 
+def has_started(event: Event) -> bool:
+    """Sign-ups close when the event starts."""
+    return event.starts_at <= utcnow()
+
+
 def is_organiser(user: User | AnonymousUserMixin, event: Event) -> bool:
     if user is None or not user.is_authenticated:
         return False
@@ -110,7 +115,9 @@ def create_event(
     what_to_bring: str | None = None,
     area_neighbourhood: str | None = None,
     supplies_request: str | None = None,
+    organiser_attends: bool = False,
 ) -> Event:
+    """Publish an event. The organiser takes one of its places only if they say they will attend."""
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to organise an event."))
     starts, ends = local_to_utc(starts_local), local_to_utc(ends_local)
@@ -135,6 +142,8 @@ def create_event(
     )
     db.session.add(event)
     db.session.flush()
+    if organiser_attends:
+        sign_up(user, event.id)
     return event
 
 
@@ -189,8 +198,7 @@ def sign_up(user: User, event_id: int) -> Rsvp:
         raise PermissionDenied(_("Sign in to sign up, or sign up as a guest with your e-mail."))
     _lock(event_id)
     event = get_event(event_id)
-    if event.is_cancelled or event.ends_at < utcnow():
-        raise ValidationError(_("This event is cancelled or over."))
+    _require_sign_ups_open(event)
     rsvp = rsvp_of(user, event_id)
     if rsvp is not None and rsvp.status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
         db.session.flush()
@@ -204,6 +212,13 @@ def sign_up(user: User, event_id: int) -> Rsvp:
     _place(rsvp, event)
     db.session.flush()
     return rsvp
+
+
+def _require_sign_ups_open(event: Event) -> None:
+    if event.is_cancelled:
+        raise ValidationError(_("This event is cancelled or over."))
+    if has_started(event):
+        raise ValidationError(_("This event has started: sign-ups are closed."))
 
 
 def _place(rsvp: Rsvp, event: Event) -> None:
@@ -222,8 +237,7 @@ def sign_up_guest(event_id: int, name: str, email: str) -> Rsvp:
     if "@" not in email or len(email) > 254 or any(c.isspace() or not c.isprintable() for c in email):
         raise ValidationError(_("Enter an email address like name@example.com."), field="guest_email")
     event = get_event(event_id)
-    if event.is_cancelled or event.ends_at < utcnow():
-        raise ValidationError(_("This event is cancelled or over."))
+    _require_sign_ups_open(event)
     rsvp = db.session.scalar(select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.guest_email == email))
     if rsvp is None:
         rsvp = Rsvp(event_id=event_id, guest_name=name, guest_email=email, status=RsvpStatus.PENDING)

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from civic.database import utcnow
 from civic.errors import DomainError, InvalidToken, NotFound
 from civic.events import bp, finding, organising, reminders, reports, services
 from civic.events.forms import EventForm, area_choices
@@ -81,11 +82,16 @@ def new():
             form.meeting_point.data = issue.address or issue.title
 
     def organise():
-        """The event, its link to the issue it was organised for and the organiser's place: one unit of work."""
-        event = services.create_event(current_user, **form.details(), supplies_request=form.supplies_request.data)
+        """The event, its link to the issue it was organised for and the organiser's place if they take one:
+        one unit of work."""
+        event = services.create_event(
+            current_user,
+            **form.details(),
+            supplies_request=form.supplies_request.data,
+            organiser_attends=bool(form.organiser_attends.data),
+        )
         if issue is not None:
             organising.link_issues(current_user, event, [issue.id])
-        services.sign_up(current_user, event.id)  # organisers come to their own event
         return event
 
     outcome = submit_form(form, organise)
@@ -105,11 +111,15 @@ def detail(event_id: int):
     rsvps = db.session.scalars(select(Rsvp).where(Rsvp.event_id == event.id).order_by(Rsvp.created_at)).all()
     mine = services.rsvp_of(current_user, event.id)
     waiting = [r for r in rsvps if r.status is RsvpStatus.WAITLISTED]
+    going = [r for r in rsvps if r.status is RsvpStatus.GOING]
     return render_template(
         "events/detail.html",
         event=event,
         mine=mine,
-        going=[r for r in rsvps if r.status is RsvpStatus.GOING],
+        going=going,
+        started=services.has_started(event),
+        over=event.ends_at <= utcnow(),
+        full=event.capacity is not None and len(going) >= event.capacity,
         waiting=waiting,
         position=(waiting.index(mine) + 1) if mine in waiting else None,
         organiser=services.is_organiser(current_user, event),

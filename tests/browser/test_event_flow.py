@@ -50,6 +50,7 @@ def test_organise_clean_up_waiting_list_promotion_and_ics(
     page.get_by_label("Starts (city time)").fill(starts)
     page.get_by_label("Ends (city time)").fill(ends)
     page.get_by_label(re.compile(r"^How many people at most")).fill("1")
+    page.get_by_label("I will attend (takes one place)").check()
     submit(page, page.get_by_role("button", name="Publish the event"))
 
     expect(page).to_have_url(re.compile(r"/events/\d+$"))
@@ -66,7 +67,7 @@ def test_organise_clean_up_waiting_list_promotion_and_ics(
         page2 = other.new_page()
         sign_in(page2, neighbour)
         page2.goto(event_url)
-        submit(page2, page2.get_by_role("button", name="I’ll come"))
+        submit(page2, page2.get_by_role("button", name="Join the waiting list"))
         expect(page2.locator("main")).to_contain_text("You are number 1 on the waiting list.")
         check_a11y(page2)
 
