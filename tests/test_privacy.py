@@ -153,12 +153,12 @@ def test_delete_my_account_anonymises_and_erases(app, client, auth, make_user, m
     leaving, neighbour = make_user(display_name="Leo Leaving"), make_user()
     reported = make_issue(leaving, title="Leo's pothole", show_reporter_name=True)
     other_issue = make_issue(neighbour)
-    waiting = make_user()
+    waiting = make_user()  # also the other vote on other_issue
     with app.test_request_context(), unit_of_work():
         user = db.session.get(User, leaving.id)
         services.add_comment(user, db.session.get(Issue, other_issue), "Leo was here")
         services.set_upvote(user, other_issue, True)
-        services.set_upvote(db.session.get(User, neighbour.id), other_issue, True)
+        services.set_upvote(db.session.get(User, waiting.id), other_issue, True)  # not its reporter's: they cannot
         starts = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
         event_id = events.create_event(
             db.session.get(User, neighbour.id),

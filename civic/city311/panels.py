@@ -123,3 +123,11 @@ def city_attributes(form) -> dict | None:
                 }
             )
     return {"blocks": blocks} if blocks else None
+
+
+@panels.panel(page="issue-summary", name="311-ticket-number", template="open311/_summary_ticket.html", slot="ticket")
+def ticket_number(issue, viewer) -> dict | None:
+    """The printable summary names the city's ticket number, to quote when calling 311."""
+    submission, _endpoint_id, _service_id = outbox.box_state(issue)
+    number = submission.service_request_id if submission is not None else None
+    return {"number": number} if number else None

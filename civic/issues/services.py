@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from civic import signals
 from civic.accounts.models import User
 from civic.database import insert_ignoring_duplicates, utcnow
-from civic.errors import NotFound, PermissionDenied, ValidationError
+from civic.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.issues import photos as issue_photos
@@ -96,6 +96,14 @@ def sees_private_details(viewer: User | AnonymousUserMixin, issue: Issue) -> boo
     if viewer is None or not viewer.is_authenticated:
         return False
     return viewer.id == issue.reporter_id or viewer.acts_as_staff or viewer.is_moderator
+
+
+def can_see_summary(viewer: User | AnonymousUserMixin, issue: Issue) -> bool:
+    """The printable progress summary is for whoever passes it on: the reporter (a liaison reporting for
+    a neighbour is the reporter) and staff."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return viewer.id == issue.reporter_id or viewer.is_any_staff
 
 
 def reporter_name(issue: Issue, viewer: User | AnonymousUserMixin) -> str | None:
@@ -297,11 +305,28 @@ def _require_voter(user: User | AnonymousUserMixin) -> None:
         raise PermissionDenied(_("Sign in to add your vote."))
 
 
+def vote_refusal(user: User | AnonymousUserMixin, issue: Issue) -> str | None:
+    """Why this person may not add a vote to the issue now, or None when they may. Votes already
+    cast stay counted (and may be withdrawn); only new ones are refused."""
+    if not issue.status.is_open:
+        return (
+            _("This issue is fixed, so it takes no more votes.")
+            if issue.status is IssueStatus.FIXED
+            else _("This issue is closed, so it takes no more votes.")
+        )
+    if user is not None and user.is_authenticated and user.id == issue.reporter_id:
+        return _("You reported this issue, so your report already counts; votes are for other neighbours.")
+    return None
+
+
 def set_upvote(user: User, issue_id: int, voted: bool) -> tuple[bool, int]:
     """Vote or withdraw. Safe under concurrent clicks: the (issue, user) key allows one row, and the
     count moves only when a row was really inserted or deleted, in the same transaction."""
     _require_voter(user)
-    get_issue(issue_id)
+    issue = get_issue(issue_id)
+    if voted and (refusal := vote_refusal(user, issue)) is not None:
+        # A closed issue is a state the request cannot change (409); one's own issue is a rule about who (403).
+        raise (Conflict if not issue.status.is_open else PermissionDenied)(refusal)
     # RETURNING says whether a row really changed (drivers disagree on rowcount for these statements).
     if voted:
         statement = insert_ignoring_duplicates(Upvote, issue_id=issue_id, user_id=user.id, created_at=utcnow())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -16,6 +16,7 @@ from civic.issues import bp, cards, home_view, maps, services
 from civic.issues.forms import CommentForm
 from civic.issues.models import STATUS_LABELS, Comment, Issue, IssueStatus
 from civic.issues.queries import IssueFilters, list_query, parse_filters, parse_mine
+from civic.issues.summary import issue_summary
 from civic.pagecache import for_anonymous_readers
 from civic.text import render_user_text
 
@@ -98,6 +99,8 @@ def detail(issue_id: int):
         reporter=services.reporter_name(issue, current_user),
         private=services.sees_private_details(current_user, issue),
         upvoted=services.has_upvoted(current_user, issue.id),
+        vote_refusal=services.vote_refusal(current_user, issue),
+        can_summarise=services.can_see_summary(current_user, issue),
         can_edit=services.can_edit_issue(current_user, issue),
         comments=(comments := _comments(issue)),
         official=next(
@@ -140,3 +143,17 @@ def _comments(issue: Issue):
         }
         for c in db.session.scalars(_COMMENTS, {"issue_id": issue.id})
     ]
+
+
+@bp.get("/issues/<int:issue_id>/summary")
+@login_required
+def summary(issue_id: int):
+    """A plain, large-type page of the issue's progress, to print or read aloud for someone offline."""
+    found = issue_summary(current_user, issue_id)
+    return render_template(
+        "issues/summary.html",
+        summary=found,
+        issue=found.issue,
+        panels=panels.collect("issue-summary", issue=found.issue, viewer=current_user),
+        render_user_text=render_user_text,
+    )

@@ -13,6 +13,7 @@ PAGES = [
     "/issues/new",
     "/issues/{issue}",
     "/issues/{issue}/edit",
+    "/issues/{issue}/summary",
     "/account",
     "/account/email",
     "/follows",
