@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 import httpx
 from flask import current_app
@@ -30,7 +31,9 @@ class Place:
     source: str  # "street" (the gazetteer), "geocoder" or "neighbourhood"
 
 
+@lru_cache(maxsize=1)
 def city_bounds() -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) of all neighbourhoods (bundled: computed once per process)."""
     boxes = [h.geometry.bounds for h in neighbourhoods.all_neighbourhoods()]
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 from werkzeug.datastructures import MultiDict
 
-from civic.geo import neighbourhoods
+from civic.geo import geocoding
 
 MIN_ZOOM = 10
 MAX_ZOOM = 19
@@ -29,21 +28,13 @@ class MapView:
         return self.lat, self.lon
 
 
-@lru_cache(maxsize=1)
-def city_bounds() -> tuple[float, float, float, float]:
-    """(min_lat, min_lon, max_lat, max_lon) of all neighbourhoods, with the margin."""
-    bounds = [h.geometry.bounds for h in neighbourhoods.all_neighbourhoods()]
-    return (
-        min(b[1] for b in bounds) - MARGIN_DEGREES,
-        min(b[0] for b in bounds) - MARGIN_DEGREES,
-        max(b[3] for b in bounds) + MARGIN_DEGREES,
-        max(b[2] for b in bounds) + MARGIN_DEGREES,
-    )
-
-
 def in_city(lat: float, lon: float) -> bool:
-    min_lat, min_lon, max_lat, max_lon = city_bounds()
-    return min_lat <= lat <= max_lat and min_lon <= lon <= max_lon
+    """Inside the box around all neighbourhoods, with MARGIN_DEGREES to spare."""
+    min_lon, min_lat, max_lon, max_lat = geocoding.city_bounds()
+    return (
+        min_lat - MARGIN_DEGREES <= lat <= max_lat + MARGIN_DEGREES
+        and min_lon - MARGIN_DEGREES <= lon <= max_lon + MARGIN_DEGREES
+    )
 
 
 def _number(text: str | None) -> float | None:

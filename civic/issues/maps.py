@@ -22,7 +22,7 @@ import folium
 from flask import current_app
 from markupsafe import Markup
 
-from civic.geo import neighbourhoods
+from civic.geo import geocoding
 from civic.security import csp_nonce
 
 CITY_ZOOM = 12
@@ -38,9 +38,7 @@ class MapParts:
 
 
 def city_centre() -> tuple[float, float]:
-    bounds = [h.geometry.bounds for h in neighbourhoods.all_neighbourhoods()]
-    min_lon, min_lat = min(b[0] for b in bounds), min(b[1] for b in bounds)
-    max_lon, max_lat = max(b[2] for b in bounds), max(b[3] for b in bounds)
+    min_lon, min_lat, max_lon, max_lat = geocoding.city_bounds()
     return round((min_lat + max_lat) / 2, 5), round((min_lon + max_lon) / 2, 5)
 
 
