@@ -8,9 +8,10 @@ import secrets
 from datetime import datetime
 from typing import Protocol
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import Float, ForeignKey, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.database import UTCDateTime, string_enum, utcnow
@@ -50,9 +51,16 @@ class Department(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    name_es: Mapped[str | None] = mapped_column(String(120))  # the Spanish name; English where missing
     slug: Mapped[str] = mapped_column(String(60), unique=True)
 
     members: Mapped[list[User]] = relationship(back_populates="department", foreign_keys="User.department_id")
+
+    @property
+    def label(self) -> str:
+        """The department's name in the reader's language."""
+        locale = get_locale()
+        return self.name_es if locale is not None and locale.language == "es" and self.name_es else self.name
 
     def __repr__(self) -> str:
         return f"<Department {self.slug}>"
@@ -69,6 +77,9 @@ class User(UserMixin, Model):
     # Stored normalised (trimmed, lower-case) so uniqueness is case-insensitive on every backend.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
+    # The one rule for names: shown to neighbours next to reports and comments, or only to the person and city
+    # staff. Chosen at sign-up (accounts from before the choice existed keep showing it, as they were told).
+    show_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default="1")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(string_enum(Role), default=Role.RESIDENT)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
@@ -136,7 +147,7 @@ class User(UserMixin, Model):
     def require_owner(self, issue: HandledIssue) -> None:
         if not self.owns_issue(issue):
             raise PermissionDenied(
-                _("Only staff of %(dept)s can change this issue.", dept=issue.category.department.name)
+                _("Only staff of %(dept)s can change this issue.", dept=issue.category.department.label)
             )
 
     @property
@@ -171,4 +182,4 @@ class Anonymous(AnonymousUserMixin):
         raise PermissionDenied(_("Only verified city staff can do this."))
 
     def require_owner(self, issue: HandledIssue) -> None:
-        raise PermissionDenied(_("Only staff of %(dept)s can change this issue.", dept=issue.category.department.name))
+        raise PermissionDenied(_("Only staff of %(dept)s can change this issue.", dept=issue.category.department.label))

@@ -138,7 +138,7 @@ def _role_form() -> RoleRequestForm:
     )
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     form.department.choices = [SelectChoice("", _("Not city staff"))] + [
-        SelectChoice(str(d.id), d.name) for d in departments
+        SelectChoice(str(d.id), d.label) for d in departments
     ]
     return form
 

@@ -51,7 +51,7 @@ def category(category_id: int | None = None):
     if request.method == "GET" and existing:
         form.department.data = existing.department_id
     form.department.choices = [
-        SelectChoice(d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.name))
+        SelectChoice(d.id, d.label) for d in db.session.scalars(select(Department).order_by(Department.name))
     ]
     outcome = submit_form(
         form,

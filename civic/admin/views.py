@@ -61,7 +61,7 @@ def _role_form(user: User) -> UserRoleForm:
         verified=user.is_verified,
     )
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
-    form.department.choices = [SelectChoice("", _("None"))] + [SelectChoice(str(d.id), d.name) for d in departments]
+    form.department.choices = [SelectChoice("", _("None"))] + [SelectChoice(str(d.id), d.label) for d in departments]
     return form
 
 

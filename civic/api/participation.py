@@ -106,7 +106,7 @@ def comment_json(comment: Comment) -> dict:
         "id": comment.id,
         "issue_id": comment.issue_id,
         "author": author,
-        "body": comment.body,
+        "body": comment.text,
         "official": comment.official,
         "department": comment.department.name if comment.department else None,
         "created_at": comment.created_at.isoformat(),

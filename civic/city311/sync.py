@@ -20,7 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
-from civic import signals
+from civic import signals, stored_text
 from civic.city311 import health, outbox
 from civic.city311.client import CityRefused, CityUnavailable, EndpointMissing, GeoReportClient, Ticket
 from civic.city311.models import Endpoint, Submission, SubmissionState, TicketEvent, TicketEventKind
@@ -30,6 +30,18 @@ from civic.issues.models import Comment, Issue, IssueStatus, StatusChange
 from civic.staff.models import ClosedReason
 
 # FixMyStreet's extended statuses (case-insensitive) → our status and, for closed, why.
+# The city's note in an issue's thread: its own words, framed in the reader's language.
+CITY_NOTE = "city_note"
+stored_text.register(
+    CITY_NOTE,
+    lambda p: _(
+        "%(agency)s (311 #%(number)s): %(notes)s",
+        agency=p.get("agency") or _("The city"),
+        number=p["number"],
+        notes=p["notes"],
+    ),
+)
+
 EXTENDED = {
     "fixed": (IssueStatus.FIXED, None),
     "in_progress": (IssueStatus.IN_PROGRESS, None),
@@ -88,13 +100,15 @@ def apply_ticket(
     )
     comment = None
     if notes_new or (update_id is not None and notes):  # the city's own words go in the thread
-        agency = submission.agency_responsible or _("The city")
+        params = {"agency": submission.agency_responsible, "number": submission.service_request_id, "notes": notes}
         comment = Comment(
             issue_id=issue.id,
             author_id=None,
             official=True,
             department_id=issue.category.department_id,
-            body=f"{agency} (311 #{submission.service_request_id}): {notes}",
+            body=stored_text.english(CITY_NOTE, params),
+            system_code=CITY_NOTE,
+            system_params=params,
         )
         db.session.add(comment)
         db.session.execute(update(Issue).where(Issue.id == issue.id).values(comment_count=Issue.comment_count + 1))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -85,8 +84,7 @@ def post_report(
         for moment, files in ((PhotoMoment.BEFORE, before), (PhotoMoment.AFTER, after))
     }
 
-    day = format_date(event.starts_at.astimezone(city_zone()), "long")
-    reason = _("Fixed by the neighbourhood at the clean-up “%(title)s” on %(day)s.", title=event.title, day=day)
+    day = event.starts_at.astimezone(city_zone()).date()
     changes = []
     with saving_photos() as stored:
         report = report_of(event)
@@ -114,7 +112,7 @@ def post_report(
             if link.fixed_at_event:
                 continue
             link.fixed_at_event = True
-            change = workflow.mark_fixed_by_community(user, db.session.get_one(Issue, issue_id), reason)
+            change = workflow.mark_fixed_by_community(user, db.session.get_one(Issue, issue_id), event.title, day)
             if change is not None:
                 changes.append(change)
     workflow.announce(changes)

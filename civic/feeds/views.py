@@ -88,7 +88,7 @@ def _issue_entries(issue: Issue) -> list[Entry]:
                     url=_issue_url(issue.id, "history-heading"),
                     published=change.created_at,
                     updated=change.created_at,
-                    text=change.reason,
+                    text=change.reason_text,
                 ),
             )
         )
@@ -107,7 +107,7 @@ def _issue_entries(issue: Issue) -> list[Entry]:
                     url=_issue_url(issue.id, f"comment-{comment.id}"),
                     published=comment.created_at,
                     updated=_later(comment.created_at, comment.edited_at),
-                    html=render_user_text(comment.body),
+                    html=render_user_text(comment.text),
                     author=_comment_author(comment),
                 ),
             )

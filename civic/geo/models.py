@@ -1,5 +1,5 @@
-"""The street gazetteer: the city's street centreline, one row per segment (a block face pair), as imported
-by `flask geo import-streets` (civic/geo/streets_import.py).
+"""The street gazetteer and neighbourhood populations. The gazetteer is the city's street centreline, one row
+per segment (a block face pair), as imported by `flask geo import-streets` (civic/geo/streets_import.py).
 
 No spatial extension: the line is kept as JSON text, and its bounding box in four indexed float columns is
 what nearest-segment lookups filter on, the same on SQLite and PostgreSQL.
@@ -8,10 +8,12 @@ what nearest-segment lookups filter on, the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from sqlalchemy import Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from civic.database import UTCDateTime, utcnow
 from civic.extensions import Model
 
 
@@ -45,3 +47,15 @@ class StreetSegment(Model):
 
     def __repr__(self) -> str:
         return f"<StreetSegment {self.seg_id} {self.display_name}>"
+
+
+class NeighbourhoodPopulation(Model):
+    """How many people live in a neighbourhood, from a CSV the city loads (`flask geo load-population`): lets the
+    dashboard compare neighbourhoods per 1,000 residents."""
+
+    __tablename__ = "neighbourhood_populations"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    population: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

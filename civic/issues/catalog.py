@@ -11,13 +11,14 @@ from civic.accounts.models import Department
 from civic.extensions import db
 from civic.issues.models import Category
 
+# slug, English, Spanish (the names Philadelphia's own Spanish pages use where it has them)
 DEPARTMENTS = [
-    ("streets", "Streets Department"),
-    ("sanitation", "Sanitation"),
-    ("licenses-inspections", "Licenses & Inspections"),
-    ("parks-recreation", "Parks & Recreation"),
-    ("police-traffic", "Police — Traffic Unit"),
-    ("community-life", "Community Life Improvement Program"),
+    ("streets", "Streets Department", "Departamento de Calles"),
+    ("sanitation", "Sanitation", "Servicio de Limpieza"),
+    ("licenses-inspections", "Licenses & Inspections", "Licencias e Inspecciones"),
+    ("parks-recreation", "Parks & Recreation", "Parques y Recreación"),
+    ("police-traffic", "Police — Traffic Unit", "Policía — Unidad de Tráfico"),
+    ("community-life", "Community Life Improvement Program", "Programa de Mejora de la Vida Comunitaria"),
 ]
 
 # slug, English, Spanish, department
@@ -34,10 +35,12 @@ CATEGORIES = [
 
 def ensure_departments() -> dict[str, Department]:
     existing = {d.slug: d for d in db.session.scalars(select(Department))}
-    for slug, name in DEPARTMENTS:
+    for slug, name, name_es in DEPARTMENTS:
         if slug not in existing:
-            existing[slug] = Department(slug=slug, name=name)
+            existing[slug] = Department(slug=slug, name=name, name_es=name_es)
             db.session.add(existing[slug])
+        elif not existing[slug].name_es and existing[slug].name == name:  # a city from before Spanish names
+            existing[slug].name_es = name_es
     db.session.flush()
     return existing
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from civic import stored_text
 from civic.accounts.models import Department, User
 from civic.database import UTCDateTime, string_enum, utcnow
 from civic.extensions import Model
@@ -165,6 +166,10 @@ class Comment(Model):
     # An official response: posted by verified staff, on behalf of their department.
     official: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    # Text civic wrote itself (the city's 311 note, a reply from a response template): a code and its parameters,
+    # rendered per reader by civic.stored_text; `body` keeps the English for search and moderation.
+    system_code: Mapped[str | None] = mapped_column(String(40))
+    system_params: Mapped[dict | None] = mapped_column(JSON)
 
     author: Mapped[User | None] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -177,6 +182,13 @@ class Comment(Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def text(self) -> str:
+        """What readers see, in their language: the stored code rendered, or the words as written."""
+        if self.system_code and not self.is_deleted:
+            return stored_text.render(self.system_code, self.system_params, self.body)
+        return self.body
+
 
 class StatusChange(Model):
     """The status history shown on an issue page; every change carries who and why."""
@@ -188,12 +200,23 @@ class StatusChange(Model):
     from_status: Mapped[IssueStatus | None] = mapped_column(string_enum(IssueStatus))
     to_status: Mapped[IssueStatus] = mapped_column(string_enum(IssueStatus))
     reason: Mapped[str | None] = mapped_column(Text)
+    # A reason civic wrote itself ("Reopened by a resident: …"): rendered per reader (civic.stored_text);
+    # `reason` keeps the English.
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason_params: Mapped[dict | None] = mapped_column(JSON)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # A fix reported by neighbours after a clean-up: not the city's, so not in its time-to-fix figures.
     by_community: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     actor: Mapped[User | None] = relationship()
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language (a staff member's own words are shown as written)."""
+        if self.reason_code:
+            return stored_text.render(self.reason_code, self.reason_params, self.reason or "")
+        return self.reason or ""
 
 
 class IssueRevision(Model):

@@ -32,7 +32,9 @@ def _commented(app, issue, comment, **_extra) -> None:
     author = db.session.get(User, comment.author_id) if comment.author_id else None
     payload = {"comment_id": comment.id, "actor": author.display_name if author else ""}
     if comment.official and comment.department is not None:
-        payload["department"] = comment.department.name  # an official reply speaks for the department
+        # An official reply speaks for the department; its name is looked up when shown, in the reader's language.
+        payload["department"] = comment.department.name
+        payload["department_id"] = comment.department.id
     services.notify(
         services.issue_followers(issue.id),
         NotificationKind.COMMENT,
@@ -59,6 +61,10 @@ def _status_changed(app, issue, change, **_extra) -> None:
             "from": change.from_status.value if change.from_status else None,
             "to": change.to_status.value,
             "reason": change.reason or "",
+            # a reason civic worded itself is worded again in each reader's language
+            **(
+                {"reason_code": change.reason_code, "reason_params": change.reason_params} if change.reason_code else {}
+            ),
         },
     )
 

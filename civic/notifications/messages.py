@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 
+from civic import stored_text
+from civic.accounts.models import Department
+from civic.extensions import db
 from civic.issues.models import IssueStatus
 from civic.notifications.models import Notification, NotificationKind
 
@@ -13,13 +16,14 @@ def describe(notification: Notification) -> str:
     payload, issue = notification.payload or {}, notification.issue
     title = issue.title if issue else _("a removed issue")
     if notification.kind is NotificationKind.COMMENT and payload.get("department"):
-        return _("The %(department)s replied to “%(title)s”", department=payload["department"], title=title)
+        return _("The %(department)s replied to “%(title)s”", department=_department(payload), title=title)
     if notification.kind is NotificationKind.COMMENT:
         return _("%(who)s commented on “%(title)s”", who=payload.get("actor", _("A neighbour")), title=title)
     if notification.kind is NotificationKind.STATUS:
         status = IssueStatus(payload["to"]).label if payload.get("to") in IssueStatus._value2member_map_ else "?"
         text = _("“%(title)s” is now: %(status)s", title=title, status=status)
-        return f"{text} — {payload['reason']}" if payload.get("reason") else text
+        reason = stored_text.render(payload.get("reason_code"), payload.get("reason_params"), payload.get("reason", ""))
+        return f"{text} — {reason}" if reason else text
     if notification.kind is NotificationKind.EVENT_CANCELLED:
         return _("The event “%(title)s” is cancelled.", title=payload.get("event_title", ""))
     if notification.kind is NotificationKind.EVENT_PLACE:
@@ -35,6 +39,12 @@ def describe(notification: Notification) -> str:
             )
         return _("The city declined your request for supplies for “%(title)s”.", title=payload.get("event_title", ""))
     return _("New in %(area)s: “%(title)s”", area=payload.get("area", ""), title=title)
+
+
+def _department(payload: dict) -> str:
+    """The replying department's name in the reader's language (the stored name if it has gone)."""
+    department = db.session.get(Department, payload["department_id"]) if payload.get("department_id") else None
+    return department.label if department is not None else payload["department"]
 
 
 def link(notification: Notification, external: bool = False) -> str:

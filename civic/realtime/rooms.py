@@ -101,11 +101,11 @@ def comment_payload(comment) -> dict:
         "id": comment.id,
         "author": comment.author.display_name
         if comment.author
-        else (comment.department.name if comment.official and comment.department else ""),
+        else (comment.department.label if comment.official and comment.department else ""),
         "official": comment.official,
-        "department": comment.department.name if comment.official and comment.department else "",
+        "department": comment.department.label if comment.official and comment.department else "",
         "created_at": comment.created_at.isoformat(),
-        "body_html": str(render_user_text(comment.body)),
+        "body_html": str(render_user_text(comment.text)),
         "photos": [
             {"url": url_for("media.photo", key=p.key), "thumbnail": url_for("media.photo", key=p.thumb_key)}
             for p in comment.photos
@@ -141,7 +141,7 @@ def _status_changed(app, issue, change, **_extra) -> None:
             "issue_id": issue.id,
             "status": issue.status.value,
             "label": issue.status.label,
-            "reason": change.reason or "",
+            "reason": change.reason_text,
         },
         issue_room(issue.id),
     )

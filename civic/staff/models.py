@@ -48,10 +48,36 @@ class ResponseTemplate(Model):
     status: Mapped[IssueStatus | None] = mapped_column(string_enum(IssueStatus))
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
+    # The Spanish version; where missing, Spanish readers get the English with a visible note.
+    title_es: Mapped[str | None] = mapped_column(String(120))
+    body_es: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     department: Mapped[Department] = relationship()
     category: Mapped[Category | None] = relationship()
+    revisions: Mapped[list[ResponseTemplateRevision]] = relationship(
+        order_by="ResponseTemplateRevision.id.desc()", viewonly=True
+    )
+
+
+class ResponseTemplateRevision(Model):
+    """What a response template said before an edit, and who changed it."""
+
+    __tablename__ = "response_template_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("response_templates.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    title_es: Mapped[str | None] = mapped_column(String(120))
+    body_es: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[IssueStatus | None] = mapped_column(string_enum(IssueStatus))
+    category_id: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    editor: Mapped[User | None] = relationship()
 
 
 class FixConfirmation(Model):

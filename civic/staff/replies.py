@@ -138,7 +138,7 @@ def assign(actor: User, issue: Issue, assignee_id: int | None) -> None:
     require_owner(actor, issue)
     if assignee_id is not None and assignee_id not in {u.id for u in colleagues(issue.category.department_id)}:
         raise ValidationError(
-            _("Assign it to verified staff of %(dept)s.", dept=issue.category.department.name), field="assignee"
+            _("Assign it to verified staff of %(dept)s.", dept=issue.category.department.label), field="assignee"
         )
     issue.assignee_id = assignee_id
     db.session.flush()

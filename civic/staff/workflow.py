@@ -3,12 +3,13 @@ original (votes here, followers through the issue_merged signal); residents answ
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from civic import signals
+from civic import signals, stored_text
 from civic.accounts.models import User
 from civic.database import insert_ignoring_duplicates, utcnow
 from civic.errors import PermissionDenied, ValidationError
@@ -32,14 +33,39 @@ TRANSITIONS = {
 }
 
 
+# Reasons civic writes itself, rendered in each reader's language (civic.stored_text).
+REOPENED_BY_RESIDENT = "reopened_by_resident"
+FIXED_AT_CLEANUP = "fixed_at_cleanup"
+stored_text.register(REOPENED_BY_RESIDENT, lambda p: _("Reopened by a resident: %(text)s", text=p["text"]))
+stored_text.register(
+    FIXED_AT_CLEANUP,
+    lambda p: _(
+        "Fixed by the neighbourhood at the clean-up “%(title)s” on %(day)s.",
+        title=p["title"],
+        day=format_date(date.fromisoformat(p["day"]), "long"),
+    ),
+)
+
+
 def _record(
-    issue: Issue, new: IssueStatus, reason: str, actor_id: int | None, *, by_community: bool = False
+    issue: Issue,
+    new: IssueStatus,
+    reason: str,
+    actor_id: int | None,
+    *,
+    by_community: bool = False,
+    code: tuple[str, dict] | None = None,
 ) -> StatusChange:
+    """Record a change; `code` (a stored_text code and its parameters) when civic words the reason itself."""
+    if code is not None:
+        reason = stored_text.english(*code)
     change = StatusChange(
         issue_id=issue.id,
         from_status=issue.status,
         to_status=new,
         reason=reason,
+        reason_code=code[0] if code else None,
+        reason_params=code[1] if code else None,
         actor_id=actor_id,
         by_community=by_community,
     )
@@ -128,12 +154,13 @@ def _carry_votes(duplicate: Issue, original: Issue) -> None:
 # --- fixed by the neighbourhood ----------------------------------------------------------------
 
 
-def mark_fixed_by_community(actor: User, issue: Issue, reason: str) -> StatusChange | None:
-    """An event's organiser reports the issue fixed at a clean-up (civic.events checks who may). The
-    caller commits and then calls `announce`. Issues no longer open are left as they are."""
+def mark_fixed_by_community(actor: User, issue: Issue, event_title: str, day: date) -> StatusChange | None:
+    """An event's organiser reports the issue fixed at the clean-up `event_title` held on `day` (civic.events
+    checks who may). The caller commits and then calls `announce`. Issues no longer open are left as they are."""
     if issue.status not in OPEN_STATUSES:
         return None
-    return _record(issue, IssueStatus.FIXED, reason, actor.id, by_community=True)
+    code = (FIXED_AT_CLEANUP, {"title": event_title, "day": day.isoformat()})
+    return _record(issue, IssueStatus.FIXED, "", actor.id, by_community=True, code=code)
 
 
 def announce(changes: list[StatusChange]) -> None:
@@ -199,7 +226,7 @@ def answer_fixed(user: User, issue: Issue, fixed: bool, comment_text: str) -> Fi
     change = None
     if not fixed:
         change = _record(
-            issue, IssueStatus.OPEN, _("Reopened by a resident: %(text)s", text=comment.body[:500]), user.id
+            issue, IssueStatus.OPEN, "", user.id, code=(REOPENED_BY_RESIDENT, {"text": comment.body[:500]})
         )
     db.session.flush()
     if change is not None:
