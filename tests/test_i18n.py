@@ -109,3 +109,13 @@ def test_templates_follow_force_locale_and_refresh_within_one_request(app):
         session[SESSION_KEY] = "en"
         refresh()
         assert render_template_string(hello) == "Hello Sol,"
+
+
+def test_signing_in_and_out_speaks_the_persons_language(client, auth, make_user):
+    """A Spanish-speaking resident on an English browser: the sign-in message is already theirs, and signing out
+    leaves the pages in Spanish (found by tests/test_spanish_everywhere.py)."""
+    user = make_user(locale="es")
+    response = auth.login(user.email, follow_redirects=True)
+    assert "Iniciaste sesión." in response.get_data(as_text=True)
+    body = client.post("/logout", follow_redirects=True).get_data(as_text=True)
+    assert "Cerraste sesión." in body and '<html lang="es">' in body

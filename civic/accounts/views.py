@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -23,6 +24,7 @@ from civic.accounts.tokens import user_from_reset_token
 from civic.errors import DomainError, InvalidToken
 from civic.extensions import db
 from civic.geo import neighbourhoods
+from civic.i18n import SESSION_KEY
 from civic.ratelimits import RateLimited, limited
 from civic.web import invalid_status, safe_next, show_error, submit_form
 
@@ -68,6 +70,7 @@ def login():
             headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else {}
             return render_template("accounts/login.html", form=form), status, headers
         login_user(user, remember=form.remember.data)
+        refresh()  # the locale was chosen for a visitor: now it is the person's own
         flash(_("You are signed in."), "success")
         return redirect(safe_next(form.next.data, url_for("core.index")))
     return render_template("accounts/login.html", form=form), invalid_status(form)
@@ -76,7 +79,10 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
+        if current_user.locale:  # signed out, the pages stay in the person's language
+            session[SESSION_KEY] = current_user.locale
         logout_user()
+        refresh()
         flash(_("You are signed out."), "info")
     return redirect(url_for("core.index"))
 
@@ -114,6 +120,7 @@ def reset_password(token: str):
             status = show_error(form, error)
             return render_template("accounts/reset_password.html", form=form), status
         login_user(user)
+        refresh()
         flash(_("Your password is changed and you are signed in. Other devices have been signed out."), "success")
         return redirect(url_for("core.index"))
     return render_template("accounts/reset_password.html", form=form), invalid_status(form)

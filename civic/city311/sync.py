@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from civic import signals, stored_text
-from civic.city311 import health, outbox
+from civic.city311 import agencies, health, outbox
 from civic.city311.client import CityRefused, CityUnavailable, EndpointMissing, GeoReportClient, Ticket
 from civic.city311.models import Endpoint, Submission, SubmissionState, TicketEvent, TicketEventKind
 from civic.database import unit_of_work, utcnow
@@ -36,7 +36,7 @@ stored_text.register(
     CITY_NOTE,
     lambda p: _(
         "%(agency)s (311 #%(number)s): %(notes)s",
-        agency=p.get("agency") or _("The city"),
+        agency=agencies.label(p.get("agency")) or _("The city"),
         number=p["number"],
         notes=p["notes"],
     ),

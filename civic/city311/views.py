@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from civic.city311 import outbox
+from civic.city311 import agencies, outbox
 from civic.database import doom
 from civic.errors import DomainError
 from civic.forms import ActionForm
@@ -16,6 +16,7 @@ from civic.issues import services as issue_services
 from civic.web import flash_or_raise
 
 bp = Blueprint("city311", __name__)
+bp.add_app_template_global(agencies.label, "agency_name")  # the ticket's agency in the reader's language
 
 
 @bp.post("/issues/<int:issue_id>/311/send")
