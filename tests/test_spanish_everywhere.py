@@ -48,6 +48,7 @@ PAGES = [
     "/events/{event}",
     "/admin/categories",
     "/admin/users",
+    "/admin/departments",
     "/moderation/",
     "/privacy",
 ]
@@ -177,8 +178,12 @@ def test_every_page_in_spanish_holds_no_english_civic_wrote(app, client, auth, s
     paths = [p.format(**spanish_city) for p in PAGES]
 
     auth.login_as(spanish_city["admin"])
-    found = _english_on(client, [p for p in paths if p != "/admin/categories"], phrases + names)
-    found |= _english_on(client, ["/admin/categories"], phrases)  # the names in both languages are its content
+    found = _english_on(
+        client, [p for p in paths if p not in ("/admin/categories", "/admin/departments")], phrases + names
+    )
+    found |= _english_on(
+        client, ["/admin/categories", "/admin/departments"], phrases
+    )  # the names in both languages are its content
     auth.logout()
     auth.login_as(spanish_city["reporter"])
     found |= {f"{p} (reporter)": hits for p, hits in _english_on(client, paths[:11], phrases + names).items()}

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from civic.admin import categories, open311, views  # noqa: E402,F401 - after bp: the views register their routes on it
+from civic.admin import categories, departments, open311, views  # noqa: E402,F401 - after bp: the views register their routes on it

@@ -23,6 +23,8 @@ PAGES = [
     "/admin/users/{admin}",
     "/admin/categories",
     "/admin/categories/new",
+    "/admin/departments",
+    "/admin/departments/1",
     "/staff/",
     "/staff/templates",
     "/staff/templates/new",
