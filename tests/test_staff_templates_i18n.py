@@ -235,7 +235,8 @@ def test_the_staff_form_fills_and_previews_in_the_staff_members_language(app, ma
     previews = json_attribute(page, "data-previews")
     assert previews[FIXED_EN] == previews[FIXED_ES] == FIXED_ES  # the translated one: Spanish either way
     assert previews[received] == f"{NOTE_ES}\n\n{received}"
-    assert f'value="{untranslated_id}" data-body="{received}"' in page
+    assert f'value="{untranslated_id}" data-body="{received}">Received</option>' in page
+    assert f'value="{template_id}" data-body="{FIXED_ES}">Bache reparado</option>' in page  # titles too
 
 
 # --- e-mail -------------------------------------------------------------------------------------

@@ -30,7 +30,9 @@ def staff_panel(issue, viewer) -> dict | None:
         return None
     templates = replies.templates_for(issue.category.department_id, issue.category_id)
     reply_form = ReplyForm(formdata=None)
-    reply_form.template.choices = [SelectChoice("", "—")] + [SelectChoice(str(t.id), t.title) for t in templates]
+    reply_form.template.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(t.id), template_replies.title_in_language(t)) for t in templates
+    ]
     chosen = request.args.get("template", type=int)
     chosen_template = next((t for t in templates if t.id == chosen), None)
     owner = owns(viewer, issue)
@@ -52,6 +54,7 @@ def staff_panel(issue, viewer) -> dict | None:
         # Filled in the staff member's interface language (the other version where it is missing); the preview
         # shows what readers in that language will see of each version, note included.
         "fills": {t.id: template_replies.fill_text(t) for t in templates},
+        "titles": {t.id: template_replies.title_in_language(t) for t in templates},
         "previews": template_replies.previews(templates),
         "suggestions": {
             s.value: (template_replies.fill_text(t) if (t := replies.suggested_template(issue, s, templates)) else "")

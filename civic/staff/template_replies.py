@@ -77,6 +77,11 @@ def fill_text(template: ResponseTemplate) -> str:
     return texts.get(_reader_language()) or texts["en"] or texts["es"] or ""
 
 
+def title_in_language(template: ResponseTemplate) -> str:
+    """The template's title in the current interface language, or the English one."""
+    return (template.title_es if _reader_language() == "es" else None) or template.title
+
+
 def previews(templates: Iterable[ResponseTemplate]) -> dict[str, str]:
     """For each version of each template: what a reader in the current language will see if it is posted
     unchanged (the staff form's preview uses it; other text is shown as written)."""
