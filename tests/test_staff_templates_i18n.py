@@ -258,3 +258,26 @@ def test_the_notification_email_to_a_spanish_follower_is_in_spanish(make_app, sm
     content = message.get_content()
     assert "respondió" in message["Subject"] and "Hola" in content
     assert "Our crew filled" not in content
+
+
+def test_an_english_reader_of_a_spanish_only_reply_gets_it_with_a_note_in_english(app, make_issue, streets_staff):
+    """The editor requires English, but a stored template reply is read the same way round in both languages."""
+    from civic.issues.models import Issue
+
+    issue_id = make_issue()
+    with app.app_context(), unit_of_work():
+        issue = db.session.get(Issue, issue_id)
+        db.session.add(
+            Comment(
+                issue_id=issue_id,
+                author_id=streets_staff.id,
+                official=True,
+                department_id=issue.category.department_id,
+                body=FIXED_ES,
+                system_code="template_reply",
+                system_params={"template_id": 1, "posted": "es", "en": None, "es": FIXED_ES},
+            )
+        )
+    english = official_text(app.test_client(), issue_id, "en")
+    assert "Standard answer, not yet available in English:" in english and "Nuestro equipo" in english
+    assert "not yet available" not in official_text(app.test_client(), issue_id, "es")
