@@ -162,6 +162,10 @@ def _seed_templates(department_id: int, categories: dict) -> None:
                 status=IssueStatus.ACKNOWLEDGED,
                 title="Pothole received",
                 body="Thank you for reporting this pothole. Our crew will inspect it within 3 working days.",
+                title_es="Bache recibido",
+                body_es=(
+                    "Gracias por avisarnos de este bache. Nuestro equipo lo revisará en un plazo de 3 días hábiles."
+                ),
             ),
             ResponseTemplate(
                 department_id=department_id,
@@ -169,6 +173,11 @@ def _seed_templates(department_id: int, categories: dict) -> None:
                 status=IssueStatus.FIXED,
                 title="Pothole filled",
                 body="Our crew filled this pothole. If it is not fixed, tell us below within 30 days.",
+                title_es="Bache reparado",
+                body_es=(
+                    "Nuestro equipo ha rellenado este bache. "
+                    "Si no quedó bien, dínoslo aquí abajo en un plazo de 30 días."
+                ),
             ),
             ResponseTemplate(
                 department_id=department_id,
@@ -176,6 +185,8 @@ def _seed_templates(department_id: int, categories: dict) -> None:
                 status=None,
                 title="Forwarded",
                 body="This is handled by another department; we have passed it on.",
+                title_es="Derivado",
+                body_es="De esto se encarga otro departamento; ya se lo hemos pasado.",
             ),
         ]
     )

@@ -429,6 +429,9 @@ def rewrite_comment(editor: User, comment: Comment, body: str, *, reason: str | 
         return comment
     db.session.add(CommentRevision(comment_id=comment.id, editor_id=editor.id, body=comment.body, reason=reason))
     comment.body, comment.edited_at = body, utcnow()
+    # Rewritten by a person (an official reply made from a template, a moderator's redaction): now their words,
+    # shown as written, no longer a stored code rendered per reader.
+    comment.system_code = comment.system_params = None
     db.session.flush()
     signals.comment_changed.send(signals.sender(), comment=comment)
     return comment

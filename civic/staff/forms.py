@@ -59,6 +59,13 @@ class TemplateForm(FlaskForm):
         validators=[Optional()],
     )
     body = TextAreaField(_l("Text"), validators=[InputRequired(), Length(max=5000)])
+    # Optional: where missing, Spanish readers get the English text with a note saying so.
+    title_es = StringField(_l("Title in Spanish (optional)"), validators=[Optional(), Length(max=120)])
+    body_es = TextAreaField(
+        _l("Text in Spanish (optional)"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Without it, Spanish readers get the English text with a note that it is not translated yet."),
+    )
 
 
 class FixedAnswerForm(FlaskForm):

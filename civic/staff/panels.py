@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from civic import panels
 from civic.forms import ActionForm
 from civic.issues.models import IssueStatus
-from civic.staff import replies, workflow
+from civic.staff import replies, template_replies, workflow
 from civic.staff.forms import AssignForm, FixedAnswerForm, NoteForm, ReplyForm, StatusForm
 from civic.staff.permissions import is_any_staff, owns
 
@@ -30,13 +30,15 @@ def staff_panel(issue, viewer) -> dict | None:
         return None
     templates = replies.templates_for(issue.category.department_id, issue.category_id)
     reply_form = ReplyForm(formdata=None)
-    reply_form.template.choices = [SelectChoice("", "—")] + [SelectChoice(str(t.id), t.title) for t in templates]
+    reply_form.template.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(t.id), template_replies.title_in_language(t)) for t in templates
+    ]
     chosen = request.args.get("template", type=int)
     chosen_template = next((t for t in templates if t.id == chosen), None)
     owner = owns(viewer, issue)
     status_form = StatusForm(formdata=None, status=issue.status.value)
     if chosen_template:  # "Use this template" without JavaScript
-        reply_form.body.data = status_form.reply.data = chosen_template.body
+        reply_form.body.data = status_form.reply.data = template_replies.fill_text(chosen_template)
         status_form.also_reply.data = True
     assign_form = AssignForm(formdata=None, assignee=str(issue.assignee_id or ""))
     assign_form.assignee.choices = [SelectChoice("", _("Nobody"))] + [
@@ -49,9 +51,16 @@ def staff_panel(issue, viewer) -> dict | None:
         "allowed": [s.value for s in workflow.TRANSITIONS[issue.status]],
         "reply_form": reply_form,
         "templates": templates,
+        # Filled in the staff member's interface language (the other version where it is missing); the preview
+        # shows what readers in that language will see of each version, note included.
+        "fills": {t.id: template_replies.fill_text(t) for t in templates},
+        "titles": {t.id: template_replies.title_in_language(t) for t in templates},
+        "previews": template_replies.previews(templates),
         "suggestions": {
-            s.value: (t.body if (t := replies.suggested_template(issue, s, templates)) else "") for s in IssueStatus
+            s.value: (template_replies.fill_text(t) if (t := replies.suggested_template(issue, s, templates)) else "")
+            for s in IssueStatus
         },
+        "reply_revisions": replies.official_reply_revisions(viewer, issue),
         "note_form": NoteForm(formdata=None),
         "notes": replies.internal_notes(viewer, issue) if owner else [],
         "assign_form": assign_form,

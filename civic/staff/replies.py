@@ -10,9 +10,10 @@ from civic.accounts.models import Role, User
 from civic.database import utcnow
 from civic.errors import NotFound, ValidationError
 from civic.extensions import db
-from civic.issues.models import Comment, Issue, IssueStatus
+from civic.issues.models import Comment, CommentRevision, Issue, IssueStatus
 from civic.issues.services import COMMENT_MAX
-from civic.staff.models import InternalNote, ResponseTemplate
+from civic.staff import template_replies
+from civic.staff.models import InternalNote, ResponseTemplate, ResponseTemplateRevision
 from civic.staff.permissions import owns, require_any_staff, require_owner
 from civic.staff.workflow import change_status
 
@@ -34,6 +35,13 @@ def post_official_reply(actor: User, issue: Issue, body: str) -> Comment:
     body = _text(body, field="body", limit=COMMENT_MAX, missing=_("Write the reply first."))
     department_id = actor.department_id or issue.category.department_id  # an admin answers for the owner
     comment = Comment(issue_id=issue.id, author_id=actor.id, body=body, official=True, department_id=department_id)
+    # Exactly a template's text (the picker offers the issue's department's): each reader gets their language.
+    offered = templates_for(issue.category.department_id, issue.category_id)
+    if department_id != issue.category.department_id:
+        offered += templates_for(department_id, issue.category_id)
+    params = template_replies.matching_params(body, offered)
+    if params is not None:
+        comment.system_code, comment.system_params = template_replies.TEMPLATE_REPLY, params
     db.session.add(comment)
     issue.comment_count = Issue.comment_count + 1
     if issue.first_response_at is None:
@@ -52,6 +60,22 @@ def official_replies(issue: Issue) -> list[Comment]:
             .order_by(Comment.created_at.desc())
         )
     )
+
+
+def official_reply_revisions(viewer: User, issue: Issue) -> list[tuple[CommentRevision, str | None]]:
+    """What the issue's official replies said before an edit (their author's, within the edit window, or a
+    moderator's), with the editor's name, oldest first: for staff, who answer for what the department said."""
+    require_any_staff(viewer)
+    return [
+        (revision, name)
+        for revision, name in db.session.execute(
+            select(CommentRevision, User.display_name)
+            .join(Comment, Comment.id == CommentRevision.comment_id)
+            .outerjoin(User, User.id == CommentRevision.editor_id)
+            .where(Comment.issue_id == issue.id, Comment.official.is_(True))
+            .order_by(CommentRevision.id)
+        )
+    ]
 
 
 # --- templates ----------------------------------------------------------------------------------
@@ -84,7 +108,11 @@ def save_template(
     body: str,
     category_id: int | None,
     status: IssueStatus | None,
+    title_es: str | None = None,
+    body_es: str | None = None,
 ) -> ResponseTemplate:
+    """Add or change a template; a change keeps the version it replaces (ResponseTemplateRevision) and the
+    editor. The Spanish version is optional, but comes whole: a title and a text."""
     require_any_staff(actor)
     if actor.department_id is None and template is None:
         raise ValidationError(_("Templates belong to a department; administrators without one cannot add them."))
@@ -92,11 +120,48 @@ def save_template(
         raise NotFound(_("That template does not exist."))
     title = _text(title, field="title", limit=120, missing=_("Give the template a short title."))
     body = _text(body, field="body", limit=COMMENT_MAX, missing=_("Write the text of the template."))
+    spanish = (title_es or "").strip() or (body_es or "").strip()
+    title_es = (
+        _text(title_es, field="title_es", limit=120, missing=_("Give the Spanish version a short title too."))
+        if spanish
+        else None
+    )
+    body_es = (
+        _text(body_es, field="body_es", limit=COMMENT_MAX, missing=_("Write the text of the Spanish version too."))
+        if spanish
+        else None
+    )
+    wanted = (title, body, title_es, body_es, category_id, status)
     if template is None:
         template = ResponseTemplate(department_id=actor.department_id)
         db.session.add(template)
+    elif wanted != (
+        template.title,
+        template.body,
+        template.title_es,
+        template.body_es,
+        template.category_id,
+        template.status,
+    ):
+        db.session.add(
+            ResponseTemplateRevision(
+                template_id=template.id,
+                editor_id=actor.id,
+                title=template.title,
+                body=template.body,
+                title_es=template.title_es,
+                body_es=template.body_es,
+                status=template.status,
+                category_id=template.category_id,
+            )
+        )
+        template.updated_at = utcnow()
+    else:
+        return template  # saved unchanged: no history line
     template.title, template.body, template.category_id, template.status = title, body, category_id, status
+    template.title_es, template.body_es = title_es, body_es
     db.session.flush()
+    db.session.expire(template, ["revisions"])  # a view-only relationship: load the new row on next access
     return template
 
 

@@ -238,9 +238,16 @@ def template(template_id: int | None = None):
             body=form.body.data,
             category_id=int(form.category.data) if form.category.data else None,
             status=IssueStatus(form.status.data) if form.status.data else None,
+            title_es=form.title_es.data,
+            body_es=form.body_es.data,
         ),
     )
     if outcome.done:
         flash(_("The template is saved."), "success")
         return redirect(url_for("staff.templates"))
-    return render_template("staff/template.html", form=form, existing=existing), outcome.status
+    return render_template(
+        "staff/template.html",
+        form=form,
+        existing=existing,
+        categories={c.id: c for c in active_categories()},
+    ), outcome.status

@@ -14,6 +14,9 @@
   var also = form && form.querySelector("input[name=also_reply]");
   var preview = form && form.querySelector("[data-reply-preview]");
   var suggestions = form ? JSON.parse(form.dataset.suggestions || "{}") : {};
+  // What readers in the staff member's language see of a template posted unchanged (a note where it is not
+  // translated); any other text is posted, and shown, as written.
+  var previews = form ? JSON.parse(form.dataset.previews || "{}") : {};
   // The text this script put in the reply, if any: only that (or an empty box) may be replaced, so the
   // staff member's own words are never overwritten and one status's template never goes out with another.
   var inserted = null;
@@ -27,7 +30,8 @@
       var label = document.createElement("strong");
       label.textContent = preview.dataset.label;
       preview.appendChild(label);
-      preview.appendChild(document.createTextNode(" " + text));
+      var shown = Object.prototype.hasOwnProperty.call(previews, text) ? previews[text] : text;
+      preview.appendChild(document.createTextNode(" " + shown));
     } else {
       preview.textContent = preview.dataset.none;
     }

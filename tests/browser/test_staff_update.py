@@ -156,3 +156,52 @@ def test_a_suggestion_taken_back_unticks_also_post(page, sign_in, make_live_user
     expect(reply).to_have_value("")
     expect(also).not_to_be_checked()
     expect(form.locator("[data-reply-preview]")).to_have_text("No official reply will be posted.")
+
+
+FIXED_BODY_ES = "Nuestro equipo ha rellenado este bache (prueba)."
+
+
+def test_a_template_reply_published_in_english_reaches_a_spanish_reader_in_spanish(
+    page, chromium, base_url, sign_in, make_live_user, live_server, check_a11y
+):
+    """Staff (English interface) give the Fixed template its Spanish version in the editor, publish Fixed with
+    it, and a reader whose browser asks for Spanish gets the Spanish text."""
+    tag = uuid.uuid4().hex[:6]
+    staff = make_live_user("staff", display_name="Dana Streets")
+    issue_id = _pothole_with_templates(live_server, staff, make_live_user(), tag)
+    sign_in(page, staff)
+
+    page.goto("/staff/templates")
+    check_a11y(page)
+    expect(page.get_by_role("listitem").filter(has_text=f"fixed {tag}")).to_contain_text("No Spanish version yet")
+    page.get_by_role("link", name=f"fixed {tag}").click()
+    page.get_by_label("Title in Spanish (optional)").fill(f"Bache reparado {tag}")
+    page.get_by_label("Text in Spanish (optional)").fill(FIXED_BODY_ES)
+    submit(page, page.get_by_role("button", name="Save"))
+    expect(page.locator(".flash--success")).to_have_text("The template is saved.")
+    page.get_by_role("link", name=f"fixed {tag}").click()
+    history = page.get_by_role("region", name="History of this template")
+    expect(history).to_contain_text("Before Dana Streets changed it on")
+    expect(history).to_contain_text(FIXED_BODY)  # what it said: English only, as yet
+    check_a11y(page)  # the template editor, with its history
+
+    form = _open_status_form(page, issue_id)
+    form.get_by_label("New status").select_option(label="Fixed")
+    reply = form.get_by_label("Official reply", exact=True)
+    expect(reply).to_have_value(FIXED_BODY)  # the staff member's language
+    expect(form.locator("[data-reply-preview]")).to_have_text(f"Will be posted as the official reply: {FIXED_BODY}")
+    form.get_by_label("Reason (public, shown in the status history)").fill("Filled on Monday")
+    submit(page, form.get_by_role("button", name="Publish the update"))
+    expect(page.locator("section#official-response")).to_contain_text(FIXED_BODY)
+    assert _official_bodies(live_server, issue_id) == [FIXED_BODY]
+
+    spanish = chromium.new_context(base_url=base_url, locale="es-ES")
+    try:
+        reader = spanish.new_page()
+        reader.goto(f"/issues/{issue_id}")
+        expect(reader.locator("html")).to_have_attribute("lang", "es")
+        expect(reader.locator("section#official-response")).to_contain_text(FIXED_BODY_ES)
+        expect(reader.locator("section#official-response")).not_to_contain_text(FIXED_BODY)
+        check_a11y(reader)
+    finally:
+        spanish.close()
