@@ -56,7 +56,7 @@ def bands(days: Sequence[float]) -> list[Band]:
     inner = limits(days)
     edges = [math.floor(min(days)), *inner, math.ceil(max(days))]
     colours = ORRD[len(edges) - 1]
-    return [Band(low, high, colour) for low, high, colour in zip(edges, edges[1:], colours, strict=True)]
+    return [Band(low, high, colour) for low, high, colour in zip(edges[:-1], edges[1:], colours, strict=True)]
 
 
 def band_of(value_days: float, scale: Sequence[Band]) -> int | None:
