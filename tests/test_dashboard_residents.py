@@ -120,7 +120,8 @@ def test_the_sentences_come_first_with_the_hand_computed_figures(client, seeded)
 def test_the_sentences_in_spanish(client, seeded):
     html = client.get("/dashboard", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert in_short(html) == [
-        "La mitad de los avisos recibe una respuesta de la ciudad en 12 horas o menos; nueve de cada diez, en 4,2 días.",
+        "La mitad de los avisos recibe una respuesta de la ciudad en 12 horas o menos; "
+        "nueve de cada diez, en 4,2 días.",
         "La mitad de los avisos que arregló la ciudad se arreglaron en 3 días o menos; nueve de cada diez, en 10 días.",
         "De 18 avisos hasta ahora: 17 arreglados, 0 cerrados sin arreglo, 1 aún abiertos.",
     ]
