@@ -123,7 +123,7 @@ def test_the_sentences_in_spanish(client, seeded):
         "La mitad de los avisos recibe una respuesta de la ciudad en 12 horas o menos; "
         "nueve de cada diez, en 4,2 días.",
         "La mitad de los avisos que arregló la ciudad se arreglaron en 3 días o menos; nueve de cada diez, en 10 días.",
-        "De 18 avisos hasta ahora: 17 arreglados, 0 cerrados sin arreglo, 1 aún abiertos.",
+        "De 18 avisos hasta ahora: arreglados, 17; cerrados sin arreglo, 0; aún abiertos, 1.",
     ]
     assert "la mitad de los avisos se responde (o se arregla) más rápido que esto" in html
 
