@@ -318,10 +318,16 @@ def test_equity_view_lists_neighbourhoods_sorted_with_a_map(client, city):
     html = response.get_data(as_text=True)
     table = html.split('id="neighbourhood-table"')[1]
     # Fishtown: A C E, E open; fix [24 h]; responses [1, 2, 10] -> 2 h; C closed of {A, C}.
-    assert _cells(table, "Fishtown - Lower Kensington") == "3 1 24 hours 2 hours too few to judge (1 of 2)"
+    # The "On the map" column: fewer than 5 fixed issues are too few to colour the map with.
+    assert (
+        _cells(table, "Fishtown - Lower Kensington")
+        == "3 1 24 hours too few to judge (1 fixed) 2 hours too few to judge (1 of 2)"
+    )
     # Old City: B D F, F open; fixes [72, 240] -> 156 h = 6.5 days; response [6]; none closed of {B, D}.
-    assert _cells(table, "Old City") == "3 1 6.5 days 6 hours too few to judge (0 of 2)"
-    assert _cells(table, "Rittenhouse").startswith("1 0 — No data — No data too few to judge (1 of 1)")
+    assert _cells(table, "Old City") == "3 1 6.5 days too few to judge (2 fixed) 6 hours too few to judge (0 of 2)"
+    assert _cells(table, "Rittenhouse") == (
+        "1 0 — No data too few to judge (0 fixed) — No data too few to judge (1 of 1)"
+    )
     order = lambda page: [n for n in ("Fishtown", "Old City", "Rittenhouse") if n in page]  # noqa: E731 - a one-line helper read where it is used
     assert order(table) == ["Fishtown", "Old City", "Rittenhouse"]
     slowest_first = client.get("/dashboard/neighbourhoods?sort=-fix").get_data(as_text=True)
@@ -337,8 +343,11 @@ def test_equity_view_lists_neighbourhoods_sorted_with_a_map(client, city):
     assert (
         "Neighbourhood boundaries © Abaca Labs, CC BY 4.0" in html.split('id="map-heading"')[1].split("</section>")[0]
     )
-    assert "Under 2 days" in html and "No fixed issue yet" in html
-    assert '"fillColor": "#fef0d9"' in html and '"fillColor": "#fdcc8a"' in html  # Fishtown 1 day, Old City 6.5
+    # No neighbourhood has 5 fixed issues: no band at all, every outline drawn "too few to judge" (dashed).
+    legend = html.split('id="equity-legend-list">')[1].split("</ul>")[0]
+    assert _text(legend) == "Too few fixed issues to judge (fewer than 5)"
+    assert '"fillOpacity": 0.75' not in html and '"dashArray": "4 4"' in html
+    assert "Too few to judge (2 fixed)" in html  # Old City's tooltip
 
 
 def test_equity_view_rejects_an_unknown_sort(client, city):

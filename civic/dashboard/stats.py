@@ -41,7 +41,7 @@ BACKLOG_WEEKS = 12
 class IssueRow:
     id: int
     category: str  # the category's label
-    department: str  # its department's name
+    department: str  # its department's label (the reader's language: dashboard_data caches per language)
     neighbourhood: str | None  # slug
     status: str  # IssueStatus value, now
     created_at: datetime
@@ -230,7 +230,7 @@ def _value(status: IssueStatus | str) -> str:
 def load_rows() -> tuple[list[IssueRow], list[ChangeRow]]:
     """Every issue and status change as plain rows (a few columns each: no text, no people)."""
     categories = {
-        c.id: (c.label, c.department.name)
+        c.id: (c.label, c.department.label)
         for c in db.session.scalars(select(Category).options(joinedload(Category.department)))
     }
     issues = [

@@ -10,52 +10,30 @@ from datetime import datetime
 from functools import lru_cache
 
 import folium
-from babel.dates import format_skeleton
 from flask import Response, current_app, render_template, request, stream_with_context
-from flask_babel import format_date, format_decimal, format_percent, get_locale, get_timezone, ngettext
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from civic.dashboard import bp, charts, opendata, stats
+from civic.dashboard import bands, bp, charts, formatting, opendata, stats, summary
 from civic.geo.neighbourhoods import DATA_FILE, by_slug
+from civic.geo.population import Populations, populations
 from civic.issues import maps
 
 # --- formatting, shared by every dashboard template -------------------------------------------
 
-
-def human_duration(hours: float | None) -> str:
-    """ "45 minutes", "5 hours", "2.5 days": minutes under an hour, hours under two days, then days."""
-    if hours is None:
-        return "—"
-    minutes = round(hours * 60)
-    if minutes < 60:
-        return ngettext("%(num)d minute", "%(num)d minutes", minutes)
-    if hours < 48:
-        value = round(float(hours), 1)
-        if value.is_integer():
-            return ngettext("%(num)d hour", "%(num)d hours", int(value))
-        return _("%(value)s hours", value=format_decimal(value, "#,##0.#"))
-    value = round(hours / 24, 1)
-    if value.is_integer():
-        return ngettext("%(num)d day", "%(num)d days", int(value))
-    return _("%(value)s days", value=format_decimal(value, "#,##0.#"))
-
-
-def hours_label(hours: float) -> str:
-    return _("%(hours)s h", hours=format_decimal(round(hours, 1), "#,##0.#"))
-
-
-def percent(share: stats.Share) -> str:
-    return "—" if share.percent is None else format_percent(share.percent / 100, "#,##0.#%")
-
-
-def short_date(moment) -> str:
-    return format_skeleton("MMMd", moment, tzinfo=get_timezone(), locale=get_locale())
+human_duration = formatting.human_duration  # (imported from here by older code and tests)
 
 
 @bp.context_processor
 def _helpers():
-    return {"duration": human_duration, "hours_label": hours_label, "percent": percent}
+    return {
+        "duration": formatting.human_duration,
+        "hours_label": formatting.hours_label,
+        "percent": formatting.percent,
+        "rate": formatting.rate,
+        "whole": formatting.whole,
+    }
 
 
 def dashboard_data() -> stats.Dashboard:
@@ -93,7 +71,7 @@ def _fix_chart(chart_id: str, title: str, groups: list[tuple[str, stats.Figures]
 
 
 def _backlog_chart(points: list[tuple[datetime, int]]) -> Markup:
-    labelled = [(short_date(t), n) for t, n in points]
+    labelled = [(formatting.short_date(t), n) for t, n in points]
     summary = "; ".join(f"{label}: {n}" for label, n in labelled)
     return charts.line_chart(
         "chart-backlog",
@@ -114,6 +92,7 @@ def index():
     return render_template(
         "dashboard/index.html",
         data=data,
+        sentences=summary.sentences(data.overall),
         category_chart=_fix_chart("chart-category", _("Median time to fix, by category"), data.by_category),
         department_chart=_fix_chart("chart-department", _("Median time to fix, by department"), data.by_department),
         backlog_chart=_backlog_chart(data.backlog),
@@ -123,21 +102,23 @@ def index():
 
 # --- /dashboard/neighbourhoods: the equity view ------------------------------------------------
 
-# Median days to fix -> colour (ColorBrewer OrRd: darker is slower). Upper bounds in days; None: no bound.
-BINS = [(2, "#fef0d9"), (7, "#fdcc8a"), (30, "#fc8d59"), (None, "#d7301f")]
-NO_DATA_COLOUR = "#ffffff"
+# The map's colours come from the spread of the measured neighbourhoods' medians (civic/dashboard/bands.py).
+# A neighbourhood with fewer than bands.MIN_MEASURED fixed issues is drawn "too few to judge": pale, dashed.
+TOO_FEW_COLOUR = "#ffffff"
 OUTLINE = "#4a5560"
 
 
-def bin_labels() -> list[str]:
-    return [_("Under 2 days"), _("2 to 7 days"), _("7 to 30 days"), _("30 days or more")]
+def band_label(band: bands.Band) -> str:
+    """ "3 to 9 days", "Under 2 days", "4 days" (a band of one value)."""
+    if band.low == band.high:
+        return ngettext("%(num)d day", "%(num)d days", band.low)
+    if band.low == 0:
+        return ngettext("Under %(num)d day", "Under %(num)d days", band.high)
+    return _("%(low)d to %(high)d days", low=band.low, high=band.high)
 
 
-def fix_bin(median_hours: float | None) -> int | None:
-    if median_hours is None:
-        return None
-    days = median_hours / 24
-    return next(n for n, (limit, _colour) in enumerate(BINS) if limit is None or days < limit)
+def too_few_label(fixed: int) -> str:
+    return ngettext("Too few to judge (%(num)d fixed)", "Too few to judge (%(num)d fixed)", fixed)
 
 
 @dataclass(frozen=True)
@@ -145,16 +126,43 @@ class HoodRow:
     slug: str
     name: str
     figures: stats.Figures
+    population: int | None = None  # residents, when the city loaded them
+    band: int | None = None  # its band on the map; None: too few fixed issues to judge
+
+    def _per_1000(self, count: int) -> float | None:
+        return 1000 * count / self.population if self.population else None
 
     @property
-    def bin(self) -> int | None:
-        return fix_bin(self.figures.fix.median)
+    def issues_per_1000(self) -> float | None:
+        return self._per_1000(self.figures.issues)
+
+    @property
+    def open_per_1000(self) -> float | None:
+        return self._per_1000(self.figures.open)
+
+
+def measured(f: stats.Figures) -> bool:
+    return f.fix.median is not None and f.fix.count >= bands.MIN_MEASURED
+
+
+def hood_rows(
+    groups: list[tuple[str, stats.Figures]], population: dict[str, int]
+) -> tuple[list[HoodRow], list[bands.Band]]:
+    """A row per neighbourhood with issues, each in its band of the scale computed from the measured ones."""
+    scale = bands.bands([f.fix.median / 24 for _slug, f in groups if measured(f) and f.fix.median is not None])
+    rows = []
+    for slug, f in groups:
+        band = bands.band_of(f.fix.median / 24, scale) if measured(f) and f.fix.median is not None else None
+        rows.append(HoodRow(slug, hood.name if (hood := by_slug(slug)) else slug, f, population.get(slug), band))
+    return rows, scale
 
 
 SORTS = {
     "name": lambda r: r.name.lower(),
     "issues": lambda r: r.figures.issues,
     "open": lambda r: r.figures.open,
+    "per1000": lambda r: r.issues_per_1000,
+    "open_per1000": lambda r: r.open_per_1000,
     "fix": lambda r: r.figures.fix.median,
     "response": lambda r: r.figures.response.median,
     "closed": lambda r: r.figures.closed_without_fix.percent,
@@ -169,37 +177,59 @@ def sort_rows(rows: list[HoodRow], sort: str) -> list[HoodRow]:
     return known + [r for r in by_name if key(r) is None]
 
 
+def sort_choices(with_population: bool) -> list[tuple[str, str]]:
+    """The sort menu (the table's headings do the same, but are hidden when the table stacks on a phone)."""
+    columns = [
+        ("issues", _("Issues")),
+        ("open", _("Open now")),
+        *(
+            [("per1000", _("Reports per 1,000 residents")), ("open_per1000", _("Open per 1,000 residents"))]
+            if with_population
+            else []
+        ),
+        ("fix", _("Median time to fix")),
+        ("response", _("Median time to first official response")),
+        ("closed", _("Closed without a fix")),
+    ]
+    choices = [("name", _("Neighbourhood, A to Z")), ("-name", _("Neighbourhood, Z to A"))]
+    for key, label in columns:
+        choices += [("-" + key, _("%(column)s, highest first", column=label))]
+        choices += [(key, _("%(column)s, lowest first", column=label))]
+    return choices
+
+
 @lru_cache(maxsize=1)
 def _outlines() -> dict:
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
 
 def _style(feature: dict) -> dict:
-    n = feature["properties"]["bin"]
-    colour = NO_DATA_COLOUR if n < 0 else BINS[n][1]
+    colour = feature["properties"]["colour"]
     return {
-        "fillColor": colour,
-        "fillOpacity": 0.15 if n < 0 else 0.75,
+        "fillColor": colour or TOO_FEW_COLOUR,
+        "fillOpacity": 0.75 if colour else 0.15,
         "color": OUTLINE,
         "weight": 1,
-        "dashArray": "4 4" if n < 0 else None,
+        "dashArray": None if colour else "4 4",
     }
 
 
-def equity_map(rows: list[HoodRow]) -> maps.MapParts:
+def equity_map(rows: list[HoodRow], scale: list[bands.Band]) -> maps.MapParts:
     """Neighbourhood outlines coloured by median time to fix; the table on the page holds the same figures."""
     found = {r.slug: r for r in rows}
     features = []
     for feature in _outlines()["features"]:
         row = found.get(feature["properties"]["slug"])
-        n = row.bin if row else None
-        fix = human_duration(row.figures.fix.median) if row is not None and n is not None else _("No fixed issue yet")
+        if row is not None and row.band is not None:
+            fix, colour = human_duration(row.figures.fix.median), scale[row.band].colour
+        else:
+            fix, colour = too_few_label(row.figures.fix.count if row else 0), None
         features.append(
             {
                 "type": "Feature",
                 "id": feature["properties"]["slug"],
                 "geometry": feature["geometry"],
-                "properties": {"name": feature["properties"]["name"], "fix": fix, "bin": -1 if n is None else n},
+                "properties": {"name": feature["properties"]["name"], "fix": fix, "colour": colour},
             }
         )
     fmap = maps.base_map("equity", maps.city_centre(), maps.CITY_ZOOM)
@@ -213,23 +243,38 @@ def equity_map(rows: list[HoodRow]) -> maps.MapParts:
     return maps.parts(fmap, "equity")
 
 
+def _population_note(pops: Populations) -> str | None:
+    if not pops.by_slug or pops.loaded_at is None:
+        return None
+    return _(
+        "Population figures: %(source)s, loaded on %(date)s.",
+        source=pops.source or "—",
+        date=format_date(pops.loaded_at, "long"),
+    )
+
+
 @bp.get("/dashboard/neighbourhoods")
 def neighbourhoods():
     data = dashboard_data()
-    rows = [HoodRow(slug, hood.name if (hood := by_slug(slug)) else slug, f) for slug, f in data.by_neighbourhood]
+    pops = populations()
+    rows, scale = hood_rows(data.by_neighbourhood, pops.by_slug)
     sort = request.args.get("sort", "name")
     error = sort.lstrip("-") not in SORTS or sort.count("-") > 1
     if error:
         sort = "name"
-    legend = [(label, colour) for label, (_limit, colour) in zip(bin_labels(), BINS, strict=True)]
     return render_template(
         "dashboard/neighbourhoods.html",
         rows=sort_rows(rows, sort),
         sort=sort,
         sort_error=error,
-        fmap=equity_map(rows),
-        legend=legend,
-        no_data_colour=NO_DATA_COLOUR,
+        sort_choices=sort_choices(bool(pops.by_slug)),
+        fmap=equity_map(rows, scale),
+        legend=[(band_label(b), b.colour) for b in scale],
+        band_labels=[band_label(b) for b in scale],
+        with_population=bool(pops.by_slug),
+        population_note=_population_note(pops),
+        min_measured=bands.MIN_MEASURED,
+        too_few_colour=TOO_FEW_COLOUR,
         outline=OUTLINE,
         now=data.now,
     ), (400 if error else 200)
