@@ -1,0 +1,80 @@
+"""One rule for names, in a real browser on a phone: a resident signs up leaving "Show my name to neighbours"
+unticked, comments, and sees her own name marked "only you and city staff see this name"; a second resident
+sees "A neighbour" instead. axe-core checks the sign-up, account and issue pages."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import report_issue_as, submit
+from tests.conftest import DEFAULT_PASSWORD, FISHTOWN
+
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture
+def phone(chromium, base_url):
+    """phone() -> a new page in its own phone-sized context (its own cookies: one person each)."""
+    opened: list = []
+
+    def open_page():
+        context = chromium.new_context(
+            base_url=base_url, locale="en-US", viewport=PHONE, is_mobile=True, has_touch=True
+        )
+        context.set_default_timeout(10_000)
+        opened.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in opened:
+        context.close()
+
+
+def test_a_private_name_reads_a_neighbour_to_other_residents(
+    phone, check_a11y, sign_in, make_live_user, live_server, unique_email
+):
+    tag = uuid.uuid4().hex[:6]
+    name = f"Priya Private {tag}"
+    reporter = make_live_user(display_name="Rita Reporter")
+    issue_id = report_issue_as(live_server, reporter, "pothole", f"Loose kerb stone {tag}", FISHTOWN)
+
+    # --- sign-up states the rule; the box stays unticked ----------------------------------------
+    page = phone()
+    page.goto("/register")
+    rule = page.locator("#name-rule")
+    expect(rule).to_contain_text("neighbours see it next to your reports and comments only if you choose to")
+    box = page.get_by_label("Show my name to neighbours next to my reports and comments")
+    expect(box).not_to_be_checked()
+    check_a11y(page)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email").fill(unique_email("private"))
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    submit(page, page.get_by_role("button", name="Create account"))
+    expect(page).to_have_url(re.compile(r"/account$"))
+    expect(page.get_by_label("Show my name to neighbours next to my reports and comments")).not_to_be_checked()
+    check_a11y(page)
+
+    # --- she comments and sees her own name, marked private -------------------------------------
+    text = f"The stone rocks when you step on it {tag}"
+    page.goto(f"/issues/{issue_id}")
+    page.get_by_label("Your comment").fill(text)
+    submit(page, page.get_by_role("button", name="Post comment"))
+    mine = page.locator("li.comment").filter(has_text=text)
+    expect(mine.locator(".comment__meta strong")).to_have_text(name)
+    expect(mine.locator(".comment__meta .hint")).to_have_text("(only you and city staff see this name)")
+    check_a11y(page)
+
+    # --- a second resident sees "A neighbour" -----------------------------------------------------
+    other = phone()
+    sign_in(other, make_live_user(display_name="Nico Neighbour"))
+    other.goto(f"/issues/{issue_id}")
+    theirs = other.locator("li.comment").filter(has_text=text)
+    expect(theirs.locator(".comment__meta strong")).to_have_text("A neighbour")
+    expect(theirs.locator(".comment__meta .hint")).to_have_count(0)
+    expect(other.locator("main")).not_to_contain_text(name)
+    assert other.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scroll
+    check_a11y(other)
