@@ -226,6 +226,21 @@ def test_notification_text_follows_the_authors_current_choice(app, make_user, ma
     )
 
 
+def test_notification_mail_says_a_neighbour_in_the_readers_language(make_app, smtp_server, make_user, make_issue):
+    from civic.accounts.models import EmailFrequency
+
+    app = make_app(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
+    reporter = make_user(locale="es")
+    with app.app_context(), unit_of_work():
+        db.session.get(User, reporter.id).email_frequency = EmailFrequency.IMMEDIATE
+        db.session.commit()
+    issue_id = make_issue(reporter, title="Broken light")
+    comment(app, make_user(display_name="Quiet Quinn", show_name=False), issue_id)
+    [message] = smtp_server.wait_for(1)
+    assert message["Subject"] == "Un vecino comentó en «Broken light»"
+    assert "Quiet Quinn" not in message.get_content()
+
+
 def test_near_me_says_new_comment_by_a_neighbour(app, make_user, private_comment):
     issue_id, _quinn, reporter = private_comment
     page = logged_in(app, reporter).get("/near-me").get_data(as_text=True)
