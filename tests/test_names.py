@@ -265,3 +265,30 @@ def test_nearby_duplicates_say_which_are_the_viewers_own(app, make_user, make_is
 def test_event_form_says_organisers_are_named(app, make_user):
     page = logged_in(app, make_user()).get("/events/new").get_data(as_text=True)
     assert "Organisers are named on the event page for everyone to see" in page
+
+
+def test_event_page_names_organisers_but_not_the_people_going(app, make_user):
+    from datetime import datetime, timedelta
+
+    from civic.events import services as events
+    from tests.conftest import FISHTOWN
+
+    organiser = make_user(display_name="Olive Organiser", show_name=False)  # organising is public by choice
+    going = make_user(display_name="Gus Going", show_name=False)
+    starts = (datetime.now() + timedelta(days=7)).replace(hour=10, minute=0, second=0, microsecond=0)
+    with app.test_request_context(), unit_of_work():
+        event_id = events.create_event(
+            db.session.get(User, organiser.id),
+            title="Alley clean-up",
+            description="Bring gloves.",
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=3),
+            meeting_point="Corner of Norris & Front",
+            lat=FISHTOWN[0],
+            lon=FISHTOWN[1],
+        ).id
+        events.sign_up(db.session.get(User, going.id), event_id)
+    for viewer in (None, make_user()):
+        page = logged_in(app, viewer).get(f"/events/{event_id}").get_data(as_text=True)
+        assert "Olive Organiser" in page and "Gus Going" not in page and "1 person going" in page
+    assert "Gus Going" in logged_in(app, organiser).get(f"/events/{event_id}").get_data(as_text=True)
