@@ -48,9 +48,12 @@ def checkbox(html: str, name: str) -> str:
 
 
 def byline(html: str) -> str:
-    """The first comment's author line (the <strong> and the hint after it)."""
-    [meta] = re.findall(r'<p class="comment__meta">(.*?)·\s*<time', html, re.S)
-    return " ".join(meta.split())
+    """The first comment's author (the <strong> and the hint after it)."""
+    found = re.search(
+        r'<span class="comment__author">(<strong>[^<]*</strong>(?: <span class="hint">[^<]*</span>)?)</span>', html
+    )
+    assert found, "no comment on the page"
+    return found.group(1)
 
 
 @pytest.fixture
@@ -156,7 +159,8 @@ def test_an_official_reply_always_names_the_staff_member(app, make_user, make_is
     form = {"status": "fixed", "reason": "Patched", "also_reply": "y", "reply": "We patched it."}
     assert logged_in(app, staff).post(f"/staff/issues/{issue_id}/status", data=form).status_code == 302
     page = logged_in(app).get(f"/issues/{issue_id}").get_data(as_text=True)
-    assert "<strong>Dana Streets</strong> · Streets" in " ".join(page.split())
+    assert byline(page) == "<strong>Dana Streets</strong>"
+    assert "<strong>Dana Streets</strong></span> · Streets" in " ".join(page.split())
     assert STAFF_HINT not in page and OWN_HINT not in page
 
 

@@ -54,10 +54,13 @@
         badge.textContent = list.dataset.official;
         meta.appendChild(badge);
       }
+      var author = document.createElement("span");
+      author.className = "comment__author";
       var who = document.createElement("strong");
       // No name: a private one ("a neighbour", in the page's language) or a removed account.
       who.textContent = comment.author || (comment.former ? list.dataset.former : list.dataset.neighbour);
-      meta.appendChild(who);
+      author.appendChild(who);
+      meta.appendChild(author);
       if (comment.official && comment.department && comment.department !== comment.author) {
         meta.append(" · " + comment.department);
       }

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import report_issue_as, submit
+from tests.browser.test_live import LIVE_TIMEOUT, _wait_in_room
 from tests.conftest import DEFAULT_PASSWORD, FISHTOWN
 
 PHONE = {"width": 360, "height": 740}
@@ -34,9 +35,17 @@ def phone(chromium, base_url):
         context.close()
 
 
+@pytest.fixture
+def sio_server(live_server):
+    """The live server's Socket.IO server, whose room table says when a page is listening (as in test_live)."""
+    return live_server.app.wsgi_app.engineio_app
+
+
 def test_a_private_name_reads_a_neighbour_to_other_residents(
-    phone, check_a11y, sign_in, make_live_user, live_server, unique_email
+    phone, check_a11y, sign_in, make_live_user, live_server, sio_server, unique_email
 ):
+    from civic.realtime.rooms import issue_room
+
     tag = uuid.uuid4().hex[:6]
     name = f"Priya Private {tag}"
     reporter = make_live_user(display_name="Rita Reporter")
@@ -58,23 +67,29 @@ def test_a_private_name_reads_a_neighbour_to_other_residents(
     expect(page.get_by_label("Show my name to neighbours next to my reports and comments")).not_to_be_checked()
     check_a11y(page)
 
-    # --- she comments and sees her own name, marked private -------------------------------------
+    # --- a second resident has the issue open; she comments and sees her own name, marked private -----
+    other = phone()
+    sign_in(other, make_live_user(display_name="Nico Neighbour"))
+    other.goto(f"/issues/{issue_id}")
+    _wait_in_room(sio_server, other, [issue_room(issue_id)])
+
     text = f"The stone rocks when you step on it {tag}"
     page.goto(f"/issues/{issue_id}")
     page.get_by_label("Your comment").fill(text)
     submit(page, page.get_by_role("button", name="Post comment"))
     mine = page.locator("li.comment").filter(has_text=text)
-    expect(mine.locator(".comment__meta strong")).to_have_text(name)
-    expect(mine.locator(".comment__meta .hint")).to_have_text("(only you and city staff see this name)")
+    expect(mine.locator(".comment__author strong")).to_have_text(name)
+    expect(mine.locator(".comment__author .hint")).to_have_text("(only you and city staff see this name)")
     check_a11y(page)
 
-    # --- a second resident sees "A neighbour" -----------------------------------------------------
-    other = phone()
-    sign_in(other, make_live_user(display_name="Nico Neighbour"))
-    other.goto(f"/issues/{issue_id}")
+    # --- the second resident sees "A neighbour": pushed live, then on the page itself ---------------
+    live = other.locator("li.comment").filter(has_text=text)
+    expect(live.locator(".comment__author strong")).to_have_text("A neighbour", timeout=LIVE_TIMEOUT)
+    expect(other.locator("#live-announcer")).to_have_text("New comment by a neighbour")
+    other.reload()
     theirs = other.locator("li.comment").filter(has_text=text)
-    expect(theirs.locator(".comment__meta strong")).to_have_text("A neighbour")
-    expect(theirs.locator(".comment__meta .hint")).to_have_count(0)
+    expect(theirs.locator(".comment__author strong")).to_have_text("A neighbour")
+    expect(theirs.locator(".comment__author .hint")).to_have_count(0)
     expect(other.locator("main")).not_to_contain_text(name)
     assert other.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scroll
     check_a11y(other)
