@@ -93,3 +93,33 @@ def test_a_private_name_reads_a_neighbour_to_other_residents(
     expect(other.locator("main")).not_to_contain_text(name)
     assert other.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scroll
     check_a11y(other)
+
+
+# Away from the points the other browser tests use, so only this test's issues are near it.
+OWN_PIN = (39.9760, -75.1250)
+
+
+def test_the_report_form_offers_no_vote_on_my_own_nearby_report(
+    phone, check_a11y, sign_in, make_live_user, live_server
+):
+    tag = uuid.uuid4().hex[:6]
+    me, neighbour = make_live_user(display_name="Mia Mine"), make_live_user(display_name="Theo Theirs")
+    mine = f"My pothole {tag}"
+    theirs = f"Their pothole {tag}"
+    report_issue_as(live_server, me, "pothole", mine, OWN_PIN)
+    report_issue_as(live_server, neighbour, "pothole", theirs, (OWN_PIN[0] + 0.0003, OWN_PIN[1]))
+
+    page = phone()
+    sign_in(page, me)
+    page.goto("/issues/new")
+    page.locator("#lat").fill(str(OWN_PIN[0]))
+    page.locator("#lon").fill(str(OWN_PIN[1]))
+    page.get_by_label("What kind of problem?").select_option(label="Pothole")
+    duplicates = page.locator("section#duplicates")
+    expect(duplicates).to_be_visible()
+    own = duplicates.locator("li").filter(has_text=mine)
+    expect(own).to_contain_text("You reported this")
+    expect(own.get_by_role("button")).to_have_count(0)
+    other = duplicates.locator("li").filter(has_text=theirs)
+    expect(other.get_by_role("button", name=f"Add my vote: {theirs}")).to_be_visible()
+    check_a11y(page)
