@@ -266,6 +266,18 @@ def test_nearby_duplicates_say_which_are_the_viewers_own(app, make_user, make_is
     assert 'data-mine="You reported this"' in report
 
 
+def test_without_javascript_my_own_nearby_report_has_no_vote_button(app, make_user, make_issue, categories):
+    from tests.conftest import FISHTOWN
+
+    me = make_user()
+    mine, theirs = make_issue(me, title="My hole"), make_issue(title="Their hole")
+    form = {"category": categories["pothole"], "title": "Hole again", "description": "Deep.", "lat": FISHTOWN[0]}
+    page = logged_in(app, me).post("/issues/new", data={**form, "lon": FISHTOWN[1]}).get_data(as_text=True)
+    assert "Already reported? Add your vote instead" in page
+    assert f'action="/issues/{theirs}/upvote"' in page and f'action="/issues/{mine}/upvote"' not in page
+    assert "You reported this" in page
+
+
 def test_event_form_says_organisers_are_named(app, make_user):
     page = logged_in(app, make_user()).get("/events/new").get_data(as_text=True)
     assert "Organisers are named on the event page for everyone to see" in page
