@@ -156,7 +156,11 @@ class UserInfo:
 
 @pytest.fixture
 def make_user(app):
-    """make_user(role="staff", department="streets", verified=True) -> UserInfo."""
+    """make_user(role="staff", department="streets", verified=True) -> UserInfo.
+
+    Fixture users show their names to neighbours (show_name=True) unless a test says otherwise: most tests are
+    about something else and read names on pages; new accounts made through sign-up default to private
+    (tests/test_names.py tests the rule)."""
     from civic.accounts import services
     from civic.accounts.models import Department, Role
     from civic.database import utcnow
@@ -172,12 +176,13 @@ def make_user(app):
         department: str | None = None,
         verified: bool = True,
         locale: str | None = None,
+        show_name: bool = True,
     ) -> UserInfo:
         n = next(counter)
         email = email or f"user{n}@example.org"
         display_name = display_name or f"Neighbour {n}"
         with app.app_context(), unit_of_work():
-            user = services.register_user(display_name, email, password, locale=locale)
+            user = services.register_user(display_name, email, password, locale=locale, show_name=show_name)
             user.role = Role(role)
             if user.role is Role.STAFF:
                 slug = department or "streets"

@@ -97,7 +97,7 @@ def titles(feed) -> list[str]:
 
 
 def test_issue_feed_has_report_status_changes_and_comments_newest_first(app, client, make_user, make_issue):
-    author = make_user(display_name="Rosa Commenter")
+    author = make_user(display_name="Rosa Commenter", show_name=True)  # she chose to show her name
     issue = make_issue(title="Broken curb", description="The curb is *cracked*.")
     reported_at(app, issue, T0)
     first = comment(app, author, issue, "Still there this morning.", at=T0 + timedelta(hours=1))
@@ -143,7 +143,7 @@ def test_issue_feed_keeps_private_details_out(app, client, make_user, make_issue
     shy = make_user(display_name="Hidden Hector", email="hector@shy.example")
     hidden = make_issue(shy, show_reporter_name=False)
     public = make_issue(make_user(display_name="Open Olga"), show_reporter_name=True)
-    commenter = make_user(display_name="Carl Comments", email="carl@comments.example")
+    commenter = make_user(display_name="Carl Comments", email="carl@comments.example", show_name=True)
     comment(app, commenter, hidden, "Same here.")
 
     raws = [fetch(client, f"/issues/{i}/feed.atom")[1] for i in (for_someone, hidden)]
@@ -162,7 +162,7 @@ def test_issue_feed_keeps_private_details_out(app, client, make_user, make_issue
         ):
             assert secret not in raw
         assert "A neighbour" in raw
-    assert "Carl Comments" in raws[1]  # commenters are named on the issue page too
+    assert "Carl Comments" in raws[1]  # a commenter who chose to show the name is named
     assert "Open Olga" in fetch(client, f"/issues/{public}/feed.atom")[1]  # the reporter chose to be named
 
 

@@ -29,7 +29,7 @@ def comment(app, user, issue_id, body):
 
 
 def test_immediate_mail_has_a_one_click_unsubscribe(mail_app, smtp_server, make_user, make_issue):
-    reporter, neighbour = make_user(), make_user(display_name="Nia")
+    reporter, neighbour = make_user(), make_user(display_name="Nia", show_name=True)  # Nia shows her name
     set_frequency(mail_app, reporter, EmailFrequency.IMMEDIATE)
     issue_id = make_issue(reporter, title="Broken light")
     comment(mail_app, neighbour, issue_id, "It is still dark here")
@@ -56,7 +56,7 @@ def test_immediate_mail_has_a_one_click_unsubscribe(mail_app, smtp_server, make_
 
 
 def test_daily_digest_groups_everything_in_one_message(mail_app, smtp_server, make_user, make_issue, runner):
-    reporter, neighbour = make_user(), make_user(display_name="Nia")
+    reporter, neighbour = make_user(), make_user(display_name="Nia", show_name=True)  # Nia shows her name
     first, second = make_issue(reporter, title="Broken light"), make_issue(reporter, title="Deep pothole")
     for n in range(3):
         comment(mail_app, neighbour, first, f"Comment {n}")

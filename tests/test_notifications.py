@@ -44,7 +44,7 @@ def test_taking_part_follows_the_issue(app, make_user, make_issue):
 
 
 def test_followers_hear_about_comments_but_not_their_own(app, make_user, make_issue):
-    reporter, commenter = make_user(), make_user(display_name="Chatty")
+    reporter, commenter = make_user(), make_user(display_name="Chatty", show_name=True)  # a public name
     issue_id = make_issue(reporter, title="Broken light")
     logged_in(app, commenter).post(f"/issues/{issue_id}/comments", data={"body": "Me too"})
     [note] = notes(app, reporter.id)

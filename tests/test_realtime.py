@@ -38,7 +38,7 @@ def test_issue_page_hears_new_comments_and_votes(app, client, auth, make_user, m
     issue_id = make_issue()
     watcher = connect()
     assert watcher.emit("watch_issue", {"issue_id": issue_id}, callback=True) == {"ok": True}
-    auth.login_as(make_user(display_name="Neighbour Nia"))
+    auth.login_as(make_user(display_name="Neighbour Nia", show_name=True))  # a public name is pushed
     client.post(f"/issues/{issue_id}/comments", data={"body": "Still here <b>today</b> https://example.org"})
     client.post(f"/issues/{issue_id}/upvote", data={"upvoted": "1"})
     received = watcher.get_received()

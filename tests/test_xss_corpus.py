@@ -373,7 +373,8 @@ def _account(
     from civic.accounts import services
 
     with app.app_context(), unit_of_work():
-        user = services.register_user(name, email, DEFAULT_PASSWORD)
+        # The name is public (show_name): the payloads must reach every page and mail that shows names.
+        user = services.register_user(name, email, DEFAULT_PASSWORD, show_name=True)
         user.role = role
         user.department_id = department_id
         if role.needs_verification:
@@ -442,13 +443,14 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
         rec["area"] = db.session.scalar(sa.select(sa.func.max(AreaFollow.id)))
 
     # A resident registers with it as their name (the welcome page shows it), then saves it on their profile.
+    # The name is public (show_name ticked), so it reaches every page and mail that names people.
     reporter = app.test_client()
     world.clients[("reporter", pid)] = reporter
     world.emails[("reporter", pid)] = email = f"reporter{n}@example.org"
     _post(
         reporter,
         "/register",
-        {"display_name": value("display name", pid), "email": email, "password": DEFAULT_PASSWORD},
+        {"display_name": value("display name", pid), "email": email, "password": DEFAULT_PASSWORD, "show_name": "y"},
         what="register",
         keep_message=True,
     )
@@ -460,6 +462,7 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
         "/account",
         {
             "display_name": value("display name", pid),
+            "show_name": "y",
             "locale": "",
             "home_neighbourhood": "",
             "home_lat": "",
@@ -1202,7 +1205,15 @@ def _mail_after_display_name(app, make_user, categories):
     _post(
         client,
         "/account",
-        {"display_name": LINE_BREAK, "locale": "", "home_neighbourhood": "", "home_lat": "", "home_lon": ""},
+        # A public name (show_name), so the renamed commenter is named in the reporter's mail.
+        {
+            "display_name": LINE_BREAK,
+            "show_name": "y",
+            "locale": "",
+            "home_neighbourhood": "",
+            "home_lat": "",
+            "home_lon": "",
+        },
         what="rename",
     )
     return client.post(f"/issues/{issue_id}/comments", data={"body": "Seen it."}), reporter.email

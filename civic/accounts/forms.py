@@ -57,12 +57,22 @@ def _new_password_field(label) -> PasswordField:
     )
 
 
-class RegisterForm(FlaskForm):
-    display_name = _display_name_field(
-        description=_l("Shown to neighbours next to what you post. A first name is enough.")
+def _show_name_field() -> BooleanField:
+    """The one rule for names, asked once for the account (User.show_name); unchecked unless chosen."""
+    return BooleanField(
+        _l("Show my name to neighbours next to my reports and comments"),
+        description=_l(
+            "If you leave this unticked, neighbours see “a neighbour” instead, and only you and city staff see "
+            "your name. You can change this on your account page, and for each report."
+        ),
     )
+
+
+class RegisterForm(FlaskForm):
+    display_name = _display_name_field(description=_l("A first name is enough. Who sees it is your choice below."))
     email = _email_field()
     password = _new_password_field(_l("Password"))
+    show_name = _show_name_field()
 
 
 class LoginForm(FlaskForm):
@@ -101,6 +111,7 @@ class ChangePasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     display_name = _display_name_field()
+    show_name = _show_name_field()
     locale = SelectField(
         _l("Language"),
         choices=[

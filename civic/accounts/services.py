@@ -34,7 +34,11 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register_user(display_name: str, email: str, password: str, locale: str | None = None) -> User:
+def register_user(
+    display_name: str, email: str, password: str, locale: str | None = None, *, show_name: bool = False
+) -> User:
+    """A new resident's account. `show_name`: whether neighbours see the name next to their reports and comments
+    (the one rule for names; otherwise "a neighbour"): off unless the person chose it."""
     email = normalise_email(email)
     display_name = display_name.strip()
     if not display_name:
@@ -48,6 +52,7 @@ def register_user(display_name: str, email: str, password: str, locale: str | No
         password_hash=hash_password(password),
         role=Role.RESIDENT,
         locale=locale if locale in SUPPORTED_LOCALES else None,
+        show_name=bool(show_name),
     )
     try:
         with db.session.begin_nested():  # a savepoint: a lost race for the address undoes only this insert
@@ -214,8 +219,10 @@ def update_profile(
     home_neighbourhood: str | None = None,
     home_lat: float | None = None,
     home_lon: float | None = None,
+    show_name: bool | None = None,
 ) -> User:
-    """Name, language and home. A home is a point (lat/lon), or a neighbourhood whose centre is used."""
+    """Name, language and home. A home is a point (lat/lon), or a neighbourhood whose centre is used.
+    `show_name` (None: unchanged) is whether neighbours see the name next to reports and comments."""
     display_name = display_name.strip()
     if not display_name:
         raise ValidationError(_("Enter the name neighbours will see."), field="display_name")
@@ -225,6 +232,8 @@ def update_profile(
         raise ValidationError(_("Give both latitude and longitude, or neither."), field="home_lat")
     if home_lat is not None and home_lon is not None and not (-90 <= home_lat <= 90 and -180 <= home_lon <= 180):
         raise ValidationError(_("That is not a place on Earth: check latitude and longitude."), field="home_lat")
+    if show_name is not None and not isinstance(show_name, bool):
+        raise ValidationError(_("show_name must be true or false."), field="show_name")
     if home_neighbourhood:
         hood = neighbourhoods.by_slug(home_neighbourhood)
         if hood is None:
@@ -236,6 +245,8 @@ def update_profile(
         home_neighbourhood = hood.slug if hood else None
 
     user.display_name = display_name
+    if show_name is not None:
+        user.show_name = show_name
     user.locale = locale or None
     user.home_neighbourhood = home_neighbourhood or None
     user.home_lat, user.home_lon = home_lat, home_lon

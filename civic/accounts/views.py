@@ -38,7 +38,11 @@ def register():
     if form.validate_on_submit():
         try:
             user = services.register_user(
-                form.display_name.data, form.email.data, form.password.data, locale=_current_locale()
+                form.display_name.data,
+                form.email.data,
+                form.password.data,
+                locale=_current_locale(),
+                show_name=form.show_name.data,
             )
         except DomainError as error:
             status = show_error(form, error)
@@ -159,6 +163,7 @@ def profile():
         lambda: services.update_profile(
             current_user,
             display_name=form.display_name.data,
+            show_name=form.show_name.data,
             locale=form.locale.data or None,
             home_neighbourhood=form.home_neighbourhood.data or None,
             home_lat=form.home_lat.data,

@@ -138,7 +138,12 @@ def nearby():
     features = []
     for issue, distance in found:
         feature = issue_feature(issue)
-        feature["properties"].update(distance_m=round(distance), upvoted=services.has_upvoted(current_user, issue.id))
+        feature["properties"].update(
+            distance_m=round(distance),
+            upvoted=services.has_upvoted(current_user, issue.id),
+            # The caller's own report: their report already counts, so the form offers no vote (vote_refusal).
+            mine=current_user.is_authenticated and issue.reporter_id == current_user.id,
+        )
         features.append(feature)
     return jsonify(collection(features, radius_m=services.DUPLICATE_RADIUS_M))
 

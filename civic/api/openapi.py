@@ -16,6 +16,10 @@ from flask import Flask
 
 NULLABLE_STRING = {"type": "string", "nullable": True}
 DATE_TIME = {"type": "string", "format": "date-time"}
+SHOW_NAME = {
+    "type": "boolean",
+    "description": 'Neighbours see the name next to my reports and comments; otherwise "a neighbour".',
+}
 
 SCHEMAS: dict[str, dict] = {
     "Error": {
@@ -73,6 +77,7 @@ SCHEMAS: dict[str, dict] = {
             "thumb": {**NULLABLE_STRING, "description": "The first photo's thumbnail URL."},
             "distance_m": {"type": "integer"},
             "upvoted": {"type": "boolean"},
+            "mine": {"type": "boolean", "description": "Reported by the caller (/issues/nearby): no vote to add."},
         },
     },
     "IssueFeature": {
@@ -213,10 +218,11 @@ SCHEMAS: dict[str, dict] = {
     },
     "Me": {
         "type": "object",
-        "required": ["id", "display_name", "role", "verified"],
+        "required": ["id", "display_name", "show_name", "role", "verified"],
         "properties": {
             "id": {"type": "integer"},
             "display_name": {"type": "string"},
+            "show_name": SHOW_NAME,
             "role": {"type": "string"},
             "verified": {"type": "boolean"},
             "department": NULLABLE_STRING,
@@ -232,6 +238,7 @@ SCHEMAS: dict[str, dict] = {
         "type": "object",
         "properties": {
             "display_name": {"type": "string"},
+            "show_name": SHOW_NAME,
             "locale": NULLABLE_STRING,
             "home": {
                 "type": "object",

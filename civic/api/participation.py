@@ -98,10 +98,12 @@ def _attribute_fields(attributes) -> dict[str, list[str]]:
 
 
 def comment_json(comment: Comment) -> dict:
+    """A comment for the API caller: its author by the one rule for names (services.comment_author), so a private
+    name reads "A neighbour" except to its author and city staff; an official reply names its department."""
     if comment.official and comment.department is not None:
         author = comment.department.name
     else:
-        author = comment.author.display_name if comment.author else _("A former member")
+        author = services.comment_author(comment, current_user).label
     return {
         "id": comment.id,
         "issue_id": comment.issue_id,

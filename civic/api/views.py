@@ -36,6 +36,7 @@ def _me_json(user):
     return {
         "id": user.id,
         "display_name": user.display_name,
+        "show_name": user.show_name,
         "role": user.role.value,
         "verified": user.is_verified,
         "department": user.department.name if user.department else None,
@@ -55,13 +56,19 @@ def me():
 
 @bp.patch("/me")
 @login_required
-@operation("Change my name, language or home", ok=ref("Me"), body="MeChange", errors=(400,), write=True)
+@operation(
+    "Change my name, whether neighbours see it, language or home",
+    ok=ref("Me"),
+    body="MeChange",
+    errors=(400,),
+    write=True,
+)
 def update_me():
     """Change name, language or home. Session-authenticated, so it needs the X-CSRFToken header."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError(_("Send a JSON object."))
-    unknown = set(data) - {"display_name", "locale", "home"}
+    unknown = set(data) - {"display_name", "locale", "home", "show_name"}
     if unknown:
         raise ValidationError(_("Unknown fields: %(names)s.", names=", ".join(sorted(unknown))))
     home = data.get("home", _current_home())
@@ -74,9 +81,13 @@ def update_me():
     locale = data.get("locale", current_user.locale)
     if not isinstance(name, str) or (locale is not None and not isinstance(locale, str)):
         raise ValidationError(_("display_name and locale must be text."))
+    show_name = data.get("show_name", current_user.show_name)
+    if not isinstance(show_name, bool):
+        raise ValidationError(_("show_name must be true or false."), field="show_name")
     services.update_profile(
         current_user,
         display_name=name,
+        show_name=show_name,
         locale=locale,
         home_lat=float(home["lat"]) if home else None,
         home_lon=float(home["lon"]) if home else None,

@@ -95,20 +95,21 @@ def _issue_entries(issue: Issue) -> list[Entry]:
     comments = db.session.scalars(
         select(Comment)
         .where(Comment.issue_id == issue.id, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
-        .options(selectinload(Comment.author))
+        .options(selectinload(Comment.author), selectinload(Comment.department))
     )
     for comment in comments:
+        author = services.comment_author(comment, None)  # a feed is public: names only where they are public
         ranked.append(
             (
                 (comment.created_at, 2, comment.id),
                 Entry(
                     id=tag(f"issue/{issue.id}/comment/{comment.id}"),
-                    title=_("Comment by %(name)s", name=_comment_author(comment)),
+                    title=_("Comment by %(name)s", name=author.in_sentence),
                     url=_issue_url(issue.id, f"comment-{comment.id}"),
                     published=comment.created_at,
                     updated=_later(comment.created_at, comment.edited_at),
                     html=render_user_text(comment.text),
-                    author=_comment_author(comment),
+                    author=author.label,
                 ),
             )
         )
@@ -125,10 +126,6 @@ def _with_place(issue: Issue) -> str:
 
 def _last_edit(issue: Issue):
     return issue.revisions[-1].created_at if issue.revisions else None
-
-
-def _comment_author(comment: Comment) -> str:
-    return comment.author.display_name if comment.author is not None else _("A former member")
 
 
 # --- an area ----------------------------------------------------------------------------------

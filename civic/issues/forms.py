@@ -69,7 +69,11 @@ class ReportForm(FlaskForm):
         render_kw={"accept": "image/jpeg,image/png,image/webp", "multiple": True},
     )
     show_reporter_name = BooleanField(
-        _l("Show my name publicly on this issue"), description=_l("City staff always see who reported.")
+        _l("Show my name publicly on this issue"),
+        description=_l(
+            "Ticked or not as your account says; change it for this report if you like. Otherwise neighbours see "
+            "“a neighbour”. City staff always see who reported."
+        ),
     )
     on_behalf_name = StringField(
         _l("Reporting for (name)"),

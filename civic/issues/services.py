@@ -118,6 +118,52 @@ def reporter_label(issue: Issue, viewer: User | AnonymousUserMixin) -> str:
     return reporter_name(issue, viewer) or _("A neighbour")
 
 
+# --- the one rule for names next to what people post (comments; a report has its own per-report choice) -----
+
+
+@dataclass(frozen=True)
+class ShownName:
+    """A person's name as one viewer sees it. `label` starts a sentence or stands alone ("A neighbour"),
+    `in_sentence` goes inside one ("a neighbour"); `hint` says who else sees a private name, for a viewer who
+    sees it anyway (the person themself, staff); `public` is whether everyone sees the name."""
+
+    label: str
+    in_sentence: str
+    hint: str | None = None
+    public: bool = False
+
+
+def sees_every_name(viewer: User | AnonymousUserMixin | None) -> bool:
+    """Verified city staff and moderators (admins too) see every name, private or not."""
+    return viewer is not None and viewer.is_authenticated and (viewer.acts_as_staff or viewer.is_moderator)
+
+
+def shown_name(person: User | None, viewer: User | AnonymousUserMixin | None) -> ShownName:
+    """The rule: a person's name is shown to neighbours only when they chose so (`User.show_name`); otherwise
+    neighbours see "a neighbour", and only the person themself and city staff see the name. A removed account
+    is "a former member"."""
+    if person is None:
+        return ShownName(_("A former member"), _("a former member"))
+    if person.show_name:
+        return ShownName(person.display_name, person.display_name, public=True)
+    if viewer is not None and viewer.is_authenticated and viewer.id == person.id:
+        return ShownName(person.display_name, person.display_name, _("(only you and city staff see this name)"))
+    if sees_every_name(viewer):
+        return ShownName(person.display_name, person.display_name, _("(only city staff see this name)"))
+    return ShownName(_("A neighbour"), _("a neighbour"))
+
+
+def comment_author(comment: Comment, viewer: User | AnonymousUserMixin | None) -> ShownName:
+    """Who wrote a comment, for this viewer. An official reply always names the staff member (or, when their
+    account is gone, the department): answering for the city is their job. Anyone else follows the rule."""
+    if comment.official:
+        if comment.author is not None:
+            return ShownName(comment.author.display_name, comment.author.display_name, public=True)
+        if comment.department is not None:
+            return ShownName(comment.department.label, comment.department.label, public=True)
+    return shown_name(comment.author, viewer)
+
+
 def nearby_open_issues(
     lat: float,
     lon: float,

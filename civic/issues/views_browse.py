@@ -138,6 +138,7 @@ def _comments(issue: Issue):
     return [
         {
             "comment": c,
+            "author": services.comment_author(c, current_user),  # the one rule for names
             "can_edit": services.can_edit_comment(current_user, c),
             "can_delete": services.can_delete_comment(current_user, c),
         }

@@ -23,6 +23,7 @@ def _report_form() -> ReportForm:
         SelectChoice(c.id, c.label) for c in services.active_categories()
     ]
     if request.method == "GET":
+        form.show_reporter_name.data = current_user.show_name  # the account's choice, changeable per report
         if request.args.get("category", "").isdigit():
             form.category.data = int(request.args["category"])
     return form

@@ -5,7 +5,6 @@ this package, turn their own changes into notifications (civic/events/notices.py
 from __future__ import annotations
 
 from civic import signals
-from civic.accounts.models import User
 from civic.extensions import db
 from civic.notifications import services
 from civic.notifications.models import Follow, FollowReason, NotificationKind
@@ -29,8 +28,9 @@ def _reported(app, issue, **_extra) -> None:
 def _commented(app, issue, comment, **_extra) -> None:
     if comment.author_id:
         services.auto_follow(comment.author_id, issue.id, FollowReason.COMMENTED)
-    author = db.session.get(User, comment.author_id) if comment.author_id else None
-    payload = {"comment_id": comment.id, "actor": author.display_name if author else ""}
+    # No name kept: whose name the reader sees is decided when it is shown, from the author's current choice
+    # (civic/notifications/messages.py, the one rule for names), so changing it later changes old notifications.
+    payload: dict = {"comment_id": comment.id}
     if comment.official and comment.department is not None:
         # An official reply speaks for the department; its name is looked up when shown, in the reader's language.
         payload["department"] = comment.department.name

@@ -6,9 +6,10 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from civic import stored_text
-from civic.accounts.models import Department
+from civic.accounts.models import Department, User
 from civic.extensions import db
 from civic.issues.models import IssueStatus
+from civic.issues.services import shown_name
 from civic.notifications.models import Notification, NotificationKind
 
 
@@ -18,7 +19,7 @@ def describe(notification: Notification) -> str:
     if notification.kind is NotificationKind.COMMENT and payload.get("department"):
         return _("The %(department)s replied to “%(title)s”", department=_department(payload), title=title)
     if notification.kind is NotificationKind.COMMENT:
-        return _("%(who)s commented on “%(title)s”", who=payload.get("actor", _("A neighbour")), title=title)
+        return _("%(who)s commented on “%(title)s”", who=_commenter(notification), title=title)
     if notification.kind is NotificationKind.STATUS:
         status = IssueStatus(payload["to"]).label if payload.get("to") in IssueStatus._value2member_map_ else "?"
         text = _("“%(title)s” is now: %(status)s", title=title, status=status)
@@ -39,6 +40,16 @@ def describe(notification: Notification) -> str:
             )
         return _("The city declined your request for supplies for “%(title)s”.", title=payload.get("event_title", ""))
     return _("New in %(area)s: “%(title)s”", area=payload.get("area", ""), title=title)
+
+
+def _commenter(notification: Notification) -> str:
+    """Who commented, as the notification's reader may see them (the one rule for names): decided now, from the
+    author's current choice, not from what was true when the notification was made. An account removed since
+    (its actor_id is emptied) is "A neighbour", like one whose name was never kept."""
+    actor = db.session.get(User, notification.actor_id) if notification.actor_id else None
+    if actor is None:
+        return _("A neighbour")
+    return shown_name(actor, db.session.get(User, notification.user_id)).label
 
 
 def _department(payload: dict) -> str:

@@ -15,7 +15,7 @@ from civic.extensions import csrf, db
 from civic.forms import ActionForm
 from civic.geo import neighbourhoods
 from civic.issues import maps
-from civic.issues.services import active_categories
+from civic.issues.services import active_categories, comment_author
 from civic.notifications import bp, services
 from civic.notifications.email import user_from_unsubscribe_token
 from civic.notifications.forms import AreaForm, EmailSettingsForm
@@ -151,7 +151,8 @@ def delete_area(area_id: int):
 @login_required
 def near_me():
     changes = services.near_me(current_user)
-    response = render_template("notifications/near_me.html", **changes)
+    authors = {c.id: comment_author(c, current_user) for c in changes["comments"]}  # the one rule for names
+    response = render_template("notifications/near_me.html", authors=authors, **changes)
     services.mark_near_me_seen(current_user)  # after rendering: this visit's news is shown once
     return response
 

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from civic import signals
 from civic.database import on_commit
 from civic.extensions import db, socketio
+from civic.issues.services import comment_author
 from civic.issues.spatial import BBox
 from civic.text import render_user_text
 
@@ -95,13 +96,15 @@ def _upvoted(app, issue_id, count, **_extra) -> None:
 
 
 def comment_payload(comment) -> dict:
+    """One comment as every reader in the room gets it: the author's name only where it is public (the one rule,
+    issues.services.comment_author); otherwise null, and each page says "a neighbour" in its reader's language."""
     from flask import url_for
 
+    author = comment_author(comment, None)
     return {
         "id": comment.id,
-        "author": comment.author.display_name
-        if comment.author
-        else (comment.department.label if comment.official and comment.department else ""),
+        "author": author.label if author.public else None,
+        "former": comment.author is None,  # no name because the account is gone ("a former member")
         "official": comment.official,
         "department": comment.department.label if comment.official and comment.department else "",
         "created_at": comment.created_at.isoformat(),

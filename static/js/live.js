@@ -54,9 +54,13 @@
         badge.textContent = list.dataset.official;
         meta.appendChild(badge);
       }
+      var author = document.createElement("span");
+      author.className = "comment__author";
       var who = document.createElement("strong");
-      who.textContent = comment.author;
-      meta.appendChild(who);
+      // No name: a private one ("a neighbour", in the page's language) or a removed account.
+      who.textContent = comment.author || (comment.former ? list.dataset.former : list.dataset.neighbour);
+      author.appendChild(who);
+      meta.appendChild(author);
       if (comment.official && comment.department && comment.department !== comment.author) {
         meta.append(" · " + comment.department);
       }
@@ -90,7 +94,11 @@
       li.id = "comment-" + data.comment.id;
       fillComment(li, data.comment);
       list.appendChild(li);
-      if (announcer) announcer.textContent = list.dataset.newComment.replace("{name}", data.comment.author);
+      if (announcer) {
+        announcer.textContent = data.comment.author
+          ? list.dataset.newComment.replace("{name}", data.comment.author)
+          : list.dataset.newCommentNeighbour;
+      }
     });
 
     socket.on("comment_changed", function (data) {

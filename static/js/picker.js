@@ -180,6 +180,14 @@
       details.textContent = " — " + p.distance_m + " " + region.dataset.metres + ", ";
       var count = document.createElement("span");
       count.textContent = p.upvotes + " " + region.dataset.upvotes;
+      if (p.mine) {  // one's own report already counts: a vote would be refused
+        var own = document.createElement("span");
+        own.className = "hint";
+        own.textContent = region.dataset.mine;
+        item.append(link, details, count, " · ", own);
+        list.appendChild(item);
+        return;
+      }
       var button = document.createElement("button");
       button.type = "button";
       button.className = "button button--small";

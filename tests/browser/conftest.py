@@ -114,7 +114,8 @@ def unique_email() -> Callable[[str], str]:
 
 @pytest.fixture
 def make_live_user(live_server, unique_email) -> Callable[..., UserInfo]:
-    """Create a user straight in the live server's database (no browser, no form)."""
+    """Create a user straight in the live server's database (no browser, no form). Like tests/conftest.py's
+    make_user, the name is shown to neighbours (show_name=True) unless the test says otherwise."""
     from civic.accounts import services
     from civic.accounts.models import Role
     from civic.database import utcnow
@@ -126,10 +127,11 @@ def make_live_user(live_server, unique_email) -> Callable[..., UserInfo]:
         password: str = DEFAULT_PASSWORD,
         display_name: str = "Browser Neighbour",
         locale: str | None = None,
+        show_name: bool = True,
     ) -> UserInfo:
         email = unique_email(role)
         with live_server.app.app_context(), unit_of_work():
-            user = services.register_user(display_name, email, password, locale=locale)
+            user = services.register_user(display_name, email, password, locale=locale, show_name=show_name)
             user.role = Role(role)
             if user.role.needs_verification:
                 user.verified_at = utcnow()

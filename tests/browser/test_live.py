@@ -143,7 +143,7 @@ def test_comment_and_vote_reach_a_neighbours_open_issue_page(
 
     tag = _tag()
     reporter = make_live_user(display_name="Rita Reporter")
-    alice = make_live_user(display_name="Alice Writer")
+    alice = make_live_user(display_name="Alice Writer", show_name=True)  # a public name
     bob = make_live_user(display_name="Bob Reader")
     title = f"Broken bench in the park {tag}"
     issue_id = _report(live_server, reporter, categories["pothole"], *COMMENT_PIN, title)
@@ -199,7 +199,7 @@ def test_notification_badge_counts_up_live_and_clears_once_read(
 
     tag = _tag()
     rosa = make_live_user(display_name="Rosa Reporter")
-    carl = make_live_user(display_name="Carl Commenter")
+    carl = make_live_user(display_name="Carl Commenter", show_name=True)  # a public name
     title = f"Overflowing litter bin {tag}"
     issue_id = _report(live_server, rosa, categories["pothole"], *BADGE_PIN, title)  # Rosa follows it
 
