@@ -34,16 +34,22 @@ def versions(template: ResponseTemplate) -> dict[str, str | None]:
 
 
 def matching_params(body: str, templates: Iterable[ResponseTemplate]) -> dict[str, Any] | None:
-    """The stored-text parameters when `body` is exactly a version of one of these templates, else None."""
+    """The stored-text parameters when `body` is exactly a version of one of these templates, else None. Where
+    several templates say the same, the one with the most languages wins (then the newest), so a reply reaches
+    as many readers as possible in their own language."""
     wanted = same_text(body)
     if not wanted:
         return None
+    found = []
     for template in templates:
         texts = versions(template)
         for language, text in texts.items():
             if text == wanted:
-                return {"template_id": template.id, "posted": language, **texts}
-    return None
+                found.append((sum(1 for t in texts.values() if t), template.id, language, texts))
+    if not found:
+        return None
+    _languages, template_id, language, texts = max(found, key=lambda f: (f[0], f[1]))
+    return {"template_id": template_id, "posted": language, **texts}
 
 
 def _reader_language() -> str:

@@ -18,8 +18,9 @@ from playwright.sync_api import expect
 from civic.database import unit_of_work
 from tests.browser.conftest import submit
 
-# A point in Fishtown, Philadelphia, for the JavaScript flow, and another ~500 m away for the no-JS one.
-PIN = (39.9712, -75.1339)
+# A point in Fishtown, Philadelphia, for the JavaScript flow (no other browser test reports within 400 m of it), and
+# another for the no-JS one.
+PIN = (39.9779, -75.1402)
 NOJS_PIN = (39.9675, -75.1290)
 # The open issue already there sits ~60 m north: within the 100 m "Already reported?" radius, yet far
 # enough (~65 px at zoom 17) that the home map's marker cluster (40 px radius) shows both markers apart.
