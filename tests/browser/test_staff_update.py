@@ -31,6 +31,7 @@ def _pothole_with_templates(live_server, staff, reporter, tag: str) -> int:
     from civic.issues.services import IssueDraft, report_issue
     from civic.staff.models import ResponseTemplate
 
+    _without_other_fixed_templates(live_server)  # the live database is shared: another test's Fixed template
     with live_server.app.test_request_context(), unit_of_work():
         pothole = ensure_categories()["pothole"]
         streets = db.session.scalar(select(Department).where(Department.slug == "streets"))
@@ -159,6 +160,19 @@ def test_a_suggestion_taken_back_unticks_also_post(page, sign_in, make_live_user
 
 
 FIXED_BODY_ES = "Nuestro equipo ha rellenado este bache (prueba)."
+
+
+def _without_other_fixed_templates(live_server) -> None:
+    """Remove Fixed templates other tests left in the shared live database, so the one suggested is this test's."""
+    from sqlalchemy import delete
+
+    from civic.extensions import db
+    from civic.issues.models import IssueStatus
+    from civic.staff.models import ResponseTemplate
+
+    with live_server.app.app_context(), unit_of_work():
+        db.session.execute(delete(ResponseTemplate).where(ResponseTemplate.status == IssueStatus.FIXED))
+        db.session.commit()
 
 
 def test_a_template_reply_published_in_english_reaches_a_spanish_reader_in_spanish(
