@@ -6,15 +6,27 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint install install-dev translations browser-deps bench-deps extract-messages update-catalogs clean api-fuzz bench
+.PHONY: run dev server-command test lint install install-dev translations browser-deps bench-deps extract-messages update-catalogs clean api-fuzz bench
 
 # The demo: migrate, then tools/demo_run.py starts the pretend city's 311 on 127.0.0.1:$(CITY_PORT) (not when
 # civic is set up for another city; without it when the port is busy), seeds an empty database (issues sent
 # to that city), serves the app with the command after --, and stops the city when the server stops (Ctrl-C).
+# `make run` serves with gunicorn, one gevent worker (deploy/run.conf.py: keep-alive and header timeouts, no
+# version in the Server header); `make dev` with Flask's development server instead (reload on change, the
+# debugger: only ever on 127.0.0.1). `make server-command` prints run's server command (tests/test_serving.py).
 CITY_PORT ?= 8311
+SERVER = $(BIN)/gunicorn -c deploy/run.conf.py --bind $(HOST):$(PORT)
+DEMO   = $(BIN)/python -m tools.demo_run --city-port $(CITY_PORT) --issues 300
 run: install translations
 	$(FLASK) db upgrade
-	$(BIN)/python -m tools.demo_run --city-port $(CITY_PORT) --issues 300 -- $(FLASK) run --host $(HOST) --port $(PORT)
+	$(DEMO) -- $(SERVER)
+
+dev: install translations
+	$(FLASK) db upgrade
+	$(DEMO) -- $(FLASK) run --debug --host $(HOST) --port $(PORT)
+
+server-command:
+	@echo $(SERVER)
 
 # The checks run before the tests (and on commit, by .pre-commit-config.yaml): any finding fails `make test`.
 # `ruff check --fix .` and `ruff format .` apply what ruff can fix by itself.

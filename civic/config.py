@@ -60,6 +60,10 @@ class Config:
 
     MAX_CONTENT_LENGTH: int = 45 * 1024 * 1024  # four photos at PHOTO_MAX_BYTES and a form fit; more gets 413
     SESSION_COOKIE_SAMESITE: str = "Lax"
+    # Strict-Transport-Security max-age (civic/security.py), sent when the site is set up for HTTPS
+    # (CIVIC_SESSION_COOKIE_SECURE=true, an https CIVIC_BASE_URL or CIVIC_PREFERRED_URL_SCHEME) or a request
+    # arrived over HTTPS. One year by default; 0 makes browsers forget an earlier one.
+    HSTS_MAX_AGE: int = 365 * 24 * 3600
     SESSION_COOKIE_HTTPONLY: bool = True
     REMEMBER_COOKIE_SAMESITE: str = "Lax"
     REMEMBER_COOKIE_HTTPONLY: bool = True

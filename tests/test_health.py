@@ -41,3 +41,31 @@ def test_configuration_comes_from_civic_environment(monkeypatch, tmp_path):
     assert app.config["MAIL_PORT"] == 2525
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
     assert app.config["SOCKETIO_MESSAGE_QUEUE"] == "redis://127.0.0.1:6379/3"
+
+
+def test_pages_limit_browser_features_to_location(client):
+    policy = client.get("/").headers["Permissions-Policy"]
+    features = dict(item.strip().split("=", 1) for item in policy.split(","))
+    assert features["geolocation"] == "(self)"  # "near me" and "use my location"
+    assert features["camera"] == "()" and features["microphone"] == "()" and features["payment"] == "()"
+
+
+def test_no_strict_transport_security_over_plain_http(client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+def test_strict_transport_security_when_served_over_https(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True)
+    response = app.test_client().get("/healthz")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"  # a year by default
+
+
+def test_strict_transport_security_max_age_is_configurable(make_app):
+    app = make_app(BASE_URL="https://civic.example.org", HSTS_MAX_AGE=600)
+    assert app.test_client().get("/").headers["Strict-Transport-Security"] == "max-age=600"
+
+
+def test_strict_transport_security_for_https_behind_the_proxy(make_app):
+    app = make_app(PROXY_HOPS=1)
+    response = app.test_client().get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
