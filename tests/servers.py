@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -54,6 +55,18 @@ def server_env(settings: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def make_run_command(port: int) -> list[str]:
+    """The server command of `make run` (the Makefile's SERVER, printed by `make server-command`) on `port`."""
+    printed = subprocess.run(
+        ["make", "-s", "--no-print-directory", "server-command", "HOST=127.0.0.1", f"PORT={port}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return shlex.split(printed.strip())
+
+
 @contextlib.contextmanager
 def serve(
     settings: dict[str, str],
@@ -63,27 +76,37 @@ def serve(
     log_dir: Path | None = None,
     extra_args: tuple[str, ...] = (),
     ready_timeout: float = 30.0,
+    make_run: bool = False,
 ) -> Iterator[Server]:
-    """Start gunicorn (gevent workers) on 127.0.0.1, wait until /healthz answers, stop it afterwards."""
+    """Start gunicorn (gevent workers) on 127.0.0.1, wait until /healthz answers, stop it afterwards.
+
+    make_run: start it exactly as `make run` does (its config file, deploy/run.conf.py) instead."""
     port = port or free_port()
     log = (log_dir or Path(os.environ.get("TMPDIR", "/tmp"))) / f"civic-gunicorn-{port}.log"
-    command = [
-        str(GUNICORN),
-        "--worker-class",
-        "gevent",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--graceful-timeout",
-        "3",
-        *NO_CONTROL_SOCKET,
-        *extra_args,
-        "wsgi:app",
-    ]
+    command = (
+        make_run_command(port)
+        if make_run
+        else [
+            str(GUNICORN),
+            "--worker-class",
+            "gevent",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "3",
+            *NO_CONTROL_SOCKET,
+            *extra_args,
+            "wsgi:app",
+        ]
+    )
+    env = server_env(settings)
+    if make_run:
+        env.pop("CIVIC_SOCKETIO_ASYNC_MODE")  # as the Makefile runs it: the config file sets it
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=server_env(settings), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
     try:

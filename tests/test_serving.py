@@ -7,70 +7,35 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import shlex
-import signal
 import socket
-import subprocess
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 import socketio
 
-from civic import ROOT
 from tests.conftest import migrate_database
-from tests.servers import server_env
+from tests.servers import make_run_command, serve
 from tests.services import free_port
 from tests.test_scale_out import seed
 
 KEEPALIVE = 5  # deploy/run.conf.py
 
 
-def make_run_server_command(port: int) -> list[str]:
-    printed = subprocess.run(
-        ["make", "-s", "--no-print-directory", "server-command", "HOST=127.0.0.1", f"PORT={port}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return shlex.split(printed.strip())
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """The server, the seeded users' tokens and an issue id."""
+    """The server, the seeded users' tokens, an issue id and the server's log."""
     tmp = tmp_path_factory.mktemp("serving")
     url = f"sqlite:///{tmp / 'civic.db'}"
     migrate_database(url)
     tokens, _category_id, issue_id = seed(url)
     port = free_port()
-    command = make_run_server_command(port)
-    assert command[0].endswith("gunicorn") and "deploy/run.conf.py" in command
-    env = server_env({"CIVIC_DATABASE_URL": url})
-    del env["CIVIC_SOCKETIO_ASYNC_MODE"]  # make run does not set it: the config file must
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        yield base, tokens, issue_id, log
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
+    command = make_run_command(port)
+    assert Path(command[0]).name == "gunicorn" and "deploy/run.conf.py" in command
+    with serve({"CIVIC_DATABASE_URL": url}, port=port, log_dir=tmp, make_run=True) as server:
+        yield server.url, tokens, issue_id, server.log
 
 
 def test_health_answers_and_the_server_names_no_version(served):
