@@ -1,13 +1,18 @@
 """`make run`'s server, as `make run` starts it (the command `make server-command` prints), on a free port
 against a throw-away SQLite database: it answers, names no version, carries live Socket.IO pushes over
 long-polling and WebSocket, and closes connections that stay idle or trickle their headers within the
-keep-alive timeout of deploy/run.conf.py (Flask's development server held them open indefinitely)."""
+keep-alive timeout of deploy/run.conf.py (Flask's development server held them open indefinitely). And the
+whole of `make run`: the demo launcher with this server and the pretend city stops both on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -16,8 +21,9 @@ import httpx
 import pytest
 import socketio
 
+from civic import ROOT
 from tests.conftest import migrate_database
-from tests.servers import make_run_command, serve
+from tests.servers import make_run_command, serve, server_env
 from tests.services import free_port
 from tests.test_scale_out import seed
 
@@ -131,3 +137,53 @@ def test_a_kept_alive_connection_is_closed_after_the_keepalive_timeout(served):
         kept.settimeout(10)
         assert kept.recv(4096).startswith(b"HTTP/1.1 200")
         assert _seconds_until_closed(kept) <= KEEPALIVE + 2
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_the_demo_launcher_stops_this_server_and_the_city(tmp_path_factory, stop):
+    """`make run` as a whole: tools/demo_run.py with the pretend city, then this server; Ctrl-C (SIGINT to the
+    process group, as a terminal sends it) or SIGTERM to the launcher stops both."""
+    tmp = tmp_path_factory.mktemp("launcher")
+    url = f"sqlite:///{tmp / 'civic.db'}"
+    migrate_database(url)
+    port, city_port = free_port(), free_port()
+    env = server_env({"CIVIC_DATABASE_URL": url, "CIVIC_UPLOAD_DIR": str(tmp / "uploads")})
+    env.pop("CIVIC_SOCKETIO_ASYNC_MODE")
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "tools.demo_run", "--city-port", str(city_port), "--state", str(tmp / "city.json")]
+        + ["--issues", "5", "--", *make_run_command(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while launcher.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.3)
+        assert launcher.poll() is None and _listening(city_port), "the demo did not come up"
+        if stop == "ctrl-c":
+            os.killpg(launcher.pid, signal.SIGINT)
+        else:
+            launcher.terminate()
+        output, _ = launcher.communicate(timeout=30)
+    finally:
+        if launcher.poll() is None:
+            os.killpg(launcher.pid, signal.SIGKILL)
+            launcher.wait()
+    assert launcher.returncode == 0, output
+    assert "Pretend city stopped." in output
+    assert not _listening(port) and not _listening(city_port)
