@@ -1,5 +1,5 @@
-"""WSGI entry point: `flask --app wsgi run` in development, `gunicorn -c deploy/gunicorn.conf.py wsgi:app`
-in production.
+"""WSGI entry point, served by gunicorn: `make run` with deploy/run.conf.py (one process), production with
+deploy/gunicorn.conf.py (one per port). Flask's development server (`flask --app wsgi run`) only under `make dev`.
 
 Starts the background jobs (311 outbox and status sync, event reminders, daily digests; civic/jobs.py) on a
 thread of every serving process: each job runs once per period across all processes. CIVIC_BACKGROUND_JOBS=false
