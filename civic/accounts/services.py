@@ -16,9 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from civic import signals
 from civic.accounts.models import Department, Role, User
 from civic.accounts.passwords import hash_password, password_matches, validate_password
-from civic.accounts.tokens import make_reset_token, user_from_reset_token
+from civic.accounts.tokens import (
+    REGISTRATION_MAX_AGE,
+    make_registration_token,
+    make_reset_token,
+    registration_from_token,
+    user_from_reset_token,
+)
 from civic.database import utcnow
-from civic.errors import Conflict, PermissionDenied, ValidationError
+from civic.errors import Conflict, InvalidToken, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.ratelimits import RateLimited, counter_key, storage
@@ -68,13 +74,72 @@ def register_user(
     return user
 
 
+def start_registration(display_name: str, email: str, locale: str | None = None, *, show_name: bool = False) -> None:
+    """Sign-up, step one: mail the address. A new address gets a link to choose a password and finish; an
+    address that has an account gets a note that someone tried to sign up with it (with sign-in and reset
+    links). The answer and the work are the same either way (one mail, sent after commit), so sign-up does not
+    tell whether an address has an account."""
+    from civic.mail.services import send_mail
+
+    address = normalise_email(email)
+    display_name = display_name.strip()
+    if not display_name:
+        raise ValidationError(_("Enter the name neighbours will see."), field="display_name")
+    locale = locale if locale in SUPPORTED_LOCALES else None
+    owner = find_user_by_email(address)
+    if owner is not None:
+        with force_locale(owner.locale or locale or "en"):
+            send_mail(
+                owner.email,
+                _("Someone tried to sign up to civic with your address"),
+                "registration_existing",
+                user=owner,
+                login_link=url_for("accounts.login", _external=True),
+                reset_link=url_for("accounts.forgot_password", _external=True),
+            )
+        return
+    details = {"email": address, "name": display_name, "locale": locale, "show_name": bool(show_name)}
+    link = url_for("accounts.confirm_registration", token=make_registration_token(details), _external=True)
+    with force_locale(locale or "en"):
+        send_mail(
+            address,
+            _("Finish creating your civic account"),
+            "registration_confirm",
+            name=display_name,
+            link=link,
+            hours=REGISTRATION_MAX_AGE // 3600,
+        )
+
+
+def pending_registration(token: str) -> dict:
+    """What a valid sign-up link carries; InvalidToken when it is expired, tampered with or spent."""
+    details = registration_from_token(token)
+    if find_user_by_email(details["email"]) is not None:
+        raise InvalidToken(_("This sign-up link has been used: the account exists. Sign in, or reset your password."))
+    return details
+
+
+def complete_registration(token: str, password: str) -> User:
+    """Sign-up, step two, from the link in the e-mail (which proves the address): the account, with the
+    password chosen now."""
+    details = pending_registration(token)
+    return register_user(
+        str(details.get("name") or ""),
+        details["email"],
+        password,
+        locale=details.get("locale"),
+        show_name=details.get("show_name") is True,
+    )
+
+
 def authenticate(email: str, password: str) -> User:
     """The account for this email and password. Raises AccountLocked while the address is locked
     (too many failed sign-ins), even for the right password; ValidationError for a wrong one."""
     _refuse_if_locked(email)
     user = find_user_by_email(email)
     # Same message whether the email is unknown or the password wrong: no account discovery.
-    if user is None or not password_matches(user.password_hash, password):
+    # Both paths verify a hash of the same cost (a dummy one for an unknown address): no discovery by timing.
+    if not password_matches(user.password_hash if user else None, password) or user is None:
         _record_failed_sign_in(email)  # raises AccountLocked when this failure starts a lock
         raise ValidationError(_("That email and password do not match an account."), field="password")
     _clear_failed_sign_ins(email)
@@ -171,11 +236,22 @@ def _clear_failed_sign_ins(email: str) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the account exists. Says nothing either way, so emails can't be probed."""
+    """Mail a reset link if the account exists, else a note that no account uses the address. The page says
+    the same either way and the work is the same (one mail, delivered after commit), so addresses cannot be
+    probed by the answer or its timing."""
     from civic.mail.services import send_mail
 
     user = find_user_by_email(email)
     if user is None:
+        address = normalise_email(email)
+        with force_locale(_current_locale() or "en"):
+            send_mail(
+                address,
+                _("Reset your civic password"),
+                "password_reset_no_account",
+                email=address,
+                register_link=url_for("accounts.register", _external=True),
+            )
         return
     token = make_reset_token(user)
     link = url_for("accounts.reset_password", token=token, _external=True)
@@ -191,7 +267,9 @@ def request_password_reset(email: str) -> None:
         )
 
 
-def reset_password(token: str, new_password: str) -> User:
+def reset_password(token: str, new_password: str) -> tuple[User, int]:
+    """Choose a new password through a reset link: every session and API token of the person ends.
+    Returns the user and how many API tokens were revoked."""
     user = user_from_reset_token(token)
     validate_password(new_password, email=user.email, display_name=user.display_name)
     user.password_hash = hash_password(new_password)
@@ -199,16 +277,39 @@ def reset_password(token: str, new_password: str) -> User:
     db.session.flush()
     _clear_failed_sign_ins(user.email)  # the reset proves the mailbox: the sign-in lock has done its job
     signals.password_reset.send(signals.sender(), user=user)
-    return user
+    return user, _revoke_other_credentials(user)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(user: User, current_password: str, new_password: str) -> int:
+    """Change the password; every session and API token of the person ends. Returns the tokens revoked."""
     if not password_matches(user.password_hash, current_password):
         raise ValidationError(_("Your current password is not right."), field="current_password")
     validate_password(new_password, email=user.email, display_name=user.display_name)
     user.password_hash = hash_password(new_password)
     user.rotate_session_nonce()
     db.session.flush()
+    return _revoke_other_credentials(user)
+
+
+def _revoke_other_credentials(user: User) -> int:
+    """A new password ends what the old one let in: the domains owning credentials (API tokens) revoke them
+    on `password_changed` and say how many."""
+    replies = signals.password_changed.send(signals.sender(), user=user)
+    return sum(count for _receiver, count in replies if isinstance(count, int))
+
+
+def sign_out_everywhere(user: User) -> None:
+    """Sign-out: the session id (`User.get_id`) changes, so every copy of the session and remember-me cookie,
+    on this device and any other, stops working."""
+    user.rotate_session_nonce()
+    db.session.flush()
+
+
+def _current_locale() -> str | None:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale) if locale else None
 
 
 def update_profile(
