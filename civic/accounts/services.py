@@ -16,15 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from civic import signals
 from civic.accounts.models import Department, Role, User
 from civic.accounts.passwords import hash_password, password_matches, validate_password
-from civic.accounts.tokens import (
-    REGISTRATION_MAX_AGE,
-    make_registration_token,
-    make_reset_token,
-    registration_from_token,
-    user_from_reset_token,
-)
+from civic.accounts.tokens import make_reset_token, user_from_reset_token
 from civic.database import utcnow
-from civic.errors import Conflict, InvalidToken, PermissionDenied, ValidationError
+from civic.errors import Conflict, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.ratelimits import RateLimited, counter_key, storage
@@ -72,64 +66,6 @@ def register_user(
         ) from None
     signals.user_registered.send(signals.sender(), user=user)
     return user
-
-
-def start_registration(display_name: str, email: str, locale: str | None = None, *, show_name: bool = False) -> None:
-    """Sign-up, step one: mail the address. A new address gets a link to choose a password and finish; an
-    address that has an account gets a note that someone tried to sign up with it (with sign-in and reset
-    links). The answer and the work are the same either way (one mail, sent after commit), so sign-up does not
-    tell whether an address has an account."""
-    from civic.mail.services import send_mail
-
-    address = normalise_email(email)
-    display_name = display_name.strip()
-    if not display_name:
-        raise ValidationError(_("Enter the name neighbours will see."), field="display_name")
-    locale = locale if locale in SUPPORTED_LOCALES else None
-    owner = find_user_by_email(address)
-    if owner is not None:
-        with force_locale(owner.locale or locale or "en"):
-            send_mail(
-                owner.email,
-                _("Someone tried to sign up to civic with your address"),
-                "registration_existing",
-                user=owner,
-                login_link=url_for("accounts.login", _external=True),
-                reset_link=url_for("accounts.forgot_password", _external=True),
-            )
-        return
-    details = {"email": address, "name": display_name, "locale": locale, "show_name": bool(show_name)}
-    link = url_for("accounts.confirm_registration", token=make_registration_token(details), _external=True)
-    with force_locale(locale or "en"):
-        send_mail(
-            address,
-            _("Finish creating your civic account"),
-            "registration_confirm",
-            name=display_name,
-            link=link,
-            hours=REGISTRATION_MAX_AGE // 3600,
-        )
-
-
-def pending_registration(token: str) -> dict:
-    """What a valid sign-up link carries; InvalidToken when it is expired, tampered with or spent."""
-    details = registration_from_token(token)
-    if find_user_by_email(details["email"]) is not None:
-        raise InvalidToken(_("This sign-up link has been used: the account exists. Sign in, or reset your password."))
-    return details
-
-
-def complete_registration(token: str, password: str) -> User:
-    """Sign-up, step two, from the link in the e-mail (which proves the address): the account, with the
-    password chosen now."""
-    details = pending_registration(token)
-    return register_user(
-        str(details.get("name") or ""),
-        details["email"],
-        password,
-        locale=details.get("locale"),
-        show_name=details.get("show_name") is True,
-    )
 
 
 def authenticate(email: str, password: str) -> User:

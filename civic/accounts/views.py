@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from civic.accounts import bp, services
+from civic.accounts import bp, services, signup
 from civic.accounts.forms import (
     ChangePasswordForm,
     ConfirmRegistrationForm,
@@ -39,7 +39,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            services.start_registration(
+            signup.start_registration(
                 form.display_name.data, form.email.data, locale=_current_locale(), show_name=form.show_name.data
             )
         except DomainError as error:
@@ -69,13 +69,13 @@ def confirm_registration(token: str):
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     try:
-        services.pending_registration(token)
+        signup.pending_registration(token)
     except InvalidToken as error:
         return render_template("accounts/register_invalid.html", message=error.message), 400
     form = ConfirmRegistrationForm()
     if form.validate_on_submit():
         try:
-            user = services.complete_registration(token, form.password.data)
+            user = signup.complete_registration(token, form.password.data)
         except DomainError as error:
             status = show_error(form, error)
             return render_template("accounts/register_confirm.html", form=form), status
