@@ -162,3 +162,15 @@ def test_the_same_link_confirmed_at_once_makes_one_account_and_polite_refusals(a
         for body in refusals
     )
     assert count_users(app) == 1
+
+
+def test_an_expired_sign_up_link_says_so_and_makes_nothing(app, client, monkeypatch):
+    from civic.accounts import tokens
+
+    client.post("/register", data={"display_name": "Rosa", "email": "rosa@example.org"})
+    path = confirm_path(app, "rosa@example.org")
+    monkeypatch.setattr(tokens, "REGISTRATION_MAX_AGE", -1)  # every link is older than that
+    response = client.post(path, data={"password": "sunflower meadow river"})
+    assert response.status_code == 400
+    assert "This sign-up link has expired" in response.get_data(as_text=True)
+    assert count_users(app) == 0
