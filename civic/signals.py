@@ -59,6 +59,9 @@ follows_issue = Hook("follows-issue")
 
 user_registered = _signals.signal("user-registered")
 password_reset = _signals.signal("password-reset")
+# The password changed (by the person, or through a reset link): user=User. Receivers revoke the credentials
+# they own for that person and return how many they revoked (the page tells the person the total).
+password_changed = _signals.signal("password-changed")
 role_changed = _signals.signal("role-changed")
 
 # Issues. Receivers get the issue (and comment) as keyword arguments.

@@ -91,10 +91,9 @@ def test_after_demo_data_people_register_report_and_comment(app, runner, client,
     from civic.issues.models import Issue
 
     assert runner.invoke(args=["demo", "seed", "--if-empty", "--issues", "60"]).exit_code == 0
-    response = client.post(
-        "/register",
-        data={"display_name": "New neighbour", "email": "new@example.org", "password": "a long enough passphrase"},
-    )
+    from tests.signup import sign_up
+
+    response = sign_up(app, client, "New neighbour", "new@example.org", "a long enough passphrase")
     assert response.status_code == 302, response.get_data(as_text=True)
     issue_id = make_issue(title="After the demo")
     assert client.post(f"/issues/{issue_id}/comments", data={"body": "Seen it too"}).status_code == 302

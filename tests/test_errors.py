@@ -63,9 +63,17 @@ def test_unexpected_api_error_is_json(crashing_app):
     assert response.get_json()["error"]["code"] == "internal_server_error"
 
 
-def test_csrf_failure_on_api_is_json(make_app):
+def test_csrf_failure_on_api_is_json(make_app, make_user):
+    """A signed-in session's API write without the X-CSRFToken header (without any credentials it is a 401:
+    tests/test_sessions_and_probing.py)."""
+    import re
+
     app = make_app(WTF_CSRF_ENABLED=True)
-    response = app.test_client().patch("/api/v1/me", json={"locale": "es"})
+    user = make_user()
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": user.email, "password": user.password, "csrf_token": token.group(1)})
+    response = client.patch("/api/v1/me", json={"locale": "es"})
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "csrf_failed"
 

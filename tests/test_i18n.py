@@ -52,7 +52,7 @@ def test_switcher_does_not_redirect_off_site(client):
 
 def test_spanish_form_errors(client):
     client.post("/language/es", data={"next": "/"})
-    body = client.post("/register", data={"display_name": "", "email": "x", "password": ""}).get_data(as_text=True)
+    body = client.post("/register", data={"display_name": "", "email": "x"}).get_data(as_text=True)
     assert "Escribe el nombre que verán tus vecinos." in body
 
 
@@ -118,4 +118,4 @@ def test_signing_in_and_out_speaks_the_persons_language(client, auth, make_user)
     response = auth.login(user.email, follow_redirects=True)
     assert "Iniciaste sesión." in response.get_data(as_text=True)
     body = client.post("/logout", follow_redirects=True).get_data(as_text=True)
-    assert "Cerraste sesión." in body and '<html lang="es">' in body
+    assert "Cerraste sesión en este dispositivo y en todos los demás." in body and '<html lang="es">' in body

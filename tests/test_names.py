@@ -15,6 +15,7 @@ from civic.accounts.models import User
 from civic.database import unit_of_work
 from civic.extensions import db, socketio
 from civic.notifications.models import Notification
+from tests.signup import sign_up
 
 OWN_HINT = "(only you and city staff see this name)"
 STAFF_HINT = "(only city staff see this name)"
@@ -76,11 +77,10 @@ def test_sign_up_states_the_rule_and_keeps_the_name_private_unless_ticked(app, c
     assert "checked" not in checkbox(page, "show_name")
     assert "Shown to neighbours next to what you post" not in page  # the old promise is gone
 
-    form = {"display_name": "Pat Private", "email": "pat@example.org", "password": "sunflower meadow river"}
-    assert client.post("/register", data=form).status_code == 302
+    password = "sunflower meadow river"
+    assert sign_up(app, client, "Pat Private", "pat@example.org", password).status_code == 302
     other = logged_in(app)
-    ticked = {**form, "display_name": "Sam Shown", "email": "sam@example.org", "show_name": "y"}
-    assert other.post("/register", data=ticked).status_code == 302
+    assert sign_up(app, other, "Sam Shown", "sam@example.org", password, show_name=True).status_code == 302
     with app.app_context(), unit_of_work():
         choices = {name: shown for name, shown in db.session.execute(sa.select(User.display_name, User.show_name))}
     assert choices == {"Pat Private": False, "Sam Shown": True}

@@ -72,11 +72,15 @@ def test_signed_in_readers_and_pending_messages_get_a_fresh_page(app, client, au
     page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
     assert "My account" in page and kept_pages(app) == 0
 
-    auth.logout()  # leaves "You are signed out." waiting to be shown
+    auth.logout()  # leaves "You are signed out on this device and any other." waiting to be shown
     farewell = client.get(f"/issues/{issue_id}").get_data(as_text=True)
-    assert "You are signed out." in farewell and kept_pages(app) == 0
+    assert "You are signed out on this device and any other." in farewell and kept_pages(app) == 0
     later = client.get(f"/issues/{issue_id}").get_data(as_text=True)
-    assert "You are signed out." not in later and "My account" not in later and kept_pages(app) == 1
+    assert (
+        "You are signed out on this device and any other." not in later
+        and "My account" not in later
+        and kept_pages(app) == 1
+    )
 
 
 def test_kept_pages_expire_and_the_cache_can_be_turned_off(make_app, make_issue):

@@ -1,6 +1,11 @@
-"""Registration: a working account, and every bad input refused with a message and nothing written."""
+"""Registration: a working account, and every bad input refused with a message and nothing written.
+
+Sign-up has two steps (civic/accounts/services.py start_registration): the form mails a link, whether or not
+the address has an account; the link leads to choosing a password, which makes the account and signs in."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -8,6 +13,7 @@ import sqlalchemy as sa
 from civic.accounts.models import Role, User
 from civic.database import unit_of_work
 from civic.extensions import db
+from tests.signup import confirm_path, sign_up
 
 
 def count_users(app) -> int:
@@ -15,17 +21,24 @@ def count_users(app) -> int:
         return db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
-def register(client, name="Rosa Parks", email="rosa@example.org", password="sunflower meadow river"):
-    return client.post("/register", data={"display_name": name, "email": email, "password": password})
+def register(app, client, name="Rosa Parks", email="rosa@example.org", password="sunflower meadow river"):
+    return sign_up(app, client, name, email, password)
 
 
 def test_register_creates_a_signed_in_resident_with_a_hashed_password(app, client):
-    response = register(client, email="  Rosa@Example.ORG ")
+    started = client.post("/register", data={"display_name": "Rosa Parks", "email": "  Rosa@Example.ORG "})
+    assert started.status_code == 302
+    sent = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "We have sent an e-mail to Rosa@Example.ORG" in sent
+    assert count_users(app) == 0  # nothing is made until the link is opened
+
+    response = client.post(confirm_path(app, "rosa@example.org"), data={"password": "sunflower meadow river"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/account")
     with app.app_context(), unit_of_work():
         user = db.session.scalar(sa.select(User))
         assert user.email == "rosa@example.org"
+        assert user.display_name == "Rosa Parks"
         assert user.role is Role.RESIDENT
         assert user.password_hash.startswith("scrypt:")
         assert "sunflower" not in user.password_hash
@@ -35,13 +48,31 @@ def test_register_creates_a_signed_in_resident_with_a_hashed_password(app, clien
 
 
 @pytest.mark.parametrize("second_email", ["rosa@example.org", "ROSA@example.org", "Rosa@EXAMPLE.org "])
-def test_taken_email_in_any_case_is_refused(app, client, second_email):
-    register(client)
+def test_taken_email_in_any_case_makes_no_second_account_and_mails_the_owner(app, client, second_email):
+    register(app, client)
     client.post("/logout")
-    response = register(client, name="Someone else", email=second_email)
-    assert response.status_code == 409
-    assert "An account with this email already exists" in response.get_data(as_text=True)
+    response = client.post("/register", data={"display_name": "Someone else", "email": second_email})
+    assert response.status_code == 302
+    assert "We have sent an e-mail to" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert count_users(app) == 1
+
+
+def test_a_sign_up_link_is_spent_once_the_account_exists(app, client):
+    client.post("/register", data={"display_name": "Rosa", "email": "rosa@example.org"})
+    path = confirm_path(app, "rosa@example.org")
+    assert client.post(path, data={"password": "sunflower meadow river"}).status_code == 302
+    client.post("/logout")
+    again = client.get(path)
+    assert again.status_code == 400
+    assert "This sign-up link has been used" in again.get_data(as_text=True)
+    assert count_users(app) == 1
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "eyJlbWFpbCI6InhAeS5vcmcifQ.Zz.forged"])
+def test_a_tampered_sign_up_link_is_refused(client, token):
+    response = client.get(f"/register/confirm/{token}")
+    assert response.status_code == 400
+    assert "This sign-up link is not valid" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +86,7 @@ def test_taken_email_in_any_case_is_refused(app, client, second_email):
     ],
 )
 def test_weak_or_overlong_password_is_refused(app, client, password, message):
-    response = register(client, password=password)
+    response = register(app, client, password=password)
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert message in body
@@ -64,63 +95,82 @@ def test_weak_or_overlong_password_is_refused(app, client, password, message):
 
 
 def test_missing_fields_are_explained(app, client):
-    response = client.post("/register", data={"display_name": "", "email": "not-an-email", "password": ""})
+    response = client.post("/register", data={"display_name": "", "email": "not-an-email"})
     body = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Enter the name neighbours will see." in body
     assert "Enter an email address like name@example.com." in body
-    assert "Choose a password." in body
+    client.post("/register", data={"display_name": "Rosa", "email": "rosa@example.org"})
+    confirm = client.post(confirm_path(app, "rosa@example.org"), data={"password": ""})
+    assert confirm.status_code == 400
+    assert "Choose a password." in confirm.get_data(as_text=True)
     assert count_users(app) == 0
 
 
 def test_missing_csrf_token_is_refused_and_writes_nothing(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
-    response = register(app.test_client())
+    response = app.test_client().post("/register", data={"display_name": "Rosa", "email": "rosa@example.org"})
     assert response.status_code == 400
     assert "This form has expired or was sent from another site" in response.get_data(as_text=True)
-    assert count_users(app) == 0
+    assert confirm_path(app, "rosa@example.org") is None
 
 
-def test_form_with_its_csrf_token_registers(make_app):
-    import re
-
+def test_forms_with_their_csrf_tokens_register(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    token = re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/register").get_data(as_text=True)
-    ).group(1)
-    response = client.post(
-        "/register",
-        data={
-            "csrf_token": token,
-            "display_name": "Rosa",
-            "email": "rosa@example.org",
-            "password": "sunflower meadow river",
-        },
+
+    def csrf(path: str) -> str:
+        page = client.get(path).get_data(as_text=True)
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+    started = client.post(
+        "/register", data={"csrf_token": csrf("/register"), "display_name": "Rosa", "email": "rosa@example.org"}
     )
+    assert started.status_code == 302
+    path = confirm_path(app, "rosa@example.org")
+    response = client.post(path, data={"csrf_token": csrf(path), "password": "sunflower meadow river"})
     assert response.status_code == 302
     assert count_users(app) == 1
 
 
-def test_html_in_a_name_is_shown_as_text(client):
-    register(client, name="<script>alert(1)</script>")
+def test_html_in_a_name_is_shown_as_text(app, client):
+    register(app, client, name="<script>alert(1)</script>")
     body = client.get("/account").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
-def test_the_same_email_registered_at_once_makes_one_account_and_polite_refusals(app):
-    """Five sign-ups with one address at the same instant: one account; the others are told the address is
-    taken (the unique index decides the race; any other database fault would not be dressed up as that)."""
+def test_the_same_link_confirmed_at_once_makes_one_account_and_polite_refusals(app):
+    """Five confirmations of one sign-up link at the same instant: one account; the others are told the address
+    is taken (the unique index decides the race; any other database fault would not be dressed up as that)."""
     from tests.concurrency import run_together
 
+    app.test_client().post("/register", data={"display_name": "Same", "email": "same@example.org"})
+    path = confirm_path(app, "same@example.org")
     answers = []
 
-    def sign_up():
-        response = register(app.test_client(), email="same@example.org")
+    def confirm():
+        response = app.test_client().post(path, data={"password": "sunflower meadow river"})
         answers.append((response.status_code, response.get_data(as_text=True)))
 
-    assert run_together([sign_up] * 5) == []
-    assert sorted(status for status, _ in answers) == [302, 409, 409, 409, 409]
-    assert all("An account with this email already exists." in body for status, body in answers if status == 409)
+    assert run_together([confirm] * 5) == []
+    assert sorted(status for status, _ in answers)[0] == 302
+    refusals = [body for status, body in answers if status != 302]
+    assert len(refusals) == 4
+    assert all(
+        "An account with this email already exists." in body or "This sign-up link has been used" in body
+        for body in refusals
+    )
     assert count_users(app) == 1
+
+
+def test_an_expired_sign_up_link_says_so_and_makes_nothing(app, client, monkeypatch):
+    from civic.accounts import tokens
+
+    client.post("/register", data={"display_name": "Rosa", "email": "rosa@example.org"})
+    path = confirm_path(app, "rosa@example.org")
+    monkeypatch.setattr(tokens, "REGISTRATION_MAX_AGE", -1)  # every link is older than that
+    response = client.post(path, data={"password": "sunflower meadow river"})
+    assert response.status_code == 400
+    assert "This sign-up link has expired" in response.get_data(as_text=True)
+    assert count_users(app) == 0

@@ -450,8 +450,17 @@ def _build_payload(world: World, n: int, pid: str, department_id: int, api_key: 
     _post(
         reporter,
         "/register",
-        {"display_name": value("display name", pid), "email": email, "password": DEFAULT_PASSWORD, "show_name": "y"},
+        {"display_name": value("display name", pid), "email": email, "show_name": "y"},
         what="register",
+        keep_message=True,
+    )
+    from tests.signup import confirm_path
+
+    _post(
+        reporter,
+        confirm_path(app, email),
+        {"password": DEFAULT_PASSWORD},
+        what="confirm the registration",
         keep_message=True,
     )
     world.fetch("reporter", pid, "/account?welcome=1")

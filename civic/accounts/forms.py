@@ -71,8 +71,14 @@ def _show_name_field() -> BooleanField:
 class RegisterForm(FlaskForm):
     display_name = _display_name_field(description=_l("A first name is enough. Who sees it is your choice below."))
     email = _email_field()
-    password = _new_password_field(_l("Password"))
     show_name = _show_name_field()
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    """The second step of sign-up, from the link in the e-mail: the password is chosen once the address is
+    proven, so a link someone else asked for cannot leave them a password to the account."""
+
+    password = _new_password_field(_l("Password"))
 
 
 class LoginForm(FlaskForm):

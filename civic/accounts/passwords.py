@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -40,5 +42,17 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-def password_matches(password_hash: str, password: str) -> bool:
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether `password` is the one `password_hash` was made from. With no hash (an unknown address) the
+    password is checked against a dummy hash of the same cost and never matches, so a sign-in takes as long
+    for an address without an account as for one with (no account discovery by timing)."""
+    if password_hash is None:
+        check_password_hash(_dummy_hash(), password)
+        return False
     return check_password_hash(password_hash, password)
+
+
+@cache
+def _dummy_hash() -> str:
+    # Made with the same method and parameters as real hashes (once per process), so checking costs the same.
+    return hash_password("civic dummy password: no account has it")

@@ -74,7 +74,8 @@ def authenticate(email: str, password: str) -> User:
     _refuse_if_locked(email)
     user = find_user_by_email(email)
     # Same message whether the email is unknown or the password wrong: no account discovery.
-    if user is None or not password_matches(user.password_hash, password):
+    # Both paths verify a hash of the same cost (a dummy one for an unknown address): no discovery by timing.
+    if not password_matches(user.password_hash if user else None, password) or user is None:
         _record_failed_sign_in(email)  # raises AccountLocked when this failure starts a lock
         raise ValidationError(_("That email and password do not match an account."), field="password")
     _clear_failed_sign_ins(email)
@@ -171,11 +172,22 @@ def _clear_failed_sign_ins(email: str) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the account exists. Says nothing either way, so emails can't be probed."""
+    """Mail a reset link if the account exists, else a note that no account uses the address. The page says
+    the same either way and the work is the same (one mail, delivered after commit), so addresses cannot be
+    probed by the answer or its timing."""
     from civic.mail.services import send_mail
 
     user = find_user_by_email(email)
     if user is None:
+        address = normalise_email(email)
+        with force_locale(_current_locale() or "en"):
+            send_mail(
+                address,
+                _("Reset your civic password"),
+                "password_reset_no_account",
+                email=address,
+                register_link=url_for("accounts.register", _external=True),
+            )
         return
     token = make_reset_token(user)
     link = url_for("accounts.reset_password", token=token, _external=True)
@@ -191,7 +203,9 @@ def request_password_reset(email: str) -> None:
         )
 
 
-def reset_password(token: str, new_password: str) -> User:
+def reset_password(token: str, new_password: str) -> tuple[User, int]:
+    """Choose a new password through a reset link: every session and API token of the person ends.
+    Returns the user and how many API tokens were revoked."""
     user = user_from_reset_token(token)
     validate_password(new_password, email=user.email, display_name=user.display_name)
     user.password_hash = hash_password(new_password)
@@ -199,16 +213,39 @@ def reset_password(token: str, new_password: str) -> User:
     db.session.flush()
     _clear_failed_sign_ins(user.email)  # the reset proves the mailbox: the sign-in lock has done its job
     signals.password_reset.send(signals.sender(), user=user)
-    return user
+    return user, _revoke_other_credentials(user)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(user: User, current_password: str, new_password: str) -> int:
+    """Change the password; every session and API token of the person ends. Returns the tokens revoked."""
     if not password_matches(user.password_hash, current_password):
         raise ValidationError(_("Your current password is not right."), field="current_password")
     validate_password(new_password, email=user.email, display_name=user.display_name)
     user.password_hash = hash_password(new_password)
     user.rotate_session_nonce()
     db.session.flush()
+    return _revoke_other_credentials(user)
+
+
+def _revoke_other_credentials(user: User) -> int:
+    """A new password ends what the old one let in: the domains owning credentials (API tokens) revoke them
+    on `password_changed` and say how many."""
+    replies = signals.password_changed.send(signals.sender(), user=user)
+    return sum(count for _receiver, count in replies if isinstance(count, int))
+
+
+def sign_out_everywhere(user: User) -> None:
+    """Sign-out: the session id (`User.get_id`) changes, so every copy of the session and remember-me cookie,
+    on this device and any other, stops working."""
+    user.rotate_session_nonce()
+    db.session.flush()
+
+
+def _current_locale() -> str | None:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale) if locale else None
 
 
 def update_profile(

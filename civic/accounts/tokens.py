@@ -2,6 +2,8 @@
 
 - Password reset links: expiring and single-use. The token carries a fingerprint of the current password
   hash: once the password changes, every earlier link stops working, so a link cannot be replayed.
+- Sign-up links: expiring; they carry what the person typed at sign-up (name, address, choices, no
+  password). Once the account exists the link is spent.
 - Standing links (one-click unsubscribe, a private calendar feed): no expiry, since they sit in old
   e-mails and calendar apps; each kind has its own salt, and all die when the user's e-mail changes.
 """
@@ -49,6 +51,32 @@ def user_from_reset_token(token: str) -> User:
     if user is None or data.get("fp") != _fingerprint(user):
         raise InvalidToken(_("This reset link has already been used. Ask for a new one if you need it."))
     return user
+
+
+_REGISTRATION_SALT = "civic.registration"
+REGISTRATION_MAX_AGE = 24 * 60 * 60  # a day: long enough for a slow mailbox, short for a forwarded e-mail
+
+
+def make_registration_token(details: dict) -> str:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_REGISTRATION_SALT).dumps(details)
+
+
+def registration_from_token(token: str) -> dict:
+    """What a sign-up link carries; InvalidToken when it is expired or tampered with."""
+    from flask_babel import gettext as _
+
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_REGISTRATION_SALT)
+    try:
+        data = serializer.loads(token, max_age=REGISTRATION_MAX_AGE)
+    except SignatureExpired:
+        raise InvalidToken(_("This sign-up link has expired. Sign up again to get a new one.")) from None
+    except BadSignature:
+        raise InvalidToken(
+            _("This sign-up link is not valid. Check that you copied all of it, or sign up again.")
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+        raise InvalidToken(_("This sign-up link is not valid. Check that you copied all of it, or sign up again."))
+    return data
 
 
 def make_standing_token(user: User, salt: str) -> str:

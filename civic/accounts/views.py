@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from civic.accounts import bp, services
+from civic.accounts import bp, services, signup
 from civic.accounts.forms import (
     ChangePasswordForm,
+    ConfirmRegistrationForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
@@ -32,22 +33,54 @@ from civic.web import invalid_status, safe_next, show_error, submit_form
 @bp.route("/register", methods=["GET", "POST"])
 @limited("REGISTER_RATE_LIMIT")
 def register():
+    """Sign-up, step one: the same answer whether or not the address has an account (see the service)."""
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(
-                form.display_name.data,
-                form.email.data,
-                form.password.data,
-                locale=_current_locale(),
-                show_name=form.show_name.data,
+            signup.start_registration(
+                form.display_name.data, form.email.data, locale=_current_locale(), show_name=form.show_name.data
             )
         except DomainError as error:
             status = show_error(form, error)
             return render_template("accounts/register.html", form=form), status
+        flash(
+            _(
+                "We have sent an e-mail to %(email)s. Open the link in it to finish signing up; "
+                "if nothing arrives in a few minutes, look in your spam folder.",
+                email=form.email.data,
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.registration_sent"))
+    return render_template("accounts/register.html", form=form), invalid_status(form)
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    return render_template("accounts/register_sent.html")
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limited("REGISTER_RATE_LIMIT")
+def confirm_registration(token: str):
+    """Sign-up, step two, from the e-mailed link: choose a password; the account is made and signed in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    try:
+        signup.pending_registration(token)
+    except InvalidToken as error:
+        return render_template("accounts/register_invalid.html", message=error.message), 400
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = signup.complete_registration(token, form.password.data)
+        except DomainError as error:
+            status = show_error(form, error)
+            return render_template("accounts/register_confirm.html", form=form), status
         login_user(user)
+        refresh()
         flash(
             _(
                 "Welcome to civic, %(name)s! Set your home neighbourhood to see issues near you.",
@@ -56,7 +89,7 @@ def register():
             "success",
         )
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/register.html", form=form), invalid_status(form)
+    return render_template("accounts/register_confirm.html", form=form), invalid_status(form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -85,9 +118,11 @@ def logout():
     if current_user.is_authenticated:
         if current_user.locale:  # signed out, the pages stay in the person's language
             session[SESSION_KEY] = current_user.locale
+        # The session id is per person, not per device: every copy of the cookie ends, here and elsewhere.
+        services.sign_out_everywhere(current_user._get_current_object())
         logout_user()
         refresh()
-        flash(_("You are signed out."), "info")
+        flash(_("You are signed out on this device and any other."), "info")
     return redirect(url_for("core.index"))
 
 
@@ -119,13 +154,17 @@ def reset_password(token: str):
         return render_template("accounts/reset_invalid.html", message=error.message, form=ForgotPasswordForm()), 400
     if form.validate_on_submit():
         try:
-            user = services.reset_password(token, form.password.data)
+            user, revoked = services.reset_password(token, form.password.data)
         except DomainError as error:
             status = show_error(form, error)
             return render_template("accounts/reset_password.html", form=form), status
         login_user(user)
         refresh()
-        flash(_("Your password is changed and you are signed in. Other devices have been signed out."), "success")
+        flash(
+            _("Your password is changed and you are signed in. Other devices have been signed out.")
+            + _tokens_revoked(revoked),
+            "success",
+        )
         return redirect(url_for("core.index"))
     return render_template("accounts/reset_password.html", form=form), invalid_status(form)
 
@@ -192,7 +231,10 @@ def change_password():
         login_user(
             current_user._get_current_object()
         )  # the session id changed with the nonce: keep this device signed in
-        flash(_("Your password is changed. Other devices have been signed out."), "success")
+        flash(
+            _("Your password is changed. Other devices have been signed out.") + _tokens_revoked(outcome.result),
+            "success",
+        )
         return redirect(url_for("accounts.profile"))
     return render_template(
         "accounts/profile.html", form=_profile_form(), password_form=form, role_form=_role_form()
@@ -221,6 +263,17 @@ def request_role():
         password_form=ChangePasswordForm(formdata=None),
         role_form=form,
     ), outcome.status
+
+
+def _tokens_revoked(count: int) -> str:
+    """The end of the password-changed message: what happened to the person's API tokens, if they had any."""
+    if not count:
+        return ""
+    return " " + ngettext(
+        "Your %(num)d API token was revoked: make a new one for your scripts.",
+        "Your %(num)d API tokens were revoked: make new ones for your scripts.",
+        count,
+    )
 
 
 def _current_locale() -> str | None:

@@ -12,4 +12,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 limit_blueprint(bp, "API_READ_RATE_LIMIT", reads=True)
 limit_blueprint(bp, "API_WRITE_RATE_LIMIT")
 
-from civic.api import auth, events, issues, notifications, participation, views  # noqa: E402,F401
+from civic.api import auth, events, issues, notifications, participation, revocation, views  # noqa: E402,F401

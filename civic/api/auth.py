@@ -86,14 +86,24 @@ def _refuse_invalid_token():
     return None
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
 @bp.before_request
-def _csrf_for_session_callers() -> None:
-    """Flask-WTF's check, as the rest of the site has it, for every API caller but bearer-token ones."""
+def _csrf_for_session_callers():
+    """Flask-WTF's check, as the rest of the site has it, for every API caller but bearer-token ones.
+
+    A write with no credentials at all (no token, no signed-in session) is a 401 with the Bearer challenge:
+    the caller needs to authenticate, a CSRF token would not help."""
     if is_bearer_request():
-        return
+        return None
+    if request.method not in _SAFE_METHODS and not current_user.is_authenticated:
+        body, status = render_error(401, _("Sign in, or send an API token: Authorization: Bearer <token>."))
+        return body, status, {"WWW-Authenticate": CHALLENGE}
     config = current_app.config
     if config.get("WTF_CSRF_ENABLED", True) and config.get("WTF_CSRF_CHECK_DEFAULT", True):
         csrf.protect()  # raises CSRFError (a JSON 400, "csrf_failed") for a write without a valid X-CSRFToken
+    return None
 
 
 @bp.after_request

@@ -56,6 +56,8 @@ ANONYMOUS_PAGES = [
     "/privacy",
     "/login",
     "/register",
+    "/register/sent",
+    "/register/confirm/not-a-token",
     "/forgot-password",
     "/reset-password/not-a-token",
     "/issues",
