@@ -3,6 +3,7 @@
 - **JSON bodies** are read through `GuardedRequest.get_json` (the app's request class), so every reader -- the
   API's `json_object`, Flask-WTF forms sent as JSON -- gets the same rule: nesting deeper than
   `MAX_JSON_DEPTH` (or deep enough to exhaust Python's recursion) is a 400 with a clear message, never a 500.
+  A JSON body is parsed before every route, so a route that ignores its body refuses a hostile one too.
 - **NUL characters** in the query string, a form field or a JSON string (keys included) are a 400: no column
   can hold them on PostgreSQL, and no person types them.
 - **Streamed (chunked) bodies** have no Content-Length to check up front, so they are read here, against
@@ -58,7 +59,7 @@ def too_deep_error() -> ValidationError:
 
 
 def nul_error() -> ValidationError:
-    return ValidationError(_("The request contains a NUL character (\\0), which is not allowed in text."))
+    return ValidationError(_("The request contains a NUL character, which is not allowed in text."))
 
 
 class GuardedRequest(FlaskRequest):
@@ -95,3 +96,5 @@ def register_request_guard(app: Flask) -> None:
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             if _any_nul(request.form.items(multi=True)):
                 raise nul_error()
+        elif request.is_json and request.get_data(cache=True):
+            request.get_json(silent=True)  # refuses deep nesting and NUL for every route, read or not (cached)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from civic import signals
 from civic.accounts.models import User
-from civic.database import utcnow
+from civic.database import fits_id, utcnow
 from civic.errors import InvalidToken, NotFound, PermissionDenied, ValidationError
 from civic.events import reminders
 from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus, SuppliesStatus
@@ -41,7 +41,7 @@ def local_to_utc(value: datetime) -> datetime:
 
 
 def get_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+    event = db.session.get(Event, event_id) if fits_id(event_id) else None
     if event is None:
         raise NotFound(_("There is no event number %(id)d.", id=event_id))
     return event
