@@ -12,9 +12,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, abort, current_app, request
 from flask import Request as FlaskRequest
 from flask_babel import gettext as _
 
@@ -81,20 +82,36 @@ def _any_nul(pairs) -> bool:
     return any("\x00" in key or "\x00" in value for key, value in pairs)
 
 
+def _read_streamed_body(limit: int) -> None:
+    """A chunked body, read now against `limit`: Werkzeug's limited stream cuts it at the limit *silently*
+    (only a read past the end raises), so a view would see a truncated body, or none if it reads none. A body
+    within the limit is put back, with its length, for everything after."""
+    stream, chunks, size = request.environ["wsgi.input"], [], 0
+    while size <= limit:
+        chunk = stream.read(min(64 * 1024, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        abort(413)
+    request.environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+
+
+def _guard_request() -> None:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length is None and "wsgi.input_terminated" in request.environ:
+        _read_streamed_body(limit)
+    if "\x00" in request.path or _any_nul(request.args.items(multi=True)):
+        raise nul_error()
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if _any_nul(request.form.items(multi=True)):
+            raise nul_error()
+    elif request.is_json and request.get_data(cache=True):
+        request.get_json(silent=True)  # refuses deep nesting and NUL for every route, read or not (cached)
+
+
 def register_request_guard(app: Flask) -> None:
     app.request_class = GuardedRequest
-
-    @app.before_request
-    def _guard_request():
-        limit = app.config.get("MAX_CONTENT_LENGTH")
-        if limit and request.content_length is None and "wsgi.input_terminated" in request.environ:
-            # A chunked body: Werkzeug enforces the limit only while reading, so read it now (it is cached for
-            # the view) rather than let a view that ignores bodies accept any size.
-            request.get_data(cache=True)
-        if "\x00" in request.path or _any_nul(request.args.items(multi=True)):
-            raise nul_error()
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            if _any_nul(request.form.items(multi=True)):
-                raise nul_error()
-        elif request.is_json and request.get_data(cache=True):
-            request.get_json(silent=True)  # refuses deep nesting and NUL for every route, read or not (cached)
+    # First of all: before CSRF or sign-in checks read a form, and before anything reads a streamed body.
+    app.before_request_funcs.setdefault(None, []).insert(0, _guard_request)
