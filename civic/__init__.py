@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     from civic import assets, database, sharing
     from civic.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from civic.i18n import install_template_gettext, select_locale
+    from civic.request_guard import register_request_guard
     from civic.security import register_security_headers
 
     db.init_app(app)
@@ -81,6 +82,7 @@ def register_extensions(app: Flask) -> None:
     register_handlers(socketio)  # on the server init_app just made (see civic/realtime/events.py)
     _configure_login(app, login_manager)
     register_security_headers(app)
+    register_request_guard(app)  # deep JSON, NUL characters, chunked bodies over MAX_CONTENT_LENGTH
     assets.init_app(app)  # hashed static names, compression, /favicon.ico
     sharing.init_app(app)  # link preview tags
     _import_models()

@@ -36,6 +36,14 @@ _EFFECTS = "civic.on_commit"  # session.info key: callables waiting for the comm
 _UNDO = "civic.on_rollback"  # session.info key: clean-ups for work outside the database (files written)
 _DOOMED = "civic.doomed"  # session.info key: this unit of work must end in a rollback
 
+LARGEST_ID = 2**31 - 1  # PostgreSQL's INTEGER; SQLite's is larger, so this is the limit of both
+
+
+def fits_id(number: int) -> bool:
+    """Whether `number` can be a row's id: a positive number an INTEGER column can hold. Ids from a request
+    that do not are "not found", with the number as given, before any query (which would overflow)."""
+    return 0 < number <= LARGEST_ID
+
 
 # --- the unit of work ---------------------------------------------------------------------------
 

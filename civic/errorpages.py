@@ -11,9 +11,10 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
-from civic.database import abandon
+from civic.database import abandon, fits_id
 from civic.errors import DomainError
 from civic.ratelimits import seconds_to_wait, wait_message
+from civic.request_guard import nul_error
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +111,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OverflowError)  # SQLite: a number too large for an INTEGER column
     @app.errorhandler(DataError)  # PostgreSQL: the same, and other values a column cannot hold
     def out_of_range(exc: Exception):
-        """A number from the request that no column can hold: the request is wrong, not the server."""
+        """A value from the request that no column can hold: the request is wrong, not the server. An id in the
+        address beyond any row's is a page that does not exist; text with a NUL character (PostgreSQL refuses
+        it, should it get past the request guard) is named as such."""
         abandon()
+        if any(isinstance(v, int) and not fits_id(v) for v in (request.view_args or {}).values()):
+            return render_error(404, None, exc)
+        if "NUL" in str(exc):
+            return render_error(400, nul_error().message, exc)
         return render_error(400, _("A number in the request is out of range."), exc)
 
     @app.errorhandler(InternalServerError)

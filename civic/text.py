@@ -1,6 +1,14 @@
 """User text: cleaning what people type (`clean_text`, the one rule for titles, descriptions, reasons, event
-fields, token and key names) and rendering it to safe HTML (`render_user_text`: paragraphs, line breaks,
+fields, names, addresses, token and key names; `refuse_hostile_characters` for text stored or searched as
+typed) and rendering it to safe HTML (`render_user_text`: paragraphs, line breaks,
 links and a little emphasis, nothing else).
+
+The character rule: control characters other than newline and tab (NUL included) are refused with a
+message; a carriage return (browsers send CRLF from a textarea) becomes a newline. Bidi override and isolate
+characters (U+202A-U+202E, U+2066-U+2069, which make "\u202egnp.exe" read as "exe.png") are *stripped*, not
+refused: pasted right-to-left text may carry them harmlessly. Invisible characters (zero-width space and
+joiners, BOM, word joiner, soft hyphen...) are kept inside text (emoji and some scripts need the joiners) but
+do not count: text made only of them is blank, so a required field says so.
 
 Markdown-it renders with raw HTML disabled and bare URLs linked; nh3 (the Rust `ammonia` sanitiser)
 then allows only a short list of tags and forces rel="nofollow ugc noopener" on links. Two layers, so a
@@ -10,6 +18,7 @@ gap in one is not a hole.
 from __future__ import annotations
 
 import functools
+import re
 from typing import overload
 
 import nh3
@@ -22,6 +31,26 @@ from civic.errors import ValidationError
 _ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "ul", "ol", "li", "blockquote", "code"}
 _ALLOWED_ATTRIBUTES = {"a": {"href"}}
 _ALLOWED_SCHEMES = {"http", "https", "mailto"}
+
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u180b-\u180e\u200b-\u200f\u2060-\u2064\u3164\ufeff\uffa0]")
+# C0 controls but tab and newline, DEL, and the C1 controls.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def refuse_hostile_characters(value: str, *, field: str | None = None) -> str:
+    """`value` with carriage returns made newlines and bidi controls stripped; other control characters are
+    refused with a ValidationError naming `field`."""
+    text = _BIDI_CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if _CONTROLS.search(text):
+        raise ValidationError(_("Remove the control characters from this text."), field=field)
+    return text
+
+
+def visible_length(text: str) -> int:
+    """How many characters of `text` count: invisible characters do not, nor white space at either end."""
+    return len(_INVISIBLE.sub("", text).strip())
+
 
 _markdown = (
     MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True, "typographer": False})
@@ -47,15 +76,18 @@ def clean_text(
     min_len: int = 1,
     one_line: bool = False,
 ) -> str | None:
-    """What a person typed, trimmed (`one_line`: every run of white space made one space). Empty gives None,
-    unless `required` is the message to refuse it with (also for text shorter than `min_len`); longer than
-    `max_len` is refused. Refusals are ValidationErrors naming `field`."""
-    text = " ".join((value or "").split()) if one_line else (value or "").strip()
-    if required is not None and len(text) < min_len:
+    """What a person typed, trimmed (`one_line`: every run of white space made one space), under the
+    character rule above. Empty (or only invisible characters) gives None, unless `required` is the message to
+    refuse it with (also for text with fewer than `min_len` visible characters); longer than `max_len` is
+    refused. Refusals are ValidationErrors naming `field`."""
+    text = refuse_hostile_characters(value or "", field=field)
+    text = " ".join(text.split()) if one_line else text.strip()
+    visible = visible_length(text)
+    if required is not None and visible < min_len:
         raise ValidationError(required, field=field)
     if len(text) > max_len:
         raise ValidationError(_("Use at most %(n)d characters.", n=max_len), field=field)
-    return text or None
+    return text if visible else None
 
 
 def render_user_text(text: str | None) -> Markup:

@@ -15,7 +15,7 @@ from flask import flash, request
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 
-from civic.database import doom
+from civic.database import LARGEST_ID, doom
 from civic.errors import DomainError
 
 
@@ -95,12 +95,8 @@ def flash_or_raise(error: DomainError) -> None:
 
 
 class DatabaseId(IntegerConverter):
-    """`<int:…>` in URLs: an id larger than any integer column can hold becomes 0, which no row has, so the
-    page answers "not found" instead of overflowing deep in the database driver. (A `max` on the converter
-    would make Werkzeug answer 405 for such paths instead.)"""
+    """`<int:…>` in URLs: the number as given, however large (a `max` on the converter would make Werkzeug
+    answer 405 for such paths instead). Lookups refuse ids no integer column can hold as "not found" with the
+    number as given (`fits_id`); a lookup that does not is answered 404 by the out-of-range error handler."""
 
-    LARGEST = 2**31 - 1
-
-    def to_python(self, value: str) -> int:
-        number = super().to_python(value)
-        return number if number <= self.LARGEST else 0
+    LARGEST = LARGEST_ID

@@ -22,6 +22,7 @@ from civic.errors import Conflict, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
 from civic.ratelimits import RateLimited, counter_key, storage
+from civic.text import clean_text
 
 SUPPORTED_LOCALES = ("en", "es")
 
@@ -34,15 +35,27 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+DISPLAY_NAME_MAX = 80  # the column's length
+
+
+def clean_display_name(display_name: str | None) -> str:
+    """The name as stored: civic's text rule, on one line (a name has no line breaks)."""
+    return clean_text(
+        display_name,
+        field="display_name",
+        max_len=DISPLAY_NAME_MAX,
+        required=_("Enter the name neighbours will see."),
+        one_line=True,
+    )
+
+
 def register_user(
     display_name: str, email: str, password: str, locale: str | None = None, *, show_name: bool = False
 ) -> User:
     """A new resident's account. `show_name`: whether neighbours see the name next to their reports and comments
     (the one rule for names; otherwise "a neighbour"): off unless the person chose it."""
     email = normalise_email(email)
-    display_name = display_name.strip()
-    if not display_name:
-        raise ValidationError(_("Enter the name neighbours will see."), field="display_name")
+    display_name = clean_display_name(display_name)
     validate_password(password, email=email, display_name=display_name)
     if find_user_by_email(email) is not None:
         raise Conflict(_("An account with this email already exists. Sign in, or reset your password."), field="email")
@@ -260,9 +273,7 @@ def update_profile(
 ) -> User:
     """Name, language and home. A home is a point (lat/lon), or a neighbourhood whose centre is used.
     `show_name` (None: unchanged) is whether neighbours see the name next to reports and comments."""
-    display_name = display_name.strip()
-    if not display_name:
-        raise ValidationError(_("Enter the name neighbours will see."), field="display_name")
+    display_name = clean_display_name(display_name)
     if locale not in (None, "", *SUPPORTED_LOCALES):
         raise ValidationError(_("Choose English or Spanish."), field="locale")
     if (home_lat is None) != (home_lon is None):

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from civic.api import bp
+from civic.api.body import json_object
 from civic.api.openapi import PAGE_PARAMS, operation, ref
 from civic.api.paging import paginated
-from civic.api.participation import json_object
 from civic.database import utcnow
 from civic.errors import NotFound, ValidationError
 from civic.events import services

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from civic.api import bp
+from civic.api.body import optional_json_object
 from civic.api.openapi import operation, query, ref
 from civic.errors import ValidationError
 from civic.geo.geocoding import geocode
@@ -161,10 +162,10 @@ def nearby():
 )
 def upvote(issue_id: int):
     """Toggle, or set with {"upvoted": true|false}. Session callers send the X-CSRFToken header."""
-    data = request.get_json(silent=True) if request.get_data() else None
-    if request.get_data() and not isinstance(data, dict):
-        raise ValidationError(_('Send a JSON object like {"upvoted": true}, or no body to toggle.'))
-    if isinstance(data, dict) and "upvoted" in data:
+    data = optional_json_object(
+        {"upvoted"}, refusal=_('Send a JSON object like {"upvoted": true}, or no body to toggle.')
+    )
+    if data is not None and "upvoted" in data:
         if not isinstance(data["upvoted"], bool):
             raise ValidationError(_("upvoted must be true or false."), field="upvoted")
         voted, count = services.set_upvote(current_user, issue_id, data["upvoted"])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from civic.api import bp
+from civic.api.body import json_object
 from civic.api.openapi import PAGE_PARAMS, operation, ref
 from civic.api.paging import paginated
 from civic.errors import ValidationError
@@ -17,20 +18,6 @@ from civic.issues.geojson import issue_feature
 from civic.issues.models import Comment
 from civic.notifications import services as follows
 from civic.ratelimits import limited
-
-
-def json_object(allowed: set[str], required: set[str] | frozenset[str] = frozenset()) -> dict:
-    """The request's JSON object, with only known fields and the required ones present."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationError(_("Send a JSON object."))
-    unknown = set(data) - allowed
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(names)s.", names=", ".join(sorted(unknown))))
-    missing = required - set(data)
-    if missing:
-        raise ValidationError(_("Missing fields: %(names)s.", names=", ".join(sorted(missing))), field=min(missing))
-    return data
 
 
 def _text(data: dict, name: str) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from civic.accounts import services
 from civic.api import bp, openapi
+from civic.api.body import json_object
 from civic.api.openapi import operation, ref
 from civic.errors import ValidationError
 
@@ -65,12 +66,7 @@ def me():
 )
 def update_me():
     """Change name, language or home. Session-authenticated, so it needs the X-CSRFToken header."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationError(_("Send a JSON object."))
-    unknown = set(data) - {"display_name", "locale", "home", "show_name"}
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(names)s.", names=", ".join(sorted(unknown))))
+    data = json_object({"display_name", "locale", "home", "show_name"})
     home = data.get("home", _current_home())
     if home is not None and not (
         isinstance(home, dict)

@@ -19,6 +19,7 @@ from civic.events.services import (
     SUPPLIES_MAX,
     check_area,
     check_supplies,
+    clean_what_to_bring,
     fill_free_places,
     is_organiser,
     local_to_utc,
@@ -63,11 +64,12 @@ def update_event(
     require_organiser(user, event)
     _require_open(event)
     starts, ends = local_to_utc(starts_local), local_to_utc(ends_local)
-    validate_details(title, description, starts, ends, meeting_point, lat, lon, capacity)
+    title, description, meeting_point = validate_details(
+        title, description, starts, ends, meeting_point, lat, lon, capacity
+    )
     if starts != event.starts_at and starts < utcnow():
         raise ValidationError(_("Choose a start time in the future."), field="starts_at")
     area = check_area(area_neighbourhood)
-    meeting_point = meeting_point.strip()
     noticed = []
     if starts != event.starts_at or ends != event.ends_at:
         noticed.append("time")
@@ -75,10 +77,10 @@ def update_event(
         noticed.append("place")
     if capacity != event.capacity:
         noticed.append("capacity")
-    event.title, event.description = title.strip(), (description or "").strip()
+    event.title, event.description = title, description
     event.starts_at, event.ends_at, event.meeting_point = starts, ends, meeting_point
     event.lat, event.lon = lat, lon  # type: ignore[assignment]  # validate_details refused a missing point
-    event.capacity, event.what_to_bring = capacity, (what_to_bring or "").strip() or None
+    event.capacity, event.what_to_bring = capacity, clean_what_to_bring(what_to_bring)
     event.area_neighbourhood, event.updated_at = area, utcnow()
     db.session.flush()
     promoted = fill_free_places(event) if "capacity" in noticed else []  # more places: the waiting list moves up

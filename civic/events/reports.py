@@ -19,6 +19,7 @@ from civic.extensions import db
 from civic.issues.models import Issue
 from civic.issues.photos import check_uploads, real_uploads, saving_photos
 from civic.staff import workflow
+from civic.text import clean_text
 
 PHOTOS_PER_MOMENT = 4
 SUMMARY_MAX = 4000
@@ -64,13 +65,12 @@ def post_report(
         raise ValidationError(_("This event is cancelled: there is nothing to report."))
     if event.starts_at > utcnow():
         raise ValidationError(_("You can post the report once the event has started."))
-    summary = (summary or "").strip()
-    if not summary:
-        raise ValidationError(
-            _("Say what the clean-up did: for example how many bags, which streets."), field="summary"
-        )
-    if len(summary) > SUMMARY_MAX:
-        raise ValidationError(_("Use at most %(n)d characters.", n=SUMMARY_MAX), field="summary")
+    summary = clean_text(
+        summary,
+        field="summary",
+        max_len=SUMMARY_MAX,
+        required=_("Say what the clean-up did: for example how many bags, which streets."),
+    )
     links = {
         link.issue_id: link for link in db.session.scalars(select(EventIssue).where(EventIssue.event_id == event.id))
     }

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from civic import signals
 from civic.accounts.models import User
-from civic.database import utcnow
+from civic.database import fits_id, utcnow
 from civic.errors import InvalidToken, NotFound, PermissionDenied, ValidationError
 from civic.events import reminders
 from civic.events.models import Event, EventOrganiser, Rsvp, RsvpStatus, SuppliesStatus
@@ -25,7 +25,7 @@ from civic.text import clean_text
 
 MAX_CAPACITY = 10_000
 GUEST_LINK_MAX_AGE = 7 * 24 * 3600
-SUPPLIES_MAX = 1000
+SUPPLIES_MAX = WHAT_TO_BRING_MAX = 1000
 TITLE_MAX, DESCRIPTION_MAX, MEETING_POINT_MAX = 120, 4000, 200  # as the event form allows
 
 
@@ -41,7 +41,7 @@ def local_to_utc(value: datetime) -> datetime:
 
 
 def get_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+    event = db.session.get(Event, event_id) if fits_id(event_id) else None
     if event is None:
         raise NotFound(_("There is no event number %(id)d.", id=event_id))
     return event
@@ -69,10 +69,13 @@ def validate_details(
     lat: float | None,
     lon: float | None,
     capacity: int | None,
-) -> None:
-    clean_text(title, field="title", max_len=TITLE_MAX, required=_("Give the event a title."))
-    clean_text(description, field="description", max_len=DESCRIPTION_MAX)
-    clean_text(meeting_point, field="meeting_point", max_len=MEETING_POINT_MAX, required=_("Say where people meet."))
+) -> tuple[str, str, str]:
+    """Refuse details no event can have; the title, description and meeting point as they are stored."""
+    title = clean_text(title, field="title", max_len=TITLE_MAX, required=_("Give the event a title."))
+    description = clean_text(description, field="description", max_len=DESCRIPTION_MAX) or ""
+    meeting_point = clean_text(
+        meeting_point, field="meeting_point", max_len=MEETING_POINT_MAX, required=_("Say where people meet.")
+    )
     if ends <= starts:
         raise ValidationError(_("The event must end after it starts."), field="ends_at")
     if ends - starts > timedelta(days=2):
@@ -83,6 +86,11 @@ def validate_details(
         raise ValidationError(
             _("Capacity is a number from 1 to %(n)d, or empty for no limit.", n=MAX_CAPACITY), field="capacity"
         )
+    return title, description, meeting_point
+
+
+def clean_what_to_bring(text: str | None) -> str | None:
+    return clean_text(text, field="what_to_bring", max_len=WHAT_TO_BRING_MAX)
 
 
 def check_area(slug: str | None) -> str | None:
@@ -121,21 +129,23 @@ def create_event(
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Sign in to organise an event."))
     starts, ends = local_to_utc(starts_local), local_to_utc(ends_local)
-    validate_details(title, description, starts, ends, meeting_point, lat, lon, capacity)
+    title, description, meeting_point = validate_details(
+        title, description, starts, ends, meeting_point, lat, lon, capacity
+    )
     if starts < utcnow():
         raise ValidationError(_("Choose a start time in the future."), field="starts_at")
     area, supplies = check_area(area_neighbourhood), check_supplies(supplies_request)
     event = Event(
         organiser_id=user.id,
-        title=title.strip(),
-        description=(description or "").strip(),
+        title=title,
+        description=description,
         starts_at=starts,
         ends_at=ends,
-        meeting_point=meeting_point.strip(),
+        meeting_point=meeting_point,
         lat=lat,
         lon=lon,
         capacity=capacity,
-        what_to_bring=(what_to_bring or "").strip() or None,
+        what_to_bring=clean_what_to_bring(what_to_bring),
         area_neighbourhood=area,
         supplies_request=supplies,
         supplies_status=SuppliesStatus.REQUESTED if supplies else None,
@@ -231,9 +241,10 @@ def sign_up_guest(event_id: int, name: str, email: str) -> Rsvp:
     """A guest without an account: held as pending until they confirm the link we e-mail them."""
     from civic.mail.services import send_mail
 
-    name, email = " ".join((name or "").split()), (email or "").strip().lower()
-    if not name or len(name) > 120:
-        raise ValidationError(_("Give your name (at most 120 characters)."), field="guest_name")
+    email = (email or "").strip().lower()
+    name = clean_text(
+        name, field="guest_name", max_len=120, required=_("Give your name (at most 120 characters)."), one_line=True
+    )
     if "@" not in email or len(email) > 254 or any(c.isspace() or not c.isprintable() for c in email):
         raise ValidationError(_("Enter an email address like name@example.com."), field="guest_email")
     event = get_event(event_id)

@@ -15,6 +15,7 @@ from civic.accounts.models import User
 from civic.errors import NotFound, ValidationError
 from civic.extensions import db
 from civic.georeport.models import ApiKey
+from civic.text import clean_text
 
 NAME_MAX = 120
 
@@ -25,9 +26,8 @@ def hash_key(plain: str) -> str:
 
 def create_api_key(name: str, user: User) -> str:
     """Make a key for `user`, labelled `name` (which app holds it). Returns the key itself: show it once."""
-    name = (name or "").strip()
-    if not name or len(name) > NAME_MAX:
-        raise ValidationError(_("Give the key a name of at most %(n)d characters.", n=NAME_MAX), field="name")
+    refusal = _("Give the key a name of at most %(n)d characters.", n=NAME_MAX)
+    name = clean_text(name, field="name", max_len=NAME_MAX, required=refusal, one_line=True)
     if user is None or user.id is None:
         raise ValidationError(_("Choose the account the key reports as."), field="user")
     plain = credentials.generate()

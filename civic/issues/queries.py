@@ -19,6 +19,7 @@ from civic.issues import cells, search
 from civic.issues.cells import Cluster
 from civic.issues.models import Category, Issue, IssueStatus
 from civic.issues.spatial import BBox, dialect_name, grid_cell, within
+from civic.text import refuse_hostile_characters
 
 SORTS = ("newest", "upvotes", "nearest")
 MINE = ("1", "others")  # my own reports; reports a liaison filed on someone's behalf
@@ -229,7 +230,7 @@ def parse_filters(args: MultiDict, *, require_bbox: bool = False) -> IssueFilter
         filters.bbox = parse_bbox(raw_bbox)
     elif require_bbox:
         raise ValidationError(_("bbox is required: minLon,minLat,maxLon,maxLat."), field="bbox")
-    filters.q = args.get("q", "").strip()
+    filters.q = refuse_hostile_characters(args.get("q", ""), field="q").strip()
     if len(filters.q) > search.MAX_QUERY_LENGTH:
         raise ValidationError(
             _("The search is too long: at most %(n)d characters.", n=search.MAX_QUERY_LENGTH), field="q"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from civic import signals
 from civic.accounts.models import User
-from civic.database import insert_ignoring_duplicates, utcnow
+from civic.database import fits_id, insert_ignoring_duplicates, utcnow
 from civic.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
@@ -42,6 +42,7 @@ DUPLICATE_RADIUS_M = 100.0
 TITLE_MIN, TITLE_MAX = 3, 120
 DESCRIPTION_MAX = 4000  # Open311's limit for a request's description
 COMMENT_MAX = 5000
+ADDRESS_MAX = 200  # the column's length
 
 
 @dataclass
@@ -71,6 +72,8 @@ _FOR_PAGE = (
 
 
 def get_issue(issue_id: int, *, for_page: bool = False) -> Issue:
+    if not fits_id(issue_id):  # beyond any row's id (and any column's range): not found, the number as given
+        raise NotFound(_("There is no issue number %(id)d.", id=issue_id))
     issue = db.session.scalar(_FOR_PAGE, {"issue_id": issue_id}) if for_page else db.session.get(Issue, issue_id)
     if issue is None:
         raise NotFound(_("There is no issue number %(id)d.", id=issue_id))
@@ -240,7 +243,7 @@ def _validate_draft(reporter: User, draft: IssueDraft) -> tuple[Category, str]:
     if category is None or not category.active:
         raise ValidationError(_("Choose what kind of problem it is."), field="category")
     draft.title, draft.description = _clean_title(draft.title), _clean_description(draft.description)
-    draft.address = (draft.address or "").strip()[:200] or None
+    draft.address = clean_text(draft.address, field="address", max_len=ADDRESS_MAX, one_line=True)
     on_behalf = (draft.on_behalf_name or "").strip() or (draft.on_behalf_contact or "").strip()
     if on_behalf:
         if not reporter.acts_as_liaison:
@@ -251,7 +254,7 @@ def _validate_draft(reporter: User, draft: IssueDraft) -> tuple[Category, str]:
             max_len=120,
             required=_("Give the name of the person you report for."),
         )
-        draft.on_behalf_contact = (draft.on_behalf_contact or "").strip()[:200] or None
+        draft.on_behalf_contact = clean_text(draft.on_behalf_contact, field="on_behalf_contact", max_len=200)
     else:
         draft.on_behalf_name = draft.on_behalf_contact = None
     return category, locate(draft.lat, draft.lon)

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 
 from civic import signals
 from civic.accounts.models import EmailFrequency, User
-from civic.database import insert_ignoring_duplicates, utcnow
+from civic.database import fits_id, insert_ignoring_duplicates, utcnow
 from civic.errors import NotFound, PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.geo import neighbourhoods
@@ -46,7 +46,7 @@ def auto_follow(user_id: int, issue_id: int, reason: FollowReason) -> None:
 
 def set_following(user: User, issue_id: int, following: bool) -> None:
     _require_user(user)
-    if db.session.get(Issue, issue_id) is None:
+    if not fits_id(issue_id) or db.session.get(Issue, issue_id) is None:
         raise NotFound(_("There is no issue number %(id)d.", id=issue_id))
     follow = db.session.get(Follow, (user.id, issue_id))
     if follow is None:

@@ -16,17 +16,13 @@ from civic.staff import template_replies
 from civic.staff.models import InternalNote, ResponseTemplate, ResponseTemplateRevision
 from civic.staff.permissions import owns, require_any_staff, require_owner
 from civic.staff.workflow import change_status
+from civic.text import clean_text
 
 NOTE_MAX = 5000
 
 
 def _text(value: str | None, *, field: str, limit: int, missing: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError(missing, field=field)
-    if len(value) > limit:
-        raise ValidationError(_("Use at most %(n)d characters.", n=limit), field=field)
-    return value
+    return clean_text(value, field=field, max_len=limit, required=missing)
 
 
 def post_official_reply(actor: User, issue: Issue, body: str) -> Comment:

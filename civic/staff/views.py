@@ -188,7 +188,7 @@ def confirm_community_fix(issue_id: int):
 def answer_fixed(issue_id: int):
     form = FixedAnswerForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return _back(issue_id, "is-it-fixed")
     fixed = form.answer.data == "yes"
     return _act(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from civic import signals, stored_text
 from civic.accounts.models import User
-from civic.database import insert_ignoring_duplicates, utcnow
+from civic.database import fits_id, insert_ignoring_duplicates, utcnow
 from civic.errors import PermissionDenied, ValidationError
 from civic.extensions import db
 from civic.issues import services as issue_services
@@ -127,7 +127,7 @@ def _original_of(issue: Issue, duplicate_of_id: int | None) -> Issue:
     """The issue a duplicate points to: never itself, and never another duplicate (follow to the root)."""
     if not duplicate_of_id:
         raise ValidationError(_("Give the number of the issue this one duplicates."), field="duplicate_of")
-    original = db.session.get(Issue, duplicate_of_id)
+    original = db.session.get(Issue, duplicate_of_id) if fits_id(duplicate_of_id) else None
     seen = {issue.id}
     while original is not None and original.duplicate_of_id and original.id not in seen:
         seen.add(original.id)
