@@ -9,6 +9,7 @@ The database holds a few issues, comments and an event, so generated ids sometim
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -115,8 +116,9 @@ def _aimed_at_real_rows(document: dict, category_ids: list[int], slugs: list[str
                     _inside_the_city(schema, name)
                 elif name == "bbox":
                     schema["pattern"] = BBOX_NEAR_FISHTOWN
-                elif name == "category":
-                    schema["enum"] = slugs
+                elif name == "category":  # comma-separated, as the service reads it; empty is no filter
+                    known = "|".join(re.escape(slug) for slug in slugs)
+                    schema["pattern"] = rf"^\s*({known})?\s*(,\s*({known})?\s*)*$"
     report = document["components"]["schemas"]["NewIssue"]["properties"]
     report["category_id"]["enum"] = category_ids
     for name in ("lat", "lon"):
