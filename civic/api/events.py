@@ -8,13 +8,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from civic.api import bp
-from civic.api.body import json_object
-from civic.api.openapi import PAGE_PARAMS, operation, ref
+from civic.api.openapi import operation, ref
 from civic.api.paging import paginated
+from civic.api.schemas import PageQuery, Rsvp
+from civic.api.validation import body_of
 from civic.database import utcnow
-from civic.errors import NotFound, ValidationError
+from civic.errors import NotFound
 from civic.events import services
-from civic.events.models import Event, EventIssue, Rsvp, RsvpStatus
+from civic.events.models import Event, EventIssue, RsvpStatus
+from civic.events.models import Rsvp as RsvpRow
 from civic.extensions import db
 
 
@@ -59,7 +61,7 @@ def events_json(events: list[Event]) -> list[dict]:
 
 
 @bp.get("/events")
-@operation("Upcoming events, soonest first", ok=ref("EventPage"), params=PAGE_PARAMS, errors=(400,))
+@operation("Upcoming events, soonest first", ok=ref("EventPage"), query=PageQuery, errors=(400,))
 def events():
     stmt = (
         select(Event)
@@ -82,11 +84,12 @@ def rsvp_json(event_id: int) -> dict:
     if mine is not None and mine.status is RsvpStatus.WAITLISTED:
         position = db.session.scalar(
             select(func.count())
-            .select_from(Rsvp)
+            .select_from(RsvpRow)
             .where(
-                Rsvp.event_id == event_id,
-                Rsvp.status == RsvpStatus.WAITLISTED,
-                (Rsvp.created_at < mine.created_at) | ((Rsvp.created_at == mine.created_at) & (Rsvp.id <= mine.id)),
+                RsvpRow.event_id == event_id,
+                RsvpRow.status == RsvpStatus.WAITLISTED,
+                (RsvpRow.created_at < mine.created_at)
+                | ((RsvpRow.created_at == mine.created_at) & (RsvpRow.id <= mine.id)),
             )
         )
     return {
@@ -102,16 +105,13 @@ def rsvp_json(event_id: int) -> dict:
 @operation(
     "Sign up for an event (going, or on the waiting list when full), or withdraw",
     ok=ref("RsvpResult"),
-    body="Rsvp",
+    body=Rsvp,
     errors=(400, 404),
     write=True,
 )
 def rsvp(event_id: int):
     _visible_event(event_id)
-    data = json_object({"going"}, {"going"})
-    if not isinstance(data["going"], bool):
-        raise ValidationError(_("going must be true or false."), field="going")
-    if data["going"]:
+    if body_of(Rsvp).going:
         services.sign_up(current_user, event_id)
     else:
         services.withdraw(current_user, event_id)

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from civic.api import bp
-from civic.api.body import optional_json_object
-from civic.api.openapi import operation, query, ref
+from civic.api.openapi import operation, ref
+from civic.api.schemas import GeocodeQuery, IssuesQuery, NearbyQuery, Upvote
+from civic.api.validation import body_of, query_of
 from civic.errors import ValidationError
 from civic.geo.geocoding import geocode
 from civic.issues import markers, services, viewcache
@@ -24,33 +25,18 @@ from civic.issues.queries import (
     parse_zoom,
     precomputed_clusters,
 )
-from civic.issues.search import MAX_QUERY_LENGTH, MAX_WORDS
 from civic.ratelimits import limited
-
-BBOX_PARAMS = [
-    query("bbox", {"type": "string"}, "minLon,minLat,maxLon,maxLat (at most 2 degrees across).", required=True),
-    query("zoom", {"type": "integer", "minimum": 0, "maximum": 22}, "The map's zoom: at low zoom, clusters."),
-    query("category", {"type": "string"}, "Category slugs, comma-separated."),
-    query("status", {"type": "string"}, "Statuses, comma-separated: open, acknowledged, in_progress, fixed, closed."),
-    query("days", {"type": "integer", "minimum": 1, "maximum": 3650}, "Reported in the last N days."),
-    query(
-        "q",
-        {"type": "string", "maxLength": MAX_QUERY_LENGTH},
-        f"Words in the title or description, all of them (the last may be the start of a word; accents and"
-        f" punctuation ignored; at most {MAX_WORDS} words count). At low zoom a search is clustered from the"
-        " matching issues themselves.",
-    ),
-]
 
 
 @bp.get("/issues")
 @operation(
     "Issues in a bounding box (GeoJSON), or server-side clusters when there are many",
     ok=ref("IssueCollection"),
-    params=BBOX_PARAMS,
+    query=IssuesQuery,
     errors=(400,),
 )
 def issues_in_view():
+    query_of(IssuesQuery)  # the document's rules; then the filters' own (the box's order and size, known slugs)
     filters = parse_filters(request.args, require_bbox=True)
     zoom = parse_zoom(request.args.get("zoom"))
     key = viewcache.key_for_request()
@@ -109,33 +95,19 @@ def _photo_url(key: str) -> str:
     return url_for("media.photo", key=key)
 
 
-def _number(name: str) -> float:
-    raw = request.args.get(name, "")
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValidationError(_("%(name)s must be a number.", name=name), field=name) from None
-
-
 @bp.get("/issues/nearby")
 @operation(
     'Open issues within 100 m of a point ("already reported?")',
     ok=ref("NearbyCollection"),
     errors=(400,),
-    params=[
-        query("lat", {"type": "number"}, "Latitude.", required=True),
-        query("lon", {"type": "number"}, "Longitude.", required=True),
-        query("category_id", {"type": "integer"}, "Only this category."),
-    ],
+    query=NearbyQuery,
 )
 def nearby():
     """Open issues of a category within 100 m of a point: the report form's 'Already reported?'."""
-    lat, lon = _number("lat"), _number("lon")
-    category = request.args.get("category_id", "")
-    if category and not category.isdigit():
-        raise ValidationError(_("category_id must be a whole number."), field="category_id")
+    point = query_of(NearbyQuery)
+    lat, lon = point.lat, point.lon
     services.locate(lat, lon)
-    found = services.nearby_open_issues(lat, lon, int(category) if category else None)
+    found = services.nearby_open_issues(lat, lon, point.category_id)
     features = []
     for issue, distance in found:
         feature = issue_feature(issue)
@@ -155,20 +127,18 @@ def nearby():
 @operation(
     "Vote for an issue, withdraw the vote, or toggle it",
     ok=ref("UpvoteResult"),
-    body="Upvote",
+    body=Upvote,
     body_required=False,
     errors=(400, 404),
     write=True,
 )
 def upvote(issue_id: int):
     """Toggle, or set with {"upvoted": true|false}. Session callers send the X-CSRFToken header."""
-    data = optional_json_object(
-        {"upvoted"}, refusal=_('Send a JSON object like {"upvoted": true}, or no body to toggle.')
-    )
-    if data is not None and "upvoted" in data:
-        if not isinstance(data["upvoted"], bool):
-            raise ValidationError(_("upvoted must be true or false."), field="upvoted")
-        voted, count = services.set_upvote(current_user, issue_id, data["upvoted"])
+    if request.get_data() and not isinstance(request.get_json(silent=True), dict):
+        raise ValidationError(_('Send a JSON object like {"upvoted": true}, or no body to toggle.'))
+    wanted = body_of(Upvote, optional=True)
+    if wanted.upvoted is not None:
+        voted, count = services.set_upvote(current_user, issue_id, wanted.upvoted)
     else:
         voted, count = services.toggle_upvote(current_user, issue_id)
     return jsonify(issue_id=issue_id, upvoted=voted, upvotes=count)
@@ -190,11 +160,9 @@ def categories():
     "Places in the city matching a text",
     ok={"type": "array", "items": ref("Place")},
     errors=(400,),
-    params=[query("q", {"type": "string", "minLength": 3, "maxLength": 200}, "What to look for.", required=True)],
+    query=GeocodeQuery,
 )
 def geocode_place():
     """Places in the city matching what was typed: the report form's "Find on the map"."""
-    query = request.args.get("q", "")
-    if len(query.strip()) < 3 or len(query) > 200:
-        raise ValidationError(_("Type at least 3 characters (and at most 200)."), field="q")
+    query = query_of(GeocodeQuery).q
     return jsonify([{"label": p.label, "lat": p.lat, "lon": p.lon, "source": p.source} for p in geocode(query)])

@@ -1,7 +1,7 @@
 """The OpenAPI 3 document of /api/v1, generated from the code: every API view carries an `@operation(...)`
-(summary, parameters, body and responses, with the JSON Schemas below), and `document()` walks the app's URL
-map to assemble them. A test checks that every /api/v1 route is documented, and schemathesis checks the
-responses against this document.
+(summary, responses, and the pydantic models of its query string and body, civic/api/schemas.py, the very
+models the view validates the request with), and `document()` walks the app's URL map to assemble them. A
+test checks that every /api/v1 route is documented, and schemathesis checks the API against this document.
 
 Conventions it describes: errors are {"error": {"code", "message", "field"}} (a 429 adds "retry_after");
 lists are paginated as {"items", "page", "per_page", "total", "pages"} with ?page= and ?per_page=; writes
@@ -13,6 +13,9 @@ import re
 from collections.abc import Callable
 
 from flask import Flask
+
+from civic.api.schemadoc import body_schemas, query_parameters
+from civic.api.schemas import QueryModel, RequestModel
 
 NULLABLE_STRING = {"type": "string", "nullable": True}
 DATE_TIME = {"type": "string", "format": "date-time"}
@@ -160,31 +163,6 @@ SCHEMAS: dict[str, dict] = {
             },
         },
     },
-    "NewIssue": {
-        "type": "object",
-        "required": ["category_id", "title", "description", "lat", "lon"],
-        "properties": {
-            "category_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-            "title": {"type": "string", "minLength": 3, "maxLength": 120},
-            "description": {"type": "string", "minLength": 1, "maxLength": 5000},
-            "lat": {"type": "number"},
-            "lon": {"type": "number"},
-            "address": {"type": "string", "maxLength": 200},
-            "attributes": {
-                "type": "object",
-                "description": "The city's service attributes for the category, by "
-                "code (GET /open311/v2/services/{code}.json lists them); a list for a multivaluelist.",
-                "additionalProperties": {
-                    "oneOf": [
-                        {"type": "string"},
-                        {"type": "number"},
-                        {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "number"}]}},
-                    ]
-                },
-            },
-        },
-        "additionalProperties": False,
-    },
     "Category": {
         "type": "object",
         "required": ["id", "slug", "name", "department"],
@@ -205,11 +183,6 @@ SCHEMAS: dict[str, dict] = {
             # The street gazetteer, the configured geocoder, or a neighbourhood's name.
             "source": {"type": "string", "enum": ["street", "geocoder", "neighbourhood"]},
         },
-    },
-    "Upvote": {
-        "type": "object",
-        "properties": {"upvoted": {"type": "boolean"}},
-        "description": "Omit the body (or upvoted) to toggle.",
     },
     "UpvoteResult": {
         "type": "object",
@@ -234,21 +207,6 @@ SCHEMAS: dict[str, dict] = {
             },
         },
     },
-    "MeChange": {
-        "type": "object",
-        "properties": {
-            "display_name": {"type": "string"},
-            "show_name": SHOW_NAME,
-            "locale": NULLABLE_STRING,
-            "home": {
-                "type": "object",
-                "nullable": True,
-                "required": ["lat", "lon"],
-                "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
-            },
-        },
-        "additionalProperties": False,
-    },
     "Comment": {
         "type": "object",
         "required": ["id", "issue_id", "author", "body", "official", "created_at"],
@@ -262,18 +220,6 @@ SCHEMAS: dict[str, dict] = {
             "created_at": DATE_TIME,
             "edited_at": {**DATE_TIME, "nullable": True},
         },
-    },
-    "NewComment": {
-        "type": "object",
-        "required": ["body"],
-        "additionalProperties": False,
-        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 5000}},
-    },
-    "Following": {
-        "type": "object",
-        "required": ["following"],
-        "additionalProperties": False,
-        "properties": {"following": {"type": "boolean"}},
     },
     "FollowResult": {
         "type": "object",
@@ -316,12 +262,6 @@ SCHEMAS: dict[str, dict] = {
             "issue_ids": {"type": "array", "items": {"type": "integer"}},
         },
     },
-    "Rsvp": {
-        "type": "object",
-        "required": ["going"],
-        "additionalProperties": False,
-        "properties": {"going": {"type": "boolean"}},
-    },
     "RsvpResult": {
         "type": "object",
         "required": ["event_id", "status"],
@@ -353,15 +293,6 @@ def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def query(name: str, schema: dict, description: str, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
-
-
-PAGE_PARAMS = [
-    query("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
-    query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page (at most 100)."),
-]
-
 _ERROR_TEXT = {
     400: "Bad input; the message says what to change.",
     401: "Sign in, or send a valid API token.",
@@ -377,22 +308,23 @@ def operation(
     *,
     ok: dict | None = None,
     status: int = 200,
-    params: list | None = None,
-    body: str | None = None,
+    query: type[QueryModel] | None = None,
+    body: type[RequestModel] | None = None,
     body_required: bool = True,
     errors: tuple[int, ...] = (),
     write: bool = False,
     description: str | None = None,
 ) -> Callable:
-    """Describe an API view for the OpenAPI document. `ok` is the success body's schema; `errors` the error
-    statuses it may answer (400, 404 …); `write` adds 401/403/429 and the security requirement."""
+    """Describe an API view for the OpenAPI document. `ok` is the success body's schema; `query` and `body`
+    the request's models (civic/api/schemas.py), which the view validates the request with; `errors` the
+    error statuses it may answer (400, 404 …); `write` adds 401/403/429 and the security requirement."""
 
     def mark(view: Callable) -> Callable:
         meta = {
             "summary": summary,
             "ok": ok,
             "status": status,
-            "params": params or [],
+            "query": query,
             "body": body,
             "body_required": body_required,
             "errors": sorted(set(errors) | ({401, 403, 429} if write else {429})),
@@ -444,6 +376,7 @@ def _responses(meta: dict) -> dict:
 def document(app: Flask) -> dict:
     """The whole document, from the app's /api/v1 routes and their @operation marks."""
     paths: dict[str, dict] = {}
+    bodies: set[type[RequestModel]] = set()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.endpoint.startswith("api."):
             continue
@@ -455,7 +388,7 @@ def document(app: Flask) -> dict:
             op = {
                 "operationId": rule.endpoint.removeprefix("api.") + ("" if method == "GET" else f"_{method.lower()}"),
                 "summary": meta["summary"],
-                "parameters": path_params + meta["params"],
+                "parameters": path_params + (query_parameters(meta["query"]) if meta["query"] else []),
                 "responses": _responses(meta),
             }
             if meta["description"]:
@@ -463,18 +396,25 @@ def document(app: Flask) -> dict:
             if meta["body"]:
                 op["requestBody"] = {
                     "required": meta["body_required"],
-                    "content": {"application/json": {"schema": ref(meta["body"])}},
+                    "content": {"application/json": {"schema": ref(meta["body"].__name__)}},
                 }
             if meta["write"]:
                 op["security"] = [{"bearerToken": []}, {"session": []}]
             paths.setdefault(path, {})[method.lower()] = op
+            if meta["body"]:
+                bodies.add(meta["body"])
     return {
         "openapi": "3.0.3",
         "info": {"title": "civic API", "version": "1", "description": (__doc__ or "").split("\n\n", 1)[1].strip()},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, "CommentPage": page_of("Comment"), "EventPage": page_of("Event")},
+            "schemas": {
+                **SCHEMAS,
+                **body_schemas(sorted(bodies, key=lambda model: model.__name__)),
+                "CommentPage": page_of("Comment"),
+                "EventPage": page_of("Event"),
+            },
             "securitySchemes": {
                 "bearerToken": {
                     "type": "http",

@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 from flask import jsonify
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from civic.api import bp
-from civic.api.body import json_object
-from civic.api.openapi import PAGE_PARAMS, operation, ref
+from civic.api.openapi import operation, ref
 from civic.api.paging import paginated
-from civic.errors import ValidationError
+from civic.api.schemas import Following, NewComment, NewIssue, PageQuery
+from civic.api.validation import body_of
 from civic.issues import services
 from civic.issues.geojson import issue_feature
 from civic.issues.models import Comment
 from civic.notifications import services as follows
 from civic.ratelimits import limited
-
-
-def _text(data: dict, name: str) -> str:
-    value = data.get(name, "")
-    if not isinstance(value, str):
-        raise ValidationError(_("%(name)s must be text.", name=name), field=name)
-    return value
-
-
-def _number(data: dict, name: str) -> float:
-    value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError(_("%(name)s must be a number.", name=name), field=name)
-    return float(value)
 
 
 @bp.post("/issues")
@@ -41,47 +26,40 @@ def _number(data: dict, name: str) -> float:
     "Report an issue (photos: use the site's form)",
     ok=ref("IssueFeature"),
     status=201,
-    body="NewIssue",
+    body=NewIssue,
     errors=(400,),
     write=True,
 )
 def report_issue():
-    data = json_object(
-        {"category_id", "title", "description", "lat", "lon", "address", "attributes"},
-        {"category_id", "title", "description", "lat", "lon"},
-    )
-    category = data["category_id"]
-    if isinstance(category, bool) or not isinstance(category, int):
-        raise ValidationError(_("category_id must be a whole number."), field="category_id")
+    report = body_of(NewIssue)
     issue = services.report_issue(
         current_user,
         services.IssueDraft(
-            category_id=category,
-            title=_text(data, "title"),
-            description=_text(data, "description"),
-            lat=_number(data, "lat"),
-            lon=_number(data, "lon"),
-            address=_text(data, "address") or None,
-            extra_fields=_attribute_fields(data.get("attributes")),
+            category_id=report.category_id,
+            title=report.title,
+            description=report.description,
+            lat=report.lat,
+            lon=report.lon,
+            address=report.address or None,
+            extra_fields=_attribute_fields(report.attributes),
         ),
         origin="api",
     )
     return jsonify(issue_feature(issue)), 201
 
 
-def _attribute_fields(attributes) -> dict[str, list[str]]:
+def _attribute_fields(attributes: dict | None) -> dict[str, list[str]]:
     """{"code": "value" or ["v1", "v2"]} -> the form's attribute[code] fields, for the city's check."""
-    if attributes is None:
-        return {}
-    if not isinstance(attributes, dict):
-        raise ValidationError(_("attributes must be an object of attribute codes and values."), field="attributes")
     fields = {}
-    for code, value in attributes.items():
+    for code, value in (attributes or {}).items():
         values = value if isinstance(value, list) else [value]
-        if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values):
-            raise ValidationError(_("Each attribute value must be text or a number."), field="attributes")
-        fields[f"attribute[{code}]"] = [str(v) for v in values]
+        fields[f"attribute[{code}]"] = [_attribute_text(v) for v in values]
     return fields
+
+
+def _attribute_text(value: str | float) -> str:
+    """As the form would send it: 2, not 2.0, for a whole number."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def comment_json(comment: Comment) -> dict:
@@ -104,7 +82,7 @@ def comment_json(comment: Comment) -> dict:
 
 
 @bp.get("/issues/<int:issue_id>/comments")
-@operation("Comments on an issue, oldest first", ok=ref("CommentPage"), params=PAGE_PARAMS, errors=(400, 404))
+@operation("Comments on an issue, oldest first", ok=ref("CommentPage"), query=PageQuery, errors=(400, 404))
 def comments(issue_id: int):
     issue = services.get_visible_issue(issue_id, current_user)
     stmt = (
@@ -119,23 +97,19 @@ def comments(issue_id: int):
 @bp.post("/issues/<int:issue_id>/comments")
 @login_required
 @limited("COMMENT_RATE_LIMIT")
-@operation("Comment on an issue", ok=ref("Comment"), status=201, body="NewComment", errors=(400, 404), write=True)
+@operation("Comment on an issue", ok=ref("Comment"), status=201, body=NewComment, errors=(400, 404), write=True)
 def post_comment(issue_id: int):
     issue = services.get_visible_issue(issue_id, current_user)
-    data = json_object({"body"}, {"body"})
-    comment = services.add_comment(current_user, issue, _text(data, "body"))
+    comment = services.add_comment(current_user, issue, body_of(NewComment).body)
     return jsonify(comment_json(comment)), 201
 
 
 @bp.put("/issues/<int:issue_id>/follow")
 @login_required
 @operation(
-    "Follow an issue, or stop following it", ok=ref("FollowResult"), body="Following", errors=(400, 404), write=True
+    "Follow an issue, or stop following it", ok=ref("FollowResult"), body=Following, errors=(400, 404), write=True
 )
 def follow(issue_id: int):
     issue = services.get_visible_issue(issue_id, current_user)
-    data = json_object({"following"}, {"following"})
-    if not isinstance(data["following"], bool):
-        raise ValidationError(_("following must be true or false."), field="following")
-    follows.set_following(current_user, issue.id, data["following"])
+    follows.set_following(current_user, issue.id, body_of(Following).following)
     return jsonify(issue_id=issue.id, following=follows.is_following(current_user, issue.id))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from civic.accounts import services
 from civic.api import bp, openapi
-from civic.api.body import json_object
 from civic.api.openapi import operation, ref
-from civic.errors import ValidationError
+from civic.api.schemas import MeChange
+from civic.api.validation import body_of
 
 
 @bp.get("/")
@@ -60,26 +59,18 @@ def me():
 @operation(
     "Change my name, whether neighbours see it, language or home",
     ok=ref("Me"),
-    body="MeChange",
+    body=MeChange,
     errors=(400,),
     write=True,
 )
 def update_me():
     """Change name, language or home. Session-authenticated, so it needs the X-CSRFToken header."""
-    data = json_object({"display_name", "locale", "home", "show_name"})
-    home = data.get("home", _current_home())
-    if home is not None and not (
-        isinstance(home, dict)
-        and all(isinstance(home.get(k), (int, float)) and not isinstance(home.get(k), bool) for k in ("lat", "lon"))
-    ):
-        raise ValidationError(_("home must be null or an object with numeric lat and lon."), field="home")
-    name = data.get("display_name", current_user.display_name)
-    locale = data.get("locale", current_user.locale)
-    if not isinstance(name, str) or (locale is not None and not isinstance(locale, str)):
-        raise ValidationError(_("display_name and locale must be text."))
-    show_name = data.get("show_name", current_user.show_name)
-    if not isinstance(show_name, bool):
-        raise ValidationError(_("show_name must be true or false."), field="show_name")
+    change = body_of(MeChange)
+    given = change.model_fields_set  # what is left out stays as it is
+    home = (change.home.model_dump() if change.home else None) if "home" in given else _current_home()
+    name = change.display_name if "display_name" in given else current_user.display_name
+    locale = change.locale if "locale" in given else current_user.locale
+    show_name = change.show_name if "show_name" in given else current_user.show_name
     services.update_profile(
         current_user,
         display_name=name,
