@@ -32,10 +32,15 @@ _ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "ul", "ol", "li", "blockquote",
 _ALLOWED_ATTRIBUTES = {"a": {"href"}}
 _ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u180b-\u180e\u200b-\u200f\u2060-\u2064\u3164\ufeff\uffa0]")
-# C0 controls but tab and newline, DEL, and the C1 controls.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The characters of each kind, as regex class contents: the API's schemas (civic/api/schemas.py) build their
+# patterns from the same sets, so what the OpenAPI document calls valid text is what this module accepts.
+BIDI_CONTROL_CHARS = r"\u202a-\u202e\u2066-\u2069"
+INVISIBLE_CHARS = r"\u00ad\u034f\u061c\u115f\u1160\u180b-\u180e\u200b-\u200f\u2060-\u2064\u3164\ufeff\uffa0"
+# C0 controls but tab and newline (a carriage return becomes a newline first), DEL, and the C1 controls.
+CONTROL_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_BIDI_CONTROLS = re.compile(f"[{BIDI_CONTROL_CHARS}]")
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
+_CONTROLS = re.compile(f"[{CONTROL_CHARS}]")
 
 
 def refuse_hostile_characters(value: str, *, field: str | None = None) -> str:

@@ -21,6 +21,7 @@ from civic.issues.models import IssueStatus
 from civic.issues.queries import MAX_DAYS
 from civic.issues.search import MAX_QUERY_LENGTH, MAX_WORDS
 from civic.issues.services import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX, TITLE_MIN
+from civic.text import BIDI_CONTROL_CHARS, CONTROL_CHARS, INVISIBLE_CHARS
 
 MAX_ID = 2**31 - 1
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 20, 100
@@ -28,12 +29,22 @@ MAX_PAGE = 100_000  # beyond it the offset is only work for the database
 STATUSES = "|".join(s.value for s in IssueStatus)
 
 
+# civic.text's rule, in patterns: control characters are refused; invisible and bidi characters do not count.
+_TEXT_CHAR = f"[^{CONTROL_CHARS}]"
+_UNCOUNTED = f"[{INVISIBLE_CHARS}{BIDI_CONTROL_CHARS}]"
+_SEEN = rf"[^\s{CONTROL_CHARS}{INVISIBLE_CHARS}{BIDI_CONTROL_CHARS}]"  # a visible character, not a space
+_COUNTED = rf"[^{CONTROL_CHARS}{INVISIBLE_CHARS}{BIDI_CONTROL_CHARS}]"  # visible or a space
+PLAIN_TEXT = f"^{_TEXT_CHAR}*$"
+
+
 def at_least(n: int) -> str:
-    """A pattern for text of at least `n` characters once trimmed (the services strip what people type): its
-    first and last non-space characters are at least n-1 apart."""
+    """A pattern for text of at least `n` characters once trimmed, as the services count them (civic.text:
+    invisible and bidi characters do not count, control characters are refused): its first and last visible
+    characters hold at least n-2 counted characters between them."""
+    lead = rf"(?:[^\S{CONTROL_CHARS}]|{_UNCOUNTED})*"  # spaces (not the control ones) and uncounted characters
     if n <= 1:
-        return r"^[\s\S]*\S[\s\S]*$"
-    return r"^[\s\S]*\S[\s\S]{" + str(n - 2) + r",}\S[\s\S]*$"
+        return rf"^{lead}{_SEEN}{_TEXT_CHAR}*$"
+    return rf"^{lead}{_SEEN}(?:{_UNCOUNTED}*{_COUNTED}){{{n - 2},}}{_UNCOUNTED}*{_SEEN}{_TEXT_CHAR}*$"
 
 
 # --- the city's bounds: checked on the way in and written into the document, from city_bounds() -----------
@@ -99,7 +110,7 @@ class QueryModel(RequestModel):
 # --- bodies ---------------------------------------------------------------------------------------
 
 
-AttributeValue = Annotated[float, Field(strict=True)] | StrictStr
+AttributeValue = Annotated[float, Field(strict=True)] | Annotated[StrictStr, Field(pattern=PLAIN_TEXT)]
 
 
 class NewIssue(RequestModel):
@@ -118,7 +129,7 @@ class NewIssue(RequestModel):
     )
     lat: BodyLat
     lon: BodyLon
-    address: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=200, pattern=PLAIN_TEXT)
     attributes: dict[str, AttributeValue | list[AttributeValue]] | None = Field(
         default=None,
         description="The city's service attributes for the category, by code (GET /open311/v2/services/{code}.json"
@@ -137,7 +148,7 @@ class NewIssue(RequestModel):
 
 
 class Home(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     lat: float = Field(strict=True, ge=-90, le=90)
     lon: float = Field(strict=True, ge=-180, le=180)
 
@@ -176,9 +187,8 @@ class NewComment(RequestModel):
 
 
 class Upvote(RequestModel):
-    """Omit the body (or upvoted) to toggle."""
+    """Omit the body (or upvoted) to toggle. Unknown fields are refused, as everywhere."""
 
-    model_config = ConfigDict(extra="ignore")
     upvoted: StrictBool | None = None
 
 
@@ -222,6 +232,7 @@ class IssuesQuery(QueryModel):
     q: str | None = Field(
         default=None,
         max_length=MAX_QUERY_LENGTH,
+        pattern=PLAIN_TEXT,
         description="Words in the title or description, all of them (the last may be the start of a word; accents"
         f" and punctuation ignored; at most {MAX_WORDS} words count). At low zoom a search is clustered from the"
         " matching issues themselves.",

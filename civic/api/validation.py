@@ -13,6 +13,7 @@ from pydantic_core import ErrorDetails
 
 from civic.api.schemas import RequestModel
 from civic.errors import ValidationError
+from civic.text import refuse_hostile_characters
 
 M = TypeVar("M", bound=RequestModel)
 
@@ -48,6 +49,9 @@ def _refusal(model: type[RequestModel], errors: list[ErrorDetails]) -> Validatio
         return ValidationError(_("Missing fields: %(names)s.", names=", ".join(missing)), field=missing[0])
     first = errors[0]
     path = [str(part) for part in first["loc"]]
+    if first["type"] == "string_pattern_mismatch" and isinstance(first.get("input"), str):
+        # Control characters are refused by civic.text's rule, and the message says so whichever rule saw them.
+        refuse_hostile_characters(first["input"], field=path[0] if path else None)
     return ValidationError(_message(model, path, first["type"]), field=path[0] if path else None)
 
 
