@@ -90,9 +90,10 @@ def api_world(make_app, make_user, make_issue):
     return app, {"Authorization": f"Bearer {plaintext}", "Accept-Encoding": "identity"}
 
 
-# The services are stricter than a schema can say in three places, which the document states in words: a
-# point must be inside one of the city's neighbourhoods (the document bounds it by the city's box), a category
-# must exist, and a bbox's corners must be in order and at most 2 degrees apart (the document gives its form).
+# The services are stricter than a schema can say in four places, three of which the document states in words:
+# a point must be inside one of the city's neighbourhoods (the document bounds it by the city's box), a category
+# must exist, and a bbox's corners must be in order and at most 2 degrees apart (the document gives its form);
+# the fourth is attribute codes (below).
 # For valid requests only, those values are narrowed further, to ones the services accept (points near
 # Fishtown, the categories api_world has), so every valid request generated must be accepted; and path ids
 # to the rows api_world made (ids 1..3), so those requests reach real issues and events and their bodies are
@@ -124,6 +125,9 @@ def _only_what_the_services_accept(document: dict, category_ids: list[int], slug
                     schema["pattern"] = rf"^\s*({known})?\s*(,\s*({known})?\s*)*$"
     report = document["components"]["schemas"]["NewIssue"]["properties"]
     report["category_id"]["enum"] = category_ids
+    # Attribute codes are the city's own (its service definitions); api_world's categories ask none, and a
+    # code holding a NUL is refused before any service (the document cannot bound keys in OpenAPI 3.0).
+    report["attributes"] = {"type": "object", "additionalProperties": False, "nullable": True}
     for name in ("lat", "lon"):
         _inside_the_city(report[name], name)
     return document
