@@ -240,6 +240,8 @@ class IssuesQuery(QueryModel):
 
     messages: ClassVar[dict[str, Any]] = {
         "bbox": _l("bbox must be four numbers: minLon,minLat,maxLon,maxLat."),
+        "bbox:missing": _l("bbox is required: minLon,minLat,maxLon,maxLat."),
+        "status": lambda: _("Unknown status. Use: %(names)s.", names=", ".join(s.value for s in IssueStatus)),
         "zoom": _l("zoom must be a whole number from 0 to 22."),
         "days": _l("days must be a whole number from 1 to %(n)d.", n=MAX_DAYS),
         "q": _l("The search is too long: at most %(n)d characters.", n=MAX_QUERY_LENGTH),

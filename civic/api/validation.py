@@ -46,6 +46,9 @@ def _refusal(model: type[RequestModel], errors: list[ErrorDetails]) -> Validatio
         return ValidationError(_("Unknown fields: %(names)s.", names=", ".join(unknown)))
     missing = sorted(str(e["loc"][0]) for e in errors if e["type"] == "missing" and len(e["loc"]) == 1)
     if missing:
+        said = model.messages.get(f"{missing[0]}:missing")  # a field's own words for its absence
+        if said is not None:
+            return ValidationError(str(said), field=missing[0])
         return ValidationError(_("Missing fields: %(names)s.", names=", ".join(missing)), field=missing[0])
     first = errors[0]
     path = [str(part) for part in first["loc"]]
